@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The curl side of a request.  Safe defaults live here: only http and
+ * https, also after redirects; TLS verification on unless the job says
+ * insecure; a cap on the body, enforced both from Content-Length and while
+ * bytes arrive; no signals (threads) and a progress callback that lets a
+ * SIGINT abort transfers in flight.
+ */
+#include <config.h>
+
+#include "fetch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping)
+{
+	size_t i;
+
+	s->job = job;
+	s->stopping = stopping;
+	s->headers = NULL;
+	for (i = 0; i < job->header_count; i++) {
+		char *line;
+		struct curl_slist *grown;
+		/* "Name;" is curl's way to send a header with an empty value */
+		if (asprintf(&line, job->headers[i].value[0] ? "%s: %s" : "%s;", job->headers[i].name,
+		             job->headers[i].value) < 0)
+			return -1;
+		grown = curl_slist_append(s->headers, line);
+		free(line);
+		if (!grown)
+			return -1;
+		s->headers = grown;
+	}
+	return 0;
+}
+
+void fetch_settings_free(struct fetch_settings *s)
+{
+	curl_slist_free_all(s->headers);
+	s->headers = NULL;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+	struct scrape_request *req = user;
+	size_t len = size * count;
+
+	if ((int64_t)(req->body.len + len) > req->max_body) {
+		req->body_too_large = 1;
+		return CURL_WRITEFUNC_ERROR;
+	}
+	buf_append(&req->body, data, len);
+	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+	struct scrape_request *req = user;
+	size_t len = size * count;
+
+	/* a new status line starts the headers of the next response in a
+	 * redirect chain: keep only the last response's */
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		buf_reset(&req->headers);
+	buf_append(&req->headers, data, len);
+	return len;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	const struct fetch_settings *s = user;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return *s->stopping ? 1 : 0;
+}
+
+int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CURL *easy)
+{
+	const struct job *job = s->job;
+	CURLcode rc = CURLE_OK;
+
+	buf_reset(&req->body);
+	buf_reset(&req->headers);
+	req->body_too_large = 0;
+	req->max_body = job->max_body;
+	curl_easy_reset(easy);
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FOLLOWLOCATION, job->max_redirects > 0 ? 1L : 0L);
+	SET(CURLOPT_MAXREDIRS, (long)job->max_redirects);
+	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
+	SET(CURLOPT_USERAGENT, job->user_agent);
+	SET(CURLOPT_HTTPHEADER, s->headers);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, req);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, req);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, (void *)s);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	if (job->insecure) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (strcmp(job->method, "HEAD") == 0) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else if (strcmp(job->method, "GET") != 0) {
+		SET(CURLOPT_CUSTOMREQUEST, job->method);
+	}
+	if (job->body) {
+		SET(CURLOPT_POSTFIELDS, job->body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(job->body));
+		/* POSTFIELDS turns the request into a POST; keep the job's method */
+		if (strcmp(job->method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, job->method);
+	}
+#undef SET
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static double seconds_of(CURL *easy, CURLINFO info)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(easy, info, &us) != CURLE_OK)
+		return 0;
+	return (double)us / 1e6;
+}
+
+static const char *reason_of(CURLcode rc, const struct scrape_request *req, int *retryable)
+{
+	*retryable = 0;
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		*retryable = 1;
+		return "connect";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*retryable = 1;
+		return "dns";
+	case CURLE_OPERATION_TIMEDOUT:
+		*retryable = 1;
+		return "timeout";
+	case CURLE_GOT_NOTHING:
+		*retryable = 1;
+		return "empty reply";
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		*retryable = 1;
+		return "reset";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_TOO_MANY_REDIRECTS:
+		return "too many redirects";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "protocol not allowed";
+	case CURLE_FILESIZE_EXCEEDED:
+		return "body too large";
+	case CURLE_WRITE_ERROR:
+		return req->body_too_large ? "body too large" : "out of memory";
+	case CURLE_ABORTED_BY_CALLBACK:
+		return "interrupted";
+	default:
+		return NULL;
+	}
+}
+
+void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
+                   struct fetch_outcome *out)
+{
+	char *s = NULL;
+	curl_off_t size = 0;
+
+	memset(out, 0, sizeof *out);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out->status);
+	if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s)
+		out->final_url = s;
+	else
+		out->final_url = req->url;
+	s = NULL;
+	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK)
+		out->content_type = s;
+	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &size);
+	out->bytes = rc == CURLE_OK ? (uint64_t)req->body.len : (uint64_t)size;
+	out->time_total = seconds_of(easy, CURLINFO_TOTAL_TIME_T);
+	out->time_dns = seconds_of(easy, CURLINFO_NAMELOOKUP_TIME_T);
+	out->time_connect = seconds_of(easy, CURLINFO_CONNECT_TIME_T);
+	out->time_tls = seconds_of(easy, CURLINFO_APPCONNECT_TIME_T);
+	out->time_first_byte = seconds_of(easy, CURLINFO_STARTTRANSFER_TIME_T);
+
+	if (rc != CURLE_OK) {
+		out->error = reason_of(rc, req, &out->retryable);
+		if (!out->error) {
+			snprintf(out->error_text, sizeof out->error_text, "curl: %s", curl_easy_strerror(rc));
+			out->error = out->error_text;
+		}
+	} else if (out->status >= 400) {
+		snprintf(out->error_text, sizeof out->error_text, "http %ld", out->status);
+		out->error = out->error_text;
+		out->retryable = out->status >= 500 || out->status == 429;
+	}
+}

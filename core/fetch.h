@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fetch set-up and take-down: the curl options every strategy gets the
+ * same way, and what a finished transfer turned out to be (status,
+ * timings, failure reason, whether a retry may help).
+ */
+#ifndef SCRAPE_FETCH_H
+#define SCRAPE_FETCH_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "job.h"
+#include "request.h"
+
+struct fetch_settings {
+	const struct job *job;
+	struct curl_slist *headers; /* built once, shared read-only by all handles */
+	volatile int *stopping;     /* aborts transfers in flight */
+};
+
+int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping);
+void fetch_settings_free(struct fetch_settings *s);
+
+/* Resets the easy handle (keeping its connections) and sets it up for req. */
+int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CURL *easy);
+
+struct fetch_outcome {
+	long status;
+	const char *final_url;      /* owned by the easy handle */
+	const char *content_type;   /* owned by the easy handle */
+	double time_total, time_dns, time_connect, time_tls, time_first_byte; /* seconds */
+	uint64_t bytes;
+	const char *error;          /* NULL, or the failure reason */
+	char error_text[64];        /* storage for composed reasons */
+	int retryable;
+};
+
+void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
+                   struct fetch_outcome *out);
+
+#endif

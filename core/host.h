@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host table handed to every plugin's create(): the core's side of the
+ * plugin ABI, wired to the run, options and record modules.
+ */
+#ifndef SCRAPE_HOST_H
+#define SCRAPE_HOST_H
+
+#include <scrape/plugin.h>
+
+extern const struct scrape_host host_table;
+
+/* How chatty host->log is: 0 errors and warnings, 1 info, 2 debug. */
+void host_set_verbosity(int level);
+
+#endif

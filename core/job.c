@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Job validation: turns the tree of a job file (plus command-line
+ * overrides) into a struct job, or into exactly one error message that
+ * points at the offending spot as file:line:col.  Each top-level key has a
+ * small handler; the table of handlers is also the list of valid keys, so
+ * "did you mean" hints and the documentation stay in step with the code.
+ */
+#include <config.h>
+
+#include "job.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "units.h"
+
+struct checker {
+	struct job *job;
+	char *err;
+	size_t errlen;
+	const char *job_dir;
+};
+
+static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
+{
+	va_list ap;
+	int used;
+
+	used = snprintf(c->err, c->errlen, "%s:%d:%d: ", n->source, n->line, n->col);
+	if (used < 0 || (size_t)used >= c->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->err + used, c->errlen - (size_t)used, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int is_null(const struct node *n)
+{
+	return n->kind == NODE_SCALAR && n->plain &&
+	       (n->text[0] == '\0' || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0);
+}
+
+static int want_scalar(struct checker *c, const char *key, const struct node *n, const char *what)
+{
+	if (n->kind != NODE_SCALAR)
+		return fail(c, n, "\"%s\" must be %s, not %s", key, what, tree_kind_name(n->kind));
+	if (is_null(n))
+		return fail(c, n, "\"%s\" has no value (expected %s)", key, what);
+	return 0;
+}
+
+static int get_count(struct checker *c, const char *key, const struct node *n, int64_t min,
+                     int64_t *out)
+{
+	const char *why;
+
+	if (want_scalar(c, key, n, "a whole number") < 0)
+		return -1;
+	if (units_count(n->text, out, &why) < 0)
+		return fail(c, n, "\"%s\": %s, got \"%s\"", key, why, n->text);
+	if (*out < min)
+		return fail(c, n, "\"%s\" must be at least %lld, got %lld", key, (long long)min,
+		            (long long)*out);
+	return 0;
+}
+
+static int get_duration(struct checker *c, const char *key, const struct node *n, int64_t *out)
+{
+	const char *why;
+
+	if (want_scalar(c, key, n, "a duration such as 10s") < 0)
+		return -1;
+	if (units_duration(n->text, out, &why) < 0)
+		return fail(c, n, "\"%s\": %s, got \"%s\"", key, why, n->text);
+	return 0;
+}
+
+static int get_string(struct checker *c, const char *key, const struct node *n, char **out)
+{
+	if (want_scalar(c, key, n, "a text value") < 0)
+		return -1;
+	free(*out);
+	*out = strdup(n->text);
+	return *out ? 0 : fail(c, n, "out of memory");
+}
+
+static int get_bool(struct checker *c, const char *key, const struct node *n, int *out)
+{
+	if (want_scalar(c, key, n, "true or false") < 0)
+		return -1;
+	if (units_bool(n->text, out) < 0)
+		return fail(c, n, "\"%s\" must be true or false, got \"%s\"", key, n->text);
+	return 0;
+}
+
+int job_url_ok(const char *url, const char **why)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = -1;
+
+	*why = "out of memory";
+	if (!u)
+		return -1;
+	if (strpbrk(url, " \t\r\n")) {
+		*why = "it contains white space";
+	} else if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		*why = "it is not an absolute URL like http://host/path";
+	} else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	           (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+		*why = "only http and https URLs are allowed";
+	} else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		*why = "it has no host";
+	} else {
+		ok = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* ---- the keys ---- */
+
+static int key_urls(struct checker *c, const struct node *n)
+{
+	const char *why;
+	size_t i;
+
+	if (n->kind == NODE_SCALAR && !is_null(n)) {
+		/* one URL written without the list brackets */
+		if (job_url_ok(n->text, &why) < 0)
+			return fail(c, n, "malformed URL \"%s\": %s", n->text, why);
+		c->job->urls = calloc(1, sizeof(char *));
+		if (!c->job->urls || !(c->job->urls[0] = strdup(n->text)))
+			return fail(c, n, "out of memory");
+		c->job->url_count = 1;
+		return 0;
+	}
+	if (n->kind != NODE_LIST)
+		return fail(c, n, "\"urls\" must be a list of URLs");
+	if (n->count == 0)
+		return fail(c, n, "\"urls\" is empty: list at least one URL");
+	c->job->urls = calloc(n->count, sizeof(char *));
+	if (!c->job->urls)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->count; i++) {
+		const struct node *u = n->items[i];
+		if (want_scalar(c, "urls", u, "a URL") < 0)
+			return -1;
+		if (job_url_ok(u->text, &why) < 0)
+			return fail(c, u, "malformed URL \"%s\": %s", u->text, why);
+		if (!(c->job->urls[i] = strdup(u->text)))
+			return fail(c, u, "out of memory");
+		c->job->url_count++;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * The URL file is read line by line here to check and count it, and again
+ * while the job runs: it is never held in memory, so a file of ten million
+ * URLs costs nothing but two sequential reads.
+ */
+static int check_url_file(struct checker *c, const struct node *n)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int64_t count = 0;
+	FILE *f = fopen(c->job->url_file, "r");
+
+	if (!f)
+		return fail(c, n, "cannot open url_file \"%s\": %s", c->job->url_file, strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		const char *why;
+		char *url = trim(line);
+
+		lineno++;
+		if (*url == '\0' || *url == '#')
+			continue;
+		if (job_url_ok(url, &why) < 0) {
+			snprintf(c->err, c->errlen, "%s:%ld:1: malformed URL \"%.200s\": %s",
+			         c->job->url_file, lineno, url, why);
+			free(line);
+			fclose(f);
+			return -1;
+		}
+		count++;
+	}
+	free(line);
+	if (ferror(f)) {
+		fclose(f);
+		return fail(c, n, "cannot read url_file \"%s\": %s", c->job->url_file, strerror(errno));
+	}
+	fclose(f);
+	if (count == 0)
+		return fail(c, n, "url_file \"%s\" holds no URLs", c->job->url_file);
+	c->job->url_file_count = count;
+	return 0;
+}
+
+static int key_url_file(struct checker *c, const struct node *n)
+{
+	char *path = NULL;
+
+	if (get_string(c, "url_file", n, &path) < 0)
+		return -1;
+	/* relative to the job file, so a job and its URL list travel together */
+	if (path[0] != '/' && c->job_dir) {
+		char *joined;
+		if (asprintf(&joined, "%s/%s", c->job_dir, path) < 0) {
+			free(path);
+			return fail(c, n, "out of memory");
+		}
+		free(path);
+		path = joined;
+	}
+	c->job->url_file = path;
+	return check_url_file(c, n);
+}
+
+static int key_repeat(struct checker *c, const struct node *n)
+{
+	return get_count(c, "repeat", n, 1, &c->job->repeat);
+}
+
+static int plugin_entry(struct checker *c, const char *key, const struct node *n,
+                        struct job_plugin *out)
+{
+	const struct node *name = n;
+
+	if (n->kind == NODE_MAP) {
+		name = tree_get(n, "name");
+		if (!name)
+			return fail(c, n, "this %s entry has no \"name\"", key);
+	} else if (n->kind == NODE_LIST) {
+		return fail(c, n, "\"%s\" must be a plugin name or a map with a \"name\"", key);
+	}
+	if (want_scalar(c, key, name, "a plugin name") < 0)
+		return -1;
+	if (strchr(name->text, '/') == NULL && strspn(name->text,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name->text))
+		return fail(c, name, "\"%s\" is not a valid plugin name", name->text);
+	free(out->name);
+	out->name = strdup(name->text);
+	out->entry = n;
+	return out->name ? 0 : fail(c, n, "out of memory");
+}
+
+static int key_strategy(struct checker *c, const struct node *n)
+{
+	return plugin_entry(c, "strategy", n, &c->job->strategy);
+}
+
+static int key_workers(struct checker *c, const struct node *n)
+{
+	if (get_count(c, "workers", n, 1, &c->job->workers) < 0)
+		return -1;
+	if (c->job->workers > 100000)
+		return fail(c, n, "\"workers\" is at most 100000, got %lld", (long long)c->job->workers);
+	return 0;
+}
+
+static int key_batch_size(struct checker *c, const struct node *n)
+{
+	return get_count(c, "batch_size", n, 0, &c->job->batch_size);
+}
+
+static int key_rate_limit(struct checker *c, const struct node *n)
+{
+	const char *why;
+
+	if (want_scalar(c, "rate_limit", n, "a rate such as 100/s") < 0)
+		return -1;
+	if (strcmp(n->text, "0") == 0) {
+		c->job->rate_limit = 0;   /* explicit "no limit" */
+		return 0;
+	}
+	if (units_rate(n->text, &c->job->rate_limit, &why) < 0)
+		return fail(c, n, "\"rate_limit\": %s, got \"%s\"", why, n->text);
+	return 0;
+}
+
+static int key_burst(struct checker *c, const struct node *n)
+{
+	return get_count(c, "burst", n, 1, &c->job->burst);
+}
+
+static int key_timeout(struct checker *c, const struct node *n)
+{
+	return get_duration(c, "timeout", n, &c->job->timeout_ns);
+}
+
+static int key_connect_timeout(struct checker *c, const struct node *n)
+{
+	return get_duration(c, "connect_timeout", n, &c->job->connect_timeout_ns);
+}
+
+static int key_retries(struct checker *c, const struct node *n)
+{
+	return get_count(c, "retries", n, 0, &c->job->retries);
+}
+
+static int key_retry_delay(struct checker *c, const struct node *n)
+{
+	return get_duration(c, "retry_delay", n, &c->job->retry_delay_ns);
+}
+
+static int key_max_redirects(struct checker *c, const struct node *n)
+{
+	return get_count(c, "max_redirects", n, 0, &c->job->max_redirects);
+}
+
+static int key_max_body(struct checker *c, const struct node *n)
+{
+	const char *why;
+
+	if (want_scalar(c, "max_body", n, "a size such as 10MB") < 0)
+		return -1;
+	if (units_size(n->text, &c->job->max_body, &why) < 0)
+		return fail(c, n, "\"max_body\": %s, got \"%s\"", why, n->text);
+	if (c->job->max_body < 1)
+		return fail(c, n, "\"max_body\" must be at least 1 byte");
+	return 0;
+}
+
+static int key_insecure(struct checker *c, const struct node *n)
+{
+	return get_bool(c, "insecure", n, &c->job->insecure);
+}
+
+static int key_method(struct checker *c, const struct node *n)
+{
+	char *p;
+
+	if (get_string(c, "method", n, &c->job->method) < 0)
+		return -1;
+	for (p = c->job->method; *p; p++) {
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'))
+			return fail(c, n, "\"method\" must be a word such as GET or POST, got \"%s\"",
+			            c->job->method);
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	}
+	return 0;
+}
+
+static int key_headers(struct checker *c, const struct node *n)
+{
+	size_t i;
+
+	if (n->kind != NODE_MAP)
+		return fail(c, n, "\"headers\" must be a map of header names to values");
+	c->job->headers = calloc(n->count ? n->count : 1, sizeof *c->job->headers);
+	if (!c->job->headers)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		struct job_header *h = &c->job->headers[i];
+
+		if (k->text[0] == '\0' || strpbrk(k->text, " \t:\r\n"))
+			return fail(c, k, "\"%s\" is not a valid header name", k->text);
+		if (v->kind != NODE_SCALAR)
+			return fail(c, v, "the value of header \"%s\" must be text", k->text);
+		if (strpbrk(v->text, "\r\n"))
+			return fail(c, v, "the value of header \"%s\" must be on one line", k->text);
+		h->name = strdup(k->text);
+		h->value = strdup(v->text);
+		c->job->header_count++;
+		if (!h->name || !h->value)
+			return fail(c, n, "out of memory");
+	}
+	return 0;
+}
+
+static int key_body(struct checker *c, const struct node *n)
+{
+	if (n->kind != NODE_SCALAR)
+		return fail(c, n, "\"body\" must be text");
+	free(c->job->body);
+	c->job->body = strdup(n->text);
+	return c->job->body ? 0 : fail(c, n, "out of memory");
+}
+
+static int key_user_agent(struct checker *c, const struct node *n)
+{
+	return get_string(c, "user_agent", n, &c->job->user_agent);
+}
+
+static int key_parsers(struct checker *c, const struct node *n)
+{
+	size_t i;
+
+	if (n->kind == NODE_SCALAR || n->kind == NODE_MAP) {
+		c->job->parsers = calloc(1, sizeof *c->job->parsers);
+		if (!c->job->parsers)
+			return fail(c, n, "out of memory");
+		c->job->parser_count = 1;
+		return plugin_entry(c, "parsers", n, &c->job->parsers[0]);
+	}
+	c->job->parsers = calloc(n->count ? n->count : 1, sizeof *c->job->parsers);
+	if (!c->job->parsers)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->count; i++) {
+		c->job->parser_count++;
+		if (plugin_entry(c, "parsers", n->items[i], &c->job->parsers[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int key_output(struct checker *c, const struct node *n)
+{
+	static const char *const keys[] = { "format", "path" };
+	size_t i;
+
+	if (n->kind == NODE_SCALAR && !is_null(n))
+		return get_string(c, "output", n, &c->job->output_path);
+	if (n->kind != NODE_MAP)
+		return fail(c, n, "\"output\" must be a path or a map with \"format\" and \"path\"");
+	for (i = 0; i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		if (strcmp(k->text, "format") == 0) {
+			if (get_string(c, "output.format", v, &c->job->output_format) < 0)
+				return -1;
+			if (strcmp(c->job->output_format, "jsonl") != 0)
+				return fail(c, v, "unknown output format \"%s\" (this scrape writes jsonl)",
+				            v->text);
+		} else if (strcmp(k->text, "path") == 0) {
+			if (get_string(c, "output.path", v, &c->job->output_path) < 0)
+				return -1;
+		} else {
+			const char *hint = job_suggest(k->text, keys, 2);
+			if (hint)
+				return fail(c, k, "unknown key \"output.%s\" (did you mean \"%s\"?)", k->text, hint);
+			return fail(c, k, "unknown key \"output.%s\" (output takes format and path)", k->text);
+		}
+	}
+	return 0;
+}
+
+struct key_handler {
+	const char *name;
+	int (*check)(struct checker *c, const struct node *n);
+};
+
+static const struct key_handler handlers[] = {
+	{ "urls", key_urls },
+	{ "url_file", key_url_file },
+	{ "repeat", key_repeat },
+	{ "strategy", key_strategy },
+	{ "workers", key_workers },
+	{ "batch_size", key_batch_size },
+	{ "rate_limit", key_rate_limit },
+	{ "burst", key_burst },
+	{ "timeout", key_timeout },
+	{ "connect_timeout", key_connect_timeout },
+	{ "retries", key_retries },
+	{ "retry_delay", key_retry_delay },
+	{ "max_redirects", key_max_redirects },
+	{ "max_body", key_max_body },
+	{ "insecure", key_insecure },
+	{ "method", key_method },
+	{ "headers", key_headers },
+	{ "body", key_body },
+	{ "user_agent", key_user_agent },
+	{ "parsers", key_parsers },
+	{ "output", key_output },
+};
+#define HANDLER_COUNT (sizeof handlers / sizeof handlers[0])
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t best = diag + cost;
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *job_suggest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = 3, i;
+
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+		if (d < best_d || (d == best_d && !best && d <= strlen(word) / 3)) {
+			best = candidates[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+static int check_unknown_key(struct checker *c, const struct node *key)
+{
+	const char *names[HANDLER_COUNT];
+	const char *hint;
+	size_t i;
+
+	for (i = 0; i < HANDLER_COUNT; i++)
+		names[i] = handlers[i].name;
+	hint = job_suggest(key->text, names, HANDLER_COUNT);
+	if (hint)
+		return fail(c, key, "unknown key \"%s\" (did you mean \"%s\"?)", key->text, hint);
+	return fail(c, key, "unknown key \"%s\" (see man 5 scrape-job for the keys)", key->text);
+}
+
+static void set_defaults(struct job *job)
+{
+	job->repeat = 1;
+	job->workers = 1;
+	job->burst = 1;
+	job->timeout_ns = 30 * 1000000000LL;
+	job->connect_timeout_ns = 10 * 1000000000LL;
+	job->max_redirects = 10;
+	job->max_body = 64LL << 20;
+}
+
+static int fill_defaults(struct checker *c)
+{
+	struct job *job = c->job;
+
+	if (!job->strategy.name && !(job->strategy.name = strdup("sequential")))
+		return fail(c, job->tree, "out of memory");
+	if (!job->method && !(job->method = strdup("GET")))
+		return fail(c, job->tree, "out of memory");
+	if (!job->user_agent && !(job->user_agent = strdup("scrape/" PACKAGE_VERSION)))
+		return fail(c, job->tree, "out of memory");
+	if (!job->output_format && !(job->output_format = strdup("jsonl")))
+		return fail(c, job->tree, "out of memory");
+	return 0;
+}
+
+static int check_tree(struct checker *c)
+{
+	const struct node *root = c->job->tree;
+	size_t i, h;
+
+	if (root->kind != NODE_MAP)
+		return fail(c, root, "a job must be a map of keys such as urls, strategy and workers, not %s",
+		            tree_kind_name(root->kind));
+	for (i = 0; i < root->count; i++) {
+		const struct node *key = root->keys[i];
+		for (h = 0; h < HANDLER_COUNT; h++)
+			if (strcmp(key->text, handlers[h].name) == 0)
+				break;
+		if (h == HANDLER_COUNT)
+			return check_unknown_key(c, key);
+		if (handlers[h].check(c, root->items[i]) < 0)
+			return -1;
+	}
+	if (!c->job->urls && !c->job->url_file)
+		return fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
+	return fill_defaults(c);
+}
+
+/* KEY=VALUE on the command line: VALUE is YAML, so lists work too. */
+static int apply_override(struct checker *c, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char key[128], source[160];
+	struct node *value;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof key) {
+		snprintf(c->err, c->errlen, "--set %s: expected KEY=VALUE", spec);
+		return -1;
+	}
+	memcpy(key, spec, (size_t)(eq - spec));
+	key[eq - spec] = '\0';
+	snprintf(source, sizeof source, "--set %s", key);
+	value = tree_load_string(eq + 1, source, c->err, c->errlen);
+	if (!value) {
+		if (strstr(c->err, "is empty"))
+			value = tree_scalar("", source);
+		if (!value)
+			return -1;
+	}
+	if (tree_set(c->job->tree, key, value) < 0) {
+		tree_free(value);
+		snprintf(c->err, c->errlen, "--set %s: \"%s\" cannot take a sub-key here", spec, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_extra_urls(struct checker *c, char *const *urls, size_t count)
+{
+	struct node *list;
+	size_t i;
+
+	if (count == 0)
+		return 0;
+	list = calloc(1, sizeof *list);
+	if (!list || !(list->items = calloc(count, sizeof *list->items))) {
+		free(list);
+		snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	list->kind = NODE_LIST;
+	list->source = "command line";
+	list->line = list->col = 1;
+	for (i = 0; i < count; i++) {
+		list->items[i] = tree_scalar(urls[i], "command line");
+		if (!list->items[i]) {
+			tree_free(list);
+			snprintf(c->err, c->errlen, "out of memory");
+			return -1;
+		}
+		list->count++;
+	}
+	if (tree_set(c->job->tree, "urls", list) < 0) {
+		tree_free(list);
+		return -1;
+	}
+	return 0;
+}
+
+struct job *job_load(const char *path, char *const *overrides, size_t override_count,
+                     char *const *extra_urls, size_t extra_url_count, char *err, size_t errlen)
+{
+	struct checker c = { .err = err, .errlen = errlen };
+	char *dir_copy = NULL;
+	size_t i;
+
+	err[0] = '\0';
+	c.job = calloc(1, sizeof *c.job);
+	if (!c.job) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	set_defaults(c.job);
+	if (path) {
+		c.job->tree = tree_load_file(path, err, errlen);
+		if (c.job->tree && (dir_copy = strdup(path)))
+			c.job_dir = dirname(dir_copy);
+	} else {
+		c.job->tree = tree_load_string("{}", "command line", err, errlen);
+	}
+	if (!c.job->tree)
+		goto fail;
+	for (i = 0; i < override_count; i++)
+		if (apply_override(&c, overrides[i]) < 0)
+			goto fail;
+	if (add_extra_urls(&c, extra_urls, extra_url_count) < 0 || check_tree(&c) < 0)
+		goto fail;
+	free(dir_copy);
+	return c.job;
+fail:
+	if (!err[0])
+		snprintf(err, errlen, "%s: the job could not be read", path ? path : "command line");
+	free(dir_copy);
+	job_free(c.job);
+	return NULL;
+}
+
+void job_free(struct job *job)
+{
+	size_t i;
+
+	if (!job)
+		return;
+	for (i = 0; i < job->url_count; i++)
+		free(job->urls[i]);
+	free(job->urls);
+	free(job->url_file);
+	free(job->strategy.name);
+	for (i = 0; i < job->header_count; i++) {
+		free(job->headers[i].name);
+		free(job->headers[i].value);
+	}
+	free(job->headers);
+	for (i = 0; i < job->parser_count; i++)
+		free(job->parsers[i].name);
+	free(job->parsers);
+	free(job->method);
+	free(job->body);
+	free(job->user_agent);
+	free(job->output_format);
+	free(job->output_path);
+	tree_free(job->tree);
+	free(job);
+}
+
+int64_t job_total_requests(const struct job *job)
+{
+	int64_t per_pass = (int64_t)job->url_count + job->url_file_count;
+
+	if (job->repeat > 0 && per_pass > INT64_MAX / job->repeat)
+		return INT64_MAX;
+	return per_pass * job->repeat;
+}
+
+static void print_duration(FILE *out, const char *key, int64_t ns)
+{
+	char text[32];
+
+	units_format_duration(ns, text, sizeof text);
+	fprintf(out, "%s: %s\n", key, ns ? text : "0s");
+}
+
+/* Quotes a value for YAML output when it could be misread. */
+static void print_scalar(FILE *out, const char *s)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") ==
+	    strlen(s)) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void print_plugin_node(FILE *out, const struct node *n, int indent)
+{
+	size_t i;
+
+	if (n->kind == NODE_SCALAR) {
+		print_scalar(out, n->text);
+		fputc('\n', out);
+		return;
+	}
+	if (n->kind == NODE_LIST) {
+		fputc('[', out);
+		for (i = 0; i < n->count; i++) {
+			if (i)
+				fputs(", ", out);
+			if (n->items[i]->kind == NODE_SCALAR)
+				print_scalar(out, n->items[i]->text);
+			else
+				fputs("...", out);
+		}
+		fputs("]\n", out);
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < n->count; i++) {
+		fprintf(out, "%*s%s: ", indent, "", n->keys[i]->text);
+		print_plugin_node(out, n->items[i], indent + 2);
+	}
+}
+
+void job_print(const struct job *job, FILE *out)
+{
+	size_t i;
+
+	fputs("# resolved job (defaults filled in)\n", out);
+	if (job->url_count) {
+		fputs("urls:\n", out);
+		for (i = 0; i < job->url_count; i++) {
+			fputs("  - ", out);
+			print_scalar(out, job->urls[i]);
+			fputc('\n', out);
+		}
+	}
+	if (job->url_file)
+		fprintf(out, "url_file: %s  # %lld URLs\n", job->url_file, (long long)job->url_file_count);
+	fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
+	        (long long)job_total_requests(job));
+	fputs("strategy: ", out);
+	if (job->strategy.entry && job->strategy.entry->kind == NODE_MAP)
+		print_plugin_node(out, job->strategy.entry, 2);
+	else
+		fprintf(out, "%s\n", job->strategy.name);
+	fprintf(out, "workers: %lld\n", (long long)job->workers);
+	fprintf(out, "batch_size: %lld\n", (long long)job->batch_size);
+	if (job->rate_limit > 0)
+		fprintf(out, "rate_limit: %g/s\n", job->rate_limit);
+	else
+		fputs("rate_limit: 0  # unlimited\n", out);
+	fprintf(out, "burst: %lld\n", (long long)job->burst);
+	print_duration(out, "timeout", job->timeout_ns);
+	print_duration(out, "connect_timeout", job->connect_timeout_ns);
+	fprintf(out, "retries: %lld\n", (long long)job->retries);
+	print_duration(out, "retry_delay", job->retry_delay_ns);
+	fprintf(out, "max_redirects: %lld\n", (long long)job->max_redirects);
+	fprintf(out, "max_body: %lld\n", (long long)job->max_body);
+	fprintf(out, "insecure: %s\n", job->insecure ? "true" : "false");
+	fprintf(out, "method: %s\n", job->method);
+	if (job->header_count) {
+		fputs("headers:\n", out);
+		for (i = 0; i < job->header_count; i++) {
+			fprintf(out, "  %s: ", job->headers[i].name);
+			print_scalar(out, job->headers[i].value);
+			fputc('\n', out);
+		}
+	}
+	if (job->body) {
+		fputs("body: ", out);
+		print_scalar(out, job->body);
+		fputc('\n', out);
+	}
+	fputs("user_agent: ", out);
+	print_scalar(out, job->user_agent);
+	fputc('\n', out);
+	if (job->parser_count) {
+		fputs("parsers:\n", out);
+		for (i = 0; i < job->parser_count; i++) {
+			const struct node *e = job->parsers[i].entry;
+			if (e->kind == NODE_MAP) {
+				fputs("  -", out);
+				print_plugin_node(out, e, 4);
+			} else {
+				fprintf(out, "  - %s\n", job->parsers[i].name);
+			}
+		}
+	}
+	fprintf(out, "output:\n  format: %s\n  path: %s\n", job->output_format,
+	        job->output_path ? job->output_path : "~  # no records written");
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The validated job: every key of the job file checked, converted to its
+ * unit and defaulted.  Plugin entries keep their YAML node, because their
+ * keys can only be checked against the plugin's own option table once the
+ * plugin is loaded (see options.c).
+ */
+#ifndef SCRAPE_JOB_H
+#define SCRAPE_JOB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tree.h"
+
+struct job_plugin {
+	char *name;
+	const struct node *entry;   /* the map (or scalar) that named it */
+};
+
+struct job_header {
+	char *name;
+	char *value;
+};
+
+struct job {
+	struct node *tree;          /* owns every node referenced below */
+
+	char **urls;                /* from `urls` */
+	size_t url_count;
+	char *url_file;             /* from `url_file` */
+	int64_t url_file_count;     /* valid lines, counted at load */
+	int64_t repeat;
+
+	struct job_plugin strategy;
+	int64_t workers;
+	int64_t batch_size;         /* 0: no batches */
+	double rate_limit;          /* requests/s; 0: unlimited */
+	int64_t burst;
+
+	int64_t timeout_ns;         /* whole transfer; 0: none */
+	int64_t connect_timeout_ns;
+	int64_t retries;
+	int64_t retry_delay_ns;
+	int64_t max_redirects;      /* 0: do not follow */
+	int64_t max_body;           /* bytes */
+	int insecure;
+
+	char *method;
+	struct job_header *headers;
+	size_t header_count;
+	char *body;
+	char *user_agent;
+
+	struct job_plugin *parsers;
+	size_t parser_count;
+
+	char *output_format;        /* "jsonl" */
+	char *output_path;          /* NULL: no records written; "-": stdout */
+};
+
+/* Reads and validates a job.  overrides are "KEY=VALUE" strings applied
+ * on top of the file (path may be NULL: the job is built from overrides
+ * and extra_urls alone).  On failure returns NULL after writing a one-line
+ * message to err. */
+struct job *job_load(const char *path, char *const *overrides, size_t override_count,
+                     char *const *extra_urls, size_t extra_url_count,
+                     char *err, size_t errlen);
+void job_free(struct job *job);
+
+/* Total requests the job will issue (URLs x repeat). */
+int64_t job_total_requests(const struct job *job);
+
+/* Prints the resolved configuration, as YAML, for --dry-run. */
+void job_print(const struct job *job, FILE *out);
+
+/* Whether a URL is acceptable (absolute http/https with a host); on
+ * failure *why says what is wrong. */
+int job_url_ok(const char *url, const char **why);
+
+/* The closest of candidates to word within a small edit distance, or NULL:
+ * for "did you mean" hints. */
+const char *job_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scrape's command line: read the job, load and check the plugins, run the
+ * job with its strategy, report.  Every way this can go wrong ends in one
+ * line on stderr and a documented exit status: 0 all fine, 1 some requests
+ * failed, 2 a usage or job error, 3 a plugin that cannot be used, 128+N
+ * when stopped by signal N.
+ */
+#include <config.h>
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "host.h"
+#include "job.h"
+#include "loader.h"
+#include "options.h"
+#include "run.h"
+
+enum exit_status {
+	EXIT_ALL_OK = 0,
+	EXIT_SOME_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_PLUGIN = 3,
+};
+
+struct cli {
+	const char *config;
+	char **overrides;
+	size_t override_count;
+	char **plugin_dirs;
+	size_t plugin_dir_count;
+	char **urls;
+	size_t url_count;
+	char *parsers;              /* --parser values, joined as a YAML list */
+	int dry_run, quiet, verbose, list_plugins;
+	const char *plugin_help;
+};
+
+/* A plugin instance of the job: loaded, configured, created. */
+struct instance {
+	struct loaded_plugin loaded;
+	struct scrape_options *opts;
+	void *state;
+	int created;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: scrape -c JOB.yaml [OPTION]...\n"
+	      "       scrape [OPTION]... URL...\n"
+	      "Fetch URLs as a job describes: concurrently through a strategy plugin, parse\n"
+	      "each response with parser plugins, write one record per response.\n"
+	      "\n"
+	      "Job:\n"
+	      "  -c, --config FILE      the job file (YAML, see scrape-job(5))\n"
+	      "      --set KEY=VALUE    override a job key; VALUE is YAML, KEY may be dotted\n"
+	      "                         (output.path); repeatable\n"
+	      "  -s, --strategy NAME    how to run transfers: sequential, ...\n"
+	      "  -w, --workers N        transfers at once\n"
+	      "  -r, --rate-limit RATE  requests started per second, e.g. 100/s or 6000/m\n"
+	      "  -b, --batch-size N     start N requests, wait for all of them, repeat\n"
+	      "  -n, --repeat N         fetch the URL list N times\n"
+	      "  -t, --timeout DURATION limit for one transfer, e.g. 10s\n"
+	      "      --retries N        retry a failed transfer up to N times\n"
+	      "  -p, --parser NAME      run this parser (repeatable; replaces the job's list)\n"
+	      "  -o, --output PATH      write records to PATH (- for standard output)\n"
+	      "  -f, --format FORMAT    record format: jsonl\n"
+	      "      --dry-run          check the job and plugins, print the resolved job, stop\n"
+	      "\n"
+	      "Messages:\n"
+	      "  -q, --quiet            no line per download, only the summary\n"
+	      "  -v, --verbose          more detail (twice for debug)\n"
+	      "\n"
+	      "Plugins:\n"
+	      "      --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
+	      "      --list-plugins     list the plugins that can be found\n"
+	      "      --plugin-help NAME show a plugin's job keys\n"
+	      "\n"
+	      "  -V, --version          print versions of scrape and its libraries\n"
+	      "  -h, --help             print this help\n"
+	      "\n"
+	      "Exit status: 0 all requests fine, 1 some failed, 2 usage or job error,\n"
+	      "3 plugin error, 130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
+	      out);
+}
+
+static void print_version(void)
+{
+	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	int xml = atoi(xmlParserVersion);
+
+	printf("scrape %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, SCRAPE_ABI_MAJOR, SCRAPE_ABI_MINOR);
+	printf("libcurl %s%s%s\n", curl->version, curl->ssl_version ? ", " : "",
+	       curl->ssl_version ? curl->ssl_version : "");
+	printf("libxml2 %d.%d.%d\n", xml / 10000, xml / 100 % 100, xml % 100);
+	printf("libyaml %s\n", yaml_get_version_string());
+}
+
+static int push(char ***list, size_t *count, const char *value)
+{
+	char **grown = realloc(*list, (*count + 1) * sizeof *grown);
+
+	if (!grown)
+		return -1;
+	*list = grown;
+	if (!(grown[*count] = strdup(value)))
+		return -1;
+	(*count)++;
+	return 0;
+}
+
+static int push_override(struct cli *cli, const char *key, const char *value)
+{
+	char *spec;
+	int rc;
+
+	if (asprintf(&spec, "%s=%s", key, value) < 0)
+		return -1;
+	rc = push(&cli->overrides, &cli->override_count, spec);
+	free(spec);
+	return rc;
+}
+
+static int add_parser(struct cli *cli, const char *name)
+{
+	char *joined;
+
+	if (asprintf(&joined, "%s%s%s", cli->parsers ? cli->parsers : "", cli->parsers ? ", " : "",
+	             name) < 0)
+		return -1;
+	free(cli->parsers);
+	cli->parsers = joined;
+	return 0;
+}
+
+static void free_cli(struct cli *cli)
+{
+	size_t i;
+
+	for (i = 0; i < cli->override_count; i++)
+		free(cli->overrides[i]);
+	free(cli->overrides);
+	for (i = 0; i < cli->plugin_dir_count; i++)
+		free(cli->plugin_dirs[i]);
+	free(cli->plugin_dirs);
+	for (i = 0; i < cli->url_count; i++)
+		free(cli->urls[i]);
+	free(cli->urls);
+	free(cli->parsers);
+}
+
+/* -1: exit with status *status (help, version, or a usage error). */
+static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
+{
+	enum { OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "strategy", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "batch-size", required_argument, NULL, 'b' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "parser", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "list-plugins", no_argument, NULL, OPT_LIST },
+		{ "plugin-help", required_argument, NULL, OPT_PLUGIN_HELP },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	*status = EXIT_USAGE;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:t:p:o:f:qvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli->config = optarg; break;
+		case OPT_SET: rc = push(&cli->overrides, &cli->override_count, optarg); break;
+		case 's': rc = push_override(cli, "strategy", optarg); break;
+		case 'w': rc = push_override(cli, "workers", optarg); break;
+		case 'r': rc = push_override(cli, "rate_limit", optarg); break;
+		case 'b': rc = push_override(cli, "batch_size", optarg); break;
+		case 'n': rc = push_override(cli, "repeat", optarg); break;
+		case 't': rc = push_override(cli, "timeout", optarg); break;
+		case OPT_RETRIES: rc = push_override(cli, "retries", optarg); break;
+		case 'p': rc = add_parser(cli, optarg); break;
+		case 'o': rc = push_override(cli, "output.path", optarg); break;
+		case 'f': rc = push_override(cli, "output.format", optarg); break;
+		case OPT_DRY_RUN: cli->dry_run = 1; break;
+		case 'q': cli->quiet = 1; break;
+		case 'v': cli->verbose++; break;
+		case OPT_PLUGIN_DIR: rc = push(&cli->plugin_dirs, &cli->plugin_dir_count, optarg); break;
+		case OPT_LIST: cli->list_plugins = 1; break;
+		case OPT_PLUGIN_HELP: cli->plugin_help = optarg; break;
+		case 'V':
+			print_version();
+			*status = EXIT_ALL_OK;
+			return -1;
+		case 'h':
+			usage(stdout);
+			*status = EXIT_ALL_OK;
+			return -1;
+		case ':':
+			fprintf(stderr, "scrape: option %s needs a value (try scrape --help)\n", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				fprintf(stderr, "scrape: unknown option -%c (try scrape --help)\n", optopt);
+			else
+				fprintf(stderr, "scrape: unknown option %s (try scrape --help)\n", argv[optind - 1]);
+			return -1;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "scrape: out of memory\n");
+			return -1;
+		}
+	}
+	for (; optind < argc; optind++)
+		if (push(&cli->urls, &cli->url_count, argv[optind]) < 0)
+			return -1;
+	if (cli->parsers) {
+		char *list;
+		if (asprintf(&list, "[%s]", cli->parsers) < 0 || push_override(cli, "parsers", list) < 0)
+			return -1;
+		free(list);
+	}
+	if (!cli->config && cli->url_count == 0 && !cli->list_plugins && !cli->plugin_help) {
+		fprintf(stderr, "scrape: no job: give -c JOB.yaml or URLs (try scrape --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int plugin_help(const struct loader_paths *paths, const char *name)
+{
+	static const enum scrape_plugin_kind kinds[] = { SCRAPE_KIND_STRATEGY, SCRAPE_KIND_PARSER };
+	int found = 0, status = EXIT_ALL_OK;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct loaded_plugin p;
+		char err[512];
+		enum loader_status rc = loader_open(paths, kinds[k], name, &p, err, sizeof err);
+
+		if (rc == LOADER_NOT_FOUND)
+			continue;
+		found = 1;
+		if (rc != LOADER_OK) {
+			fprintf(stderr, "scrape: %s\n", err);
+			status = EXIT_PLUGIN;
+			continue;
+		}
+		options_print_help(p.desc, stdout);
+		loader_close(&p);
+	}
+	if (!found) {
+		fprintf(stderr, "scrape: no strategy or parser named \"%s\" (scrape --list-plugins shows them)\n",
+		        name);
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
+/* The job's entry for a plugin, or a stand-in for a default. */
+static const struct node *entry_of(const struct job_plugin *ref)
+{
+	static struct node defaulted = {
+		.kind = NODE_SCALAR, .source = "(default strategy)", .line = 1, .col = 1,
+	};
+
+	return ref->entry ? ref->entry : &defaulted;
+}
+
+static int open_instance(const struct loader_paths *paths, enum scrape_plugin_kind kind,
+                         const struct job_plugin *ref, struct instance *inst)
+{
+	const struct node *entry = entry_of(ref);
+	char err[1024];
+	enum loader_status rc;
+
+	memset(inst, 0, sizeof *inst);
+	rc = loader_open(paths, kind, ref->name, &inst->loaded, err, sizeof err);
+	if (rc == LOADER_NOT_FOUND) {
+		size_t count;
+		char **names = loader_names(paths, kind, &count);
+		const char *hint = job_suggest(ref->name, (const char *const *)names, count);
+		const struct node *at = entry->kind == NODE_MAP ? tree_get(entry, "name") : entry;
+
+		if (!at)
+			at = entry;
+		fprintf(stderr, "%s:%d:%d: %s", at->source, at->line, at->col, err);
+		if (hint)
+			fprintf(stderr, " (did you mean \"%s\"?)\n", hint);
+		else
+			fprintf(stderr, " (scrape --list-plugins shows what is installed)\n");
+		loader_free_names(names, count);
+		return EXIT_USAGE;
+	}
+	if (rc != LOADER_OK) {
+		fprintf(stderr, "scrape: %s\n", err);
+		return EXIT_PLUGIN;
+	}
+	inst->opts = options_build(inst->loaded.desc, entry, err, sizeof err);
+	if (!inst->opts) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_ALL_OK;
+}
+
+static int create_instance(struct instance *inst)
+{
+	const struct scrape_plugin *d = inst->loaded.desc;
+
+	if (!d->create) {
+		inst->created = 1;
+		return EXIT_ALL_OK;
+	}
+	if (d->create(&host_table, inst->opts, &inst->state) != 0) {
+		const char *why = options_failure(inst->opts);
+		if (why) {
+			fprintf(stderr, "%s\n", why);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "scrape: plugin \"%s\" (%s): could not start (its create() failed); "
+		        "see the messages above\n", d->name, inst->loaded.path);
+		return EXIT_PLUGIN;
+	}
+	inst->created = 1;
+	return EXIT_ALL_OK;
+}
+
+static void close_instance(struct instance *inst)
+{
+	if (inst->created && inst->loaded.desc->destroy)
+		inst->loaded.desc->destroy(inst->state);
+	options_free(inst->opts);
+	loader_close(&inst->loaded);
+	memset(inst, 0, sizeof *inst);
+}
+
+static int execute(const struct job *job, struct instance *strategy, struct instance *parsers,
+                   size_t parser_count, const struct cli *cli)
+{
+	struct parser_instance *active = calloc(parser_count ? parser_count : 1, sizeof *active);
+	struct run_settings settings = { .quiet = cli->quiet, .verbose = cli->verbose };
+	struct scrape_run run;
+	char err[512];
+	int status;
+	size_t i;
+
+	if (!active) {
+		fprintf(stderr, "scrape: out of memory\n");
+		return EXIT_SOME_FAILED;
+	}
+	for (i = 0; i < parser_count; i++) {
+		active[i].plugin = parsers[i].loaded.desc;
+		active[i].state = parsers[i].state;
+	}
+	/* with records on stdout, the human-readable lines move to stderr */
+	settings.lines = job->output_path && strcmp(job->output_path, "-") == 0 ? stderr : stdout;
+	if (run_init(&run, job, active, parser_count, &settings, err, sizeof err) < 0) {
+		fprintf(stderr, "scrape: %s\n", err);
+		run_free(&run);
+		free(active);
+		return EXIT_USAGE;
+	}
+	if (strategy->loaded.desc->strategy->run(strategy->state, &run) != 0)
+		fprintf(stderr, "scrape: strategy \"%s\" failed; the summary covers what finished\n",
+		        strategy->loaded.desc->name);
+	run_drain(&run);
+	status = run_close_output(&run) < 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	i = (size_t)run_report(&run);
+	if ((int)i != 0)
+		status = (int)i;
+	run_free(&run);
+	free(active);
+	return status;
+}
+
+static int run_job(const struct cli *cli, const struct loader_paths *paths)
+{
+	struct instance strategy, *parsers = NULL;
+	struct job *job;
+	char err[1024];
+	int status;
+	size_t i, opened = 0;
+
+	job = job_load(cli->config, cli->overrides, cli->override_count, cli->urls, cli->url_count,
+	               err, sizeof err);
+	if (!job) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	parsers = calloc(job->parser_count ? job->parser_count : 1, sizeof *parsers);
+	memset(&strategy, 0, sizeof strategy);
+	status = parsers ? open_instance(paths, SCRAPE_KIND_STRATEGY, &job->strategy, &strategy)
+	                 : EXIT_PLUGIN;
+	for (i = 0; status == EXIT_ALL_OK && i < job->parser_count; i++, opened++)
+		status = open_instance(paths, SCRAPE_KIND_PARSER, &job->parsers[i], &parsers[i]);
+	if (status == EXIT_ALL_OK)
+		status = create_instance(&strategy);
+	for (i = 0; status == EXIT_ALL_OK && i < opened; i++)
+		status = create_instance(&parsers[i]);
+	if (status == EXIT_ALL_OK && cli->dry_run) {
+		job_print(job, stdout);
+	} else if (status == EXIT_ALL_OK) {
+		if (job->insecure)
+			fprintf(stderr, "scrape: warning: insecure: true turns off TLS certificate checks\n");
+		status = execute(job, &strategy, parsers, job->parser_count, cli);
+	}
+	for (i = 0; parsers && i < opened; i++)
+		close_instance(&parsers[i]);
+	close_instance(&strategy);
+	free(parsers);
+	job_free(job);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct loader_paths paths;
+	int status;
+
+	if (parse_cli(argc, argv, &cli, &status) < 0) {
+		free_cli(&cli);
+		return status;
+	}
+	host_set_verbosity(cli.verbose);
+	if (loader_paths_init(&paths, cli.plugin_dirs, cli.plugin_dir_count) < 0) {
+		fprintf(stderr, "scrape: out of memory\n");
+		free_cli(&cli);
+		return EXIT_USAGE;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "scrape: libcurl could not be initialised\n");
+		loader_paths_free(&paths);
+		free_cli(&cli);
+		return EXIT_SOME_FAILED;
+	}
+	run_install_signals();
+	if (cli.list_plugins)
+		status = loader_list(&paths, stdout) ? EXIT_PLUGIN : EXIT_ALL_OK;
+	else if (cli.plugin_help)
+		status = plugin_help(&paths, cli.plugin_help);
+	else
+		status = run_job(&cli, &paths);
+	curl_global_cleanup();
+	loader_paths_free(&paths);
+	free_cli(&cli);
+	return status;
+}

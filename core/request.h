@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One request as the core tracks it from the frontier, through a strategy,
+ * to its record.  Strategies see it only as an opaque pointer.
+ */
+#ifndef SCRAPE_REQUEST_H
+#define SCRAPE_REQUEST_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+struct scrape_run;
+
+struct scrape_request {
+	struct scrape_run *run;
+	char *url;
+	int depth;
+	int attempt;                /* 1 for the first try */
+	int64_t ready_ns;           /* a retry waits until then */
+	struct buf body;
+	struct buf headers;         /* raw header lines of the last response */
+	int64_t max_body;           /* the job's cap, for the write callback */
+	int body_too_large;         /* the write callback gave up */
+	char last_error[64];        /* why the previous attempt failed */
+	struct scrape_request *next_retry;
+};
+
+#endif

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The work loop every strategy drives: next() hands out requests in order,
+ * within the batch and rate limits; finish() turns a performed transfer
+ * into a retry or a record.  One mutex guards the shared state; the slow
+ * parts (parsers, JSON encoding) run outside it, in the worker that owns
+ * the response, so parsing scales with the workers.
+ */
+#include <config.h>
+
+#include "run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "record.h"
+#include "request.h"
+
+volatile sig_atomic_t run_signal;
+
+static void on_signal(int sig)
+{
+	run_signal = sig;
+}
+
+void run_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a peer closing a connection must not kill the process */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int64_t run_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int run_stopping(const struct scrape_run *run)
+{
+	return run->stopping || run_signal != 0;
+}
+
+int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
+             size_t parser_count, const struct run_settings *settings, char *err, size_t errlen)
+{
+	memset(run, 0, sizeof *run);
+	run->job = job;
+	run->settings = *settings;
+	run->parsers = parsers;
+	run->parser_count = parser_count;
+	pthread_mutex_init(&run->lock, NULL);
+	pthread_cond_init(&run->news, NULL);
+	frontier_init(&run->frontier, job);
+	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
+	stats_init(&run->stats);
+	if (fetch_settings_init(&run->fetch, job, &run->stopping) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (job->output_path) {
+		if (strcmp(job->output_path, "-") == 0) {
+			run->output = stdout;
+		} else if (!(run->output = fopen(job->output_path, "w"))) {
+			snprintf(err, errlen, "cannot write the output file %s: %s", job->output_path,
+			         strerror(errno));
+			return -1;
+		}
+		/* whole lines go out in big writes; a partial line is never
+		 * flushed on its own because each record is one fwrite */
+		setvbuf(run->output, NULL, _IOFBF, 1 << 20);
+	}
+	run->start_ns = run_now_ns();
+	return 0;
+}
+
+int run_close_output(struct scrape_run *run)
+{
+	int failed = run->output_failed;
+
+	if (!run->output)
+		return failed ? -1 : 0;
+	if (fflush(run->output) != 0 || ferror(run->output))
+		failed = 1;
+	if (run->output != stdout && fclose(run->output) != 0)
+		failed = 1;
+	run->output = NULL;
+	if (failed)
+		fprintf(stderr, "scrape: error: writing records to %s failed: %s\n", run->job->output_path,
+		        strerror(errno));
+	return failed ? -1 : 0;
+}
+
+static void free_request(struct scrape_request *req)
+{
+	buf_free(&req->body);
+	buf_free(&req->headers);
+	free(req->url);
+	free(req);
+}
+
+void run_free(struct scrape_run *run)
+{
+	struct scrape_request *r, *next;
+
+	for (r = run->retry_head; r; r = next) {
+		next = r->next_retry;
+		free_request(r);
+	}
+	if (run->pending)
+		free_request(run->pending);
+	run_close_output(run);
+	fetch_settings_free(&run->fetch);
+	frontier_free(&run->frontier);
+	stats_free(&run->stats);
+	pthread_cond_destroy(&run->news);
+	pthread_mutex_destroy(&run->lock);
+}
+
+static struct scrape_request *new_request(struct scrape_run *run, const char *url)
+{
+	struct scrape_request *req = calloc(1, sizeof *req);
+
+	if (!req || !(req->url = strdup(url))) {
+		free(req);
+		return NULL;
+	}
+	req->run = run;
+	req->attempt = 1;
+	return req;
+}
+
+/* Called with the lock held: what the batch boundary allows now. */
+static int batch_is_full(struct scrape_run *run)
+{
+	if (run->job->batch_size == 0 || run->batch_started < run->job->batch_size)
+		return 0;
+	if (run->outstanding > 0)
+		return 1;
+	run->batch_started = 0;      /* the batch is done: open the next */
+	return 0;
+}
+
+/* Called with the lock held: the request to start next, whether or not
+ * limits let it start now.  Pulling the URL early keeps the rate limiter
+ * from spending a slot on a frontier that turns out to be empty. */
+static struct scrape_request *peek(struct scrape_run *run)
+{
+	const char *url;
+
+	if (run->pending)
+		return run->pending;
+	if (run->retry_head && run->retry_head->ready_ns <= run_now_ns()) {
+		run->pending = run->retry_head;
+		run->retry_head = run->pending->next_retry;
+		if (!run->retry_head)
+			run->retry_tail = NULL;
+		run->pending->next_retry = NULL;
+		return run->pending;
+	}
+	if (batch_is_full(run))
+		return NULL;
+	url = frontier_next(&run->frontier);
+	if (!url)
+		return NULL;
+	run->pending = new_request(run, url);
+	if (!run->pending) {
+		fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+		run->stopping = 1;
+		return NULL;
+	}
+	run->outstanding++;
+	run->batch_started++;
+	return run->pending;
+}
+
+enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
+                          int64_t *not_before_ns)
+{
+	enum scrape_next answer = SCRAPE_NEXT_WAIT;
+	struct scrape_request *candidate;
+	int64_t wait_until;
+
+	*req = NULL;
+	*not_before_ns = -1;
+	pthread_mutex_lock(&run->lock);
+	if (run_stopping(run)) {
+		answer = SCRAPE_NEXT_DONE;
+		goto out;
+	}
+	candidate = peek(run);
+	if (!candidate) {
+		if (run->retry_head)
+			*not_before_ns = run->retry_head->ready_ns;
+		else if (run->frontier.exhausted && run->outstanding == 0)
+			answer = SCRAPE_NEXT_DONE;
+		goto out;
+	}
+	wait_until = ratelimit_take(&run->limiter, run_now_ns());
+	if (wait_until != 0) {
+		*not_before_ns = wait_until;
+		goto out;
+	}
+	run->pending = NULL;
+	*req = candidate;
+	answer = SCRAPE_NEXT_READY;
+out:
+	pthread_mutex_unlock(&run->lock);
+	return answer;
+}
+
+int run_prepare(struct scrape_run *run, struct scrape_request *req, CURL *easy)
+{
+	if (fetch_prepare(&run->fetch, req, easy) == 0)
+		return 0;
+	/* only an out-of-memory in curl_easy_setopt gets here */
+	run_finish(run, req, easy, CURLE_OUT_OF_MEMORY);
+	return -1;
+}
+
+/* Splits the raw header block of the last response into name/value pairs. */
+static size_t split_headers(struct buf *raw, struct scrape_header *out, size_t max)
+{
+	size_t n = 0;
+	char *line = raw->data, *end;
+
+	if (!line)
+		return 0;
+	for (; *line && n < max; line = end) {
+		char *colon, *value, *stop;
+
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		stop = end;
+		while (stop > line && (stop[-1] == '\n' || stop[-1] == '\r'))
+			stop--;
+		*stop = '\0';
+		colon = strchr(line, ':');
+		if (!colon || strncmp(line, "HTTP/", 5) == 0)
+			continue;
+		*colon = '\0';
+		value = colon + 1;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		out[n].name = line;
+		out[n].value = value;
+		n++;
+	}
+	return n;
+}
+
+/* The charset parameter of a Content-Type, copied into buf. */
+static const char *charset_of(const char *content_type, char *buf, size_t len)
+{
+	const char *p = content_type ? strcasestr(content_type, "charset=") : NULL;
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += 8;
+	if (*p == '"')
+		p++;
+	n = strcspn(p, "\"; \t");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+#define MAX_HEADERS 200
+
+/* Runs the parsers on a response; returns the name of one that failed. */
+static const char *run_parsers(struct scrape_run *run, struct scrape_request *req,
+                               const struct fetch_outcome *o, struct scrape_record *rec)
+{
+	struct scrape_header headers[MAX_HEADERS];
+	struct scrape_response resp;
+	const char *failed = NULL;
+	char charset[64];
+	size_t i;
+
+	if (run->parser_count == 0)
+		return NULL;
+	memset(&resp, 0, sizeof resp);
+	resp.size = sizeof resp;
+	resp.url = req->url;
+	resp.final_url = o->final_url;
+	resp.status = o->status;
+	resp.content_type = o->content_type;
+	resp.charset = charset_of(o->content_type, charset, sizeof charset);
+	resp.body = (const unsigned char *)(req->body.data ? req->body.data : "");
+	resp.body_len = req->body.len;
+	resp.header_count = split_headers(&req->headers, headers, MAX_HEADERS);
+	resp.headers = headers;
+	resp.depth = req->depth;
+	for (i = 0; i < run->parser_count; i++) {
+		const struct parser_instance *p = &run->parsers[i];
+		if (p->plugin->parser->parse(p->state, &resp, rec) != 0 && !failed)
+			failed = p->plugin->name;
+	}
+	return failed;
+}
+
+static void encode_record(struct scrape_request *req, const struct fetch_outcome *o,
+                          const char *error, const struct scrape_record *rec, struct buf *line)
+{
+	buf_puts(line, "{\"url\":");
+	buf_json_string(line, req->url);
+	buf_puts(line, ",\"final_url\":");
+	buf_json_string(line, o->final_url);
+	buf_printf(line, ",\"status\":%ld,\"bytes\":%llu,\"attempts\":%d", o->status,
+	           (unsigned long long)o->bytes, req->attempt);
+	buf_puts(line, ",\"time_total\":");
+	buf_json_double(line, o->time_total);
+	buf_puts(line, ",\"time_dns\":");
+	buf_json_double(line, o->time_dns);
+	buf_puts(line, ",\"time_connect\":");
+	buf_json_double(line, o->time_connect);
+	buf_puts(line, ",\"time_tls\":");
+	buf_json_double(line, o->time_tls);
+	buf_puts(line, ",\"time_first_byte\":");
+	buf_json_double(line, o->time_first_byte);
+	buf_puts(line, ",\"error\":");
+	if (error)
+		buf_json_string(line, error);
+	else
+		buf_puts(line, "null");
+	record_json_members(rec, line);
+	buf_puts(line, "}\n");
+}
+
+/* Puts a failed request back in line for another attempt.  Lock held. */
+static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
+{
+	req->attempt++;
+	req->ready_ns = run_now_ns() + run->job->retry_delay_ns;
+	req->next_retry = NULL;
+	if (run->retry_tail)
+		run->retry_tail->next_retry = req;
+	else
+		run->retry_head = req;
+	run->retry_tail = req;
+	run->stats.retries++;
+}
+
+static void print_line(struct scrape_run *run, struct scrape_request *req,
+                       const struct fetch_outcome *o, const char *error)
+{
+	FILE *out = run->settings.lines;
+
+	if (run->settings.quiet || !out)
+		return;
+	if (error)
+		fprintf(out, "Failed %s: %s (%.3fs)\n", req->url, error, o->time_total);
+	else
+		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)o->bytes,
+		        req->url, o->status, o->time_total);
+}
+
+/* Counts, writes and prints the result of a request, then frees it. */
+static void record_result(struct scrape_run *run, struct scrape_request *req,
+                          const struct fetch_outcome *o, const char *error,
+                          const struct scrape_record *rec)
+{
+	struct buf line = { 0 };
+
+	if (run->output)
+		encode_record(req, o, error, rec, &line);
+	pthread_mutex_lock(&run->lock);
+	if (error)
+		stats_fail(&run->stats, error);
+	else
+		run->stats.ok++;
+	run->stats.bytes += o->bytes;
+	if (o->status > 0)
+		histogram_record(&run->stats.latency, (int64_t)(o->time_total * 1e9));
+	if (run->output && !run->output_failed) {
+		if (line.oom || fwrite(line.data, 1, line.len, run->output) != line.len)
+			run->output_failed = 1;
+	}
+	print_line(run, req, o, error);
+	run->outstanding--;
+	pthread_cond_broadcast(&run->news);
+	pthread_mutex_unlock(&run->lock);
+	buf_free(&line);
+	free_request(req);
+}
+
+void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result)
+{
+	struct scrape_record rec;
+	struct fetch_outcome o;
+	const char *error, *failed_parser = NULL;
+	char parser_error[96];
+
+	fetch_outcome(req, easy, result, &o);
+	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
+		snprintf(req->last_error, sizeof req->last_error, "%s", o.error);
+		pthread_mutex_lock(&run->lock);
+		schedule_retry(run, req);
+		pthread_cond_broadcast(&run->news);
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
+	record_init(&rec);
+	error = o.error;
+	if (o.status > 0)
+		failed_parser = run_parsers(run, req, &o, &rec);
+	if (!error && failed_parser) {
+		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
+		error = parser_error;
+	}
+	record_result(run, req, &o, error, &rec);
+	record_free(&rec);
+}
+
+void run_drain(struct scrape_run *run)
+{
+	struct scrape_record empty;
+
+	record_init(&empty);
+	pthread_mutex_lock(&run->lock);
+	while (run->retry_head) {
+		struct scrape_request *req = run->retry_head;
+		struct fetch_outcome o;
+
+		run->retry_head = req->next_retry;
+		pthread_mutex_unlock(&run->lock);
+		memset(&o, 0, sizeof o);
+		o.final_url = req->url;
+		record_result(run, req, &o, req->last_error, &empty);
+		pthread_mutex_lock(&run->lock);
+	}
+	run->retry_tail = NULL;
+	if (run->pending) {
+		free_request(run->pending);
+		run->pending = NULL;
+	}
+	pthread_mutex_unlock(&run->lock);
+}
+
+void run_wait(struct scrape_run *run, int64_t until_ns)
+{
+	struct timespec deadline;
+	int64_t now = run_now_ns();
+	/* wake at least every 100 ms so a signal is noticed promptly */
+	int64_t cap = now + 100000000;
+
+	if (until_ns < 0 || until_ns > cap)
+		until_ns = cap;
+	if (until_ns <= now)
+		return;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (until_ns - now) / 1000000000;
+	deadline.tv_nsec += (until_ns - now) % 1000000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&run->lock);
+	if (!run_stopping(run))
+		pthread_cond_timedwait(&run->news, &run->lock, &deadline);
+	pthread_mutex_unlock(&run->lock);
+}
+
+int run_report(struct scrape_run *run)
+{
+	double seconds = (double)(run_now_ns() - run->start_ns) / 1e9;
+	FILE *out = run->settings.lines ? run->settings.lines : stdout;
+	int interrupted = run_signal != 0;
+
+	if (run->frontier.error[0])
+		fprintf(stderr, "scrape: error: %s\n", run->frontier.error);
+	stats_print_summary(&run->stats, seconds, interrupted, out);
+	fflush(out);
+	if (interrupted)
+		return 128 + run_signal;
+	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed)
+		return 1;
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run: one job executed by one strategy.  The run owns everything that
+ * must behave the same whatever the strategy: the frontier, batches, the
+ * rate limit, retries, the parsers, records, outputs and statistics.  The
+ * host table (host.c) exposes its work loop to strategy plugins.
+ */
+#ifndef SCRAPE_RUN_H
+#define SCRAPE_RUN_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <scrape/plugin.h>
+
+#include "fetch.h"
+#include "frontier.h"
+#include "job.h"
+#include "ratelimit.h"
+#include "stats.h"
+
+struct parser_instance {
+	const struct scrape_plugin *plugin;
+	void *state;
+};
+
+struct run_settings {
+	int quiet;                  /* no per-download lines */
+	int verbose;
+	FILE *lines;                /* where per-download lines and the summary go */
+};
+
+struct scrape_run {
+	const struct job *job;
+	struct run_settings settings;
+	const struct parser_instance *parsers;
+	size_t parser_count;
+
+	pthread_mutex_t lock;       /* guards everything below */
+	pthread_cond_t news;        /* a transfer finished, or the run stops */
+	struct frontier frontier;
+	struct ratelimit limiter;
+	struct scrape_request *retry_head, *retry_tail;
+	struct scrape_request *pending; /* taken from the frontier, not yet started */
+	int64_t outstanding;        /* handed out and not yet recorded */
+	int64_t batch_started;      /* requests started in the current batch */
+	struct stats stats;
+	FILE *output;               /* records, or NULL */
+	int output_failed;
+	int64_t start_ns;
+
+	struct fetch_settings fetch;
+	volatile int stopping;      /* set from the signal watcher */
+};
+
+/* Set by the signal handlers; the run polls it. */
+extern volatile sig_atomic_t run_signal;
+
+int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
+             size_t parser_count, const struct run_settings *settings, char *err, size_t errlen);
+/* Flushes and closes outputs; returns -1 if records could not be written. */
+int run_close_output(struct scrape_run *run);
+void run_free(struct scrape_run *run);
+
+/* Installs SIGINT/SIGTERM handlers that ask runs to stop. */
+void run_install_signals(void);
+/* Whether stop was requested; folds the signal flag into run->stopping. */
+int run_stopping(const struct scrape_run *run);
+
+/* The work loop (see struct scrape_host). */
+enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
+                          int64_t *not_before_ns);
+int run_prepare(struct scrape_run *run, struct scrape_request *req, CURL *easy);
+void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result);
+void run_wait(struct scrape_run *run, int64_t until_ns);
+/* After the strategy returned: records requests still waiting for a retry
+ * (a stopped run) with their last failure, so every request handed out
+ * has exactly one result. */
+void run_drain(struct scrape_run *run);
+int64_t run_now_ns(void);
+
+/* Summary and exit status: 0 all fine, 1 some requests failed,
+ * 128+signal when interrupted. */
+int run_report(struct scrape_run *run);
+
+#endif

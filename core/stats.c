@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Statistics.  The histogram keeps the top 8 significant bits of each
+ * value, so a bucket is never wider than 1/128 of its lower bound; values
+ * are reported as bucket midpoints, clamped to the exact min and max.
+ */
+#include <config.h>
+
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+#define MAX_TRACKED ((INT64_C(1) << 44) - 1)   /* about 4.9 hours in ns */
+
+static size_t bucket_of(int64_t v)
+{
+	unsigned shift;
+
+	if (v < 256)
+		return v < 0 ? 0 : (size_t)v;
+	if (v > MAX_TRACKED)
+		v = MAX_TRACKED;
+	shift = (unsigned)(63 - __builtin_clzll((unsigned long long)v)) - 7;
+	return 256 + (shift - 1) * 128 + (size_t)((v >> shift) - 128);
+}
+
+static int64_t bucket_middle(size_t i)
+{
+	size_t k;
+	unsigned shift;
+
+	if (i < 256)
+		return (int64_t)i;
+	k = i - 256;
+	shift = (unsigned)(k / 128) + 1;
+	return ((int64_t)(k % 128 + 128) << shift) + ((INT64_C(1) << shift) / 2);
+}
+
+void histogram_init(struct histogram *h)
+{
+	memset(h, 0, sizeof *h);
+	h->min = INT64_MAX;
+}
+
+void histogram_record(struct histogram *h, int64_t value)
+{
+	if (value < 0)
+		value = 0;
+	h->counts[bucket_of(value)]++;
+	h->total++;
+	h->sum += (double)value;
+	if (value < h->min)
+		h->min = value;
+	if (value > h->max)
+		h->max = value;
+}
+
+void histogram_merge(struct histogram *into, const struct histogram *from)
+{
+	size_t i;
+
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++)
+		into->counts[i] += from->counts[i];
+	into->total += from->total;
+	into->sum += from->sum;
+	if (from->min < into->min)
+		into->min = from->min;
+	if (from->max > into->max)
+		into->max = from->max;
+}
+
+int64_t histogram_percentile(const struct histogram *h, double p)
+{
+	uint64_t rank, seen = 0;
+	size_t i;
+
+	if (h->total == 0)
+		return 0;
+	if (p <= 0)
+		return h->min;
+	if (p >= 100)
+		return h->max;
+	rank = (uint64_t)((p / 100.0) * (double)h->total + 0.999999);
+	if (rank == 0)
+		rank = 1;
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++) {
+		seen += h->counts[i];
+		if (seen >= rank) {
+			int64_t v = bucket_middle(i);
+			if (v < h->min)
+				v = h->min;
+			if (v > h->max)
+				v = h->max;
+			return v;
+		}
+	}
+	return h->max;
+}
+
+int stats_init(struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+	histogram_init(&s->latency);
+	return 0;
+}
+
+void stats_free(struct stats *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->reason_count; i++)
+		free(s->reasons[i].reason);
+	free(s->reasons);
+	s->reasons = NULL;
+	s->reason_count = 0;
+}
+
+void stats_fail(struct stats *s, const char *reason)
+{
+	struct reason_count *grown;
+	size_t i;
+
+	s->failed++;
+	for (i = 0; i < s->reason_count; i++) {
+		if (strcmp(s->reasons[i].reason, reason) == 0) {
+			s->reasons[i].count++;
+			return;
+		}
+	}
+	grown = realloc(s->reasons, (s->reason_count + 1) * sizeof *grown);
+	if (!grown)
+		return;
+	s->reasons = grown;
+	grown[s->reason_count].reason = strdup(reason);
+	if (!grown[s->reason_count].reason)
+		return;
+	grown[s->reason_count].count = 1;
+	s->reason_count++;
+}
+
+static void format_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 10ULL << 30)
+		snprintf(buf, len, "%.1f GiB", (double)bytes / (1ULL << 30));
+	else if (bytes >= 10ULL << 20)
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (1ULL << 20));
+	else if (bytes >= 10ULL << 10)
+		snprintf(buf, len, "%.1f KiB", (double)bytes / (1ULL << 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct reason_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->reason, y->reason);
+}
+
+void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out)
+{
+	static const double points[] = { 50, 90, 99 };
+	uint64_t done = s->ok + s->failed;
+	char bytes[32], v[32];
+	size_t i;
+
+	fprintf(out, "Downloaded %llu sites in %.3f seconds%s\n", (unsigned long long)done, seconds,
+	        interrupted ? " (interrupted)" : "");
+	fprintf(out, "  %llu ok, %llu failed", (unsigned long long)s->ok,
+	        (unsigned long long)s->failed);
+	if (s->retries)
+		fprintf(out, ", %llu retries", (unsigned long long)s->retries);
+	fputc('\n', out);
+	if (s->reason_count) {
+		struct reason_count *sorted = malloc(s->reason_count * sizeof *sorted);
+		if (sorted) {
+			memcpy(sorted, s->reasons, s->reason_count * sizeof *sorted);
+			qsort(sorted, s->reason_count, sizeof *sorted, by_count);
+			fputs("  failed by reason:", out);
+			for (i = 0; i < s->reason_count; i++)
+				fprintf(out, "%s %s %llu", i ? "," : "", sorted[i].reason,
+				        (unsigned long long)sorted[i].count);
+			fputc('\n', out);
+			free(sorted);
+		}
+	}
+	format_bytes(s->bytes, bytes, sizeof bytes);
+	fprintf(out, "  %.2f requests/s, %s received\n", seconds > 0 ? (double)done / seconds : 0.0,
+	        bytes);
+	if (s->latency.total == 0)
+		return;
+	units_format_duration(s->latency.min, v, sizeof v);
+	fprintf(out, "  latency min %s", v);
+	for (i = 0; i < sizeof points / sizeof points[0]; i++) {
+		units_format_duration(histogram_percentile(&s->latency, points[i]), v, sizeof v);
+		fprintf(out, "  p%g %s", points[i], v);
+	}
+	units_format_duration(s->latency.max, v, sizeof v);
+	fprintf(out, "  max %s\n", v);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Units in job files and on the command line: durations (250ms, 10s, 2m),
+ * rates (100/s, 6000/m), sizes (64k, 10MB, 1GiB), counts and booleans.
+ * Every parser takes the text as written and either fills the value or
+ * returns -1 with a short reason that the caller prefixes with a location.
+ */
+#ifndef SCRAPE_UNITS_H
+#define SCRAPE_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int units_duration(const char *text, int64_t *ns, const char **why);
+int units_rate(const char *text, double *per_second, const char **why);
+int units_size(const char *text, int64_t *bytes, const char **why);
+int units_count(const char *text, int64_t *value, const char **why);
+int units_bool(const char *text, int *value);
+
+/* "1.234s", "56.7ms", "890us": three significant digits, for reports. */
+void units_format_duration(int64_t ns, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scrape plugin ABI: the only header a plugin author includes.
+ *
+ * A plugin is a shared object named <kind>_<name>.so that exports exactly
+ * one symbol, `scrape_plugin`, a const data descriptor.  The core reads and
+ * validates the descriptor (ABI version, size, kind, name, callbacks, option
+ * table) before it calls any plugin code.  From then on the plugin talks to
+ * the core only through the host table handed to create(): it never resolves
+ * symbols from the scrape binary.
+ *
+ * Versioning: a plugin built for ABI major M loads only into a core of major
+ * M, and only if its minor is <= the core's minor.  Structs in this header
+ * only ever grow by appending fields; the `size` fields let either side see
+ * what the other was compiled with.
+ *
+ * Two kinds exist.  A strategy decides how transfers run concurrently (one
+ * loop, threads, an event loop, processes) and nothing else: it asks the
+ * core for the next request, lets the core set up the curl handle, performs
+ * it and hands the finished transfer back.  A parser turns one response
+ * into fields of the result record and, optionally, links for the frontier.
+ */
+#ifndef SCRAPE_PLUGIN_H
+#define SCRAPE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include <scrape/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCRAPE_ABI_MAJOR 1
+#define SCRAPE_ABI_MINOR 0
+
+/* Put this before the descriptor so it is exported even when the plugin is
+ * compiled with -fvisibility=hidden. */
+#define SCRAPE_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+#if defined(__GNUC__)
+#define SCRAPE_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define SCRAPE_PRINTF(fmt, args)
+#endif
+
+enum scrape_plugin_kind {
+	SCRAPE_KIND_STRATEGY = 1,
+	SCRAPE_KIND_PARSER = 2,
+};
+
+/*
+ * Options: each plugin declares the YAML keys it accepts.  The core checks
+ * the job against this table (unknown key, wrong type, bad unit) and reports
+ * mistakes as file:line:col, so a plugin never parses YAML itself.
+ */
+enum scrape_option_type {
+	SCRAPE_OPT_BOOL = 1,     /* true/false, yes/no, on/off */
+	SCRAPE_OPT_INT,          /* a whole number (may be negative) */
+	SCRAPE_OPT_STRING,       /* any scalar, kept as text */
+	SCRAPE_OPT_DURATION,     /* 250ms, 10s, 2m, 1h, 500us; read in ns */
+	SCRAPE_OPT_SIZE,         /* 512, 64k, 10MB, 1GiB; read in bytes */
+	SCRAPE_OPT_LIST,         /* a sequence of scalars (or one scalar) */
+	SCRAPE_OPT_MAP,          /* a mapping of scalar keys to scalar values */
+};
+
+struct scrape_option {
+	const char *name;        /* the YAML key; NULL ends the table */
+	enum scrape_option_type type;
+	const char *default_value; /* as it would be written in YAML; NULL: unset */
+	const char *help;        /* one line, shown by scrape --plugin-help */
+};
+
+/* The values the job gave for one plugin instance, defaults applied.
+ * Opaque; read it with the host's opt_* calls during create(). */
+struct scrape_options;
+
+/* One transfer as the core tracks it.  Opaque to strategies: pass it back. */
+struct scrape_request;
+
+/* The running job as strategies see it.  Opaque. */
+struct scrape_run;
+
+/* The result record of one response; parsers add fields to it.  Opaque. */
+struct scrape_record;
+
+/* One response header, as received (last response after redirects). */
+struct scrape_header {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * What a parser sees of one response.  Everything is read-only and owned
+ * by the core; it stays valid only for the duration of parse().
+ */
+struct scrape_response {
+	size_t size;                 /* sizeof(struct scrape_response) of the core */
+	const char *url;             /* the URL as requested */
+	const char *final_url;       /* after redirects */
+	long status;                 /* HTTP status; 0 if no response arrived */
+	const char *content_type;    /* Content-Type value, or NULL */
+	const char *charset;         /* charset parameter of it, or NULL */
+	const unsigned char *body;   /* body bytes, NUL-terminated for convenience */
+	size_t body_len;             /* body length, without that NUL */
+	const struct scrape_header *headers;
+	size_t header_count;
+	int depth;                   /* crawl depth: 0 for URLs from the job */
+};
+
+/* What next() says about the work queue. */
+enum scrape_next {
+	SCRAPE_NEXT_READY = 0,  /* *req holds a request: prepare and perform it */
+	SCRAPE_NEXT_WAIT = 1,   /* nothing may start yet (rate limit, batch
+	                           boundary, crawl links may still come) */
+	SCRAPE_NEXT_DONE = 2,   /* no more requests will come: finish what is in
+	                           flight and return */
+};
+
+enum scrape_log_level {
+	SCRAPE_LOG_ERROR = 0,
+	SCRAPE_LOG_WARNING = 1,
+	SCRAPE_LOG_INFO = 2,
+	SCRAPE_LOG_DEBUG = 3,
+};
+
+/*
+ * The host table: everything the core offers a plugin.  Unless a call says
+ * otherwise it is thread-safe and may be called from any thread the plugin
+ * runs (strategy workers, parser calls).  Check `size` before using a field
+ * that a later minor version appended.
+ */
+struct scrape_host {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size;           /* sizeof(struct scrape_host) of the core */
+
+	/* Messages go to stderr, prefixed with "scrape: " and the level;
+	 * debug and info are shown only with -v. */
+	void (*log)(enum scrape_log_level level, const char *fmt, ...) SCRAPE_PRINTF(2, 3);
+
+	/* ---- options; call these only from create() ---- */
+
+	/* Whether the job (or a default) gave a value for the key. */
+	int (*opt_isset)(const struct scrape_options *opts, const char *name);
+	int (*opt_bool)(const struct scrape_options *opts, const char *name);
+	int64_t (*opt_int)(const struct scrape_options *opts, const char *name);
+	/* Owned by the core and valid until destroy(); NULL when unset. */
+	const char *(*opt_string)(const struct scrape_options *opts, const char *name);
+	int64_t (*opt_duration_ns)(const struct scrape_options *opts, const char *name);
+	int64_t (*opt_size)(const struct scrape_options *opts, const char *name);
+	/* Lists and maps: item i (0-based) of count; NULL past the end.
+	 * For maps, opt_item returns the key and *value the value. */
+	size_t (*opt_count)(const struct scrape_options *opts, const char *name);
+	const char *(*opt_item)(const struct scrape_options *opts, const char *name,
+	                        size_t i, const char **value);
+	/*
+	 * Reject the job from create(): the core prints the message prefixed
+	 * with the file:line:col of the key `name` (of the plugin's entry when
+	 * name is NULL) and exits with status 2.  Return -1 from create() after
+	 * calling it.
+	 */
+	void (*opt_fail)(const struct scrape_options *opts, const char *name,
+	                 const char *fmt, ...) SCRAPE_PRINTF(3, 4);
+
+	/* ---- strategies: the work loop ---- */
+
+	/* The job's `workers`: how many transfers may run at once. */
+	unsigned (*workers)(const struct scrape_run *run);
+	/*
+	 * Take the next request.  READY: *req is yours until you pass it to
+	 * finish() (or prepare() fails).  WAIT: *not_before_ns is the
+	 * CLOCK_MONOTONIC time at which asking again may succeed, or -1 for
+	 * "when something in flight finishes".  DONE: return once everything
+	 * you have in flight is finished.
+	 */
+	enum scrape_next (*next)(struct scrape_run *run, struct scrape_request **req,
+	                         int64_t *not_before_ns);
+	/*
+	 * Set the easy handle up for the request: URL, method, headers, body,
+	 * timeouts, redirects, protocols, the write and header callbacks.  It
+	 * resets the handle first but keeps its connection cache, so reusing one
+	 * handle per worker reuses connections.  The strategy may set
+	 * CURLOPT_PRIVATE afterwards; the core does not use it.  Non-zero: the
+	 * core has already recorded the request as failed; do not perform it and
+	 * do not call finish().
+	 */
+	int (*prepare)(struct scrape_run *run, struct scrape_request *req, CURL *easy);
+	/*
+	 * Hand a performed transfer back with libcurl's result code.  The core
+	 * collects timings, runs the parsers (in the calling thread), writes the
+	 * record and may schedule a retry.  The request is gone afterwards; the
+	 * easy handle is the strategy's again.
+	 */
+	void (*finish)(struct scrape_run *run, struct scrape_request *req, CURL *easy,
+	               CURLcode result);
+	/* Non-zero once the run must wind down (SIGINT, SIGTERM, limits):
+	 * start nothing new; finish or abandon what is in flight. */
+	int (*stopping)(const struct scrape_run *run);
+	/* CLOCK_MONOTONIC in nanoseconds. */
+	int64_t (*now_ns)(void);
+	/*
+	 * Sleep until until_ns (CLOCK_MONOTONIC; -1: no deadline) or until the
+	 * core has news for waiting workers (a transfer finished, the run is
+	 * stopping), whichever comes first.  For strategies that have no event
+	 * loop of their own.
+	 */
+	void (*wait)(struct scrape_run *run, int64_t until_ns);
+
+	/* ---- parsers: the record of the response being parsed ---- */
+
+	/* Set a field; a later call for the same key replaces the value.
+	 * The core copies key and value.  Return 0, or -1 if the key is one the
+	 * core owns (url, status, bytes, ...) or memory ran out. */
+	int (*record_string)(struct scrape_record *rec, const char *key, const char *value);
+	int (*record_int)(struct scrape_record *rec, const char *key, int64_t value);
+	int (*record_double)(struct scrape_record *rec, const char *key, double value);
+	int (*record_bool)(struct scrape_record *rec, const char *key, int value);
+	/* Append a string to a list field (created empty on first use). */
+	int (*record_append)(struct scrape_record *rec, const char *key, const char *value);
+	/* Offer an absolute http(s) URL to the frontier (used when crawling;
+	 * ignored otherwise).  The core copies it. */
+	int (*record_link)(struct scrape_record *rec, const char *url);
+};
+
+/* Strategy operations. */
+struct scrape_strategy_ops {
+	/*
+	 * Run the job to the end: loop on next()/prepare()/perform/finish()
+	 * until next() says DONE (or stopping() says so) and nothing is in
+	 * flight.  Called once, from the main thread.  Return 0, or -1 after
+	 * logging why the strategy itself failed.
+	 */
+	int (*run)(void *state, struct scrape_run *run);
+};
+
+/* Parser operations. */
+struct scrape_parser_ops {
+	/*
+	 * Read one response and add fields to rec.  Called concurrently from
+	 * several workers with the same state: treat state as read-only.
+	 * Return 0, or -1 with a logged reason (the record gets the error
+	 * "parser NAME failed" and the run goes on).
+	 */
+	int (*parse)(void *state, const struct scrape_response *resp,
+	             struct scrape_record *rec);
+};
+
+/*
+ * The descriptor, exported as `const struct scrape_plugin scrape_plugin`.
+ * Fill it with SCRAPE_PLUGIN_HEADER(...) first so the ABI fields are right.
+ */
+struct scrape_plugin {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size;               /* sizeof(struct scrape_plugin) */
+	uint32_t kind;               /* enum scrape_plugin_kind */
+	const char *name;            /* must match the file name <kind>_<name>.so */
+	const char *version;         /* the plugin's own version */
+	const char *description;     /* one line, for scrape --list-plugins */
+	const struct scrape_option *options; /* NULL-terminated; may be NULL */
+
+	/*
+	 * Make an instance for one job.  Read options with the host's opt_*
+	 * calls; store what you need in *state (may stay NULL).  Return 0, or
+	 * -1 after host->opt_fail() or host->log() said why.  May be NULL.
+	 */
+	int (*create)(const struct scrape_host *host,
+	              const struct scrape_options *opts, void **state);
+	/* Free the instance; called once after the run.  May be NULL. */
+	void (*destroy)(void *state);
+
+	const struct scrape_strategy_ops *strategy; /* kind STRATEGY: required */
+	const struct scrape_parser_ops *parser;     /* kind PARSER: required */
+};
+
+#define SCRAPE_PLUGIN_HEADER(kind_, name_)          \
+	.abi_major = SCRAPE_ABI_MAJOR,              \
+	.abi_minor = SCRAPE_ABI_MINOR,              \
+	.size = sizeof(struct scrape_plugin),       \
+	.kind = (kind_),                            \
+	.name = (name_)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCRAPE_PLUGIN_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sequential strategy: one transfer at a time on one easy handle that
+ * lives for the whole run, so connections are reused as in a browser
+ * session.  The baseline every other strategy is compared with.
+ */
+#include <scrape/plugin.h>
+
+static const struct scrape_host *host;
+
+static int create(const struct scrape_host *h, const struct scrape_options *opts, void **state)
+{
+	(void)opts;
+	host = h;
+	*state = NULL;
+	return 0;
+}
+
+static int run(void *state, struct scrape_run *job)
+{
+	CURL *easy = curl_easy_init();
+
+	(void)state;
+	if (!easy) {
+		host->log(SCRAPE_LOG_ERROR, "sequential: cannot create a curl handle");
+		return -1;
+	}
+	for (;;) {
+		struct scrape_request *req;
+		int64_t not_before;
+		enum scrape_next next = host->next(job, &req, &not_before);
+
+		if (next == SCRAPE_NEXT_DONE)
+			break;
+		if (next == SCRAPE_NEXT_WAIT) {
+			host->wait(job, not_before);
+			continue;
+		}
+		if (host->prepare(job, req, easy) != 0)
+			continue;
+		host->finish(job, req, easy, curl_easy_perform(easy));
+	}
+	curl_easy_cleanup(easy);
+	return 0;
+}
+
+static const struct scrape_strategy_ops ops = { .run = run };
+
+SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
+	SCRAPE_PLUGIN_HEADER(SCRAPE_KIND_STRATEGY, "sequential"),
+	.version = SCRAPE_VERSION,
+	.description = "one transfer at a time on one reused connection",
+	.create = create,
+	.strategy = &ops,
+};

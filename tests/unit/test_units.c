@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the leaf modules: unit parsing, JSON string encoding, the
+ * latency histogram (against exact percentiles of the same samples) and
+ * the rate limiter's schedule.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../core/buf.h"
+#include "../../core/ratelimit.h"
+#include "../../core/stats.h"
+#include "../../core/units.h"
+#include "tap.h"
+
+static void test_durations(void)
+{
+	static const struct { const char *text; int64_t ns; } good[] = {
+		{ "250ms", 250000000 }, { "10s", 10000000000 }, { "2m", 120000000000 },
+		{ "1h", 3600000000000 }, { "500us", 500000 }, { "1.5s", 1500000000 },
+		{ " 3 s ", 3000000000 }, { "0s", 0 }, { "7ns", 7 },
+	};
+	static const char *const bad[] = { "10", "ten", "5 parsecs", "-1s", "", "s", "1e400s" };
+	const char *why;
+	int64_t ns;
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		ok(units_duration(good[i].text, &ns, &why) == 0 && ns == good[i].ns,
+		   "duration \"%s\" = %lld ns", good[i].text, (long long)good[i].ns);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(units_duration(bad[i], &ns, &why) < 0, "duration \"%s\" rejected (%s)", bad[i],
+		   why ? why : "");
+	ok(units_duration("10", &ns, &why) < 0 && strstr(why, "needs a unit") != NULL,
+	   "a bare number asks for a unit");
+}
+
+static void test_rates_sizes_counts(void)
+{
+	const char *why;
+	double rate;
+	int64_t v;
+	int b;
+
+	ok(units_rate("100/s", &rate, &why) == 0 && rate == 100, "rate 100/s");
+	ok(units_rate("6000/m", &rate, &why) == 0 && rate == 100, "rate 6000/m is 100/s");
+	ok(units_rate("36/h", &rate, &why) == 0 && fabs(rate - 0.01) < 1e-12, "rate 36/h");
+	ok(units_rate("25", &rate, &why) == 0 && rate == 25, "bare rate is per second");
+	ok(units_rate("5/d", &rate, &why) < 0, "rate 5/d rejected");
+	ok(units_rate("0/s", &rate, &why) < 0, "rate 0/s rejected");
+	ok(units_rate("fast", &rate, &why) < 0, "rate \"fast\" rejected");
+	ok(units_size("512", &v, &why) == 0 && v == 512, "size 512");
+	ok(units_size("64k", &v, &why) == 0 && v == 65536, "size 64k is binary");
+	ok(units_size("10MB", &v, &why) == 0 && v == 10000000, "size 10MB is decimal");
+	ok(units_size("1GiB", &v, &why) == 0 && v == 1073741824, "size 1GiB");
+	ok(units_size("3 parsecs", &v, &why) < 0, "size with an unknown unit rejected");
+	ok(units_count("42", &v, &why) == 0 && v == 42, "count 42");
+	ok(units_count("-3", &v, &why) == 0 && v == -3, "count -3 parses (range is checked later)");
+	ok(units_count("4.5", &v, &why) < 0, "count 4.5 rejected");
+	ok(units_count("99999999999999999999", &v, &why) < 0, "count overflow rejected");
+	ok(units_bool("yes", &b) == 0 && b == 1, "bool yes");
+	ok(units_bool("Off", &b) == 0 && b == 0, "bool Off");
+	ok(units_bool("maybe", &b) < 0, "bool maybe rejected");
+}
+
+static void test_json(void)
+{
+	struct buf b = { 0 };
+
+	buf_json_string(&b, "a\"b\\c\nd\x01");
+	is_str(b.data, "\"a\\\"b\\\\c\\nd\\u0001\"", "JSON escapes quotes, backslashes and controls");
+	buf_reset(&b);
+	buf_json_string(&b, "caf\xc3\xa9 \xff\xfe end");
+	is_str(b.data, "\"caf\xc3\xa9 \\ufffd\\ufffd end\"", "JSON keeps UTF-8 and replaces bad bytes");
+	buf_reset(&b);
+	buf_json_string(&b, "\xe2\x82");   /* truncated sequence at the end */
+	is_str(b.data, "\"\\ufffd\\ufffd\"", "JSON survives a truncated UTF-8 sequence");
+	buf_free(&b);
+}
+
+static int compare_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_histogram(void)
+{
+	static const double points[] = { 1, 25, 50, 75, 90, 99, 99.9 };
+	enum { N = 100000 };
+	int64_t *samples = malloc(N * sizeof *samples);
+	static struct histogram h, a, b;
+	unsigned seed = 12345;
+	double worst = 0;
+	size_t i;
+
+	histogram_init(&h);
+	histogram_init(&a);
+	histogram_init(&b);
+	for (i = 0; i < N; i++) {
+		/* log-uniform from 1 us to 10 s: every bucket range gets used */
+		double u = (double)rand_r(&seed) / RAND_MAX;
+		samples[i] = (int64_t)(1000.0 * pow(1e7, u));
+		histogram_record(&h, samples[i]);
+		histogram_record(i % 2 ? &a : &b, samples[i]);
+	}
+	qsort(samples, N, sizeof *samples, compare_i64);
+	for (i = 0; i < sizeof points / sizeof points[0]; i++) {
+		size_t rank = (size_t)ceil(points[i] / 100.0 * N);
+		double exact = (double)samples[rank - 1];
+		double got = (double)histogram_percentile(&h, points[i]);
+		double err = fabs(got - exact) / exact;
+		if (err > worst)
+			worst = err;
+	}
+	ok(worst < 0.01, "histogram percentiles within 1%% of exact (worst %.4f%%)", worst * 100);
+	ok(histogram_percentile(&h, 0) == samples[0], "p0 is the exact minimum");
+	ok(histogram_percentile(&h, 100) == samples[N - 1], "p100 is the exact maximum");
+	histogram_merge(&a, &b);
+	ok(a.total == h.total && histogram_percentile(&a, 99) == histogram_percentile(&h, 99),
+	   "merged halves equal the whole");
+	histogram_init(&a);
+	ok(histogram_percentile(&a, 50) == 0, "empty histogram reports 0");
+	histogram_record(&a, INT64_C(1) << 50);
+	ok(histogram_percentile(&a, 50) == INT64_C(1) << 50, "huge value clamps to its exact max");
+	free(samples);
+}
+
+static void test_ratelimit(void)
+{
+	struct ratelimit r;
+	int64_t now = 1000000000, started = 0, t;
+	int i;
+
+	ratelimit_init(&r, 100, 1);     /* one start every 10 ms */
+	ok(ratelimit_take(&r, now) == 0, "first start is immediate");
+	ok(ratelimit_take(&r, now) == now + 10000000, "second waits one interval");
+	/* simulate a caller that always asks back exactly when told */
+	for (i = 0, t = now; i < 1000; i++) {
+		int64_t wait = ratelimit_take(&r, t);
+		if (wait == 0)
+			started++;
+		else
+			t = wait;
+	}
+	ok(started >= 499 && started <= 501, "about one start per interval (%lld of 1000 asks)",
+	   (long long)started);
+	ratelimit_init(&r, 10, 5);
+	for (i = 0, started = 0; i < 10; i++)
+		started += ratelimit_take(&r, now) == 0;
+	ok(started == 5, "burst 5 lets 5 start at once (%lld)", (long long)started);
+	ratelimit_init(&r, 0, 1);
+	ok(ratelimit_take(&r, now) == 0 && ratelimit_take(&r, now) == 0, "rate 0 is unlimited");
+}
+
+int main(void)
+{
+	test_durations();
+	test_rates_sizes_counts();
+	test_json();
+	test_histogram();
+	test_ratelimit();
+	return done_testing();
+}
