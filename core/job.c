@@ -744,8 +744,12 @@ static void print_duration(FILE *out, const char *key, int64_t ns)
 /* Quotes a value for YAML output when it could be misread. */
 static void print_scalar(FILE *out, const char *s)
 {
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") ==
-	    strlen(s)) {
+	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	/* plain when it starts like a word and holds nothing YAML reads specially */
+	if (*s && strchr(word, *s) &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:?=&%+~@") ==
+	    strlen(s) && !strstr(s, ": ")) {
 		fputs(s, out);
 		return;
 	}

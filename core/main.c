@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "host.h"
 #include "job.h"
 #include "loader.h"
@@ -115,15 +116,22 @@ static int push(char ***list, size_t *count, const char *value)
 	return 0;
 }
 
+/* The value of a named option is text, never YAML syntax ("-o -" must
+ * not become a list), so it goes in single quotes. */
 static int push_override(struct cli *cli, const char *key, const char *value)
 {
-	char *spec;
+	struct buf spec = { 0 };
 	int rc;
 
-	if (asprintf(&spec, "%s=%s", key, value) < 0)
-		return -1;
-	rc = push(&cli->overrides, &cli->override_count, spec);
-	free(spec);
+	buf_printf(&spec, "%s='", key);
+	for (; *value; value++) {
+		if (*value == '\'')
+			buf_putc(&spec, '\'');
+		buf_putc(&spec, *value);
+	}
+	buf_putc(&spec, '\'');
+	rc = spec.oom ? -1 : push(&cli->overrides, &cli->override_count, spec.data);
+	buf_free(&spec);
 	return rc;
 }
 
@@ -234,7 +242,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			return -1;
 	if (cli->parsers) {
 		char *list;
-		if (asprintf(&list, "[%s]", cli->parsers) < 0 || push_override(cli, "parsers", list) < 0)
+		if (asprintf(&list, "parsers=[%s]", cli->parsers) < 0 ||
+		    push(&cli->overrides, &cli->override_count, list) < 0)
 			return -1;
 		free(list);
 	}
@@ -303,7 +312,9 @@ static int open_instance(const struct loader_paths *paths, enum scrape_plugin_ki
 		if (!at)
 			at = entry;
 		fprintf(stderr, "%s:%d:%d: %s", at->source, at->line, at->col, err);
-		if (hint)
+		if (strchr(ref->name, '/'))
+			fputc('\n', stderr);
+		else if (hint)
 			fprintf(stderr, " (did you mean \"%s\"?)\n", hint);
 		else
 			fprintf(stderr, " (scrape --list-plugins shows what is installed)\n");

@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the integration tests: TAP output (ok/not ok per
+# check), a scratch directory, and starting/stopping the local target
+# server on an ephemeral 127.0.0.1 port.  Sourced by tests/integration/*.sh;
+# `make check` sets SCRAPE, TARGETD, SCRAPE_PLUGIN_PATH, TOP_SRCDIR.
+
+: "${SCRAPE:?run the tests through make check}"
+TAP_COUNT=0
+TAP_FAILED=0
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/scrape-test.XXXXXX")
+TARGET_PID=
+TARGET=
+
+cleanup() {
+	stop_target
+	rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+ok() {   # ok CONDITION_EXIT_STATUS DESCRIPTION
+	TAP_COUNT=$((TAP_COUNT + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_COUNT - $2"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_COUNT - $2"
+	fi
+}
+
+check() {   # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+	desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+is() {   # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+	fi
+}
+
+like() {   # like GOT SUBSTRING DESCRIPTION
+	case $1 in
+	*"$2"*) ok 0 "$3" ;;
+	*) ok 1 "$3"; printf '#   got:  %s\n#   want it to contain: %s\n' "$1" "$2" ;;
+	esac
+}
+
+done_testing() {
+	echo "1..$TAP_COUNT"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# start_target: starts targetd on an ephemeral port; sets TARGET=http://127.0.0.1:PORT
+start_target() {
+	if [ ! -x "$TARGETD" ]; then
+		echo "Bail out! the target server $TARGETD is not built (is libevent-dev installed?)"
+		exit 1
+	fi
+	"$TARGETD" --port 0 --port-file "$SCRATCH/port" >"$SCRATCH/targetd.out" 2>&1 &
+	TARGET_PID=$!
+	i=0
+	while [ ! -s "$SCRATCH/port" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ ! -s "$SCRATCH/port" ]; then
+		echo "Bail out! the target server did not start"
+		exit 1
+	fi
+	TARGET="http://127.0.0.1:$(cat "$SCRATCH/port")"
+	export TARGET
+}
+
+stop_target() {
+	if [ -n "$TARGET_PID" ]; then
+		kill "$TARGET_PID" 2>/dev/null
+		wait "$TARGET_PID" 2>/dev/null
+		TARGET_PID=
+	fi
+}
+
+# hits PATH: how many requests the target server saw for PATH
+hits() {
+	curl -s "$TARGET/_stats?path=$1"
+}
+
+reset_target() {
+	curl -s "$TARGET/_reset" >/dev/null
+}
+
+# json_lines FILE: prints the number of lines that parse as JSON objects,
+# or "bad" if any line does not
+json_lines() {
+	python3 - "$1" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    try:
+        if not isinstance(json.loads(line), dict):
+            raise ValueError
+    except ValueError:
+        print("bad"); sys.exit(0)
+    n += 1
+print(n)
+PY
+}

@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
