@@ -450,7 +450,7 @@ static int key_output(struct checker *c, const struct node *n)
 				return fail(c, v, "unknown output format \"%s\" (this scrape writes jsonl)",
 				            v->text);
 		} else if (strcmp(k->text, "path") == 0) {
-			if (get_string(c, "output.path", v, &c->job->output_path) < 0)
+			if (!is_null(v) && get_string(c, "output.path", v, &c->job->output_path) < 0)
 				return -1;
 		} else {
 			const char *hint = job_suggest(k->text, keys, 2);
