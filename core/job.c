@@ -398,6 +398,8 @@ static int key_headers(struct checker *c, const struct node *n)
 
 static int key_body(struct checker *c, const struct node *n)
 {
+	if (is_null(n))
+		return 0;       /* body: ~ means no body */
 	if (n->kind != NODE_SCALAR)
 		return fail(c, n, "\"body\" must be text");
 	free(c->job->body);
@@ -737,8 +739,8 @@ static void print_duration(FILE *out, const char *key, int64_t ns)
 {
 	char text[32];
 
-	units_format_duration(ns, text, sizeof text);
-	fprintf(out, "%s: %s\n", key, ns ? text : "0s");
+	units_format_exact(ns, text, sizeof text);
+	fprintf(out, "%s: %s\n", key, text);
 }
 
 /* Quotes a value for YAML output when it could be misread. */

@@ -231,31 +231,115 @@ static struct node *convert(struct loader *l, yaml_node_t *yn)
 	return n;
 }
 
-static struct node *load(yaml_parser_t *parser, const char *source, char *err, size_t errlen)
+/* Where the input is, so an error can quote the character it points at
+ * and turn a byte offset into a line and column. */
+struct input {
+	const char *path;           /* a file, or */
+	const char *text;           /* a string */
+};
+
+/* The byte at offset, or -1; counts lines and columns up to it. */
+static int byte_at(const struct input *in, size_t offset, int *line, int *col)
+{
+	FILE *f = in->path ? fopen(in->path, "rb") : NULL;
+	size_t i;
+	int c = -1;
+
+	*line = 1;
+	*col = 1;
+	if (!f && !in->text)
+		return -1;
+	for (i = 0; i <= offset; i++) {
+		c = f ? getc(f) : (unsigned char)in->text[i];
+		if (c == EOF || (!f && c == 0)) {
+			c = -1;
+			break;
+		}
+		if (i == offset)
+			break;
+		if (c == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			(*col)++;       /* columns count characters, not UTF-8 bytes */
+		}
+	}
+	if (f)
+		fclose(f);
+	return c;
+}
+
+static void syntax_error(yaml_parser_t *parser, const struct input *in, const char *source,
+                         char *err, size_t errlen)
+{
+	const yaml_mark_t *m = &parser->problem_mark;
+	const char *hint = "";
+	char opened[64] = "";
+	int line = (int)m->line + 1, col = (int)m->column + 1, c;
+
+	if (parser->error == YAML_READER_ERROR) {
+		/* reader errors (bad UTF-8) carry only a byte offset */
+		byte_at(in, parser->problem_offset, &line, &col);
+		snprintf(err, errlen, "%s:%d:%d: the job file is not valid UTF-8 text (%s)", source, line,
+		         col, parser->problem ? parser->problem : "unreadable input");
+		return;
+	}
+	c = byte_at(in, m->index, &line, &col);
+	line = (int)m->line + 1;
+	col = (int)m->column + 1;
+	if (c == '\t')
+		hint = " (YAML does not allow tabs for indentation: use spaces)";
+	if (parser->context && (parser->context_mark.line != m->line ||
+	                        parser->context_mark.column != m->column))
+		snprintf(opened, sizeof opened, " (it started at %d:%d)",
+		         (int)parser->context_mark.line + 1, (int)parser->context_mark.column + 1);
+	snprintf(err, errlen, "%s:%d:%d: YAML syntax error: %s%s%s%s%s", source, line, col,
+	         parser->problem ? parser->problem : "unreadable input",
+	         parser->context ? " " : "", parser->context ? parser->context : "", opened, hint);
+}
+
+static int is_empty_document(const yaml_node_t *root)
+{
+	return root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
+	       root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static struct node *load(yaml_parser_t *parser, const struct input *in, const char *source,
+                         char *err, size_t errlen)
 {
 	struct loader l = { .source = source, .err = err, .errlen = errlen };
-	yaml_document_t doc;
+	yaml_document_t doc, extra;
 	yaml_node_t *root;
 	struct node *tree = NULL;
 
 	err[0] = '\0';
 	if (!yaml_parser_load(parser, &doc)) {
-		const yaml_mark_t *m = parser->context ? &parser->context_mark : &parser->problem_mark;
-		if (parser->problem_mark.line || parser->problem_mark.column)
-			m = &parser->problem_mark;
-		snprintf(err, errlen, "%s:%d:%d: YAML syntax error: %s%s%s", source,
-		         (int)m->line + 1, (int)m->column + 1,
-		         parser->problem ? parser->problem : "unreadable input",
-		         parser->context ? " " : "", parser->context ? parser->context : "");
+		syntax_error(parser, in, source, err, errlen);
 		return NULL;
 	}
 	l.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
-	if (!root)
+	if (!root || is_empty_document(root))
 		snprintf(err, errlen, "%s:1:1: the job file is empty", source);
 	else
 		tree = convert(&l, root);
 	yaml_document_delete(&doc);
+	if (!tree)
+		return NULL;
+	/* a second document is a mistake, often a badly indented first line */
+	if (!yaml_parser_load(parser, &extra)) {
+		syntax_error(parser, in, source, err, errlen);
+		tree_free(tree);
+		return NULL;
+	}
+	root = yaml_document_get_root_node(&extra);
+	if (root) {
+		snprintf(err, errlen, "%s:%d:%d: a job file holds one YAML document; this starts another",
+		         source, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1);
+		tree_free(tree);
+		tree = NULL;
+	}
+	yaml_document_delete(&extra);
 	return tree;
 }
 
@@ -285,7 +369,8 @@ struct node *tree_load_file(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	yaml_parser_set_input_file(&parser, f);
-	tree = load(&parser, intern_source(path), err, errlen);
+	struct input in = { .path = path };
+	tree = load(&parser, &in, intern_source(path), err, errlen);
 	yaml_parser_delete(&parser);
 	if (ferror(f) && !*err)
 		snprintf(err, errlen, "%s: cannot read the job file: %s", path, strerror(errno));
@@ -307,7 +392,8 @@ struct node *tree_load_string(const char *text, const char *source, char *err, s
 		return NULL;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-	tree = load(&parser, intern_source(source), err, errlen);
+	struct input in = { .text = text };
+	tree = load(&parser, &in, intern_source(source), err, errlen);
 	yaml_parser_delete(&parser);
 	return tree;
 }

@@ -198,3 +198,20 @@ void units_format_duration(int64_t ns, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.3gus", v / 1e3);
 }
+
+void units_format_exact(int64_t ns, char *buf, size_t len)
+{
+	static const struct { const char *unit; int64_t ns; } units[] = {
+		{ "h", 3600000000000 }, { "m", 60000000000 }, { "s", 1000000000 },
+		{ "ms", 1000000 }, { "us", 1000 },
+	};
+	size_t i;
+
+	for (i = 0; ns != 0 && i < sizeof units / sizeof units[0]; i++) {
+		if (ns % units[i].ns == 0) {
+			snprintf(buf, len, "%lld%s", (long long)(ns / units[i].ns), units[i].unit);
+			return;
+		}
+	}
+	snprintf(buf, len, ns ? "%lldns" : "0s", (long long)ns);
+}

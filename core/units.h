@@ -19,5 +19,8 @@ int units_bool(const char *text, int *value);
 
 /* "1.234s", "56.7ms", "890us": three significant digits, for reports. */
 void units_format_duration(int64_t ns, char *buf, size_t len);
+/* "90s", "1500ms": the exact value in the largest unit that divides it,
+ * so it reads back the same (for --dry-run). */
+void units_format_exact(int64_t ns, char *buf, size_t len);
 
 #endif

@@ -36,7 +36,8 @@ cd "$JOBS/bad" || { echo "Bail out! no $JOBS/bad"; exit 1; }
 count=0
 for file in [0-9]*.yaml; do
 	count=$((count + 1))
-	IFS= read -r first <"$file" || first=
+	first=
+	IFS= read -r first <"$file" || :
 	case $first in
 	'# expect: '?*) expect=${first#'# expect: '} ;;
 	*)
