@@ -14,6 +14,7 @@
 #include "options.h"
 #include "record.h"
 #include "run.h"
+#include "worker.h"
 
 static int verbosity;
 
@@ -76,4 +77,10 @@ const struct scrape_host host_table = {
 	.record_bool = record_bool,
 	.record_append = record_append,
 	.record_link = record_link,
+	.worker_spawn = worker_spawn,
+	.worker_fd = worker_fd,
+	.worker_busy = worker_busy,
+	.worker_dispatch = worker_dispatch,
+	.worker_service = worker_service,
+	.worker_stop = worker_stop,
 };

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -442,6 +443,18 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	return status;
 }
 
+/* Thousands of transfers in flight need thousands of sockets; the soft
+ * limit (often 1024) is raised to the hard one the admin allows. */
+static void raise_file_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &limit);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -465,6 +478,7 @@ int main(int argc, char **argv)
 		return EXIT_SOME_FAILED;
 	}
 	run_install_signals();
+	raise_file_limit();
 	if (cli.list_plugins)
 		status = loader_list(&paths, stdout) ? EXIT_PLUGIN : EXIT_ALL_OK;
 	else if (cli.plugin_help)

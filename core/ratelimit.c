@@ -8,6 +8,8 @@
 
 #include "ratelimit.h"
 
+#define CATCH_UP_NS 20000000   /* 20 ms */
+
 void ratelimit_init(struct ratelimit *r, double per_second, int64_t burst)
 {
 	r->interval_ns = per_second > 0 ? (int64_t)(1e9 / per_second) : 0;
@@ -28,6 +30,12 @@ int64_t ratelimit_take(struct ratelimit *r, int64_t now)
 	earliest = r->next_ns - r->tolerance_ns;
 	if (now < earliest)
 		return earliest;
-	r->next_ns = (r->next_ns > now ? r->next_ns : now) + r->interval_ns;
+	/* A caller that wakes a little late keeps its place in the schedule,
+	 * or sleep granularity would shave a few percent off every rate; a
+	 * long stall is forgiven only up to CATCH_UP_NS, so it cannot turn
+	 * into a large burst. */
+	if (r->next_ns < now - CATCH_UP_NS)
+		r->next_ns = now - CATCH_UP_NS;
+	r->next_ns += r->interval_ns;
 	return 0;
 }

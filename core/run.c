@@ -103,7 +103,7 @@ int run_close_output(struct scrape_run *run)
 	return failed ? -1 : 0;
 }
 
-static void free_request(struct scrape_request *req)
+void run_free_request(struct scrape_request *req)
 {
 	buf_free(&req->body);
 	buf_free(&req->headers);
@@ -117,10 +117,10 @@ void run_free(struct scrape_run *run)
 
 	for (r = run->retry_head; r; r = next) {
 		next = r->next_retry;
-		free_request(r);
+		run_free_request(r);
 	}
 	if (run->pending)
-		free_request(run->pending);
+		run_free_request(run->pending);
 	run_close_output(run);
 	fetch_settings_free(&run->fetch);
 	frontier_free(&run->frontier);
@@ -356,64 +356,94 @@ static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
 	run->stats.retries++;
 }
 
+void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason)
+{
+	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
+	pthread_mutex_lock(&run->lock);
+	schedule_retry(run, req);
+	pthread_cond_broadcast(&run->news);
+	pthread_mutex_unlock(&run->lock);
+}
+
 static void print_line(struct scrape_run *run, struct scrape_request *req,
-                       const struct fetch_outcome *o, const char *error)
+                       const struct run_result *res)
 {
 	FILE *out = run->settings.lines;
 
 	if (run->settings.quiet || !out)
 		return;
-	if (error)
-		fprintf(out, "Failed %s: %s (%.3fs)\n", req->url, error, o->time_total);
+	if (res->has_error)
+		fprintf(out, "Failed %s: %s (%.3fs)\n", req->url, res->error, res->time_total);
 	else
-		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)o->bytes,
-		        req->url, o->status, o->time_total);
+		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
+		        req->url, res->status, res->time_total);
 }
 
-/* Counts, writes and prints the result of a request, then frees it. */
-static void record_result(struct scrape_run *run, struct scrape_request *req,
-                          const struct fetch_outcome *o, const char *error,
-                          const struct scrape_record *rec)
+void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
 {
-	struct buf line = { 0 };
-
-	if (run->output)
-		encode_record(req, o, error, rec, &line);
 	pthread_mutex_lock(&run->lock);
-	if (error)
-		stats_fail(&run->stats, error);
+	if (res->has_error)
+		stats_fail(&run->stats, res->error);
 	else
 		run->stats.ok++;
-	run->stats.bytes += o->bytes;
-	if (o->status > 0)
-		histogram_record(&run->stats.latency, (int64_t)(o->time_total * 1e9));
+	run->stats.bytes += res->bytes;
+	if (res->status > 0)
+		histogram_record(&run->stats.latency, (int64_t)(res->time_total * 1e9));
 	if (run->output && !run->output_failed) {
-		if (line.oom || fwrite(line.data, 1, line.len, run->output) != line.len)
+		if (res->line.oom || fwrite(res->line.data, 1, res->line.len, run->output) != res->line.len)
 			run->output_failed = 1;
 	}
-	print_line(run, req, o, error);
+	print_line(run, req, res);
 	run->outstanding--;
 	pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
-	buf_free(&line);
-	free_request(req);
+	buf_free(&res->line);
+	run_free_request(req);
 }
 
-void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result)
+/* The result of a request that never got a response to parse. */
+static void fill_failure(struct scrape_run *run, struct scrape_request *req, const char *reason,
+                         struct run_result *res)
+{
+	struct scrape_record empty;
+	struct fetch_outcome o;
+
+	memset(res, 0, sizeof *res);
+	memset(&o, 0, sizeof o);
+	o.final_url = req->url;
+	res->has_error = 1;
+	snprintf(res->error, sizeof res->error, "%s", reason);
+	if (run->job->output_path) {
+		record_init(&empty);
+		encode_record(req, &o, res->error, &empty, &res->line);
+	}
+}
+
+void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason)
+{
+	struct run_result res;
+
+	if (req->attempt <= run->job->retries && !run_stopping(run)) {
+		run_retry(run, req, reason);
+		return;
+	}
+	fill_failure(run, req, reason, &res);
+	run_record(run, req, &res);
+}
+
+int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
+                 CURLcode result, struct run_result *res)
 {
 	struct scrape_record rec;
 	struct fetch_outcome o;
 	const char *error, *failed_parser = NULL;
 	char parser_error[96];
 
+	memset(res, 0, sizeof *res);
 	fetch_outcome(req, easy, result, &o);
 	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
-		snprintf(req->last_error, sizeof req->last_error, "%s", o.error);
-		pthread_mutex_lock(&run->lock);
-		schedule_retry(run, req);
-		pthread_cond_broadcast(&run->news);
-		pthread_mutex_unlock(&run->lock);
-		return;
+		snprintf(res->error, sizeof res->error, "%s", o.error);
+		return RUN_RETRY;
 	}
 	record_init(&rec);
 	error = o.error;
@@ -423,30 +453,44 @@ void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, 
 		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
 		error = parser_error;
 	}
-	record_result(run, req, &o, error, &rec);
+	if (run->job->output_path)
+		encode_record(req, &o, error, &rec, &res->line);
 	record_free(&rec);
+	res->status = o.status;
+	res->bytes = o.bytes;
+	res->time_total = o.time_total;
+	res->has_error = error != NULL;
+	if (error)
+		snprintf(res->error, sizeof res->error, "%s", error);
+	return RUN_FINAL;
+}
+
+void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result)
+{
+	struct run_result res;
+
+	if (run_conclude(run, req, easy, result, &res) == RUN_RETRY)
+		run_retry(run, req, res.error);
+	else
+		run_record(run, req, &res);
 }
 
 void run_drain(struct scrape_run *run)
 {
-	struct scrape_record empty;
-
-	record_init(&empty);
 	pthread_mutex_lock(&run->lock);
 	while (run->retry_head) {
 		struct scrape_request *req = run->retry_head;
-		struct fetch_outcome o;
+		struct run_result res;
 
 		run->retry_head = req->next_retry;
 		pthread_mutex_unlock(&run->lock);
-		memset(&o, 0, sizeof o);
-		o.final_url = req->url;
-		record_result(run, req, &o, req->last_error, &empty);
+		fill_failure(run, req, req->last_error, &res);
+		run_record(run, req, &res);
 		pthread_mutex_lock(&run->lock);
 	}
 	run->retry_tail = NULL;
 	if (run->pending) {
-		free_request(run->pending);
+		run_free_request(run->pending);
 		run->pending = NULL;
 	}
 	pthread_mutex_unlock(&run->lock);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <scrape/plugin.h>
 
+#include "buf.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "job.h"
@@ -78,6 +79,33 @@ void run_wait(struct scrape_run *run, int64_t until_ns);
  * has exactly one result. */
 void run_drain(struct scrape_run *run);
 int64_t run_now_ns(void);
+
+/* What became of one request, in a form that can cross a process
+ * boundary: the worker processes fill it and the parent records it. */
+struct run_result {
+	long status;
+	uint64_t bytes;
+	double time_total;
+	int has_error;
+	char error[96];
+	struct buf line;            /* the encoded record, if records are written */
+};
+
+enum { RUN_FINAL = 0, RUN_RETRY = 1 };
+
+/* Works out a performed transfer without touching shared state: either
+ * RUN_RETRY (res->error says why) or RUN_FINAL with the parsed, encoded
+ * result.  Safe in a worker process. */
+int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
+                 CURLcode result, struct run_result *res);
+/* Counts, writes and prints a final result, then frees req and res. */
+void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res);
+/* Queues req for another attempt after retry_delay. */
+void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason);
+/* A request that ended without a transfer result (a worker died): retried
+ * if attempts remain, recorded as failed with reason otherwise. */
+void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
+void run_free_request(struct scrape_request *req);
 
 /* Summary and exit status: 0 all fine, 1 some requests failed,
  * 128+signal when interrupted. */

@@ -83,6 +83,9 @@ struct scrape_request;
 /* The running job as strategies see it.  Opaque. */
 struct scrape_run;
 
+/* A worker process of a process-based strategy.  Opaque. */
+struct scrape_worker;
+
 /* The result record of one response; parsers add fields to it.  Opaque. */
 struct scrape_record;
 
@@ -223,6 +226,35 @@ struct scrape_host {
 	/* Offer an absolute http(s) URL to the frontier (used when crawling;
 	 * ignored otherwise).  The core copies it. */
 	int (*record_link)(struct scrape_record *rec, const char *url);
+
+	/* ---- strategies: worker processes ----
+	 *
+	 * For strategies that run transfers in other processes.  The core
+	 * forks a worker that owns an easy handle and runs the parsers; the
+	 * strategy (in the parent) decides how many workers live, feeds idle
+	 * ones with worker_dispatch() and calls worker_service() when a
+	 * worker's descriptor is readable.  Call these from one thread only.
+	 */
+
+	/* Forks a worker.  NULL if that failed (logged). */
+	struct scrape_worker *(*worker_spawn)(struct scrape_run *run);
+	/* The descriptor to poll for readability. */
+	int (*worker_fd)(const struct scrape_worker *w);
+	/* Non-zero while the worker holds a request. */
+	int (*worker_busy)(const struct scrape_worker *w);
+	/* Like next() for an idle worker: READY means the request was sent to
+	 * it; WAIT as for next(); DONE means the worker was told to exit (call
+	 * worker_stop() to reap it). */
+	enum scrape_next (*worker_dispatch)(struct scrape_run *run, struct scrape_worker *w,
+	                                    int64_t *not_before_ns);
+	/* Reads what the worker sent and records it.  0, or -1 if the worker
+	 * is gone: it has been reaped and freed, and the request it held was
+	 * failed as "worker died" (or queued for a retry).  Spawn a new one if
+	 * more work may come. */
+	int (*worker_service)(struct scrape_run *run, struct scrape_worker *w);
+	/* Ends a worker and frees it; a request it holds is recorded as
+	 * interrupted. */
+	void (*worker_stop)(struct scrape_run *run, struct scrape_worker *w);
 };
 
 /* Strategy operations. */

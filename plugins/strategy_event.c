@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event strategy: one thread drives a curl multi handle with
+ * curl_multi_socket_action, epoll and a timer, keeping up to `workers`
+ * transfers in flight.  No busy loop: the thread sleeps in epoll_wait until
+ * a socket is ready, curl's timer expires or the core's rate limit opens.
+ * Easy handles are kept and reused, and the multi handle's connection cache
+ * keeps connections alive between transfers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <scrape/plugin.h>
+
+#define MAX_EVENTS 256
+#define SIGNAL_CHECK_NS 100000000   /* wake at least this often to see a stop */
+
+/* One transfer place: a reusable easy handle and the request it carries. */
+struct slot {
+	CURL *easy;
+	struct scrape_request *req;
+	struct slot *next_free;
+	size_t busy_index;
+};
+
+struct event_loop {
+	const struct scrape_host *host;
+	struct scrape_run *run;
+	CURLM *multi;
+	int epfd;
+	int64_t timer_ns;           /* curl's next timeout; -1: none */
+	struct slot *free_slots;
+	struct slot **busy;         /* transfers in flight */
+	size_t busy_count;
+	unsigned workers;
+	int failed;
+};
+
+static int create(const struct scrape_host *host, const struct scrape_options *opts, void **state)
+{
+	struct event_loop *loop = calloc(1, sizeof *loop);
+
+	(void)opts;
+	if (!loop) {
+		host->log(SCRAPE_LOG_ERROR, "event: out of memory");
+		return -1;
+	}
+	loop->host = host;
+	loop->epfd = -1;
+	*state = loop;
+	return 0;
+}
+
+static void destroy(void *state)
+{
+	free(state);
+}
+
+/* curl tells us which sockets to watch for what. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *user, void *socket_data)
+{
+	struct event_loop *loop = user;
+	struct epoll_event ev = { 0 };
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	ev.data.fd = fd;
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	if (!socket_data) {
+		if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
+			epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev);
+		curl_multi_assign(loop->multi, fd, loop);
+	} else if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT) {
+		/* a socket number reused after close: watch it afresh */
+		epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+	return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *user)
+{
+	struct event_loop *loop = user;
+
+	(void)multi;
+	loop->timer_ns = timeout_ms < 0 ? -1 : loop->host->now_ns() + (int64_t)timeout_ms * 1000000;
+	return 0;
+}
+
+static struct slot *take_slot(struct event_loop *loop)
+{
+	struct slot *s = loop->free_slots;
+
+	if (s) {
+		loop->free_slots = s->next_free;
+		return s;
+	}
+	s = calloc(1, sizeof *s);
+	if (s && !(s->easy = curl_easy_init())) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static void release_slot(struct event_loop *loop, struct slot *s)
+{
+	size_t i = s->busy_index;
+
+	/* swap-remove from the busy list */
+	loop->busy[i] = loop->busy[--loop->busy_count];
+	loop->busy[i]->busy_index = i;
+	s->req = NULL;
+	s->next_free = loop->free_slots;
+	loop->free_slots = s;
+}
+
+/* Starts one request; -1 if no handle could be had. */
+static int start(struct event_loop *loop, struct scrape_request *req)
+{
+	struct slot *s = take_slot(loop);
+
+	if (!s) {
+		loop->host->log(SCRAPE_LOG_ERROR, "event: cannot create a curl handle");
+		loop->host->finish(loop->run, req, NULL, CURLE_OUT_OF_MEMORY);
+		return -1;
+	}
+	s->req = req;
+	s->busy_index = loop->busy_count;
+	loop->busy[loop->busy_count++] = s;
+	if (loop->host->prepare(loop->run, req, s->easy) != 0) {
+		release_slot(loop, s);
+		return 0;
+	}
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	if (curl_multi_add_handle(loop->multi, s->easy) != CURLM_OK) {
+		loop->host->finish(loop->run, req, s->easy, CURLE_OUT_OF_MEMORY);
+		release_slot(loop, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Hands every completed transfer back to the core. */
+static void collect(struct event_loop *loop)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(loop->multi, &left)) != NULL) {
+		struct slot *s = NULL;
+		CURLcode result;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		result = msg->data.result;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		curl_multi_remove_handle(loop->multi, s->easy);
+		loop->host->finish(loop->run, s->req, s->easy, result);
+		release_slot(loop, s);
+	}
+}
+
+/* A stopped run: every transfer in flight ends as interrupted, now. */
+static void abort_all(struct event_loop *loop)
+{
+	while (loop->busy_count > 0) {
+		struct slot *s = loop->busy[loop->busy_count - 1];
+		curl_multi_remove_handle(loop->multi, s->easy);
+		loop->host->finish(loop->run, s->req, s->easy, CURLE_ABORTED_BY_CALLBACK);
+		release_slot(loop, s);
+	}
+}
+
+/* Fills the free places; returns 1 once the core has nothing more. */
+static int top_up(struct event_loop *loop, int64_t *wake_ns)
+{
+	*wake_ns = -1;
+	while (loop->busy_count < loop->workers) {
+		struct scrape_request *req;
+		enum scrape_next next = loop->host->next(loop->run, &req, wake_ns);
+
+		if (next == SCRAPE_NEXT_DONE)
+			return 1;
+		if (next == SCRAPE_NEXT_WAIT)
+			return 0;
+		if (start(loop, req) < 0)
+			loop->failed = 1;
+	}
+	return 0;
+}
+
+static int wait_ms(struct event_loop *loop, int64_t wake_ns)
+{
+	int64_t now = loop->host->now_ns();
+	int64_t until = now + SIGNAL_CHECK_NS;
+
+	if (loop->timer_ns >= 0 && loop->timer_ns < until)
+		until = loop->timer_ns;
+	if (wake_ns >= 0 && wake_ns < until)
+		until = wake_ns;
+	if (until <= now)
+		return 0;
+	return (int)((until - now + 999999) / 1000000);
+}
+
+static void dispatch(struct event_loop *loop, const struct epoll_event *events, int n)
+{
+	int running, i;
+
+	for (i = 0; i < n; i++) {
+		int flags = 0;
+		if (events[i].events & EPOLLIN)
+			flags |= CURL_CSELECT_IN;
+		if (events[i].events & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (events[i].events & (EPOLLERR | EPOLLHUP))
+			flags |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(loop->multi, events[i].data.fd, flags, &running);
+	}
+	if (loop->timer_ns >= 0 && loop->host->now_ns() >= loop->timer_ns) {
+		loop->timer_ns = -1;
+		curl_multi_socket_action(loop->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
+static int setup(struct event_loop *loop, struct scrape_run *run)
+{
+	loop->run = run;
+	loop->workers = loop->host->workers(run);
+	loop->timer_ns = -1;
+	loop->busy = calloc(loop->workers, sizeof *loop->busy);
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	loop->multi = curl_multi_init();
+	if (!loop->busy || loop->epfd < 0 || !loop->multi) {
+		loop->host->log(SCRAPE_LOG_ERROR, "event: cannot set up the event loop: %s",
+		                strerror(errno));
+		return -1;
+	}
+	curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
+	curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
+	/* keep one idle connection per place, so keep-alive survives */
+	curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, (long)loop->workers);
+	return 0;
+}
+
+static void teardown(struct event_loop *loop)
+{
+	struct slot *s;
+
+	abort_all(loop);
+	while ((s = loop->free_slots) != NULL) {
+		loop->free_slots = s->next_free;
+		curl_easy_cleanup(s->easy);
+		free(s);
+	}
+	if (loop->multi)
+		curl_multi_cleanup(loop->multi);
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	free(loop->busy);
+	loop->busy = NULL;
+	loop->multi = NULL;
+	loop->epfd = -1;
+}
+
+static int run(void *state, struct scrape_run *job)
+{
+	struct event_loop *loop = state;
+	struct epoll_event events[MAX_EVENTS];
+
+	if (setup(loop, job) < 0) {
+		teardown(loop);
+		return -1;
+	}
+	for (;;) {
+		int64_t wake_ns;
+		int done, n;
+
+		if (loop->host->stopping(job)) {
+			abort_all(loop);
+			break;
+		}
+		done = top_up(loop, &wake_ns);
+		if (done && loop->busy_count == 0)
+			break;
+		n = epoll_wait(loop->epfd, events, MAX_EVENTS, wait_ms(loop, wake_ns));
+		if (n < 0 && errno != EINTR) {
+			loop->host->log(SCRAPE_LOG_ERROR, "event: epoll_wait: %s", strerror(errno));
+			loop->failed = 1;
+			break;
+		}
+		dispatch(loop, events, n > 0 ? n : 0);
+		collect(loop);
+	}
+	teardown(loop);
+	return loop->failed ? -1 : 0;
+}
+
+static const struct scrape_strategy_ops ops = { .run = run };
+
+SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
+	SCRAPE_PLUGIN_HEADER(SCRAPE_KIND_STRATEGY, "event"),
+	.version = SCRAPE_VERSION,
+	.description = "one thread, curl multi + epoll, many transfers in flight",
+	.create = create,
+	.destroy = destroy,
+	.strategy = &ops,
+};
