@@ -447,7 +447,9 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	}
 	record_init(&rec);
 	error = o.error;
-	if (o.status > 0)
+	/* a transfer that broke off has no body worth parsing; an HTTP error
+	 * page arrived whole and may be */
+	if (result == CURLE_OK && o.status > 0)
 		failed_parser = run_parsers(run, req, &o, &rec);
 	if (!error && failed_parser) {
 		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);

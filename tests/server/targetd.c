@@ -154,6 +154,9 @@ static void route(struct server *srv, struct evhttp_request *req,
 /* small helpers                                                       */
 
 static void die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1347,10 +1350,17 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void usage_error(const char *fmt, const char *arg)
+static void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("targetd: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs(" (see --help)\n", stderr);
 	exit(2);
 }

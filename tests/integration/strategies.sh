@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# One set of semantics under every strategy: the same job gives the same
+# results (parity), every request gives exactly one record, batches do not
+# overlap, the rate limit holds, a killed worker process loses nothing but
+# its own request, and SIGINT leaves valid output whose count matches the
+# summary.
+. "$TOP_SRCDIR/tests/lib.sh"
+start_target
+cd "$SCRATCH"
+STRATEGIES="sequential threaded event multiprocess"
+
+# digest FILE: the records reduced to what must not depend on the strategy
+digest() {
+	python3 -c 'import json,sys
+rows=[]
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    rows.append("%s %s %s %s %s %s" % (r["url"].split("/",3)[3], r["status"], r["bytes"], r["error"], r.get("size"), r["attempts"]))
+print("\n".join(sorted(rows)))' "$1"
+}
+
+cat >parity.yaml <<EOF2
+urls:
+  - $TARGET/delay/20/html/10966
+  - $TARGET/html/276
+  - $TARGET/status/404
+  - $TARGET/redirect/2
+  - $TARGET/fault/hang
+  - $TARGET/fault/reset
+  - $TARGET/status/503
+  - $TARGET/bytes/5000
+repeat: 3
+timeout: 400ms
+retries: 1
+max_body: 4k
+workers: 4
+parsers: [size]
+EOF2
+for s in $STRATEGIES; do
+	"$SCRAPE" -c parity.yaml -s "$s" -o "parity-$s.jsonl" >"parity-$s.out" 2>&1
+	is "$?" 1 "$s: the mixed job exits 1 (some requests fail)"
+	is "$(json_lines "parity-$s.jsonl")" 24 "$s: 24 requests, 24 records"
+	like "$(cat "parity-$s.out")" "Downloaded 24 sites" "$s: the summary counts 24"
+	digest "parity-$s.jsonl" >"digest-$s.txt"
+done
+for s in threaded event multiprocess; do
+	if cmp -s digest-sequential.txt "digest-$s.txt"; then
+		ok 0 "parity: $s gives the same results as sequential"
+	else
+		ok 1 "parity: $s gives the same results as sequential"
+		diff digest-sequential.txt "digest-$s.txt" | sed 's/^/# /'
+	fi
+done
+like "$(cat digest-sequential.txt)" "fault/hang 0 0 timeout None 2" "the digest covers timeouts and retries"
+like "$(cat digest-sequential.txt)" "bytes/5000 200 0 body too large None 1" "and the body cap, before any byte is kept"
+
+# ---- batches: no request of batch k+1 arrives before batch k is done ----
+for s in $STRATEGIES; do
+	reset_target
+	"$SCRAPE" -q -s "$s" -w 3 -b 3 -n 4 "$TARGET/delay/150/bytes/1" \
+		"$TARGET/delay/150/bytes/2" "$TARGET/delay/150/bytes/3" >/dev/null 2>&1
+	gaps=$(curl -s "$TARGET/_log" | awk '{ t[NR] = $2 } END {
+		bad = 0
+		for (b = 1; b * 3 < NR; b++) {
+			last = 0; for (i = b * 3 - 2; i <= b * 3; i++) if (t[i] > last) last = t[i]
+			if (t[b * 3 + 1] - last < 140000) bad++
+		}
+		print NR, bad }')
+	is "$gaps" "12 0" "$s: 4 batches of 3, each starting after the previous one finished"
+done
+
+# ---- rate limit: 51 starts at 50/s span 1 s (within 5%) ----
+for s in $STRATEGIES; do
+	reset_target
+	"$SCRAPE" -q -s "$s" -w 4 -n 51 -r 50/s "$TARGET/bytes/1" >/dev/null 2>&1
+	span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+	is "$(awk -v s="$span" 'BEGIN { print (s >= 950000 && s <= 1050000) ? "ok" : "off" }')" ok \
+	   "$s: rate_limit 50/s holds (51 starts over ${span} us)"
+done
+
+# ---- the event strategy keeps many transfers in flight ----
+reset_target
+"$SCRAPE" -q -s event -w 1000 -n 1000 -o many.jsonl "$TARGET/delay/500/bytes/1" >/dev/null 2>&1
+ok $? "event: 1000 transfers at once all succeed"
+span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+is "$(awk -v s="$span" 'BEGIN { print (s < 500000) ? "ok" : "serial" }')" ok \
+   "event: all 1000 requests arrived before the first answer (within ${span} us)"
+is "$(json_lines many.jsonl)" 1000 "event: 1000 records"
+
+# ---- a killed worker process ----
+"$SCRAPE" -q -s multiprocess -w 4 -n 40 -o killed.jsonl "$TARGET/delay/200/bytes/3" >killed.out 2>&1 &
+pid=$!
+sleep 0.5
+child=$(pgrep -P $pid | head -1)
+kill -9 "$child"
+wait $pid
+is "$?" 1 "multiprocess: a killed worker makes the run exit 1"
+is "$(json_lines killed.jsonl)" 40 "multiprocess: still one record per request"
+is "$(grep -c '"error":"worker died"' killed.jsonl)" 1 "multiprocess: exactly the killed worker's request failed as 'worker died'"
+"$SCRAPE" -q -s multiprocess -w 4 -n 40 --retries 1 -o killed.jsonl "$TARGET/delay/200/bytes/3" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -9 "$(pgrep -P $pid | head -1)"
+wait $pid
+is "$?" 0 "multiprocess: with retries the killed worker's request is retried and succeeds"
+is "$(grep -c '"attempts":2' killed.jsonl)" 1 "multiprocess: that request took 2 attempts"
+
+# ---- SIGINT mid-run: valid output, counts agree, under every strategy ----
+for s in $STRATEGIES; do
+	"$SCRAPE" -s "$s" -w 4 -n 100 -o "int-$s.jsonl" "$TARGET/delay/200/bytes/5" >"int-$s.out" 2>&1 &
+	pid=$!
+	sleep 0.7
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	n=$(json_lines "int-$s.jsonl")
+	is "$rc" 130 "$s: SIGINT exits 130"
+	like "$(cat "int-$s.out")" "Downloaded $n sites" "$s: the summary counts the $n records written"
+	check "$s: stopped early" test "$n" -lt 100
+done
+
+done_testing
