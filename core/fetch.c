@@ -9,6 +9,7 @@
 #include <config.h>
 
 #include "fetch.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	const struct fetch_settings *s = user;
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return *s->stopping ? 1 : 0;
+	/* the signal flag too: a SIGINT must end a transfer that hangs */
+	return *s->stopping || run_signal ? 1 : 0;
 }
 
 int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CURL *easy)

@@ -255,6 +255,13 @@ static int plugin_entry(struct checker *c, const char *key, const struct node *n
 
 	if (n->kind == NODE_MAP) {
 		name = tree_get(n, "name");
+		if (!name && strcmp(key, "strategy") == 0) {
+			/* keys for the default strategy, e.g. from --set strategy.KEY=V */
+			free(out->name);
+			out->name = strdup("sequential");
+			out->entry = n;
+			return out->name ? 0 : fail(c, n, "out of memory");
+		}
 		if (!name)
 			return fail(c, n, "this %s entry has no \"name\"", key);
 	} else if (n->kind == NODE_LIST) {

@@ -15,13 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "buf.h"
+#include "compare.h"
 #include "host.h"
 #include "job.h"
 #include "loader.h"
 #include "options.h"
+#include "progress.h"
 #include "run.h"
 
 enum exit_status {
@@ -40,9 +43,17 @@ struct cli {
 	char **urls;
 	size_t url_count;
 	char *parsers;              /* --parser values, joined as a YAML list */
-	int dry_run, quiet, verbose, list_plugins;
+	int dry_run, quiet, verbose, list_plugins, json;
+	int progress;               /* -1: when stderr is a terminal */
+	int compare;
+	char *compare_list;         /* NULL: all four */
 	const char *plugin_help;
 };
+
+/* run_with_plugins(): check the job and plugins, and print it or not. */
+enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
+
+static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess" };
 
 /* A plugin instance of the job: loaded, configured, created. */
 struct instance {
@@ -72,12 +83,17 @@ static void usage(FILE *out)
 	      "      --retries N        retry a failed transfer up to N times\n"
 	      "  -p, --parser NAME      run this parser (repeatable; replaces the job's list)\n"
 	      "  -o, --output PATH      write records to PATH (- for standard output)\n"
-	      "  -f, --format FORMAT    record format: jsonl\n"
+	      "      --output-format F  record format: jsonl\n"
 	      "      --dry-run          check the job and plugins, print the resolved job, stop\n"
+	      "      --compare [LIST]   run the job once per strategy (default: all four, or\n"
+	      "                         e.g. sequential,event) and print a comparison table\n"
 	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary\n"
 	      "  -v, --verbose          more detail (twice for debug)\n"
+	      "      --format FORMAT    summary and comparison as text (default) or json\n"
+	      "      --progress         draw a progress line on stderr even if it is no terminal\n"
+	      "      --no-progress      never draw the progress line\n"
 	      "\n"
 	      "Plugins:\n"
 	      "      --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
@@ -162,12 +178,16 @@ static void free_cli(struct cli *cli)
 		free(cli->urls[i]);
 	free(cli->urls);
 	free(cli->parsers);
+	free(cli->compare_list);
 }
 
 /* -1: exit with status *status (help, version, or a usage error). */
 static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 {
-	enum { OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP };
+	enum {
+		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
+		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE,
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "set", required_argument, NULL, OPT_SET },
@@ -180,7 +200,11 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "parser", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -194,8 +218,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	int c, rc = 0;
 
 	*status = EXIT_USAGE;
+	cli->progress = -1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:t:p:o:f:qvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:t:p:o:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cli->config = optarg; break;
 		case OPT_SET: rc = push(&cli->overrides, &cli->override_count, optarg); break;
@@ -208,7 +233,27 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		case OPT_RETRIES: rc = push_override(cli, "retries", optarg); break;
 		case 'p': rc = add_parser(cli, optarg); break;
 		case 'o': rc = push_override(cli, "output.path", optarg); break;
-		case 'f': rc = push_override(cli, "output.format", optarg); break;
+		case OPT_OUTPUT_FORMAT: rc = push_override(cli, "output.format", optarg); break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "scrape: --format takes text or json, not \"%s\"\n", optarg);
+				return -1;
+			}
+			cli->json = strcmp(optarg, "json") == 0;
+			break;
+		case OPT_PROGRESS: cli->progress = 1; break;
+		case OPT_NO_PROGRESS: cli->progress = 0; break;
+		case OPT_COMPARE:
+			cli->compare = 1;
+			/* an optional list as the next word: names and commas only */
+			if (optind < argc && argv[optind][0] &&
+			    strspn(argv[optind], "abcdefghijklmnopqrstuvwxyz0123456789_-,") ==
+			    strlen(argv[optind]) && argv[optind][0] != '-') {
+				free(cli->compare_list);
+				cli->compare_list = strdup(argv[optind++]);
+				rc = cli->compare_list ? 0 : -1;
+			}
+			break;
 		case OPT_DRY_RUN: cli->dry_run = 1; break;
 		case 'q': cli->quiet = 1; break;
 		case 'v': cli->verbose++; break;
@@ -263,6 +308,11 @@ static int plugin_help(const struct loader_paths *paths, const char *name)
 
 	for (k = 0; k < 2; k++) {
 		struct loaded_plugin p;
+		const char *base = strrchr(name, '/');
+
+		/* a path names its kind in the file name: strategy_x.so, parser_y.so */
+		if (base && strncmp(base + 1, loader_kind_name(kinds[k]), strlen(loader_kind_name(kinds[k]))) != 0)
+			continue;
 		char err[512];
 		enum loader_status rc = loader_open(paths, kinds[k], name, &p, err, sizeof err);
 
@@ -366,13 +416,13 @@ static void close_instance(struct instance *inst)
 }
 
 static int execute(const struct job *job, struct instance *strategy, struct instance *parsers,
-                   size_t parser_count, const struct cli *cli)
+                   size_t parser_count, const struct run_settings *base, struct run_summary *summary)
 {
 	struct parser_instance *active = calloc(parser_count ? parser_count : 1, sizeof *active);
-	struct run_settings settings = { .quiet = cli->quiet, .verbose = cli->verbose };
+	struct run_settings settings = *base;
 	struct scrape_run run;
 	char err[512];
-	int status;
+	int status, reported, strategy_failed;
 	size_t i;
 
 	if (!active) {
@@ -391,33 +441,47 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 		free(active);
 		return EXIT_USAGE;
 	}
-	if (strategy->loaded.desc->strategy->run(strategy->state, &run) != 0)
+	if (settings.progress)
+		run.progress = progress_start(&run);
+	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
+	if (strategy_failed)
 		fprintf(stderr, "scrape: strategy \"%s\" failed; the summary covers what finished\n",
 		        strategy->loaded.desc->name);
+	run.end_ns = run_now_ns();
 	run_drain(&run);
+	progress_stop(run.progress);
+	run.progress = NULL;
 	status = run_close_output(&run) < 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
-	i = (size_t)run_report(&run);
-	if ((int)i != 0)
-		status = (int)i;
+	reported = run_report(&run);
+	if (reported != 0)
+		status = reported;
+	else if (strategy_failed)
+		status = EXIT_SOME_FAILED;
+	if (summary)
+		run_summarize(&run, summary);
 	run_free(&run);
 	free(active);
 	return status;
 }
 
-static int run_job(const struct cli *cli, const struct loader_paths *paths)
+static struct run_settings settings_of(const struct cli *cli)
 {
-	struct instance strategy, *parsers = NULL;
-	struct job *job;
-	char err[1024];
+	struct run_settings s = { .quiet = cli->quiet, .verbose = cli->verbose, .json = cli->json };
+
+	s.progress = cli->progress >= 0 ? cli->progress : !cli->quiet && isatty(STDERR_FILENO);
+	return s;
+}
+
+/* Opens and creates the job's strategy and parsers, runs the job (or
+ * prints it for --dry-run), and closes them again. */
+static int run_with_plugins(struct job *job, const struct loader_paths *paths,
+                            const struct run_settings *settings, int dry_run,
+                            struct run_summary *summary)
+{
+	struct instance strategy, *parsers;
 	int status;
 	size_t i, opened = 0;
 
-	job = job_load(cli->config, cli->overrides, cli->override_count, cli->urls, cli->url_count,
-	               err, sizeof err);
-	if (!job) {
-		fprintf(stderr, "%s\n", err);
-		return EXIT_USAGE;
-	}
 	parsers = calloc(job->parser_count ? job->parser_count : 1, sizeof *parsers);
 	memset(&strategy, 0, sizeof strategy);
 	status = parsers ? open_instance(paths, SCRAPE_KIND_STRATEGY, &job->strategy, &strategy)
@@ -428,17 +492,97 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 		status = create_instance(&strategy);
 	for (i = 0; status == EXIT_ALL_OK && i < opened; i++)
 		status = create_instance(&parsers[i]);
-	if (status == EXIT_ALL_OK && cli->dry_run) {
-		job_print(job, stdout);
+	if (status == EXIT_ALL_OK && dry_run) {
+		if (dry_run == DRY_RUN_PRINT)
+			job_print(job, stdout);
 	} else if (status == EXIT_ALL_OK) {
 		if (job->insecure)
 			fprintf(stderr, "scrape: warning: insecure: true turns off TLS certificate checks\n");
-		status = execute(job, &strategy, parsers, job->parser_count, cli);
+		status = execute(job, &strategy, parsers, job->parser_count, settings, summary);
 	}
 	for (i = 0; parsers && i < opened; i++)
 		close_instance(&parsers[i]);
 	close_instance(&strategy);
 	free(parsers);
+	return status;
+}
+
+struct compare_context {
+	struct job *job;
+	const struct loader_paths *paths;
+};
+
+/* One strategy's run for --compare, in its own process: no records, no
+ * per-download lines, no progress; only the figures go back. */
+static int compare_one(const char *strategy, struct run_summary *out, void *ctx)
+{
+	struct compare_context *c = ctx;
+	struct run_settings settings = { .quiet = 1, .silent = 1 };
+	struct job *job = c->job;
+
+	if (strcmp(job->strategy.name, strategy) != 0) {
+		/* another strategy's keys would not fit this one */
+		free(job->strategy.name);
+		job->strategy.name = strdup(strategy);
+		job->strategy.entry = NULL;
+		if (!job->strategy.name)
+			return EXIT_SOME_FAILED;
+	}
+	free(job->output_path);
+	job->output_path = NULL;
+	return run_with_plugins(job, c->paths, &settings, 0, out);
+}
+
+static int compare(struct job *job, const struct cli *cli, const struct loader_paths *paths)
+{
+	struct compare_context ctx = { .job = job, .paths = paths };
+	char *names[16], *list = NULL, *save = NULL, *name;
+	size_t count = 0;
+	int status;
+
+	if (cli->compare_list && !(list = strdup(cli->compare_list)))
+		return EXIT_SOME_FAILED;
+	if (list) {
+		for (name = strtok_r(list, ",", &save); name && count < 16; name = strtok_r(NULL, ",", &save))
+			names[count++] = name;
+	} else {
+		for (count = 0; count < 4; count++)
+			names[count] = (char *)all_strategies[count];
+	}
+	if (count == 0) {
+		fprintf(stderr, "scrape: --compare needs at least one strategy name\n");
+		free(list);
+		return EXIT_USAGE;
+	}
+	if (job->output_path)
+		fprintf(stderr, "scrape: note: --compare writes no records (output %s is ignored)\n",
+		        job->output_path);
+	status = compare_strategies(names, count, compare_one, &ctx, cli->json, stdout);
+	free(list);
+	return status;
+}
+
+static int run_job(const struct cli *cli, const struct loader_paths *paths)
+{
+	struct run_settings settings = settings_of(cli);
+	struct job *job;
+	char err[1024];
+	int status;
+
+	job = job_load(cli->config, cli->overrides, cli->override_count, cli->urls, cli->url_count,
+	               err, sizeof err);
+	if (!job) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (cli->compare && !cli->dry_run) {
+		/* check every plugin once up front, so mistakes show before any run */
+		status = run_with_plugins(job, paths, &settings, DRY_RUN_CHECK, NULL);
+		if (status == EXIT_ALL_OK)
+			status = compare(job, cli, paths);
+	} else {
+		status = run_with_plugins(job, paths, &settings, cli->dry_run ? DRY_RUN_PRINT : 0, NULL);
+	}
 	job_free(job);
 	return status;
 }

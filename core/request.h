@@ -23,6 +23,7 @@ struct scrape_request {
 	int64_t max_body;           /* the job's cap, for the write callback */
 	int body_too_large;         /* the write callback gave up */
 	char last_error[64];        /* why the previous attempt failed */
+	long last_status;           /* and the status it got, if any */
 	struct scrape_request *next_retry;
 };
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "progress.h"
 #include "record.h"
 #include "request.h"
 
@@ -321,8 +322,8 @@ static void encode_record(struct scrape_request *req, const struct fetch_outcome
 	buf_json_string(line, req->url);
 	buf_puts(line, ",\"final_url\":");
 	buf_json_string(line, o->final_url);
-	buf_printf(line, ",\"status\":%ld,\"bytes\":%llu,\"attempts\":%d", o->status,
-	           (unsigned long long)o->bytes, req->attempt);
+	buf_printf(line, ",\"status\":%ld,\"bytes\":%llu,\"attempts\":%d,\"depth\":%d", o->status,
+	           (unsigned long long)o->bytes, req->attempt, req->depth);
 	buf_puts(line, ",\"time_total\":");
 	buf_json_double(line, o->time_total);
 	buf_puts(line, ",\"time_dns\":");
@@ -372,6 +373,7 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 
 	if (run->settings.quiet || !out)
 		return;
+	progress_erase(run->progress);
 	if (res->has_error)
 		fprintf(out, "Failed %s: %s (%.3fs)\n", req->url, res->error, res->time_total);
 	else
@@ -411,6 +413,8 @@ static void fill_failure(struct scrape_run *run, struct scrape_request *req, con
 	memset(res, 0, sizeof *res);
 	memset(&o, 0, sizeof o);
 	o.final_url = req->url;
+	o.status = req->last_status;
+	res->status = req->last_status;
 	res->has_error = 1;
 	snprintf(res->error, sizeof res->error, "%s", reason);
 	if (run->job->output_path) {
@@ -443,6 +447,7 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	fetch_outcome(req, easy, result, &o);
 	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
 		snprintf(res->error, sizeof res->error, "%s", o.error);
+		req->last_status = o.status;
 		return RUN_RETRY;
 	}
 	record_init(&rec);
@@ -486,6 +491,7 @@ void run_drain(struct scrape_run *run)
 
 		run->retry_head = req->next_retry;
 		pthread_mutex_unlock(&run->lock);
+		req->attempt--;         /* the retry it waited for never started */
 		fill_failure(run, req, req->last_error, &res);
 		run_record(run, req, &res);
 		pthread_mutex_lock(&run->lock);
@@ -522,15 +528,37 @@ void run_wait(struct scrape_run *run, int64_t until_ns)
 	pthread_mutex_unlock(&run->lock);
 }
 
+void run_summarize(const struct scrape_run *run, struct run_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	out->requests = run->stats.ok + run->stats.failed;
+	out->ok = run->stats.ok;
+	out->failed = run->stats.failed;
+	out->retries = run->stats.retries;
+	out->bytes = run->stats.bytes;
+	out->seconds = (double)((run->end_ns ? run->end_ns : run_now_ns()) - run->start_ns) / 1e9;
+	out->p50_ns = histogram_percentile(&run->stats.latency, 50);
+	out->p99_ns = histogram_percentile(&run->stats.latency, 99);
+	out->workers = (unsigned)run->job->workers;
+}
+
 int run_report(struct scrape_run *run)
 {
-	double seconds = (double)(run_now_ns() - run->start_ns) / 1e9;
 	FILE *out = run->settings.lines ? run->settings.lines : stdout;
 	int interrupted = run_signal != 0;
+	struct run_summary sum;
 
+	if (!run->end_ns)
+		run->end_ns = run_now_ns();
+	run_summarize(run, &sum);
 	if (run->frontier.error[0])
 		fprintf(stderr, "scrape: error: %s\n", run->frontier.error);
-	stats_print_summary(&run->stats, seconds, interrupted, out);
+	if (run->settings.silent)
+		;
+	else if (run->settings.json)
+		stats_print_json(&run->stats, sum.seconds, interrupted, out);
+	else
+		stats_print_summary(&run->stats, sum.seconds, interrupted, out);
 	fflush(out);
 	if (interrupted)
 		return 128 + run_signal;

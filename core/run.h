@@ -20,6 +20,8 @@
 #include "ratelimit.h"
 #include "stats.h"
 
+struct progress;
+
 struct parser_instance {
 	const struct scrape_plugin *plugin;
 	void *state;
@@ -28,6 +30,9 @@ struct parser_instance {
 struct run_settings {
 	int quiet;                  /* no per-download lines */
 	int verbose;
+	int json;                   /* the summary as JSON */
+	int silent;                 /* no summary at all (--compare runs) */
+	int progress;               /* draw a progress line on stderr */
 	FILE *lines;                /* where per-download lines and the summary go */
 };
 
@@ -49,6 +54,8 @@ struct scrape_run {
 	FILE *output;               /* records, or NULL */
 	int output_failed;
 	int64_t start_ns;
+	int64_t end_ns;             /* when the strategy returned */
+	struct progress *progress;
 
 	struct fetch_settings fetch;
 	volatile int stopping;      /* set from the signal watcher */
@@ -106,6 +113,16 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
 void run_free_request(struct scrape_request *req);
+
+/* The figures --compare puts side by side. */
+struct run_summary {
+	uint64_t requests, ok, failed, retries, bytes;
+	double seconds;
+	int64_t p50_ns, p99_ns;
+	unsigned workers;
+};
+
+void run_summarize(const struct scrape_run *run, struct run_summary *out);
 
 /* Summary and exit status: 0 all fine, 1 some requests failed,
  * 128+signal when interrupted. */

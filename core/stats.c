@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "units.h"
 
 #define MAX_TRACKED ((INT64_C(1) << 44) - 1)   /* about 4.9 hours in ns */
@@ -202,4 +203,37 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 	}
 	units_format_duration(s->latency.max, v, sizeof v);
 	fprintf(out, "  max %s\n", v);
+}
+
+void stats_print_json(const struct stats *s, double seconds, int interrupted, FILE *out)
+{
+	static const double points[] = { 50, 90, 99 };
+	uint64_t done = s->ok + s->failed;
+	struct buf b = { 0 };
+	size_t i;
+
+	buf_printf(&b, "{\"requests\":%llu,\"ok\":%llu,\"failed\":%llu,\"retries\":%llu,",
+	           (unsigned long long)done, (unsigned long long)s->ok,
+	           (unsigned long long)s->failed, (unsigned long long)s->retries);
+	buf_printf(&b, "\"seconds\":%.6f,\"interrupted\":%s,\"requests_per_second\":%.3f,",
+	           seconds, interrupted ? "true" : "false", seconds > 0 ? (double)done / seconds : 0.0);
+	buf_printf(&b, "\"bytes\":%llu,\"failed_by_reason\":{", (unsigned long long)s->bytes);
+	for (i = 0; i < s->reason_count; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_json_string(&b, s->reasons[i].reason);
+		buf_printf(&b, ":%llu", (unsigned long long)s->reasons[i].count);
+	}
+	buf_puts(&b, "},\"latency_seconds\":{");
+	if (s->latency.total) {
+		buf_printf(&b, "\"min\":%.6f", (double)s->latency.min / 1e9);
+		for (i = 0; i < sizeof points / sizeof points[0]; i++)
+			buf_printf(&b, ",\"p%g\":%.6f", points[i],
+			           (double)histogram_percentile(&s->latency, points[i]) / 1e9);
+		buf_printf(&b, ",\"max\":%.6f", (double)s->latency.max / 1e9);
+	}
+	buf_puts(&b, "}}\n");
+	if (!b.oom)
+		fputs(b.data, out);
+	buf_free(&b);
 }

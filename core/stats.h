@@ -46,5 +46,7 @@ void stats_fail(struct stats *s, const char *reason);
 
 /* The summary printed at the end of a run. */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out);
+/* The same as one JSON object, for scripts (--format json). */
+void stats_print_json(const struct stats *s, double seconds, int interrupted, FILE *out);
 
 #endif

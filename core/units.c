@@ -57,7 +57,7 @@ int units_duration(const char *text, int64_t *ns, const char **why)
 		return -1;
 	}
 	if (*rest == '\0') {
-		*why = "a duration needs a unit (us, ms, s, m or h), e.g. 10s";
+		*why = "a duration needs a unit (ns, us, ms, s, m or h), e.g. 10s";
 		return -1;
 	}
 	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -72,7 +72,7 @@ int units_duration(const char *text, int64_t *ns, const char **why)
 			return 0;
 		}
 	}
-	*why = "unknown duration unit (use us, ms, s, m or h)";
+	*why = "unknown duration unit (use ns, us, ms, s, m or h)";
 	return -1;
 }
 

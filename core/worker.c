@@ -4,7 +4,7 @@
  * each a 4-byte length and a payload that starts with a type byte:
  *
  *   parent -> worker  REQUEST id attempt depth url | DONE
- *   worker -> parent  RESULT id status bytes time error line | RETRY id reason
+ *   worker -> parent  RESULT id status bytes time error line | RETRY id reason status
  *
  * A worker answers every REQUEST with exactly one RESULT or RETRY, so the
  * parent always knows which request a worker holds; if the worker dies,
@@ -194,6 +194,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		start_frame(out, FRAME_RETRY);
 		put_u64(out, id);
 		put_str(out, res.error, strlen(res.error));
+		put_u64(out, (uint64_t)req.last_status);
 	} else {
 		start_frame(out, FRAME_RESULT);
 		put_u64(out, id);
@@ -377,6 +378,7 @@ int worker_service(struct scrape_run *run, struct scrape_worker *w)
 			take_u64(&r);
 			reason = take_str(&r, &len);
 			snprintf(text, sizeof text, "%.*s", (int)len, reason);
+			w->current->last_status = (long)take_u64(&r);
 			if (!r.bad) {
 				run_retry(run, w->current, text);
 				w->current = NULL;
