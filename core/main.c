@@ -554,6 +554,16 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		free(list);
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < count; i++) {
+		struct loaded_plugin p;
+		char err[512];
+		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
+			fprintf(stderr, "scrape: --compare: %s\n", err);
+			free(list);
+			return EXIT_USAGE;
+		}
+		loader_close(&p);
+	}
 	if (job->output_path)
 		fprintf(stderr, "scrape: note: --compare writes no records (output %s is ignored)\n",
 		        job->output_path);

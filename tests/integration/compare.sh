@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# --compare, --format json, the progress line, and stopping a transfer
+# that hangs: the user-facing views of a run.
+. "$TOP_SRCDIR/tests/lib.sh"
+start_target
+cd "$SCRATCH"
+
+# ---- the comparison table ----
+"$SCRAPE" --compare -w 5 -n 20 "$TARGET/delay/50/bytes/10" >table.txt 2>table.err
+ok $? "--compare of a clean job exits 0"
+is "$(sed -n 1p table.txt | awk '{print $1, $2, $3, $4, $9}')" "strategy workers wall_s req/s failed" "the table has its header"
+is "$(awk 'NR>1 {print $1}' table.txt | tr '\n' ' ')" "sequential threaded event multiprocess " "all four strategies by default, in order"
+is "$(awk 'NR>1 {print $2}' table.txt | sort -u)" 5 "each with the job's workers"
+is "$(awk 'NR==2 { print ($3 >= 0.95 && $3 < 2) ? "ok" : $3 }' table.txt)" ok "sequential takes about 20 x 50 ms"
+is "$(awk 'NR==4 { print ($3 >= 0.19 && $3 < 0.6) ? "ok" : $3 }' table.txt)" ok "event with 5 workers about 4 x 50 ms"
+is "$(grep -c 'running the job with strategy' table.err)" 4 "progress of the comparison goes to stderr"
+
+"$SCRAPE" --compare sequential,event --format json -n 4 "$TARGET/bytes/10" >table.json 2>/dev/null
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(r["strategy"] for r in d), d[0]["requests"], d[1]["failed"], d[0]["peak_rss_bytes"] > 0, d[1]["cpu_seconds"] >= 0)' table.json)" \
+   "sequential event 4 0 True True" "--compare LIST --format json gives one object per strategy"
+
+reset_target
+"$SCRAPE" --compare threaded,multiprocess -w 2 -n 3 -o ignored.jsonl "$TARGET/bytes/10" >/dev/null 2>compare.err
+like "$(cat compare.err)" "writes no records" "--compare says it writes no records"
+check "and writes none" test ! -e ignored.jsonl
+is "$(hits /bytes/10)" 6 "each strategy ran the whole job once"
+
+"$SCRAPE" --compare sequential,event -n 2 "$TARGET/status/500" >/dev/null 2>&1
+is "$?" 1 "--compare exits 1 when runs had failures"
+"$SCRAPE" --compare sequential,nosuch -n 1 "$TARGET/bytes/1" >/dev/null 2>nosuch.err
+is "$?" 2 "--compare with an unknown strategy is a usage error"
+is "$(cat nosuch.err)" "scrape: --compare: unknown strategy \"nosuch\"" "and says which, before running anything"
+
+# ---- JSON summary ----
+"$SCRAPE" -q --format json -n 3 "$TARGET/bytes/7" "$TARGET/status/404" >sum.json
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["requests"], d["ok"], d["failed"], d["failed_by_reason"], d["bytes"] >= 21)' sum.json)" \
+   "6 3 3 {'http 404': 3} True" "--format json prints the summary as one object"
+"$SCRAPE" --format yaml "$TARGET/bytes/7" >/dev/null 2>&1
+is "$?" 2 "--format takes only text or json"
+
+# ---- progress line: forced on, it draws and then erases itself ----
+"$SCRAPE" -q --progress -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>progress.err
+like "$(cat progress.err)" "/8 " "--progress draws done/total"
+like "$(cat progress.err)" "req/s" "with a rate"
+like "$(cat progress.err)" "ETA" "and an ETA"
+is "$(tail -c 4 progress.err | od -An -c | tr -d ' ')" '\r033[K' "the line is erased at the end"
+"$SCRAPE" -q -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>noprogress.err
+is "$(wc -c <noprogress.err | tr -d ' ')" 0 "no progress line when stderr is not a terminal"
+
+# ---- SIGINT ends a hanging transfer at once, under every strategy ----
+for s in sequential threaded event multiprocess; do
+	"$SCRAPE" -s "$s" -w 2 -o "hang-$s.jsonl" "$TARGET/fault/hang" "$TARGET/fault/hang" >hang.out 2>&1 &
+	pid=$!
+	sleep 0.4
+	kill -INT $pid
+	start=$(date +%s%N)
+	wait $pid
+	rc=$?
+	waited=$((($(date +%s%N) - start) / 1000000))
+	is "$rc" 130 "$s: SIGINT during a hanging transfer exits 130"
+	is "$(awk -v w="$waited" 'BEGIN { print (w < 1500) ? "prompt" : "slow: " w " ms" }')" prompt "$s: and does so promptly"
+	like "$(cat "hang-$s.jsonl")" '"error":"interrupted"' "$s: the transfer is recorded as interrupted"
+done
+
+# ---- a retry that never started keeps the last attempt's figures ----
+"$SCRAPE" -q --retries 5 --set retry_delay=10s -o retry.jsonl "$TARGET/status/503" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+is "$(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["status"], r["attempts"], r["error"])' retry.jsonl)" \
+   "503 1 http 503" "a request stopped while waiting to retry reports its last attempt"
+
+done_testing
