@@ -49,10 +49,14 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 	struct scrape_request *req = user;
 	size_t len = size * count;
 
-	if ((int64_t)(req->body.len + len) > req->max_body) {
+	if ((int64_t)(req->received + len) > req->max_body) {
 		req->body_too_large = 1;
 		return CURL_WRITEFUNC_ERROR;
 	}
+	req->received += len;
+	/* the body is kept only for parsers to read; a load test just counts */
+	if (!req->keep_body)
+		return len;
 	buf_append(&req->body, data, len);
 	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
 }
@@ -88,6 +92,8 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 	buf_reset(&req->body);
 	buf_reset(&req->headers);
 	req->body_too_large = 0;
+	req->received = 0;
+	req->keep_body = job->parser_count > 0;
 	req->max_body = job->max_body;
 	curl_easy_reset(easy);
 
@@ -105,8 +111,11 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, req);
-	SET(CURLOPT_HEADERFUNCTION, on_header);
-	SET(CURLOPT_HEADERDATA, req);
+	/* headers are kept only for parsers to read */
+	if (job->parser_count > 0) {
+		SET(CURLOPT_HEADERFUNCTION, on_header);
+		SET(CURLOPT_HEADERDATA, req);
+	}
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_XFERINFODATA, (void *)s);
 	SET(CURLOPT_NOPROGRESS, 0L);
@@ -198,7 +207,7 @@ void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK)
 		out->content_type = s;
 	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &size);
-	out->bytes = rc == CURLE_OK ? (uint64_t)req->body.len : (uint64_t)size;
+	out->bytes = rc == CURLE_OK ? (uint64_t)req->received : (uint64_t)size;
 	out->time_total = seconds_of(easy, CURLINFO_TOTAL_TIME_T);
 	out->time_dns = seconds_of(easy, CURLINFO_NAMELOOKUP_TIME_T);
 	out->time_connect = seconds_of(easy, CURLINFO_CONNECT_TIME_T);

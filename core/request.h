@@ -18,7 +18,9 @@ struct scrape_request {
 	int depth;
 	int attempt;                /* 1 for the first try */
 	int64_t ready_ns;           /* a retry waits until then */
-	struct buf body;
+	struct buf body;            /* kept only when parsers will read it */
+	uint64_t received;          /* body bytes, kept or not */
+	int keep_body;
 	struct buf headers;         /* raw header lines of the last response */
 	int64_t max_body;           /* the job's cap, for the write callback */
 	int body_too_large;         /* the write callback gave up */
