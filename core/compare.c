@@ -54,15 +54,17 @@ static int run_child(const char *strategy, compare_run_fn run, void *ctx, struct
 		close(fds[0]);
 		memset(&sum, 0, sizeof sum);
 		status = run(strategy, &sum, ctx);
-		if (write(fds[1], &sum, sizeof sum) != (ssize_t)sizeof sum)
+		/* no summary at all when the run never started (a plugin error) */
+		if (sum.ran && write(fds[1], &sum, sizeof sum) != (ssize_t)sizeof sum)
 			status = 1;
 		fflush(NULL);
 		_exit(status);
 	}
 	close(fds[1]);
-	do
-		n = read(fds[0], &row->sum, sizeof row->sum);
-	while (n < 0 && errno == EINTR);
+	/* a signal sent to this process alone must still stop the run */
+	while ((n = read(fds[0], &row->sum, sizeof row->sum)) < 0 && errno == EINTR)
+		if (run_signal)
+			kill(pid, run_signal);
 	row->ran = n == (ssize_t)sizeof row->sum;
 	close(fds[0]);
 	while (wait4(pid, &wstatus, 0, &usage) < 0) {

@@ -33,10 +33,12 @@ static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
 
 static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
 {
+	char where[256];
 	va_list ap;
 	int used;
 
-	used = snprintf(c->err, c->errlen, "%s:%d:%d: ", n->source, n->line, n->col);
+	tree_where(n, where, sizeof where);
+	used = snprintf(c->err, c->errlen, "%s: ", where);
 	if (used < 0 || (size_t)used >= c->errlen)
 		return -1;
 	va_start(ap, fmt);
@@ -606,8 +608,10 @@ static int check_tree(struct checker *c)
 	return fill_defaults(c);
 }
 
-/* KEY=VALUE on the command line: VALUE is YAML, so lists work too. */
-static int apply_override(struct checker *c, const char *spec)
+/* KEY=VALUE on the command line.  From --set (label NULL) VALUE is YAML,
+ * so lists work too; from a named option such as -w, VALUE is plain text
+ * and messages name the option. */
+static int apply_override(struct checker *c, const char *spec, const char *label)
 {
 	const char *eq = strchr(spec, '=');
 	char key[128], source[160];
@@ -620,7 +624,10 @@ static int apply_override(struct checker *c, const char *spec)
 	memcpy(key, spec, (size_t)(eq - spec));
 	key[eq - spec] = '\0';
 	snprintf(source, sizeof source, "--set %s", key);
-	value = tree_load_string(eq + 1, source, c->err, c->errlen);
+	if (label)
+		value = tree_scalar(eq + 1, label);
+	else
+		value = tree_load_string(eq + 1, source, c->err, c->errlen);
 	if (!value) {
 		if (strstr(c->err, "is empty"))
 			value = tree_scalar("", source);
@@ -667,8 +674,9 @@ static int add_extra_urls(struct checker *c, char *const *urls, size_t count)
 	return 0;
 }
 
-struct job *job_load(const char *path, char *const *overrides, size_t override_count,
-                     char *const *extra_urls, size_t extra_url_count, char *err, size_t errlen)
+struct job *job_load(const char *path, char *const *overrides, char *const *labels,
+                     size_t override_count, char *const *extra_urls, size_t extra_url_count,
+                     char *err, size_t errlen)
 {
 	struct checker c = { .err = err, .errlen = errlen };
 	char *dir_copy = NULL;
@@ -691,7 +699,7 @@ struct job *job_load(const char *path, char *const *overrides, size_t override_c
 	if (!c.job->tree)
 		goto fail;
 	for (i = 0; i < override_count; i++)
-		if (apply_override(&c, overrides[i]) < 0)
+		if (apply_override(&c, overrides[i], labels ? labels[i] : NULL) < 0)
 			goto fail;
 	if (add_extra_urls(&c, extra_urls, extra_url_count) < 0 || check_tree(&c) < 0)
 		goto fail;

@@ -60,11 +60,12 @@ struct job {
 };
 
 /* Reads and validates a job.  overrides are "KEY=VALUE" strings applied
- * on top of the file (path may be NULL: the job is built from overrides
- * and extra_urls alone).  On failure returns NULL after writing a one-line
- * message to err. */
-struct job *job_load(const char *path, char *const *overrides, size_t override_count,
-                     char *const *extra_urls, size_t extra_url_count,
+ * on top of the file; labels[i] (if labels and it are not NULL) names the
+ * option that gave override i, whose VALUE is then plain text rather than
+ * YAML.  path may be NULL: the job is built from overrides and extra_urls
+ * alone.  On failure returns NULL after writing a one-line message to err. */
+struct job *job_load(const char *path, char *const *overrides, char *const *labels,
+                     size_t override_count, char *const *extra_urls, size_t extra_url_count,
                      char *err, size_t errlen);
 void job_free(struct job *job);
 

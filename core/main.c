@@ -37,6 +37,7 @@ enum exit_status {
 struct cli {
 	const char *config;
 	char **overrides;
+	char **labels;              /* per override: the option, or NULL for --set */
 	size_t override_count;
 	char **plugin_dirs;
 	size_t plugin_dir_count;
@@ -133,22 +134,32 @@ static int push(char ***list, size_t *count, const char *value)
 	return 0;
 }
 
-/* The value of a named option is text, never YAML syntax ("-o -" must
- * not become a list), so it goes in single quotes. */
-static int push_override(struct cli *cli, const char *key, const char *value)
+/* KEY=VALUE for a named option such as -w: the value is text, never YAML
+ * ("-o -" must not become a list), and messages name the option. */
+static int push_override(struct cli *cli, const char *key, const char *value, const char *label)
 {
-	struct buf spec = { 0 };
+	char *spec, *name = NULL;
 	int rc;
 
-	buf_printf(&spec, "%s='", key);
-	for (; *value; value++) {
-		if (*value == '\'')
-			buf_putc(&spec, '\'');
-		buf_putc(&spec, *value);
+	if (asprintf(&spec, "%s=%s", key, value) < 0)
+		return -1;
+	if (label && !(name = strdup(label))) {
+		free(spec);
+		return -1;
 	}
-	buf_putc(&spec, '\'');
-	rc = spec.oom ? -1 : push(&cli->overrides, &cli->override_count, spec.data);
-	buf_free(&spec);
+	rc = push(&cli->overrides, &cli->override_count, spec);
+	free(spec);
+	if (rc == 0) {
+		char **grown = realloc(cli->labels, cli->override_count * sizeof *grown);
+		if (!grown) {
+			free(name);
+			return -1;
+		}
+		cli->labels = grown;
+		grown[cli->override_count - 1] = name;
+	} else {
+		free(name);
+	}
 	return rc;
 }
 
@@ -168,9 +179,12 @@ static void free_cli(struct cli *cli)
 {
 	size_t i;
 
-	for (i = 0; i < cli->override_count; i++)
+	for (i = 0; i < cli->override_count; i++) {
 		free(cli->overrides[i]);
+		free(cli->labels[i]);
+	}
 	free(cli->overrides);
+	free(cli->labels);
 	for (i = 0; i < cli->plugin_dir_count; i++)
 		free(cli->plugin_dirs[i]);
 	free(cli->plugin_dirs);
@@ -223,17 +237,27 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:t:p:o:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cli->config = optarg; break;
-		case OPT_SET: rc = push(&cli->overrides, &cli->override_count, optarg); break;
-		case 's': rc = push_override(cli, "strategy", optarg); break;
-		case 'w': rc = push_override(cli, "workers", optarg); break;
-		case 'r': rc = push_override(cli, "rate_limit", optarg); break;
-		case 'b': rc = push_override(cli, "batch_size", optarg); break;
-		case 'n': rc = push_override(cli, "repeat", optarg); break;
-		case 't': rc = push_override(cli, "timeout", optarg); break;
-		case OPT_RETRIES: rc = push_override(cli, "retries", optarg); break;
+		case OPT_SET:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "scrape: --set %s: expected KEY=VALUE\n", optarg);
+				return -1;
+			}
+			{
+				char *key = strndup(optarg, (size_t)(strchr(optarg, '=') - optarg));
+				rc = key ? push_override(cli, key, strchr(optarg, '=') + 1, NULL) : -1;
+				free(key);
+			}
+			break;
+		case 's': rc = push_override(cli, "strategy", optarg, "--strategy"); break;
+		case 'w': rc = push_override(cli, "workers", optarg, "--workers"); break;
+		case 'r': rc = push_override(cli, "rate_limit", optarg, "--rate-limit"); break;
+		case 'b': rc = push_override(cli, "batch_size", optarg, "--batch-size"); break;
+		case 'n': rc = push_override(cli, "repeat", optarg, "--repeat"); break;
+		case 't': rc = push_override(cli, "timeout", optarg, "--timeout"); break;
+		case OPT_RETRIES: rc = push_override(cli, "retries", optarg, "--retries"); break;
 		case 'p': rc = add_parser(cli, optarg); break;
-		case 'o': rc = push_override(cli, "output.path", optarg); break;
-		case OPT_OUTPUT_FORMAT: rc = push_override(cli, "output.format", optarg); break;
+		case 'o': rc = push_override(cli, "output.path", optarg, "--output"); break;
+		case OPT_OUTPUT_FORMAT: rc = push_override(cli, "output.format", optarg, "--output-format"); break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
 				fprintf(stderr, "scrape: --format takes text or json, not \"%s\"\n", optarg);
@@ -288,8 +312,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			return -1;
 	if (cli->parsers) {
 		char *list;
-		if (asprintf(&list, "parsers=[%s]", cli->parsers) < 0 ||
-		    push(&cli->overrides, &cli->override_count, list) < 0)
+		if (asprintf(&list, "[%s]", cli->parsers) < 0 ||
+		    push_override(cli, "parsers", list, NULL) < 0)
 			return -1;
 		free(list);
 	}
@@ -579,8 +603,8 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	char err[1024];
 	int status;
 
-	job = job_load(cli->config, cli->overrides, cli->override_count, cli->urls, cli->url_count,
-	               err, sizeof err);
+	job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count, cli->urls,
+	               cli->url_count, err, sizeof err);
 	if (!job) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;

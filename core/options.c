@@ -121,8 +121,12 @@ static int fail_at(char *err, size_t errlen, const struct node *n, const char *f
 
 static int fail_at(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
 {
+	char where[256];
 	va_list ap;
-	int used = snprintf(err, errlen, "%s:%d:%d: ", n->source, n->line, n->col);
+	int used;
+
+	tree_where(n, where, sizeof where);
+	used = snprintf(err, errlen, "%s: ", where);
 
 	if (used < 0 || (size_t)used >= errlen)
 		return -1;

@@ -389,7 +389,9 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	else
 		run->stats.ok++;
 	run->stats.bytes += res->bytes;
-	if (res->status > 0)
+	/* a request settled without a transfer (stopped before its retry, or
+	 * its worker died) has no latency to count */
+	if (res->status > 0 && res->time_total > 0)
 		histogram_record(&run->stats.latency, (int64_t)(res->time_total * 1e9));
 	if (run->output && !run->output_failed) {
 		if (res->line.oom || fwrite(res->line.data, 1, res->line.len, run->output) != res->line.len)
@@ -540,6 +542,7 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out)
 	out->p50_ns = histogram_percentile(&run->stats.latency, 50);
 	out->p99_ns = histogram_percentile(&run->stats.latency, 99);
 	out->workers = (unsigned)run->job->workers;
+	out->ran = 1;
 }
 
 int run_report(struct scrape_run *run)

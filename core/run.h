@@ -120,6 +120,7 @@ struct run_summary {
 	double seconds;
 	int64_t p50_ns, p99_ns;
 	unsigned workers;
+	int ran;                    /* a run took place */
 };
 
 void run_summarize(const struct scrape_run *run, struct run_summary *out);

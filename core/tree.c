@@ -507,7 +507,11 @@ int tree_set(struct node *root, const char *dotted, struct node *value)
 
 void tree_where(const struct node *n, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s:%d:%d", n->source, n->line, n->col);
+	/* a value given to a named option (-w 8) has no lines or columns */
+	if (n->source[0] == '-' && strncmp(n->source, "--set ", 6) != 0)
+		snprintf(buf, len, "%s", n->source);
+	else
+		snprintf(buf, len, "%s:%d:%d", n->source, n->line, n->col);
 }
 
 const char *tree_kind_name(enum node_kind kind)

@@ -186,7 +186,10 @@ struct scrape_host {
 	 * timeouts, redirects, protocols, the write and header callbacks.  It
 	 * resets the handle first but keeps its connection cache, so reusing one
 	 * handle per worker reuses connections.  The strategy may set
-	 * CURLOPT_PRIVATE afterwards; the core does not use it.  Non-zero: the
+	 * CURLOPT_PRIVATE afterwards (the core does not use it), and
+	 * CURLOPT_NOPROGRESS to 1 if it ends transfers in flight itself once
+	 * stopping() says so (the core's progress callback exists only to
+	 * interrupt blocking transfers).  Non-zero: the
 	 * core has already recorded the request as failed; do not perform it and
 	 * do not call finish().
 	 */
@@ -195,7 +198,9 @@ struct scrape_host {
 	 * Hand a performed transfer back with libcurl's result code.  The core
 	 * collects timings, runs the parsers (in the calling thread), writes the
 	 * record and may schedule a retry.  The request is gone afterwards; the
-	 * easy handle is the strategy's again.
+	 * easy handle is the strategy's again.  easy may be NULL for a request
+	 * that could not be given a handle at all; result then says why
+	 * (e.g. CURLE_OUT_OF_MEMORY).
 	 */
 	void (*finish)(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	               CURLcode result);

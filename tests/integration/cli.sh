@@ -38,7 +38,7 @@ check "--dry-run fetches nothing and writes no records" test ! -e out.jsonl
 out=$("$SCRAPE" --dry-run http://127.0.0.1:1/x http://127.0.0.1:1/y)
 like "$out" "  - http://127.0.0.1:1/y" "URLs on the command line make a job"
 err=$("$SCRAPE" --dry-run -w 0 http://127.0.0.1:1/x 2>&1)
-is "$err" '--set workers:1:1: "workers" must be at least 1, got 0' "a bad override is located"
+is "$err" '--workers: "workers" must be at least 1, got 0' "a bad override is located"
 err=$("$SCRAPE" --dry-run notaurl 2>&1)
 is "$?" 2 "a bad URL on the command line exits 2"
 like "$err" 'malformed URL "notaurl"' "and names it"

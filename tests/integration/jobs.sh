@@ -120,11 +120,11 @@ is "$STATUS" 0 "a bad --set replaced by a good one: exit status 0"
 
 run -c "$good" --set workers
 is "$STATUS" 2 "--set without =: exit status 2"
-is "$ERR" '--set workers: expected KEY=VALUE' "--set without =: message"
+is "$ERR" 'scrape: --set workers: expected KEY=VALUE' "--set without =: message"
 
 run -c "$good" --set =2
 is "$STATUS" 2 "--set without a key: exit status 2"
-is "$ERR" '--set =2: expected KEY=VALUE' "--set without a key: message"
+is "$ERR" 'scrape: --set =2: expected KEY=VALUE' "--set without a key: message"
 
 run -c "$good" --set wokers=2
 is "$STATUS" 2 "--set of an unknown key: exit status 2"
@@ -137,7 +137,7 @@ like "$ERR" 'cannot take a sub-key here' "--set of a sub-key of a list: message"
 
 run -c "$good" -w abc
 is "$STATUS" 2 "-w abc: exit status 2"
-like "$ERR" '"workers": expected a whole number, got "abc"' "-w abc: message"
+is "$ERR" '--workers: "workers": expected a whole number, got "abc"' "-w abc: message names the option"
 
 run -c "$good" -t 10
 is "$STATUS" 2 "-t 10: exit status 2"

@@ -26,7 +26,7 @@ static struct job *load_text(const char *yaml, char *const *overrides, size_t n,
 	if (fd < 0 || write(fd, yaml, strlen(yaml)) != (ssize_t)strlen(yaml))
 		return NULL;
 	close(fd);
-	job = job_load(path, overrides, n, NULL, 0, err, errlen);
+	job = job_load(path, overrides, NULL, n, NULL, 0, err, errlen);
 	unlink(path);
 	return job;
 }
