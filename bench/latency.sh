@@ -5,14 +5,14 @@
 # the floor ceil(N / workers) x DELAY.  Usage, from a configured build
 # directory (default _build):
 #
-#   bench/latency.sh [BUILD_DIR] [N] [DELAY_MS]
+#   bench/latency.sh [BUILD_DIR] [DELAY_MS]
 #
-# Only strategies that are installed in BUILD_DIR/plugins/.libs are run.
+# runs 160 URLs under every strategy and 10,000 URLs under the concurrent
+# ones; N=500 bench/latency.sh runs one size of your choice instead.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/_build}
-n=${2:-160}
-delay=${3:-50}
+delay=${2:-50}
 build=$(cd "$build" && pwd)
 export SCRAPE_PLUGIN_PATH="$build/plugins/.libs"
 tmp=$(mktemp -d)
@@ -23,16 +23,27 @@ i=0
 while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 target="http://127.0.0.1:$(cat "$tmp/port")"
 
-printf '%-12s %7s %6s %9s %9s %7s\n' strategy workers urls wall_s floor_s ratio
-for spec in sequential:1 threaded:5 event:$n multiprocess:5; do
-	strategy=${spec%%:*}
-	workers=${spec#*:}
-	[ -f "$SCRAPE_PLUGIN_PATH/strategy_$strategy.so" ] || continue
+# run STRATEGY WORKERS N: one line of the table
+run() {
 	start=$(date +%s.%N)
-	"$build/scrape" -q -s "$strategy" -w "$workers" -n "$n" \
+	"$build/scrape" -q --no-progress -s "$1" -w "$2" -n "$3" \
 		"$target/delay/$delay/html/10966" >"$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
 	end=$(date +%s.%N)
-	awk -v s="$start" -v e="$end" -v n="$n" -v w="$workers" -v d="$delay" -v name="$strategy" 'BEGIN {
+	awk -v s="$start" -v e="$end" -v n="$3" -v w="$2" -v d="$delay" -v name="$1" 'BEGIN {
 		floor = int((n + w - 1) / w) * d / 1000
 		printf "%-12s %7d %6d %9.3f %9.3f %7.3f\n", name, w, n, e - s, floor, (e - s) / floor }'
+}
+
+printf '%-12s %7s %6s %9s %9s %7s\n' strategy workers urls wall_s floor_s ratio
+if [ -n "${N:-}" ]; then
+	for spec in sequential:1 threaded:5 event:$N multiprocess:5; do
+		run "${spec%%:*}" "${spec#*:}" "$N"
+	done
+	exit 0
+fi
+for spec in sequential:1 threaded:5 event:160 multiprocess:5; do
+	run "${spec%%:*}" "${spec#*:}" 160
+done
+for spec in threaded:64 event:1000 multiprocess:16; do
+	run "${spec%%:*}" "${spec#*:}" 10000
 done
