@@ -319,6 +319,40 @@ static int key_burst(struct checker *c, const struct node *n)
 	return get_count(c, "burst", n, 1, &c->job->burst);
 }
 
+static int key_per_host(struct checker *c, const struct node *n)
+{
+	static const char *const keys[] = { "concurrency", "rate", "burst" };
+	struct host_limits *l = &c->job->per_host;
+	size_t i;
+
+	if (n->kind != NODE_MAP)
+		return fail(c, n, "\"per_host\" must be a map with concurrency, rate and burst");
+	for (i = 0; i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		const char *why;
+
+		if (strcmp(k->text, "concurrency") == 0) {
+			if (get_count(c, "per_host.concurrency", v, 1, &l->concurrency) < 0)
+				return -1;
+		} else if (strcmp(k->text, "rate") == 0) {
+			if (want_scalar(c, "per_host.rate", v, "a rate such as 5/s") < 0)
+				return -1;
+			if (units_rate(v->text, &l->rate, &why) < 0)
+				return fail(c, v, "\"per_host.rate\": %s, got \"%s\"", why, v->text);
+		} else if (strcmp(k->text, "burst") == 0) {
+			if (get_count(c, "per_host.burst", v, 1, &l->burst) < 0)
+				return -1;
+		} else {
+			const char *hint = job_suggest(k->text, keys, 3);
+			if (hint)
+				return fail(c, k, "unknown key \"per_host.%s\" (did you mean \"%s\"?)", k->text, hint);
+			return fail(c, k, "unknown key \"per_host.%s\" (per_host takes concurrency, rate and burst)",
+			            k->text);
+		}
+	}
+	return 0;
+}
+
 static int key_timeout(struct checker *c, const struct node *n)
 {
 	return get_duration(c, "timeout", n, &c->job->timeout_ns);
@@ -487,6 +521,7 @@ static const struct key_handler handlers[] = {
 	{ "batch_size", key_batch_size },
 	{ "rate_limit", key_rate_limit },
 	{ "burst", key_burst },
+	{ "per_host", key_per_host },
 	{ "timeout", key_timeout },
 	{ "connect_timeout", key_connect_timeout },
 	{ "retries", key_retries },
@@ -564,6 +599,7 @@ static void set_defaults(struct job *job)
 	job->repeat = 1;
 	job->workers = 1;
 	job->burst = 1;
+	job->per_host.burst = 1;
 	job->timeout_ns = 30 * 1000000000LL;
 	job->connect_timeout_ns = 10 * 1000000000LL;
 	job->max_redirects = 10;
@@ -840,6 +876,14 @@ void job_print(const struct job *job, FILE *out)
 	else
 		fputs("rate_limit: 0  # unlimited\n", out);
 	fprintf(out, "burst: %lld\n", (long long)job->burst);
+	if (job->per_host.concurrency > 0 || job->per_host.rate > 0) {
+		fputs("per_host:\n", out);
+		if (job->per_host.concurrency > 0)
+			fprintf(out, "  concurrency: %lld\n", (long long)job->per_host.concurrency);
+		if (job->per_host.rate > 0)
+			fprintf(out, "  rate: %g/s\n", job->per_host.rate);
+		fprintf(out, "  burst: %lld\n", (long long)job->per_host.burst);
+	}
 	print_duration(out, "timeout", job->timeout_ns);
 	print_duration(out, "connect_timeout", job->connect_timeout_ns);
 	fprintf(out, "retries: %lld\n", (long long)job->retries);

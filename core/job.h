@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hosts.h"
 #include "tree.h"
 
 struct job_plugin {
@@ -37,6 +38,7 @@ struct job {
 	int64_t batch_size;         /* 0: no batches */
 	double rate_limit;          /* requests/s; 0: unlimited */
 	int64_t burst;
+	struct host_limits per_host;
 
 	int64_t timeout_ns;         /* whole transfer; 0: none */
 	int64_t connect_timeout_ns;

@@ -39,3 +39,13 @@ int64_t ratelimit_take(struct ratelimit *r, int64_t now)
 	r->next_ns += r->interval_ns;
 	return 0;
 }
+
+int64_t ratelimit_peek(const struct ratelimit *r, int64_t now)
+{
+	int64_t earliest;
+
+	if (r->interval_ns == 0 || r->next_ns == 0)
+		return 0;
+	earliest = r->next_ns - r->tolerance_ns;
+	return now < earliest ? earliest : 0;
+}

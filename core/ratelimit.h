@@ -19,5 +19,7 @@ void ratelimit_init(struct ratelimit *r, double per_second, int64_t burst);
 /* 0 if a request may start at now (and takes the slot), otherwise the
  * earliest time it may. */
 int64_t ratelimit_take(struct ratelimit *r, int64_t now);
+/* The same answer without taking the slot. */
+int64_t ratelimit_peek(const struct ratelimit *r, int64_t now);
 
 #endif

@@ -11,6 +11,7 @@
 #include "buf.h"
 
 struct scrape_run;
+struct host;
 
 struct scrape_request {
 	struct scrape_run *run;
@@ -26,7 +27,8 @@ struct scrape_request {
 	int body_too_large;         /* the write callback gave up */
 	char last_error[64];        /* why the previous attempt failed */
 	long last_status;           /* and the status it got, if any */
-	struct scrape_request *next_retry;
+	struct host *host;          /* with per-host limits: its host queue */
+	struct scrape_request *next_retry; /* retry list, or its host queue */
 };
 
 #endif

@@ -17,11 +17,15 @@
 #include <time.h>
 
 #include "buf.h"
+#include "hosts.h"
 #include "progress.h"
 #include "record.h"
 #include "request.h"
 
 volatile sig_atomic_t run_signal;
+
+/* Requests pulled ahead into host queues, at most. */
+#define HOST_LOOKAHEAD 10000
 
 static void on_signal(int sig)
 {
@@ -66,6 +70,13 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	pthread_cond_init(&run->news, NULL);
 	frontier_init(&run->frontier, job);
 	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
+	if (job->per_host.concurrency > 0 || job->per_host.rate > 0) {
+		run->hosts = hosts_create(&job->per_host);
+		if (!run->hosts) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	stats_init(&run->stats);
 	if (fetch_settings_init(&run->fetch, job, &run->stopping) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -122,6 +133,12 @@ void run_free(struct scrape_run *run)
 	}
 	if (run->pending)
 		run_free_request(run->pending);
+	if (run->hosts) {
+		while ((r = hosts_take_any(run->hosts)) != NULL)
+			run_free_request(r);
+		hosts_free(run->hosts);
+		run->hosts = NULL;
+	}
 	run_close_output(run);
 	fetch_settings_free(&run->fetch);
 	frontier_free(&run->frontier);
@@ -187,6 +204,63 @@ static struct scrape_request *peek(struct scrape_run *run)
 	return run->pending;
 }
 
+/* Lock held.  Moves due retries and new URLs into the host queues, up to a
+ * bounded look-ahead, so a host at its limit does not stall the others. */
+static void fill_host_queues(struct scrape_run *run, int64_t now)
+{
+	while (run->retry_head && run->retry_head->ready_ns <= now) {
+		struct scrape_request *req = run->retry_head;
+		run->retry_head = req->next_retry;
+		if (!run->retry_head)
+			run->retry_tail = NULL;
+		if (hosts_enqueue(run->hosts, req, 1) < 0)
+			goto oom;
+	}
+	while (hosts_queued(run->hosts) < HOST_LOOKAHEAD && !batch_is_full(run)) {
+		const char *url = frontier_next(&run->frontier);
+		struct scrape_request *req;
+
+		if (!url)
+			break;
+		if (!(req = new_request(run, url)))
+			goto oom;
+		run->outstanding++;
+		run->batch_started++;
+		if (hosts_enqueue(run->hosts, req, 0) < 0)
+			goto oom;
+	}
+	return;
+oom:
+	fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+	run->stopping = 1;
+}
+
+/* run_next() with per-host limits.  Lock held. */
+static enum scrape_next next_by_host(struct scrape_run *run, struct scrape_request **req,
+                                     int64_t *not_before_ns)
+{
+	int64_t now = run_now_ns(), open, host_wait;
+
+	/* the run's own limit first, so no host spends a slot in vain */
+	open = ratelimit_peek(&run->limiter, now);
+	if (open != 0) {
+		*not_before_ns = open;
+		return SCRAPE_NEXT_WAIT;
+	}
+	fill_host_queues(run, now);
+	*req = hosts_pick(run->hosts, now, &host_wait);
+	if (*req) {
+		ratelimit_take(&run->limiter, now);
+		return SCRAPE_NEXT_READY;
+	}
+	if (run->frontier.exhausted && run->outstanding == 0)
+		return SCRAPE_NEXT_DONE;
+	*not_before_ns = host_wait;
+	if (run->retry_head && (host_wait < 0 || run->retry_head->ready_ns < host_wait))
+		*not_before_ns = run->retry_head->ready_ns;
+	return SCRAPE_NEXT_WAIT;
+}
+
 enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
                           int64_t *not_before_ns)
 {
@@ -199,6 +273,10 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 	pthread_mutex_lock(&run->lock);
 	if (run_stopping(run)) {
 		answer = SCRAPE_NEXT_DONE;
+		goto out;
+	}
+	if (run->hosts) {
+		answer = next_by_host(run, req, not_before_ns);
 		goto out;
 	}
 	candidate = peek(run);
@@ -346,6 +424,8 @@ static void encode_record(struct scrape_request *req, const struct fetch_outcome
 /* Puts a failed request back in line for another attempt.  Lock held. */
 static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
 {
+	if (run->hosts)
+		hosts_release(run->hosts, req);
 	req->attempt++;
 	req->ready_ns = run_now_ns() + run->job->retry_delay_ns;
 	req->next_retry = NULL;
@@ -384,6 +464,8 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
 {
 	pthread_mutex_lock(&run->lock);
+	if (run->hosts)
+		hosts_release(run->hosts, req);
 	if (res->has_error)
 		stats_fail(&run->stats, res->error);
 	else
@@ -492,6 +574,7 @@ void run_drain(struct scrape_run *run)
 		struct run_result res;
 
 		run->retry_head = req->next_retry;
+		req->host = NULL;       /* released when the retry was queued */
 		pthread_mutex_unlock(&run->lock);
 		req->attempt--;         /* the retry it waited for never started */
 		fill_failure(run, req, req->last_error, &res);
@@ -502,6 +585,24 @@ void run_drain(struct scrape_run *run)
 	if (run->pending) {
 		run_free_request(run->pending);
 		run->pending = NULL;
+	}
+	while (run->hosts) {
+		struct scrape_request *req = hosts_take_any(run->hosts);
+		struct run_result res;
+
+		if (!req)
+			break;
+		if (req->attempt == 1) {
+			/* never handed to a strategy: nothing to report */
+			run_free_request(req);
+			continue;
+		}
+		req->host = NULL;       /* not in flight: nothing to release */
+		pthread_mutex_unlock(&run->lock);
+		req->attempt--;
+		fill_failure(run, req, req->last_error, &res);
+		run_record(run, req, &res);
+		pthread_mutex_lock(&run->lock);
 	}
 	pthread_mutex_unlock(&run->lock);
 }

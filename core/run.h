@@ -48,6 +48,7 @@ struct scrape_run {
 	struct ratelimit limiter;
 	struct scrape_request *retry_head, *retry_tail;
 	struct scrape_request *pending; /* taken from the frontier, not yet started */
+	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
 	int64_t outstanding;        /* handed out and not yet recorded */
 	int64_t batch_started;      /* requests started in the current batch */
 	struct stats stats;

@@ -9,6 +9,7 @@ TAP_COUNT=0
 TAP_FAILED=0
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/scrape-test.XXXXXX")
 TARGET_PID=
+TARGET2_PID=
 TARGET=
 
 cleanup() {
@@ -76,11 +77,26 @@ start_target() {
 }
 
 stop_target() {
-	if [ -n "$TARGET_PID" ]; then
-		kill "$TARGET_PID" 2>/dev/null
-		wait "$TARGET_PID" 2>/dev/null
-		TARGET_PID=
-	fi
+	for pid in $TARGET_PID $TARGET2_PID; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	TARGET_PID=
+	TARGET2_PID=
+}
+
+# start_target2: a second server, another host to scrape; sets TARGET2
+start_target2() {
+	"$TARGETD" --port 0 --port-file "$SCRATCH/port2" >"$SCRATCH/targetd2.out" 2>&1 &
+	TARGET2_PID=$!
+	i=0
+	while [ ! -s "$SCRATCH/port2" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s "$SCRATCH/port2" ] || { echo "Bail out! the second target server did not start"; exit 1; }
+	TARGET2="http://127.0.0.1:$(cat "$SCRATCH/port2")"
+	export TARGET2
 }
 
 # hits PATH: how many requests the target server saw for PATH

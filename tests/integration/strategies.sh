@@ -79,6 +79,41 @@ for s in $STRATEGIES; do
 	   "$s: rate_limit 50/s holds (51 starts over ${span} us)"
 done
 
+# ---- per-host limits: each host on its own, neither holds up the other ----
+start_target2
+for s in $STRATEGIES; do
+	reset_target
+	curl -s "$TARGET2/_reset" >/dev/null
+	"$SCRAPE" -q -s "$s" -w 8 -n 6 --set 'per_host={concurrency: 2}' \
+		"$TARGET/delay/300/bytes/1" "$TARGET2/delay/10/bytes/2" >/dev/null 2>&1
+	# arrivals at host A come in pairs 300 ms apart
+	pairs=$(curl -s "$TARGET/_log" | awk '{ t[NR] = $2 } END {
+		bad = 0
+		for (i = 3; i <= NR; i++) if (t[i] - t[i - 2] < 280000) bad++
+		print NR, bad }')
+	if [ "$s" = sequential ]; then
+		is "$pairs" "6 0" "$s: per_host concurrency keeps host A at its limit"
+	else
+		is "$pairs" "6 0" "$s: per_host concurrency 2: host A never has 3 in flight"
+		b_done=$(curl -s "$TARGET2/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+		is "$(awk -v s="$b_done" 'BEGIN { print (s < 250000) ? "ok" : "held up" }')" ok \
+		   "$s: host B is not held up by host A (its 6 requests within ${b_done} us)"
+	fi
+done
+for s in threaded event multiprocess; do
+	reset_target
+	curl -s "$TARGET2/_reset" >/dev/null
+	start=$(date +%s%N)
+	"$SCRAPE" -q -s "$s" -w 4 -n 11 --set 'per_host={rate: 10/s}' \
+		"$TARGET/bytes/1" "$TARGET2/bytes/2" >/dev/null 2>&1
+	wall=$((($(date +%s%N) - start) / 1000000))
+	span_a=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+	span_b=$(curl -s "$TARGET2/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+	is "$(awk -v a="$span_a" -v b="$span_b" -v w="$wall" 'BEGIN {
+		print (a >= 950000 && a <= 1100000 && b >= 950000 && b <= 1100000 && w < 1800) ? "ok" : "off" }')" ok \
+	   "$s: per_host rate 10/s holds for each host in parallel (spans ${span_a}, ${span_b} us; ${wall} ms in all)"
+done
+
 # ---- the event strategy keeps many transfers in flight ----
 reset_target
 "$SCRAPE" -q -s event -w 1000 -n 1000 -o many.jsonl "$TARGET/delay/500/bytes/1" >/dev/null 2>&1

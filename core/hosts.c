@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host queues.  Hosts live in an open-addressing table keyed by
+ * "scheme://host:port" (host lower-cased); the ones with requests waiting
+ * are also on an active list that hosts_pick() walks round-robin from where
+ * it last stopped.
+ */
+#include <config.h>
+
+#include "hosts.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ratelimit.h"
+#include "request.h"
+
+struct host {
+	char *key;
+	unsigned inflight;
+	struct ratelimit limiter;
+	struct scrape_request *head, *tail;
+	size_t active_index;        /* in h->active while head != NULL */
+};
+
+struct hosts {
+	struct host_limits limits;
+	struct host **table;
+	size_t table_size, count;
+	struct host **active;
+	size_t active_count, active_cap, cursor;
+	size_t queued;
+};
+
+struct hosts *hosts_create(const struct host_limits *limits)
+{
+	struct hosts *h = calloc(1, sizeof *h);
+
+	if (!h)
+		return NULL;
+	h->limits = *limits;
+	h->table_size = 64;
+	h->table = calloc(h->table_size, sizeof *h->table);
+	if (!h->table) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hosts_free(struct hosts *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->table_size; i++) {
+		if (h->table[i]) {
+			free(h->table[i]->key);
+			free(h->table[i]);
+		}
+	}
+	free(h->table);
+	free(h->active);
+	free(h);
+}
+
+/* "HTTP://User@Example.COM:8080/x" -> "http://example.com:8080". */
+static char *host_key(const char *url)
+{
+	const char *p = strstr(url, "://"), *start, *end, *at;
+	size_t scheme_len, len, i;
+	char *key;
+
+	if (!p)
+		return strdup(url);
+	scheme_len = (size_t)(p - url);
+	start = p + 3;
+	end = start + strcspn(start, "/?#");
+	at = memchr(start, '@', (size_t)(end - start));
+	if (at)
+		start = at + 1;
+	len = scheme_len + 3 + (size_t)(end - start);
+	key = malloc(len + 1);
+	if (!key)
+		return NULL;
+	memcpy(key, url, scheme_len + 3);
+	memcpy(key + scheme_len + 3, start, (size_t)(end - start));
+	key[len] = '\0';
+	for (i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	return key;
+}
+
+static size_t hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+static int grow(struct hosts *h)
+{
+	size_t size = h->table_size * 2, i;
+	struct host **table = calloc(size, sizeof *table);
+
+	if (!table)
+		return -1;
+	for (i = 0; i < h->table_size; i++) {
+		struct host *host = h->table[i];
+		size_t j;
+		if (!host)
+			continue;
+		for (j = hash(host->key) & (size - 1); table[j]; j = (j + 1) & (size - 1))
+			;
+		table[j] = host;
+	}
+	free(h->table);
+	h->table = table;
+	h->table_size = size;
+	return 0;
+}
+
+static struct host *find_or_add(struct hosts *h, const char *url)
+{
+	char *key = host_key(url);
+	struct host *host;
+	size_t i;
+
+	if (!key)
+		return NULL;
+	for (i = hash(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1)) {
+		if (strcmp(h->table[i]->key, key) == 0) {
+			free(key);
+			return h->table[i];
+		}
+	}
+	if ((h->count + 1) * 2 > h->table_size) {
+		if (grow(h) < 0) {
+			free(key);
+			return NULL;
+		}
+		for (i = hash(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1))
+			;
+	}
+	host = calloc(1, sizeof *host);
+	if (!host) {
+		free(key);
+		return NULL;
+	}
+	host->key = key;
+	ratelimit_init(&host->limiter, h->limits.rate, h->limits.burst);
+	h->table[i] = host;
+	h->count++;
+	return host;
+}
+
+static int activate(struct hosts *h, struct host *host)
+{
+	if (h->active_count == h->active_cap) {
+		size_t cap = h->active_cap ? h->active_cap * 2 : 16;
+		struct host **grown = realloc(h->active, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		h->active = grown;
+		h->active_cap = cap;
+	}
+	host->active_index = h->active_count;
+	h->active[h->active_count++] = host;
+	return 0;
+}
+
+static void deactivate(struct hosts *h, struct host *host)
+{
+	size_t i = host->active_index;
+
+	h->active[i] = h->active[--h->active_count];
+	h->active[i]->active_index = i;
+}
+
+int hosts_enqueue(struct hosts *h, struct scrape_request *req, int front)
+{
+	struct host *host = req->host ? req->host : find_or_add(h, req->url);
+
+	if (!host)
+		return -1;
+	if (!host->head && activate(h, host) < 0)
+		return -1;
+	req->host = host;
+	if (!host->head) {
+		req->next_retry = NULL;
+		host->head = host->tail = req;
+	} else if (front) {
+		req->next_retry = host->head;
+		host->head = req;
+	} else {
+		req->next_retry = NULL;
+		host->tail->next_retry = req;
+		host->tail = req;
+	}
+	h->queued++;
+	return 0;
+}
+
+static struct scrape_request *dequeue(struct hosts *h, struct host *host)
+{
+	struct scrape_request *req = host->head;
+
+	host->head = req->next_retry;
+	if (!host->head) {
+		host->tail = NULL;
+		deactivate(h, host);
+	}
+	req->next_retry = NULL;
+	h->queued--;
+	return req;
+}
+
+struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns)
+{
+	size_t tried;
+
+	*wait_ns = -1;
+	for (tried = 0; tried < h->active_count; tried++) {
+		struct host *host;
+		int64_t open;
+
+		if (h->cursor >= h->active_count)
+			h->cursor = 0;
+		host = h->active[h->cursor++];
+		if (h->limits.concurrency > 0 && host->inflight >= h->limits.concurrency)
+			continue;
+		if (host->head->ready_ns > now) {
+			if (*wait_ns < 0 || host->head->ready_ns < *wait_ns)
+				*wait_ns = host->head->ready_ns;
+			continue;
+		}
+		open = ratelimit_take(&host->limiter, now);
+		if (open != 0) {
+			if (*wait_ns < 0 || open < *wait_ns)
+				*wait_ns = open;
+			continue;
+		}
+		host->inflight++;
+		return dequeue(h, host);
+	}
+	return NULL;
+}
+
+void hosts_release(struct hosts *h, struct scrape_request *req)
+{
+	(void)h;
+	if (req->host && req->host->inflight > 0)
+		req->host->inflight--;
+}
+
+size_t hosts_queued(const struct hosts *h)
+{
+	return h->queued;
+}
+
+struct scrape_request *hosts_take_any(struct hosts *h)
+{
+	if (h->active_count == 0)
+		return NULL;
+	return dequeue(h, h->active[0]);
+}
