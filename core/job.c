@@ -864,11 +864,12 @@ void job_print(const struct job *job, FILE *out)
 		fprintf(out, "url_file: %s  # %lld URLs\n", job->url_file, (long long)job->url_file_count);
 	fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
 	        (long long)job_total_requests(job));
-	fputs("strategy: ", out);
-	if (job->strategy.entry && job->strategy.entry->kind == NODE_MAP)
+	if (job->strategy.entry && job->strategy.entry->kind == NODE_MAP) {
+		fputs("strategy:", out);
 		print_plugin_node(out, job->strategy.entry, 2);
-	else
-		fprintf(out, "%s\n", job->strategy.name);
+	} else {
+		fprintf(out, "strategy: %s\n", job->strategy.name);
+	}
 	fprintf(out, "workers: %lld\n", (long long)job->workers);
 	fprintf(out, "batch_size: %lld\n", (long long)job->batch_size);
 	if (job->rate_limit > 0)

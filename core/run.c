@@ -208,11 +208,21 @@ static struct scrape_request *peek(struct scrape_run *run)
  * bounded look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct scrape_run *run, int64_t now)
 {
+	struct scrape_request *due = NULL;
+
+	/* due retries go to the front of their host queues; reversed first so
+	 * that several for one host keep their order */
 	while (run->retry_head && run->retry_head->ready_ns <= now) {
 		struct scrape_request *req = run->retry_head;
 		run->retry_head = req->next_retry;
 		if (!run->retry_head)
 			run->retry_tail = NULL;
+		req->next_retry = due;
+		due = req;
+	}
+	while (due) {
+		struct scrape_request *req = due;
+		due = req->next_retry;
 		if (hosts_enqueue(run->hosts, req, 1) < 0)
 			goto oom;
 	}
