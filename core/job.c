@@ -23,6 +23,7 @@
 
 struct checker {
 	struct job *job;
+	const char *path;           /* the job file, or NULL */
 	char *err;
 	size_t errlen;
 	const char *job_dir;
@@ -477,9 +478,41 @@ static int key_parsers(struct checker *c, const struct node *n)
 	return 0;
 }
 
+static int output_columns(struct checker *c, const struct node *n)
+{
+	size_t i, count = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP || count == 0)
+		return fail(c, n, "\"output.columns\" must be a list of column names");
+	c->job->output_columns = calloc(count, sizeof(char *));
+	if (!c->job->output_columns)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < count; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+		if (want_scalar(c, "output.columns", item, "a column name") < 0)
+			return -1;
+		if (!(c->job->output_columns[i] = strdup(item->text)))
+			return fail(c, item, "out of memory");
+		c->job->output_column_count++;
+	}
+	return 0;
+}
+
+static int output_table(struct checker *c, const struct node *v)
+{
+	if (get_string(c, "output.table", v, &c->job->output_table) < 0)
+		return -1;
+	if (strspn(c->job->output_table, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
+	        strlen(c->job->output_table) ||
+	    (c->job->output_table[0] >= '0' && c->job->output_table[0] <= '9'))
+		return fail(c, v, "\"output.table\" must be a plain name (letters, digits, _), got \"%s\"",
+		            c->job->output_table);
+	return 0;
+}
+
 static int key_output(struct checker *c, const struct node *n)
 {
-	static const char *const keys[] = { "format", "path" };
+	static const char *const keys[] = { "format", "path", "columns", "table" };
 	size_t i;
 
 	if (n->kind == NODE_SCALAR && !is_null(n))
@@ -491,19 +524,84 @@ static int key_output(struct checker *c, const struct node *n)
 		if (strcmp(k->text, "format") == 0) {
 			if (get_string(c, "output.format", v, &c->job->output_format) < 0)
 				return -1;
-			if (strcmp(c->job->output_format, "jsonl") != 0)
-				return fail(c, v, "unknown output format \"%s\" (this scrape writes jsonl)",
+			if (strcmp(c->job->output_format, "jsonl") != 0 &&
+			    strcmp(c->job->output_format, "csv") != 0 &&
+			    strcmp(c->job->output_format, "sqlite") != 0)
+				return fail(c, v, "unknown output format \"%s\" (use jsonl, csv or sqlite)",
 				            v->text);
 		} else if (strcmp(k->text, "path") == 0) {
 			if (!is_null(v) && get_string(c, "output.path", v, &c->job->output_path) < 0)
 				return -1;
+		} else if (strcmp(k->text, "columns") == 0) {
+			if (output_columns(c, v) < 0)
+				return -1;
+		} else if (strcmp(k->text, "table") == 0) {
+			if (output_table(c, v) < 0)
+				return -1;
 		} else {
-			const char *hint = job_suggest(k->text, keys, 2);
+			const char *hint = job_suggest(k->text, keys, 4);
 			if (hint)
 				return fail(c, k, "unknown key \"output.%s\" (did you mean \"%s\"?)", k->text, hint);
-			return fail(c, k, "unknown key \"output.%s\" (output takes format and path)", k->text);
+			return fail(c, k, "unknown key \"output.%s\" (output takes format, path, columns and table)",
+			            k->text);
 		}
 	}
+	return 0;
+}
+
+/* The output format from the path's extension when the job names none. */
+static const char *format_for_path(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (dot && strcasecmp(dot, ".csv") == 0)
+		return "csv";
+	if (dot && (strcasecmp(dot, ".db") == 0 || strcasecmp(dot, ".sqlite") == 0 ||
+	            strcasecmp(dot, ".sqlite3") == 0))
+		return "sqlite";
+	return "jsonl";
+}
+
+/* A table name from the job file: "jobs/shop-prices.yaml" -> "shop_prices". */
+static char *table_for_job(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	char *name, *p;
+
+	base = base ? base + 1 : (path ? path : "pages");
+	name = strndup(base, strcspn(base, "."));
+	if (!name)
+		return NULL;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	if (!*name || (*name >= '0' && *name <= '9')) {
+		free(name);
+		return strdup("pages");
+	}
+	return name;
+}
+
+/* Checks that the output keys fit together, once all are known. */
+static int check_output(struct checker *c)
+{
+	struct job *job = c->job;
+	const struct node *at = tree_get(job->tree, "output");
+
+	if (!at)
+		at = job->tree;
+	if (!job->output_format && !(job->output_format = strdup(format_for_path(job->output_path))))
+		return fail(c, at, "out of memory");
+	if (strcmp(job->output_format, "sqlite") == 0) {
+		if (!job->output_path || strcmp(job->output_path, "-") == 0)
+			return fail(c, at, "the sqlite output needs a file path, not standard output");
+		if (!job->output_table && !(job->output_table = table_for_job(c->path)))
+			return fail(c, at, "out of memory");
+	} else if (job->output_table) {
+		return fail(c, at, "\"output.table\" goes with format sqlite only");
+	}
+	if (job->output_column_count && strcmp(job->output_format, "csv") != 0)
+		return fail(c, at, "\"output.columns\" goes with format csv only");
 	return 0;
 }
 
@@ -616,9 +714,7 @@ static int fill_defaults(struct checker *c)
 		return fail(c, job->tree, "out of memory");
 	if (!job->user_agent && !(job->user_agent = strdup("scrape/" PACKAGE_VERSION)))
 		return fail(c, job->tree, "out of memory");
-	if (!job->output_format && !(job->output_format = strdup("jsonl")))
-		return fail(c, job->tree, "out of memory");
-	return 0;
+	return check_output(c);
 }
 
 static int check_tree(struct checker *c)
@@ -714,7 +810,7 @@ struct job *job_load(const char *path, char *const *overrides, char *const *labe
                      size_t override_count, char *const *extra_urls, size_t extra_url_count,
                      char *err, size_t errlen)
 {
-	struct checker c = { .err = err, .errlen = errlen };
+	struct checker c = { .err = err, .errlen = errlen, .path = path };
 	char *dir_copy = NULL;
 	size_t i;
 
@@ -773,6 +869,10 @@ void job_free(struct job *job)
 	free(job->user_agent);
 	free(job->output_format);
 	free(job->output_path);
+	for (i = 0; i < job->output_column_count; i++)
+		free(job->output_columns[i]);
+	free(job->output_columns);
+	free(job->output_table);
 	tree_free(job->tree);
 	free(job);
 }
@@ -923,4 +1023,12 @@ void job_print(const struct job *job, FILE *out)
 	}
 	fprintf(out, "output:\n  format: %s\n  path: %s\n", job->output_format,
 	        job->output_path ? job->output_path : "~  # no records written");
+	if (job->output_column_count) {
+		fputs("  columns: [", out);
+		for (i = 0; i < job->output_column_count; i++)
+			fprintf(out, "%s%s", i ? ", " : "", job->output_columns[i]);
+		fputs("]\n", out);
+	}
+	if (job->output_table)
+		fprintf(out, "  table: %s\n", job->output_table);
 }

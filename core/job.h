@@ -57,8 +57,11 @@ struct job {
 	struct job_plugin *parsers;
 	size_t parser_count;
 
-	char *output_format;        /* "jsonl" */
+	char *output_format;        /* "jsonl", "csv" or "sqlite" */
 	char *output_path;          /* NULL: no records written; "-": stdout */
+	char **output_columns;      /* csv: the columns, if the job lists them */
+	size_t output_column_count;
+	char *output_table;         /* sqlite: the table */
 };
 
 /* Reads and validates a job.  overrides are "KEY=VALUE" strings applied

@@ -49,6 +49,7 @@ struct cli {
 	int compare;
 	char *compare_list;         /* NULL: all four */
 	const char *plugin_help;
+	const char *report;
 };
 
 /* run_with_plugins(): check the job and plugins, and print it or not. */
@@ -93,6 +94,7 @@ static void usage(FILE *out)
 	      "  -q, --quiet            no line per download, only the summary\n"
 	      "  -v, --verbose          more detail (twice for debug)\n"
 	      "      --format FORMAT    summary and comparison as text (default) or json\n"
+	      "      --report FILE      also write the run summary as JSON to FILE\n"
 	      "      --progress         draw a progress line on stderr even if it is no terminal\n"
 	      "      --no-progress      never draw the progress line\n"
 	      "\n"
@@ -200,7 +202,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 {
 	enum {
 		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
-		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE,
+		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -219,6 +221,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -266,6 +269,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			cli->json = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_PROGRESS: cli->progress = 1; break;
+		case OPT_REPORT: cli->report = optarg; break;
 		case OPT_NO_PROGRESS: cli->progress = 0; break;
 		case OPT_COMPARE:
 			cli->compare = 1;
@@ -490,7 +494,10 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 
 static struct run_settings settings_of(const struct cli *cli)
 {
-	struct run_settings s = { .quiet = cli->quiet, .verbose = cli->verbose, .json = cli->json };
+	struct run_settings s = {
+		.quiet = cli->quiet, .verbose = cli->verbose, .json = cli->json,
+		.report_path = cli->report, .job_path = cli->config,
+	};
 
 	s.progress = cli->progress >= 0 ? cli->progress : !cli->quiet && isatty(STDERR_FILENO);
 	return s;

@@ -18,8 +18,10 @@
 
 #include "buf.h"
 #include "hosts.h"
+#include "output.h"
 #include "progress.h"
 #include "record.h"
+#include "report.h"
 #include "request.h"
 
 volatile sig_atomic_t run_signal;
@@ -82,18 +84,8 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (job->output_path) {
-		if (strcmp(job->output_path, "-") == 0) {
-			run->output = stdout;
-		} else if (!(run->output = fopen(job->output_path, "w"))) {
-			snprintf(err, errlen, "cannot write the output file %s: %s", job->output_path,
-			         strerror(errno));
-			return -1;
-		}
-		/* whole lines go out in big writes; a partial line is never
-		 * flushed on its own because each record is one fwrite */
-		setvbuf(run->output, NULL, _IOFBF, 1 << 20);
-	}
+	if (job->output_path && !(run->output = output_open(job, err, errlen)))
+		return -1;
 	run->start_ns = run_now_ns();
 	return 0;
 }
@@ -102,16 +94,12 @@ int run_close_output(struct scrape_run *run)
 {
 	int failed = run->output_failed;
 
-	if (!run->output)
-		return failed ? -1 : 0;
-	if (fflush(run->output) != 0 || ferror(run->output))
-		failed = 1;
-	if (run->output != stdout && fclose(run->output) != 0)
+	if (run->output && output_close(run->output) < 0)
 		failed = 1;
 	run->output = NULL;
 	if (failed)
-		fprintf(stderr, "scrape: error: writing records to %s failed: %s\n", run->job->output_path,
-		        strerror(errno));
+		fprintf(stderr, "scrape: error: writing records to %s failed\n", run->job->output_path);
+	run->output_failed = failed;
 	return failed ? -1 : 0;
 }
 
@@ -413,15 +401,15 @@ static void encode_record(struct scrape_request *req, const struct fetch_outcome
 	buf_printf(line, ",\"status\":%ld,\"bytes\":%llu,\"attempts\":%d,\"depth\":%d", o->status,
 	           (unsigned long long)o->bytes, req->attempt, req->depth);
 	buf_puts(line, ",\"time_total\":");
-	buf_json_double(line, o->time_total);
+	buf_printf(line, "%.6f", o->time_total);
 	buf_puts(line, ",\"time_dns\":");
-	buf_json_double(line, o->time_dns);
+	buf_printf(line, "%.6f", o->time_dns);
 	buf_puts(line, ",\"time_connect\":");
-	buf_json_double(line, o->time_connect);
+	buf_printf(line, "%.6f", o->time_connect);
 	buf_puts(line, ",\"time_tls\":");
-	buf_json_double(line, o->time_tls);
+	buf_printf(line, "%.6f", o->time_tls);
 	buf_puts(line, ",\"time_first_byte\":");
-	buf_json_double(line, o->time_first_byte);
+	buf_printf(line, "%.6f", o->time_first_byte);
 	buf_puts(line, ",\"error\":");
 	if (error)
 		buf_json_string(line, error);
@@ -480,13 +468,16 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 		stats_fail(&run->stats, res->error);
 	else
 		run->stats.ok++;
+	stats_status(&run->stats, res->status);
+	if (run->settings.report_path)
+		stats_host(&run->stats, req->url, res->has_error);
 	run->stats.bytes += res->bytes;
 	/* a request settled without a transfer (stopped before its retry, or
 	 * its worker died) has no latency to count */
 	if (res->status > 0 && res->time_total > 0)
 		histogram_record(&run->stats.latency, (int64_t)(res->time_total * 1e9));
 	if (run->output && !run->output_failed) {
-		if (res->line.oom || fwrite(res->line.data, 1, res->line.len, run->output) != res->line.len)
+		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0)
 			run->output_failed = 1;
 	}
 	print_line(run, req, res);
@@ -667,6 +658,9 @@ int run_report(struct scrape_run *run)
 	run_summarize(run, &sum);
 	if (run->frontier.error[0])
 		fprintf(stderr, "scrape: error: %s\n", run->frontier.error);
+	if (run->settings.report_path &&
+	    report_write(run->settings.report_path, run, &sum, interrupted) < 0)
+		run->output_failed = 1;
 	if (run->settings.silent)
 		;
 	else if (run->settings.json)

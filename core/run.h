@@ -32,6 +32,8 @@ struct run_settings {
 	int verbose;
 	int json;                   /* the summary as JSON */
 	int silent;                 /* no summary at all (--compare runs) */
+	const char *report_path;    /* --report FILE.json */
+	const char *job_path;       /* for the report */
 	int progress;               /* draw a progress line on stderr */
 	FILE *lines;                /* where per-download lines and the summary go */
 };
@@ -52,7 +54,7 @@ struct scrape_run {
 	int64_t outstanding;        /* handed out and not yet recorded */
 	int64_t batch_started;      /* requests started in the current batch */
 	struct stats stats;
-	FILE *output;               /* records, or NULL */
+	struct output *output;      /* records, or NULL */
 	int output_failed;
 	int64_t start_ns;
 	int64_t end_ns;             /* when the strategy returned */

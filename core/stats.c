@@ -112,6 +112,11 @@ void stats_free(struct stats *s)
 {
 	size_t i;
 
+	for (i = 0; i < s->host_count; i++)
+		free(s->hosts[i].host);
+	free(s->hosts);
+	s->hosts = NULL;
+	s->host_count = s->host_cap = 0;
 	for (i = 0; i < s->reason_count; i++)
 		free(s->reasons[i].reason);
 	free(s->reasons);
@@ -140,6 +145,42 @@ void stats_fail(struct stats *s, const char *reason)
 		return;
 	grown[s->reason_count].count = 1;
 	s->reason_count++;
+}
+
+void stats_status(struct stats *s, long status)
+{
+	s->status_counts[status > 0 && status < STATUS_CODES ? status : 0]++;
+}
+
+void stats_host(struct stats *s, const char *url, int failed)
+{
+	const char *start = strstr(url, "://");
+	size_t len, i;
+
+	start = start ? start + 3 : url;
+	len = strcspn(start, "/?#");
+	/* a linear search: reports are for jobs with a handful of hosts; a
+	 * crawl over thousands of hosts would want the host table */
+	for (i = 0; i < s->host_count; i++) {
+		if (strlen(s->hosts[i].host) == len && strncmp(s->hosts[i].host, start, len) == 0) {
+			s->hosts[i].requests++;
+			s->hosts[i].failed += failed != 0;
+			return;
+		}
+	}
+	if (s->host_count == s->host_cap) {
+		size_t cap = s->host_cap ? s->host_cap * 2 : 8;
+		struct host_count *grown = realloc(s->hosts, cap * sizeof *grown);
+		if (!grown)
+			return;
+		s->hosts = grown;
+		s->host_cap = cap;
+	}
+	if (!(s->hosts[s->host_count].host = strndup(start, len)))
+		return;
+	s->hosts[s->host_count].requests = 1;
+	s->hosts[s->host_count].failed = failed != 0;
+	s->host_count++;
 }
 
 static void format_bytes(uint64_t bytes, char *buf, size_t len)

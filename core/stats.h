@@ -30,6 +30,14 @@ struct reason_count {
 	uint64_t count;
 };
 
+/* Requests per host, for reports. */
+struct host_count {
+	char *host;
+	uint64_t requests, failed;
+};
+
+#define STATUS_CODES 600
+
 struct stats {
 	uint64_t ok;
 	uint64_t failed;
@@ -38,11 +46,17 @@ struct stats {
 	struct reason_count *reasons;
 	size_t reason_count;
 	struct histogram latency;   /* every transfer that got a response */
+	uint64_t status_counts[STATUS_CODES]; /* [0]: no response */
+	struct host_count *hosts;   /* only when a report is wanted */
+	size_t host_count, host_cap;
 };
 
 int stats_init(struct stats *s);
 void stats_free(struct stats *s);
 void stats_fail(struct stats *s, const char *reason);
+void stats_status(struct stats *s, long status);
+/* Counts a request against the host of url. */
+void stats_host(struct stats *s, const char *url, int failed);
 
 /* The summary printed at the end of a run. */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where records go: JSON lines, CSV or an SQLite table.  Records arrive as
+ * encoded JSON lines (that is how they cross from worker threads and
+ * processes); JSON lines are written as they are, the other formats read
+ * them back.  Callers serialise access (the run's lock).
+ */
+#ifndef SCRAPE_OUTPUT_H
+#define SCRAPE_OUTPUT_H
+
+#include <stddef.h>
+
+struct job;
+struct output;
+
+/* NULL with a one-line message in err. */
+struct output *output_open(const struct job *job, char *err, size_t errlen);
+/* -1 once writing failed (later writes are dropped; close reports it). */
+int output_write(struct output *o, const char *line, size_t len);
+/* Flushes, commits and closes; -1 if any record could not be written. */
+int output_close(struct output *o);
+
+/* The core columns, in record order. */
+extern const char *const output_core_columns[];
+extern const size_t output_core_column_count;
+
+#endif
