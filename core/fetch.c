@@ -93,7 +93,7 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 	buf_reset(&req->headers);
 	req->body_too_large = 0;
 	req->received = 0;
-	req->keep_body = job->parser_count > 0;
+	req->keep_body = job->parser_count > 0 || req->robots;
 	req->max_body = job->max_body;
 	curl_easy_reset(easy);
 

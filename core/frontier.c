@@ -8,23 +8,99 @@
 
 #include "frontier.h"
 
+#include "seen.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-void frontier_init(struct frontier *f, const struct job *job)
+int frontier_init(struct frontier *f, const struct job *job)
 {
 	memset(f, 0, sizeof *f);
 	f->job = job;
+	if (job->crawl.enabled && !(f->seen = seen_create(1024)))
+		return -1;
+	return 0;
 }
 
 void frontier_free(struct frontier *f)
 {
+	struct frontier_link *l, *next;
+
 	if (f->file)
 		fclose(f->file);
 	free(f->line);
+	for (l = f->head; l; l = next) {
+		next = l->next;
+		free(l);
+	}
+	seen_free(f->seen);
+	free(f->returned);
+	f->returned = NULL;
 	f->file = NULL;
 	f->line = NULL;
+	f->head = f->tail = NULL;
+	f->seen = NULL;
+}
+
+static int page_budget_spent(const struct frontier *f)
+{
+	return f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages;
+}
+
+int frontier_mark_seen(struct frontier *f, const char *canonical)
+{
+	return f->seen ? seen_add(f->seen, canonical, strlen(canonical)) : 1;
+}
+
+int frontier_add(struct frontier *f, const char *canonical, int depth)
+{
+	size_t len = strlen(canonical);
+	struct frontier_link *l;
+
+	l = malloc(sizeof *l + len + 1);
+	if (!l)
+		return -1;
+	l->next = NULL;
+	l->depth = depth;
+	memcpy(l->url, canonical, len + 1);
+	if (f->tail)
+		f->tail->next = l;
+	else
+		f->head = l;
+	f->tail = l;
+	f->queued++;
+	return 1;
+}
+
+int frontier_done(const struct frontier *f)
+{
+	return (f->exhausted && f->head == NULL) || page_budget_spent(f);
+}
+
+void frontier_give_back(struct frontier *f)
+{
+	if (f->issued > 0)
+		f->issued--;
+}
+
+/* The next queued link; the node stays alive until the next call so the
+ * returned URL remains valid. */
+static const char *next_link(struct frontier *f)
+{
+	struct frontier_link *l = f->head;
+
+	free(f->returned);
+	f->returned = NULL;
+	if (!l)
+		return NULL;
+	f->head = l->next;
+	if (!f->head)
+		f->tail = NULL;
+	f->queued--;
+	f->returned = l;
+	f->last_depth = l->depth;
+	return l->url;
 }
 
 static char *trim(char *s)
@@ -71,10 +147,16 @@ static const char *next_from_file(struct frontier *f)
 	return NULL;
 }
 
+
 const char *frontier_next(struct frontier *f)
 {
 	const char *url;
 
+	/* max_pages reached: nothing more, unless a URL handed out is given
+	 * back (robots.txt refused it) */
+	if (page_budget_spent(f))
+		return NULL;
+	f->last_depth = 0;
 	while (!f->exhausted) {
 		if (f->list_index < f->job->url_count) {
 			f->issued++;
@@ -90,5 +172,7 @@ const char *frontier_next(struct frontier *f)
 		}
 		f->list_index = 0;
 	}
-	return NULL;
+	if ((url = next_link(f)) != NULL)
+		f->issued++;
+	return url;
 }

@@ -3,7 +3,10 @@
  * The frontier: where the URLs of a run come from, in order.  The job's
  * `urls` list and then its `url_file` make one pass; `repeat` makes that
  * many passes.  The URL file is streamed, one line at a time, so its size
- * does not matter.  Callers serialise access (the run's lock).
+ * does not matter.  When crawling, links found in responses join a queue
+ * behind the seeds (breadth first), each once: a set of fingerprints of
+ * canonical URLs remembers what was queued.  Callers serialise access (the
+ * run's lock).
  */
 #ifndef SCRAPE_FRONTIER_H
 #define SCRAPE_FRONTIER_H
@@ -13,6 +16,8 @@
 
 #include "job.h"
 
+struct seen;
+
 struct frontier {
 	const struct job *job;
 	int64_t pass;               /* 0-based repeat pass */
@@ -20,15 +25,41 @@ struct frontier {
 	FILE *file;                 /* open url_file during a pass */
 	char *line;
 	size_t line_cap;
-	int exhausted;
-	int64_t issued;
+	int exhausted;              /* seeds used up */
+	int64_t issued;             /* URLs handed out, seeds and links */
 	char error[256];            /* set if the URL file failed mid-run */
+	/* crawling */
+	struct seen *seen;          /* canonical URLs queued so far */
+	struct frontier_link *head, *tail;
+	struct frontier_link *returned; /* the last link handed out */
+	size_t queued;
+	int last_depth;             /* depth of the URL frontier_next returned */
 };
 
-void frontier_init(struct frontier *f, const struct job *job);
+struct frontier_link {
+	struct frontier_link *next;
+	int depth;
+	char url[];
+};
+
+/* -1 if memory for the crawl's seen set could not be had. */
+int frontier_init(struct frontier *f, const struct job *job);
 void frontier_free(struct frontier *f);
-/* The next URL (valid until the next call), or NULL when there are no
- * more; f->error says whether that was an I/O failure. */
+/* The next URL (valid until the next call) and its depth in
+ * f->last_depth, or NULL when there is nothing right now; f->error says
+ * whether that was an I/O failure. */
 const char *frontier_next(struct frontier *f);
+/* Nothing more will come: the seeds are used up and no link waits (links
+ * may still arrive from transfers in flight). */
+int frontier_done(const struct frontier *f);
+/* Marks a canonical URL as seen: 1 if it is new, 0 if it was seen
+ * before, -1 out of memory.  Every URL is marked before it is queued or
+ * refused, so each is counted once. */
+int frontier_mark_seen(struct frontier *f, const char *canonical);
+/* A URL handed out was not fetched after all (robots.txt refused it): it
+ * does not count against max_pages. */
+void frontier_give_back(struct frontier *f);
+/* Queues a link (already marked seen) at depth.  -1: out of memory. */
+int frontier_add(struct frontier *f, const char *canonical, int depth);
 
 #endif

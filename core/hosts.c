@@ -3,29 +3,43 @@
  * Host queues.  Hosts live in an open-addressing table keyed by
  * "scheme://host:port" (host lower-cased); the ones with requests waiting
  * are also on an active list that hosts_pick() walks round-robin from where
- * it last stopped.
+ * it last stopped.  When robots.txt is obeyed, a host's first pick fetches
+ * its robots.txt and its queue waits until the rules are in; from then on
+ * each request is checked against them as it comes to the front.
  */
 #include <config.h>
 
 #include "hosts.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ratelimit.h"
 #include "request.h"
+#include "robots.h"
+#include "url.h"
+
+enum robots_state { ROBOTS_IGNORED, ROBOTS_NEEDED, ROBOTS_FETCHING, ROBOTS_READY };
 
 struct host {
 	char *key;
 	unsigned inflight;
 	struct ratelimit limiter;
+	int64_t next_start_ns;      /* per_host delay (or Crawl-delay) */
+	int64_t delay_ns;
+	enum robots_state robots_state;
+	struct robots *rules;
 	struct scrape_request *head, *tail;
 	size_t active_index;        /* in h->active while head != NULL */
 };
 
 struct hosts {
 	struct host_limits limits;
+	struct hosts_callbacks robots;
+	int obey_robots;
+	uint64_t jitter_state;
 	struct host **table;
 	size_t table_size, count;
 	struct host **active;
@@ -33,13 +47,18 @@ struct hosts {
 	size_t queued;
 };
 
-struct hosts *hosts_create(const struct host_limits *limits)
+struct hosts *hosts_create(const struct host_limits *limits, const struct hosts_callbacks *robots)
 {
 	struct hosts *h = calloc(1, sizeof *h);
 
 	if (!h)
 		return NULL;
 	h->limits = *limits;
+	if (robots) {
+		h->robots = *robots;
+		h->obey_robots = 1;
+	}
+	h->jitter_state = 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)h;
 	h->table_size = 64;
 	h->table = calloc(h->table_size, sizeof *h->table);
 	if (!h->table) {
@@ -58,6 +77,7 @@ void hosts_free(struct hosts *h)
 	for (i = 0; i < h->table_size; i++) {
 		if (h->table[i]) {
 			free(h->table[i]->key);
+			robots_free(h->table[i]->rules);
 			free(h->table[i]);
 		}
 	}
@@ -153,6 +173,8 @@ static struct host *find_or_add(struct hosts *h, const char *url)
 	}
 	host->key = key;
 	ratelimit_init(&host->limiter, h->limits.rate, h->limits.burst);
+	host->delay_ns = h->limits.delay_ns;
+	host->robots_state = h->obey_robots ? ROBOTS_NEEDED : ROBOTS_IGNORED;
 	h->table[i] = host;
 	h->count++;
 	return host;
@@ -219,35 +241,130 @@ static struct scrape_request *dequeue(struct hosts *h, struct host *host)
 	return req;
 }
 
+/* A random 0..jitter (xorshift: jitter needs spread, not secrecy). */
+static int64_t jitter(struct hosts *h)
+{
+	uint64_t x = h->jitter_state;
+
+	if (h->limits.jitter_ns <= 0)
+		return 0;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	h->jitter_state = x;
+	return (int64_t)(x % (uint64_t)(h->limits.jitter_ns + 1));
+}
+
+static void earliest(int64_t *wait_ns, int64_t t)
+{
+	if (*wait_ns < 0 || t < *wait_ns)
+		*wait_ns = t;
+}
+
+/* The robots.txt request for a host that has none yet. */
+static struct scrape_request *robots_request(struct hosts *h, struct host *host)
+{
+	struct scrape_request *req;
+	char *url;
+
+	if (asprintf(&url, "%s/robots.txt", host->key) < 0)
+		return NULL;
+	req = h->robots.make_request(h->robots.ctx, url);
+	free(url);
+	if (!req)
+		return NULL;
+	req->robots = 1;
+	req->host = host;
+	host->robots_state = ROBOTS_FETCHING;
+	host->inflight++;
+	return req;
+}
+
+/* Drops queued requests the host's robots.txt disallows, front first. */
+static void refuse_disallowed(struct hosts *h, struct host *host)
+{
+	while (host->head) {
+		char *path = url_path_query(host->head->url);
+		int allowed = !path || robots_allowed(host->rules, path);
+
+		free(path);
+		if (allowed)
+			return;
+		h->robots.refuse(h->robots.ctx, dequeue(h, host), "robots.txt");
+	}
+}
+
 struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns)
 {
-	size_t tried;
+	size_t left;
 
 	*wait_ns = -1;
-	for (tried = 0; tried < h->active_count; tried++) {
+	for (left = h->active_count; left > 0; left--) {
 		struct host *host;
 		int64_t open;
 
 		if (h->cursor >= h->active_count)
 			h->cursor = 0;
 		host = h->active[h->cursor++];
+		if (host->robots_state == ROBOTS_NEEDED)
+			return robots_request(h, host);
+		if (host->robots_state == ROBOTS_FETCHING)
+			continue;
+		if (host->robots_state == ROBOTS_READY) {
+			refuse_disallowed(h, host);
+			if (!host->head) {
+				/* it left the active list and another host took its
+				 * place at the cursor: look at that one next */
+				h->cursor--;
+				continue;
+			}
+		}
 		if (h->limits.concurrency > 0 && host->inflight >= h->limits.concurrency)
 			continue;
 		if (host->head->ready_ns > now) {
-			if (*wait_ns < 0 || host->head->ready_ns < *wait_ns)
-				*wait_ns = host->head->ready_ns;
+			earliest(wait_ns, host->head->ready_ns);
+			continue;
+		}
+		if (host->next_start_ns > now) {
+			earliest(wait_ns, host->next_start_ns);
 			continue;
 		}
 		open = ratelimit_take(&host->limiter, now);
 		if (open != 0) {
-			if (*wait_ns < 0 || open < *wait_ns)
-				*wait_ns = open;
+			earliest(wait_ns, open);
 			continue;
 		}
+		if (host->delay_ns > 0 || h->limits.jitter_ns > 0)
+			host->next_start_ns = now + host->delay_ns + jitter(h);
 		host->inflight++;
 		return dequeue(h, host);
 	}
 	return NULL;
+}
+
+void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
+                       size_t len)
+{
+	struct host *host = req->host;
+	int64_t delay;
+
+	if (!host)
+		return;
+	robots_free(host->rules);
+	if (status >= 200 && status < 300)
+		host->rules = robots_parse(body, len, h->robots.product);
+	else if (status >= 400 && status < 500)
+		host->rules = robots_allow_all();
+	else
+		host->rules = robots_deny_all();
+	if (!host->rules)
+		host->rules = robots_deny_all();   /* out of memory: be polite */
+	host->robots_state = ROBOTS_READY;
+	delay = host->rules ? robots_crawl_delay_ns(host->rules) : -1;
+	if (delay > h->robots.max_crawl_delay_ns)
+		delay = h->robots.max_crawl_delay_ns;
+	if (delay > host->delay_ns)
+		host->delay_ns = delay;
 }
 
 void hosts_release(struct hosts *h, struct scrape_request *req)

@@ -19,9 +19,23 @@ struct host_limits {
 	int64_t concurrency;        /* 0: no cap */
 	double rate;                /* starts per second; 0: no limit */
 	int64_t burst;
+	int64_t delay_ns;           /* at least this between starts; 0: none */
+	int64_t jitter_ns;          /* plus a random 0..jitter */
 };
 
-struct hosts *hosts_create(const struct host_limits *limits);
+/* What the host queues need from the run when robots.txt is obeyed. */
+struct hosts_callbacks {
+	void *ctx;
+	/* A new internal request for url (the robots.txt of a host). */
+	struct scrape_request *(*make_request)(void *ctx, const char *url);
+	/* A queued request that will not be fetched, with the reason. */
+	void (*refuse)(void *ctx, struct scrape_request *req, const char *reason);
+	const char *product;        /* our user-agent token for robots.txt groups */
+	int64_t max_crawl_delay_ns;
+};
+
+/* callbacks NULL: robots.txt is not consulted. */
+struct hosts *hosts_create(const struct host_limits *limits, const struct hosts_callbacks *robots);
 void hosts_free(struct hosts *h);
 
 /* Queues req for its host (at the front for a retry).  -1: no memory. */
@@ -32,6 +46,10 @@ int hosts_enqueue(struct hosts *h, struct scrape_request *req, int front);
 struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns);
 /* A request of this host is no longer in flight. */
 void hosts_release(struct hosts *h, struct scrape_request *req);
+/* The robots.txt request of a host came back: status 2xx parses body,
+ * 4xx allows everything, anything else (5xx, no answer) disallows all. */
+void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
+                       size_t len);
 /* Requests waiting in queues. */
 size_t hosts_queued(const struct hosts *h);
 /* Takes any queued request out (end of a stopped run); NULL when empty. */

@@ -322,12 +322,12 @@ static int key_burst(struct checker *c, const struct node *n)
 
 static int key_per_host(struct checker *c, const struct node *n)
 {
-	static const char *const keys[] = { "concurrency", "rate", "burst" };
+	static const char *const keys[] = { "concurrency", "rate", "burst", "delay", "jitter" };
 	struct host_limits *l = &c->job->per_host;
 	size_t i;
 
 	if (n->kind != NODE_MAP)
-		return fail(c, n, "\"per_host\" must be a map with concurrency, rate and burst");
+		return fail(c, n, "\"per_host\" must be a map with concurrency, rate, burst, delay and jitter");
 	for (i = 0; i < n->count; i++) {
 		const struct node *k = n->keys[i], *v = n->items[i];
 		const char *why;
@@ -343,12 +343,18 @@ static int key_per_host(struct checker *c, const struct node *n)
 		} else if (strcmp(k->text, "burst") == 0) {
 			if (get_count(c, "per_host.burst", v, 1, &l->burst) < 0)
 				return -1;
+		} else if (strcmp(k->text, "delay") == 0) {
+			if (get_duration(c, "per_host.delay", v, &l->delay_ns) < 0)
+				return -1;
+		} else if (strcmp(k->text, "jitter") == 0) {
+			if (get_duration(c, "per_host.jitter", v, &l->jitter_ns) < 0)
+				return -1;
 		} else {
-			const char *hint = job_suggest(k->text, keys, 3);
+			const char *hint = job_suggest(k->text, keys, 5);
 			if (hint)
 				return fail(c, k, "unknown key \"per_host.%s\" (did you mean \"%s\"?)", k->text, hint);
-			return fail(c, k, "unknown key \"per_host.%s\" (per_host takes concurrency, rate and burst)",
-			            k->text);
+			return fail(c, k, "unknown key \"per_host.%s\" (per_host takes concurrency, rate, "
+			            "burst, delay and jitter)", k->text);
 		}
 	}
 	return 0;
@@ -605,6 +611,106 @@ static int check_output(struct checker *c)
 	return 0;
 }
 
+static int get_patterns(struct checker *c, const char *key, const struct node *n, regex_t **out,
+                        size_t *count)
+{
+	size_t i, total = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP)
+		return fail(c, n, "\"%s\" must be a list of regular expressions", key);
+	*out = calloc(total ? total : 1, sizeof **out);
+	if (!*out)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < total; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+		char why[200];
+		int rc;
+
+		if (want_scalar(c, key, item, "a regular expression") < 0)
+			return -1;
+		rc = regcomp(&(*out)[i], item->text, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			regerror(rc, &(*out)[i], why, sizeof why);
+			return fail(c, item, "\"%s\": bad regular expression \"%s\": %s", key, item->text, why);
+		}
+		(*count)++;
+	}
+	return 0;
+}
+
+static int get_domains(struct checker *c, const struct node *n)
+{
+	struct crawl_settings *cr = &c->job->crawl;
+	size_t i, total = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP)
+		return fail(c, n, "\"crawl.allow_domains\" must be a list of domain names");
+	cr->allow_domains = calloc(total ? total : 1, sizeof(char *));
+	if (!cr->allow_domains)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < total; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+		char *p;
+
+		if (want_scalar(c, "crawl.allow_domains", item, "a domain name") < 0)
+			return -1;
+		if (strpbrk(item->text, "/: ") || !item->text[0])
+			return fail(c, item, "\"crawl.allow_domains\": \"%s\" is not a domain name such as "
+			            "example.com", item->text);
+		if (!(cr->allow_domains[i] = strdup(item->text)))
+			return fail(c, item, "out of memory");
+		for (p = cr->allow_domains[i]; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		cr->allow_domain_count++;
+	}
+	return 0;
+}
+
+static int key_crawl(struct checker *c, const struct node *n)
+{
+	static const char *const keys[] = {
+		"max_depth", "max_pages", "same_host", "allow_domains", "allow", "deny", "robots",
+		"max_crawl_delay",
+	};
+	struct crawl_settings *cr = &c->job->crawl;
+	size_t i;
+
+	if (n->kind != NODE_MAP && !is_null(n))
+		return fail(c, n, "\"crawl\" must be a map (max_depth, max_pages, same_host, ...)");
+	cr->enabled = 1;
+	for (i = 0; n->kind == NODE_MAP && i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		int rc;
+
+		if (strcmp(k->text, "max_depth") == 0)
+			rc = get_count(c, "crawl.max_depth", v, 0, &cr->max_depth);
+		else if (strcmp(k->text, "max_pages") == 0)
+			rc = get_count(c, "crawl.max_pages", v, 1, &cr->max_pages);
+		else if (strcmp(k->text, "same_host") == 0)
+			rc = get_bool(c, "crawl.same_host", v, &cr->same_host);
+		else if (strcmp(k->text, "allow_domains") == 0)
+			rc = get_domains(c, v);
+		else if (strcmp(k->text, "allow") == 0)
+			rc = get_patterns(c, "crawl.allow", v, &cr->allow, &cr->allow_count);
+		else if (strcmp(k->text, "deny") == 0)
+			rc = get_patterns(c, "crawl.deny", v, &cr->deny, &cr->deny_count);
+		else if (strcmp(k->text, "robots") == 0)
+			rc = get_bool(c, "crawl.robots", v, &cr->robots);
+		else if (strcmp(k->text, "max_crawl_delay") == 0)
+			rc = get_duration(c, "crawl.max_crawl_delay", v, &cr->max_crawl_delay_ns);
+		else {
+			const char *hint = job_suggest(k->text, keys, sizeof keys / sizeof keys[0]);
+			if (hint)
+				return fail(c, k, "unknown key \"crawl.%s\" (did you mean \"%s\"?)", k->text, hint);
+			return fail(c, k, "unknown key \"crawl.%s\" (see the CRAWLING section of scrape-job(5))",
+			            k->text);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct key_handler {
 	const char *name;
 	int (*check)(struct checker *c, const struct node *n);
@@ -633,6 +739,7 @@ static const struct key_handler handlers[] = {
 	{ "user_agent", key_user_agent },
 	{ "parsers", key_parsers },
 	{ "output", key_output },
+	{ "crawl", key_crawl },
 };
 #define HANDLER_COUNT (sizeof handlers / sizeof handlers[0])
 
@@ -698,6 +805,10 @@ static void set_defaults(struct job *job)
 	job->workers = 1;
 	job->burst = 1;
 	job->per_host.burst = 1;
+	job->crawl.max_depth = 3;
+	job->crawl.same_host = 1;
+	job->crawl.robots = 1;
+	job->crawl.max_crawl_delay_ns = 10 * 1000000000LL;
 	job->timeout_ns = 30 * 1000000000LL;
 	job->connect_timeout_ns = 10 * 1000000000LL;
 	job->max_redirects = 10;
@@ -737,6 +848,8 @@ static int check_tree(struct checker *c)
 	}
 	if (!c->job->urls && !c->job->url_file)
 		return fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
+	if (c->job->crawl.enabled && c->job->repeat > 1)
+		return fail(c, tree_get(root, "repeat"), "a crawl fetches each page once: \"repeat\" must be 1");
 	return fill_defaults(c);
 }
 
@@ -873,6 +986,15 @@ void job_free(struct job *job)
 		free(job->output_columns[i]);
 	free(job->output_columns);
 	free(job->output_table);
+	for (i = 0; i < job->crawl.allow_domain_count; i++)
+		free(job->crawl.allow_domains[i]);
+	free(job->crawl.allow_domains);
+	for (i = 0; i < job->crawl.allow_count; i++)
+		regfree(&job->crawl.allow[i]);
+	free(job->crawl.allow);
+	for (i = 0; i < job->crawl.deny_count; i++)
+		regfree(&job->crawl.deny[i]);
+	free(job->crawl.deny);
 	tree_free(job->tree);
 	free(job);
 }
@@ -977,13 +1099,17 @@ void job_print(const struct job *job, FILE *out)
 	else
 		fputs("rate_limit: 0  # unlimited\n", out);
 	fprintf(out, "burst: %lld\n", (long long)job->burst);
-	if (job->per_host.concurrency > 0 || job->per_host.rate > 0) {
+	if (job->per_host.concurrency > 0 || job->per_host.rate > 0 || job->per_host.delay_ns > 0) {
 		fputs("per_host:\n", out);
 		if (job->per_host.concurrency > 0)
 			fprintf(out, "  concurrency: %lld\n", (long long)job->per_host.concurrency);
 		if (job->per_host.rate > 0)
 			fprintf(out, "  rate: %g/s\n", job->per_host.rate);
 		fprintf(out, "  burst: %lld\n", (long long)job->per_host.burst);
+		if (job->per_host.delay_ns > 0)
+			print_duration(out, "  delay", job->per_host.delay_ns);
+		if (job->per_host.jitter_ns > 0)
+			print_duration(out, "  jitter", job->per_host.jitter_ns);
 	}
 	print_duration(out, "timeout", job->timeout_ns);
 	print_duration(out, "connect_timeout", job->connect_timeout_ns);
@@ -1020,6 +1146,22 @@ void job_print(const struct job *job, FILE *out)
 				fprintf(out, "  - %s\n", job->parsers[i].name);
 			}
 		}
+	}
+	if (job->crawl.enabled) {
+		fprintf(out, "crawl:\n  max_depth: %lld\n  max_pages: %lld\n  same_host: %s\n",
+		        (long long)job->crawl.max_depth, (long long)job->crawl.max_pages,
+		        job->crawl.same_host ? "true" : "false");
+		if (job->crawl.allow_domain_count) {
+			fputs("  allow_domains: [", out);
+			for (i = 0; i < job->crawl.allow_domain_count; i++)
+				fprintf(out, "%s%s", i ? ", " : "", job->crawl.allow_domains[i]);
+			fputs("]\n", out);
+		}
+		if (job->crawl.allow_count || job->crawl.deny_count)
+			fprintf(out, "  # %zu allow and %zu deny patterns\n", job->crawl.allow_count,
+			        job->crawl.deny_count);
+		fprintf(out, "  robots: %s\n", job->crawl.robots ? "true" : "false");
+		print_duration(out, "  max_crawl_delay", job->crawl.max_crawl_delay_ns);
 	}
 	fprintf(out, "output:\n  format: %s\n  path: %s\n", job->output_format,
 	        job->output_path ? job->output_path : "~  # no records written");

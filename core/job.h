@@ -8,6 +8,7 @@
 #ifndef SCRAPE_JOB_H
 #define SCRAPE_JOB_H
 
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,21 @@
 struct job_plugin {
 	char *name;
 	const struct node *entry;   /* the map (or scalar) that named it */
+};
+
+struct crawl_settings {
+	int enabled;                /* a crawl: section was given */
+	int64_t max_depth;
+	int64_t max_pages;          /* 0: no limit */
+	int same_host;
+	char **allow_domains;
+	size_t allow_domain_count;
+	regex_t *allow;             /* URL patterns (POSIX extended) */
+	size_t allow_count;
+	regex_t *deny;
+	size_t deny_count;
+	int robots;
+	int64_t max_crawl_delay_ns;
 };
 
 struct job_header {
@@ -62,6 +78,8 @@ struct job {
 	char **output_columns;      /* csv: the columns, if the job lists them */
 	size_t output_column_count;
 	char *output_table;         /* sqlite: the table */
+
+	struct crawl_settings crawl;
 };
 
 /* Reads and validates a job.  overrides are "KEY=VALUE" strings applied

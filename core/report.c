@@ -55,7 +55,15 @@ static void counts(struct buf *b, const struct stats *s)
 		buf_json_string(b, s->reasons[i].reason);
 		buf_printf(b, ":%llu", (unsigned long long)s->reasons[i].count);
 	}
-	buf_puts(b, "},\"hosts\":{");
+	buf_puts(b, "},\"refused_by_reason\":{");
+	for (i = 0; i < s->refusal_count; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_string(b, s->refusals[i].reason);
+		buf_printf(b, ":%llu", (unsigned long long)s->refusals[i].count);
+	}
+	buf_printf(b, "},\"robots_fetched\":%llu", (unsigned long long)s->robots_fetched);
+	buf_puts(b, ",\"hosts\":{");
 	for (i = 0; i < s->host_count; i++) {
 		if (i)
 			buf_putc(b, ',');

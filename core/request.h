@@ -24,6 +24,7 @@ struct scrape_request {
 	int keep_body;
 	struct buf headers;         /* raw header lines of the last response */
 	int64_t max_body;           /* the job's cap, for the write callback */
+	int robots;                 /* an internal robots.txt request */
 	int body_too_large;         /* the write callback gave up */
 	char last_error[64];        /* why the previous attempt failed */
 	long last_status;           /* and the status it got, if any */

@@ -22,6 +22,8 @@
 #include "progress.h"
 #include "record.h"
 #include "report.h"
+#include "seen.h"
+#include "url.h"
 #include "request.h"
 
 volatile sig_atomic_t run_signal;
@@ -60,6 +62,57 @@ int run_stopping(const struct scrape_run *run)
 	return run->stopping || run_signal != 0;
 }
 
+static void refuse(struct scrape_run *run, const char *url, const char *reason);
+static struct scrape_request *new_request(struct scrape_run *run, const char *url, int depth);
+
+/* Lock held (called from hosts_pick): the robots.txt request of a host. */
+static struct scrape_request *make_robots_request(void *ctx, const char *url)
+{
+	struct scrape_run *run = ctx;
+	struct scrape_request *req = new_request(run, url, 0);
+
+	if (req)
+		run->outstanding++;
+	return req;
+}
+
+/* Lock held (called from hosts_pick): a queued URL robots.txt disallows. */
+static void refuse_queued(void *ctx, struct scrape_request *req, const char *reason)
+{
+	struct scrape_run *run = ctx;
+
+	refuse(run, req->url, reason);
+	if (req->attempt == 1)
+		frontier_give_back(&run->frontier);
+	run->outstanding--;
+	run_free_request(req);
+}
+
+/* Host queues when the job limits hosts or a crawl obeys robots.txt. */
+static int setup_crawl(struct scrape_run *run)
+{
+	const struct job *job = run->job;
+	const struct host_limits *l = &job->per_host;
+	struct hosts_callbacks robots = {
+		.ctx = run,
+		.make_request = make_robots_request,
+		.refuse = refuse_queued,
+		.product = run->product,
+		.max_crawl_delay_ns = job->crawl.max_crawl_delay_ns,
+	};
+	int obey = job->crawl.enabled && job->crawl.robots;
+
+	/* the robots.txt group to follow is named by our product token */
+	snprintf(run->product, sizeof run->product, "%.*s",
+	         (int)strcspn(job->user_agent, "/ "), job->user_agent);
+	if (job->crawl.enabled && !(run->seed_hosts = seen_create(64)))
+		return -1;
+	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey)
+		if (!(run->hosts = hosts_create(l, obey ? &robots : NULL)))
+			return -1;
+	return 0;
+}
+
 int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
              size_t parser_count, const struct run_settings *settings, char *err, size_t errlen)
 {
@@ -70,16 +123,12 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	run->parser_count = parser_count;
 	pthread_mutex_init(&run->lock, NULL);
 	pthread_cond_init(&run->news, NULL);
-	frontier_init(&run->frontier, job);
-	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
-	if (job->per_host.concurrency > 0 || job->per_host.rate > 0) {
-		run->hosts = hosts_create(&job->per_host);
-		if (!run->hosts) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
 	stats_init(&run->stats);
+	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
+	if (frontier_init(&run->frontier, job) < 0 || setup_crawl(run) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (fetch_settings_init(&run->fetch, job, &run->stopping) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -130,12 +179,13 @@ void run_free(struct scrape_run *run)
 	run_close_output(run);
 	fetch_settings_free(&run->fetch);
 	frontier_free(&run->frontier);
+	seen_free(run->seed_hosts);
 	stats_free(&run->stats);
 	pthread_cond_destroy(&run->news);
 	pthread_mutex_destroy(&run->lock);
 }
 
-static struct scrape_request *new_request(struct scrape_run *run, const char *url)
+static struct scrape_request *new_request(struct scrape_run *run, const char *url, int depth)
 {
 	struct scrape_request *req = calloc(1, sizeof *req);
 
@@ -145,6 +195,7 @@ static struct scrape_request *new_request(struct scrape_run *run, const char *ur
 	}
 	req->run = run;
 	req->attempt = 1;
+	req->depth = depth;
 	return req;
 }
 
@@ -159,12 +210,104 @@ static int batch_is_full(struct scrape_run *run)
 	return 0;
 }
 
+/* Lock held.  Whether the crawl may follow a link: its host is in scope
+ * and the URL patterns let it through.  Otherwise the reason. */
+static const char *out_of_scope(struct scrape_run *run, const char *canonical)
+{
+	const struct crawl_settings *cr = &run->job->crawl;
+	char *host = url_host(canonical);
+	const char *why = NULL;
+	size_t i;
+
+	if (!host)
+		return "out of scope";
+	if (cr->allow_domain_count) {
+		size_t hl = strlen(host);
+		why = "out of scope";
+		for (i = 0; i < cr->allow_domain_count && why; i++) {
+			size_t dl = strlen(cr->allow_domains[i]);
+			if (strcmp(host, cr->allow_domains[i]) == 0 ||
+			    (hl > dl && host[hl - dl - 1] == '.' && strcmp(host + hl - dl, cr->allow_domains[i]) == 0))
+				why = NULL;
+		}
+	} else if (cr->same_host && !seen_contains(run->seed_hosts, host, strlen(host))) {
+		why = "out of scope";
+	}
+	free(host);
+	for (i = 0; !why && i < cr->deny_count; i++)
+		if (regexec(&cr->deny[i], canonical, 0, NULL, 0) == 0)
+			why = "denied by pattern";
+	if (!why && cr->allow_count) {
+		why = "not allowed by pattern";
+		for (i = 0; i < cr->allow_count && why; i++)
+			if (regexec(&cr->allow[i], canonical, 0, NULL, 0) == 0)
+				why = NULL;
+	}
+	return why;
+}
+
+/* Lock held.  Counts a URL the crawl will not fetch; -v lists it. */
+static void refuse(struct scrape_run *run, const char *url, const char *reason)
+{
+	stats_refuse(&run->stats, reason);
+	if (run->settings.verbose)
+		fprintf(stderr, "scrape: refused %s (%s)\n", url, reason);
+}
+
+/* Lock held.  A link found on a page at depth - 1. */
+static void discover(struct scrape_run *run, const char *link, int depth)
+{
+	char *canonical = url_canonical(link);
+	const char *why;
+	int fresh;
+
+	if (!canonical)
+		return;                 /* not http(s): links parsers keep those out anyway */
+	fresh = frontier_mark_seen(&run->frontier, canonical);
+	if (fresh > 0 && (why = out_of_scope(run, canonical)) != NULL)
+		refuse(run, canonical, why);
+	else if (fresh > 0 && frontier_add(&run->frontier, canonical, depth) < 0)
+		fresh = -1;
+	if (fresh < 0) {
+		fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+		run->stopping = 1;
+	}
+	free(canonical);
+}
+
+/* Lock held.  The next URL of the frontier; a crawl marks each seed seen
+ * (skipping repeated seeds) and remembers its host for same_host. */
+static const char *next_url(struct scrape_run *run, int *depth)
+{
+	const char *url;
+
+	while ((url = frontier_next(&run->frontier)) != NULL) {
+		char *canonical, *host;
+		int fresh;
+
+		*depth = run->frontier.last_depth;
+		if (!run->job->crawl.enabled || *depth > 0)
+			return url;
+		canonical = url_canonical(url);
+		fresh = canonical ? frontier_mark_seen(&run->frontier, canonical) : 1;
+		host = canonical ? url_host(canonical) : NULL;
+		if (host)
+			seen_add(run->seed_hosts, host, strlen(host));
+		free(host);
+		free(canonical);
+		if (fresh != 0)
+			return url;
+	}
+	return NULL;
+}
+
 /* Called with the lock held: the request to start next, whether or not
  * limits let it start now.  Pulling the URL early keeps the rate limiter
  * from spending a slot on a frontier that turns out to be empty. */
 static struct scrape_request *peek(struct scrape_run *run)
 {
 	const char *url;
+	int depth;
 
 	if (run->pending)
 		return run->pending;
@@ -178,10 +321,10 @@ static struct scrape_request *peek(struct scrape_run *run)
 	}
 	if (batch_is_full(run))
 		return NULL;
-	url = frontier_next(&run->frontier);
+	url = next_url(run, &depth);
 	if (!url)
 		return NULL;
-	run->pending = new_request(run, url);
+	run->pending = new_request(run, url, depth);
 	if (!run->pending) {
 		fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
 		run->stopping = 1;
@@ -215,12 +358,13 @@ static void fill_host_queues(struct scrape_run *run, int64_t now)
 			goto oom;
 	}
 	while (hosts_queued(run->hosts) < HOST_LOOKAHEAD && !batch_is_full(run)) {
-		const char *url = frontier_next(&run->frontier);
 		struct scrape_request *req;
+		int depth;
+		const char *url = next_url(run, &depth);
 
 		if (!url)
 			break;
-		if (!(req = new_request(run, url)))
+		if (!(req = new_request(run, url, depth)))
 			goto oom;
 		run->outstanding++;
 		run->batch_started++;
@@ -251,7 +395,7 @@ static enum scrape_next next_by_host(struct scrape_run *run, struct scrape_reque
 		ratelimit_take(&run->limiter, now);
 		return SCRAPE_NEXT_READY;
 	}
-	if (run->frontier.exhausted && run->outstanding == 0)
+	if (frontier_done(&run->frontier) && run->outstanding == 0)
 		return SCRAPE_NEXT_DONE;
 	*not_before_ns = host_wait;
 	if (run->retry_head && (host_wait < 0 || run->retry_head->ready_ns < host_wait))
@@ -281,7 +425,7 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 	if (!candidate) {
 		if (run->retry_head)
 			*not_before_ns = run->retry_head->ready_ns;
-		else if (run->frontier.exhausted && run->outstanding == 0)
+		else if (frontier_done(&run->frontier) && run->outstanding == 0)
 			answer = SCRAPE_NEXT_DONE;
 		goto out;
 	}
@@ -459,9 +603,44 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 		        req->url, res->status, res->time_total);
 }
 
+/* Lock held.  A robots.txt answer: rules for its host, no record. */
+static void record_robots(struct scrape_run *run, struct scrape_request *req,
+                          struct run_result *res)
+{
+	hosts_robots_done(run->hosts, req, res->status, res->line.data ? res->line.data : "",
+	                  res->line.len);
+	hosts_release(run->hosts, req);
+	run->stats.robots_fetched++;
+	run->outstanding--;
+	pthread_cond_broadcast(&run->news);
+}
+
+void run_result_free(struct run_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->link_count; i++)
+		free(res->links[i]);
+	free(res->links);
+	res->links = NULL;
+	res->link_count = 0;
+	buf_free(&res->line);
+}
+
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
 {
+	size_t i;
+
 	pthread_mutex_lock(&run->lock);
+	if (req->robots) {
+		record_robots(run, req, res);
+		pthread_mutex_unlock(&run->lock);
+		run_result_free(res);
+		run_free_request(req);
+		return;
+	}
+	for (i = 0; i < res->link_count; i++)
+		discover(run, res->links[i], req->depth + 1);
 	if (run->hosts)
 		hosts_release(run->hosts, req);
 	if (res->has_error)
@@ -484,7 +663,7 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	run->outstanding--;
 	pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
-	buf_free(&res->line);
+	run_result_free(res);
 	run_free_request(req);
 }
 
@@ -535,12 +714,26 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 		req->last_status = o.status;
 		return RUN_RETRY;
 	}
+	if (req->robots) {
+		/* the rules travel back as the "line"; run_record reads them */
+		res->status = result == CURLE_OK ? o.status : 0;
+		if (result == CURLE_OK)
+			buf_append(&res->line, req->body.data ? req->body.data : "", req->body.len);
+		return RUN_FINAL;
+	}
 	record_init(&rec);
 	error = o.error;
 	/* a transfer that broke off has no body worth parsing; an HTTP error
 	 * page arrived whole and may be */
 	if (result == CURLE_OK && o.status > 0)
 		failed_parser = run_parsers(run, req, &o, &rec);
+	if (run->job->crawl.enabled && req->depth < run->job->crawl.max_depth) {
+		/* links leave with the result, to be queued where the frontier is */
+		res->links = rec.links;
+		res->link_count = rec.link_count;
+		rec.links = NULL;
+		rec.link_count = rec.link_cap = 0;
+	}
 	if (!error && failed_parser) {
 		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
 		error = parser_error;

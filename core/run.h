@@ -51,6 +51,8 @@ struct scrape_run {
 	struct scrape_request *retry_head, *retry_tail;
 	struct scrape_request *pending; /* taken from the frontier, not yet started */
 	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
+	struct seen *seed_hosts;    /* crawling: hosts of the seeds, for same_host */
+	char product[64];           /* our user-agent token, for robots.txt */
 	int64_t outstanding;        /* handed out and not yet recorded */
 	int64_t batch_started;      /* requests started in the current batch */
 	struct stats stats;
@@ -99,6 +101,8 @@ struct run_result {
 	int has_error;
 	char error[96];
 	struct buf line;            /* the encoded record, if records are written */
+	char **links;               /* crawling: links the parsers offered */
+	size_t link_count;
 };
 
 enum { RUN_FINAL = 0, RUN_RETRY = 1 };
@@ -116,6 +120,7 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
 void run_free_request(struct scrape_request *req);
+void run_result_free(struct run_result *res);
 
 /* The figures --compare puts side by side. */
 struct run_summary {

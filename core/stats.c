@@ -122,29 +122,44 @@ void stats_free(struct stats *s)
 	free(s->reasons);
 	s->reasons = NULL;
 	s->reason_count = 0;
+	for (i = 0; i < s->refusal_count; i++)
+		free(s->refusals[i].reason);
+	free(s->refusals);
+	s->refusals = NULL;
+	s->refusal_count = 0;
 }
 
-void stats_fail(struct stats *s, const char *reason)
+static void count_reason(struct reason_count **list, size_t *count, const char *reason)
 {
 	struct reason_count *grown;
 	size_t i;
 
-	s->failed++;
-	for (i = 0; i < s->reason_count; i++) {
-		if (strcmp(s->reasons[i].reason, reason) == 0) {
-			s->reasons[i].count++;
+	for (i = 0; i < *count; i++) {
+		if (strcmp((*list)[i].reason, reason) == 0) {
+			(*list)[i].count++;
 			return;
 		}
 	}
-	grown = realloc(s->reasons, (s->reason_count + 1) * sizeof *grown);
+	grown = realloc(*list, (*count + 1) * sizeof *grown);
 	if (!grown)
 		return;
-	s->reasons = grown;
-	grown[s->reason_count].reason = strdup(reason);
-	if (!grown[s->reason_count].reason)
+	*list = grown;
+	grown[*count].reason = strdup(reason);
+	if (!grown[*count].reason)
 		return;
-	grown[s->reason_count].count = 1;
-	s->reason_count++;
+	grown[*count].count = 1;
+	(*count)++;
+}
+
+void stats_fail(struct stats *s, const char *reason)
+{
+	s->failed++;
+	count_reason(&s->reasons, &s->reason_count, reason);
+}
+
+void stats_refuse(struct stats *s, const char *reason)
+{
+	count_reason(&s->refusals, &s->refusal_count, reason);
 }
 
 void stats_status(struct stats *s, long status)
@@ -231,6 +246,13 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 			free(sorted);
 		}
 	}
+	if (s->refusal_count) {
+		fputs("  not fetched:", out);
+		for (i = 0; i < s->refusal_count; i++)
+			fprintf(out, "%s %s %llu", i ? "," : "", s->refusals[i].reason,
+			        (unsigned long long)s->refusals[i].count);
+		fputc('\n', out);
+	}
 	format_bytes(s->bytes, bytes, sizeof bytes);
 	fprintf(out, "  %.2f requests/s, %s received\n", seconds > 0 ? (double)done / seconds : 0.0,
 	        bytes);
@@ -264,6 +286,13 @@ void stats_print_json(const struct stats *s, double seconds, int interrupted, FI
 			buf_putc(&b, ',');
 		buf_json_string(&b, s->reasons[i].reason);
 		buf_printf(&b, ":%llu", (unsigned long long)s->reasons[i].count);
+	}
+	buf_puts(&b, "},\"refused_by_reason\":{");
+	for (i = 0; i < s->refusal_count; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_json_string(&b, s->refusals[i].reason);
+		buf_printf(&b, ":%llu", (unsigned long long)s->refusals[i].count);
 	}
 	buf_puts(&b, "},\"latency_seconds\":{");
 	if (s->latency.total) {

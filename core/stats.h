@@ -45,6 +45,9 @@ struct stats {
 	uint64_t bytes;
 	struct reason_count *reasons;
 	size_t reason_count;
+	struct reason_count *refusals; /* URLs a crawl did not fetch, by reason */
+	size_t refusal_count;
+	uint64_t robots_fetched;
 	struct histogram latency;   /* every transfer that got a response */
 	uint64_t status_counts[STATUS_CODES]; /* [0]: no response */
 	struct host_count *hosts;   /* only when a report is wanted */
@@ -54,6 +57,7 @@ struct stats {
 int stats_init(struct stats *s);
 void stats_free(struct stats *s);
 void stats_fail(struct stats *s, const char *reason);
+void stats_refuse(struct stats *s, const char *reason);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
 void stats_host(struct stats *s, const char *url, int failed);

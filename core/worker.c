@@ -3,8 +3,9 @@
  * Worker processes.  The protocol is a stream of frames on a socketpair,
  * each a 4-byte length and a payload that starts with a type byte:
  *
- *   parent -> worker  REQUEST id attempt depth url | DONE
- *   worker -> parent  RESULT id status bytes time error line | RETRY id reason status
+ *   parent -> worker  REQUEST id attempt depth robots url | DONE
+ *   worker -> parent  RESULT id status bytes time error line failed links...
+ *                     | RETRY id reason status
  *
  * A worker answers every REQUEST with exactly one RESULT or RETRY, so the
  * parent always knows which request a worker holds; if the worker dies,
@@ -186,6 +187,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	req.run = run;
 	req.attempt = (int)take_u64(r);
 	req.depth = (int)take_u64(r);
+	req.robots = (int)take_u64(r);
 	url = take_str(r, &len);
 	if (r->bad || !(req.url = strndup(url, len)))
 		return -1;
@@ -204,8 +206,11 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_str(out, res.has_error ? res.error : "", res.has_error ? strlen(res.error) : 0);
 		put_str(out, res.line.data ? res.line.data : "", res.line.len);
 		put_u64(out, (uint64_t)res.has_error);
+		put_u32(out, (uint32_t)res.link_count);
+		for (size_t i = 0; i < res.link_count; i++)
+			put_str(out, res.links[i], strlen(res.links[i]));
 	}
-	buf_free(&res.line);
+	run_result_free(&res);
 	buf_free(&req.body);
 	buf_free(&req.headers);
 	free(req.url);
@@ -303,6 +308,7 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_u64(&frame, ++w->next_id);
 		put_u64(&frame, (uint64_t)req->attempt);
 		put_u64(&frame, (uint64_t)req->depth);
+		put_u64(&frame, (uint64_t)req->robots);
 		put_str(&frame, req->url, strlen(req->url));
 	}
 	/* a failed send means the worker died: worker_service sees the EOF
@@ -340,7 +346,8 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 {
 	struct run_result res;
 	const char *s;
-	size_t len;
+	size_t len, i;
+	uint32_t count = 0;
 
 	memset(&res, 0, sizeof res);
 	take_u64(r);                    /* id: one request at a time, so implied */
@@ -352,8 +359,17 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 	s = take_str(r, &len);
 	buf_append(&res.line, s, len);
 	res.has_error = take_u64(r) != 0;
+	take(r, &count, sizeof count);
+	if (!r->bad && count > 0 && count <= MAX_FRAME / 4) {
+		res.links = calloc(count, sizeof *res.links);
+		for (i = 0; res.links && i < count && !r->bad; i++) {
+			s = take_str(r, &len);
+			if ((res.links[i] = strndup(s, len)) != NULL)
+				res.link_count++;
+		}
+	}
 	if (r->bad) {
-		buf_free(&res.line);
+		run_result_free(&res);
 		return -1;
 	}
 	run_record(run, w->current, &res);

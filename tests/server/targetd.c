@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -29,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +61,7 @@
 #define RESET_ABORT_MS 50u
 #define CLOSE_POLL_MS 500u
 #define OTHER_PATHS "(other)"
+#define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
 
 /* A multiple of 26 so that any slice keeps the 'a'..'z' phase. */
 #define PATTERN_LEN (26 * 2520)
@@ -100,6 +103,7 @@ struct server {
 	struct event *sigterm;
 	struct event *sigint;
 	char authority[64];
+	const char *docroot;
 	unsigned port;
 	unsigned max_conns;
 	unsigned conns;
@@ -142,6 +146,7 @@ struct pending {
 struct options {
 	const char *host;
 	const char *port_file;
+	const char *docroot;
 	unsigned port;
 	unsigned max_conns;
 	bool quiet;
@@ -1036,6 +1041,99 @@ static void serve_index(struct evhttp_request *req)
 	send_output(req, 200, "text/html; charset=utf-8");
 }
 
+/*
+ * Static files live under --docroot; a path is plain names only, so no
+ * ".." and no empty part (a leading or doubled '/' would make it
+ * absolute) can climb out of it.
+ */
+static bool plain_relative(const char *path)
+{
+	for (;;) {
+		size_t n = strcspn(path, "/");
+
+		if (n == 0 || (n == 2 && path[0] == '.' && path[1] == '.'))
+			return false;
+		if (path[n] == '\0')
+			return true;
+		path += n + 1;
+	}
+}
+
+/* By extension; ".latin1." in the name marks an ISO-8859-1 page. */
+static const char *static_type(const char *path)
+{
+	const char *name = strrchr(path, '/');
+	const char *ext;
+
+	name = name ? name + 1 : path;
+	ext = strrchr(name, '.');
+	if (!ext)
+		return "application/octet-stream";
+	if (strcasecmp(ext, ".html") == 0 || strcasecmp(ext, ".htm") == 0)
+		return strstr(name, ".latin1.") ? "text/html; charset=iso-8859-1"
+						 : "text/html; charset=utf-8";
+	if (strcasecmp(ext, ".txt") == 0)
+		return "text/plain";
+	if (strcasecmp(ext, ".json") == 0)
+		return "application/json";
+	if (strcasecmp(ext, ".xml") == 0)
+		return "application/xml";
+	return "application/octet-stream";
+}
+
+/*
+ * evhttp gives every body without a type its default one, and this reply
+ * must have none: lift the default while the headers are written, which
+ * evhttp_send_reply does before it returns.
+ */
+static void send_untyped(struct server *srv, struct evhttp_request *req)
+{
+	evhttp_set_default_content_type(srv->http, NULL);
+	send_output(req, 200, NULL);
+	evhttp_set_default_content_type(srv->http, DEFAULT_CONTENT_TYPE);
+}
+
+/* The file DOCROOT/PATH; ?ct=TYPE replaces its type, ?ct= sends none. */
+static void serve_static(struct server *srv, struct evhttp_request *req,
+			 const char *arg, const char *query)
+{
+	size_t len;
+	char *rel = evhttp_uridecode(arg, 0, &len);
+	char *full = NULL, *ct;
+	struct stat st;
+	int fd = -1;
+
+	if (!rel)
+		die(1, "out of memory");
+	if (strlen(rel) != len || !plain_relative(rel)) {
+		send_bad_request(req, "static wants a relative path without ..");
+		free(rel);
+		return;
+	}
+	if (srv->docroot && asprintf(&full, "%s/%s", srv->docroot, rel) < 0)
+		die(1, "out of memory");
+	if (full)
+		fd = open(full, O_RDONLY | O_CLOEXEC);
+	free(full);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		send_not_found(req);
+		free(rel);
+		return;
+	}
+	/* the buffer owns fd from here on */
+	evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0,
+			  st.st_size);
+	ct = query_param(query, "ct");
+	if (ct && !*ct)
+		send_untyped(srv, req);
+	else
+		send_output(req, 200, ct ? ct : static_type(rel));
+	free(ct);
+	free(rel);
+}
+
 /* Repeated header names collapse to the last one, compared without case. */
 static bool header_repeats_later(const struct evkeyval *kv)
 {
@@ -1221,6 +1319,8 @@ static void route(struct server *srv, struct evhttp_request *req,
 		serve_page(srv, req, arg, query);
 	else if ((arg = after_prefix(path, "/status/")))
 		serve_status(req, arg);
+	else if ((arg = after_prefix(path, "/static/")))
+		serve_static(srv, req, arg, query);
 	else if ((arg = after_prefix(path, "/redirect/")))
 		serve_redirect(req, arg);
 	else if (strcmp(path, "/redirect-to") == 0)
@@ -1319,7 +1419,7 @@ static void usage(FILE *f)
 {
 	fputs(
 "usage: targetd [--host 127.0.0.1] [--port N] [--port-file PATH]\n"
-"               [--max-conns N] [-q] [--help]\n"
+"               [--max-conns N] [--docroot DIR] [-q] [--help]\n"
 "\n"
 "Local HTTP/1.1 test target.  Binds to loopback only (127.x.x.x, ::1,\n"
 "localhost); port 0 (the default) picks a free port.  Prints\n"
@@ -1330,6 +1430,8 @@ static void usage(FILE *f)
 "  /bytes/N              N bytes 'abc..zabc..', octet-stream, N <= 1 GiB\n"
 "  /html/N               HTML document of exactly N bytes, 200 <= N <= 64 MiB\n"
 "  /status/CODE          that status (200..599), body 'status CODE'\n"
+"  /static/PATH[?ct=T]   the file DIR/PATH of --docroot, typed by extension;\n"
+"                        ?ct=T sends type T instead, ?ct= no Content-Type\n"
 "  /page/N[?size=S]      site graph page N of S (default 1000), see below\n"
 "  /redirect/N           302 to /redirect/N-1; /redirect/0 is 200\n"
 "  /redirect-to?url=URL  302 with Location: URL verbatim\n"
@@ -1394,10 +1496,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->port = parse_option_uint(a, v, 65535);
 		} else if (strcmp(a, "--port-file") == 0 && v) {
 			o->port_file = v;
+		} else if (strcmp(a, "--docroot") == 0 && v) {
+			o->docroot = v;
 		} else if (strcmp(a, "--max-conns") == 0) {
 			o->max_conns = parse_option_uint(a, v, 1000000);
 		} else if (strcmp(a, "--host") == 0 ||
-			   strcmp(a, "--port-file") == 0) {
+			   strcmp(a, "--port-file") == 0 ||
+			   strcmp(a, "--docroot") == 0) {
 			usage_error("%s needs a value", a);
 		} else {
 			usage_error("unknown argument '%s'", a);
@@ -1526,7 +1631,7 @@ static void setup_http(struct server *srv, const struct options *o,
 				   EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 				   EVHTTP_REQ_OPTIONS);
-	evhttp_set_default_content_type(srv->http, "text/plain; charset=utf-8");
+	evhttp_set_default_content_type(srv->http, DEFAULT_CONTENT_TYPE);
 	evhttp_set_gencb(srv->http, on_request, srv);
 	if (o->max_conns) {
 		srv->max_conns = o->max_conns;
@@ -1574,6 +1679,13 @@ int main(int argc, char **argv)
 			   sizeof(srv.authority)))
 		usage_error("refusing to bind to non-loopback address '%s'",
 			    o.host);
+	if (o.docroot) {
+		struct stat st;
+
+		if (stat(o.docroot, &st) != 0 || !S_ISDIR(st.st_mode))
+			usage_error("--docroot %s is not a directory", o.docroot);
+		srv.docroot = o.docroot;
+	}
 	quiet_logs = o.quiet;
 	event_set_log_callback(on_libevent_log);
 	raise_fd_limit();

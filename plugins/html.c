@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the HTML parsers: is this response a page, which character set
+ * is it in, and a wrapper around libxml2's HTML parser that either builds
+ * a tree or only feeds SAX callbacks.  The parser is libxml2's recovering
+ * one, told never to print errors or touch the network, so any body -
+ * truncated, binary, endlessly nested - yields some document and no noise.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/encoding.h>
+
+#include "html.h"
+
+#define PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+                       HTML_PARSE_NONET | HTML_PARSE_COMPACT)
+
+/* How far into the body a <meta> charset counts, as browsers do. */
+#define META_WINDOW 1024
+
+void html_init(void)
+{
+	/* libxml2 sets its global tables up lazily unless told to now; two
+	 * workers doing it at once would race. */
+	xmlInitParser();
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The media type alone, "text/html; charset=x" -> "text/html". */
+static void media_type(const char *content_type, char *buf, size_t len)
+{
+	size_t n;
+
+	while (is_space((unsigned char)*content_type))
+		content_type++;
+	n = strcspn(content_type, "; \t");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, content_type, n);
+	buf[n] = '\0';
+}
+
+static int starts_with_nocase(const unsigned char *p, const unsigned char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - p) >= n && strncasecmp((const char *)p, word, n) == 0;
+}
+
+/* No Content-Type: believe it is HTML only if it opens like a page. */
+static int looks_like_html(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		p += 3;
+	while (p < end && is_space(*p))
+		p++;
+	return starts_with_nocase(p, end, "<!doctype html") || starts_with_nocase(p, end, "<html");
+}
+
+int html_accept(const struct scrape_host *host, const char *who,
+                const struct scrape_response *resp)
+{
+	char type[128];
+
+	if (!resp->content_type) {
+		if (looks_like_html(resp->body, resp->body_len))
+			return 1;
+		snprintf(type, sizeof type, "no Content-Type");
+	} else {
+		media_type(resp->content_type, type, sizeof type);
+		if (strcasecmp(type, "text/html") == 0 || strcasecmp(type, "application/xhtml+xml") == 0)
+			return 1;
+	}
+	host->log(SCRAPE_LOG_INFO, "%s: skipped a non-HTML body (%s) from %s", who, type,
+	          resp->final_url ? resp->final_url : resp->url);
+	return 0;
+}
+
+static int is_utf8_name(const char *name)
+{
+	return strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0;
+}
+
+/* Whether libxml2 (with iconv behind it) can decode this charset. */
+static int known_encoding(const char *name)
+{
+	xmlCharEncodingHandlerPtr h;
+
+	if (is_utf8_name(name))
+		return 1;
+	h = xmlFindCharEncodingHandler(name);
+	if (!h)
+		return 0;
+	xmlCharEncCloseFunc(h);
+	return 1;
+}
+
+static const char *bom_encoding(const unsigned char *p, size_t len)
+{
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		return "UTF-8";
+	if (len >= 2 && p[0] == 0xfe && p[1] == 0xff)
+		return "UTF-16BE";
+	if (len >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		return "UTF-16LE";
+	return NULL;
+}
+
+static const unsigned char *find_nocase(const unsigned char *p, const unsigned char *end,
+                                        const char *word)
+{
+	for (; p < end; p++)
+		if (starts_with_nocase(p, end, word))
+			return p;
+	return NULL;
+}
+
+/*
+ * The value after "charset" [space] "=" [space] [quote], if the tag
+ * [p, end) has one.  This covers both <meta charset="x"> and the older
+ * <meta http-equiv="Content-Type" content="text/html; charset=x">.
+ */
+static int tag_charset(const unsigned char *p, const unsigned char *end, char *buf, size_t len)
+{
+	while ((p = find_nocase(p, end, "charset"))) {
+		size_t n = 0;
+
+		p += 7;
+		while (p < end && is_space(*p))
+			p++;
+		if (p == end || *p != '=')
+			continue;
+		p++;
+		while (p < end && (is_space(*p) || *p == '"' || *p == '\''))
+			p++;
+		while (p + n < end && !is_space(p[n]) && !strchr("\"';>/", p[n]))
+			n++;
+		if (n == 0 || n >= len || p + n == end)
+			return 0;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int meta_charset(const unsigned char *body, size_t len, char *buf, size_t buflen)
+{
+	const unsigned char *end = body + (len < META_WINDOW ? len : META_WINDOW);
+	const unsigned char *p = body, *close;
+
+	while ((p = find_nocase(p, end, "<meta"))) {
+		p += 5;
+		close = memchr(p, '>', (size_t)(end - p));
+		if (!close)
+			return 0;
+		if (tag_charset(p, close + 1, buf, buflen))
+			return 1;
+		p = close;
+	}
+	return 0;
+}
+
+const char *html_encoding(const struct scrape_response *resp, char *buf, size_t len)
+{
+	const char *bom = bom_encoding(resp->body, resp->body_len);
+
+	if (bom)
+		return bom;
+	if (resp->charset && known_encoding(resp->charset))
+		return resp->charset;
+	if (meta_charset(resp->body, resp->body_len, buf, len) && known_encoding(buf)) {
+		/* a page that could read its own <meta> in ASCII is not UTF-16,
+		 * whatever it says (the HTML standard's rule) */
+		if (strncasecmp(buf, "utf-16", 6) == 0)
+			return "UTF-8";
+		return buf;
+	}
+	return "UTF-8";
+}
+
+int html_parse(const struct scrape_host *host, const char *who,
+               const struct scrape_response *resp, const htmlSAXHandler *sax,
+               struct html_sax *user, htmlDocPtr *doc)
+{
+	const char *url = resp->final_url ? resp->final_url : resp->url;
+	char charset[64];
+	const char *encoding = html_encoding(resp, charset, sizeof charset);
+	htmlParserCtxtPtr ctxt;
+	htmlDocPtr tree;
+	int oom;
+
+	if (resp->body_len > INT_MAX) {
+		host->log(SCRAPE_LOG_ERROR, "%s: %s: a body of %zu bytes is more than libxml2 parses",
+		          who, url, resp->body_len);
+		return -1;
+	}
+	ctxt = htmlNewParserCtxt();
+	if (!ctxt) {
+		host->log(SCRAPE_LOG_ERROR, "%s: out of memory", who);
+		return -1;
+	}
+	if (sax) {
+		memcpy(ctxt->sax, sax, sizeof *sax);
+		ctxt->userData = user;
+		user->ctxt = ctxt;
+	}
+	tree = htmlCtxtReadMemory(ctxt, (const char *)resp->body, (int)resp->body_len, url,
+	                          encoding, PARSE_OPTIONS);
+	oom = ctxt->errNo == XML_ERR_NO_MEMORY;
+	htmlFreeParserCtxt(ctxt);
+	if (sax)
+		user->ctxt = NULL;
+	if (oom) {
+		xmlFreeDoc(tree);
+		host->log(SCRAPE_LOG_ERROR, "%s: out of memory parsing %s", who, url);
+		return -1;
+	}
+	if (doc)
+		*doc = tree;
+	else
+		xmlFreeDoc(tree);
+	return 0;
+}
+
+size_t html_squeeze(char *s)
+{
+	size_t in = 0, out = 0;
+	int gap = 0;
+
+	while (s[in] && is_space((unsigned char)s[in]))
+		in++;
+	for (; s[in]; in++) {
+		if (is_space((unsigned char)s[in])) {
+			gap = 1;
+			continue;
+		}
+		if (gap)
+			s[out++] = ' ';
+		gap = 0;
+		s[out++] = s[in];
+	}
+	s[out] = '\0';
+	return out;
+}
