@@ -25,8 +25,8 @@
 #define COMMIT_NS 500000000
 
 const char *const output_core_columns[] = {
-	"url", "final_url", "status", "bytes", "attempts", "depth", "time_total", "time_dns",
-	"time_connect", "time_tls", "time_first_byte", "error",
+	"url", "final_url", "status", "content_type", "bytes", "attempts", "depth", "time_total",
+	"time_dns", "time_connect", "time_tls", "time_first_byte", "error",
 };
 const size_t output_core_column_count = sizeof output_core_columns / sizeof output_core_columns[0];
 
@@ -213,7 +213,7 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 		return sql_fail(o, "cannot switch to WAL", err, errlen);
 	buf_printf(&sql,
 	           "CREATE TABLE IF NOT EXISTS \"%s\" (url TEXT PRIMARY KEY, final_url TEXT, "
-	           "status INTEGER, bytes INTEGER, attempts INTEGER, depth INTEGER, "
+	           "status INTEGER, content_type TEXT, bytes INTEGER, attempts INTEGER, depth INTEGER, "
 	           "time_total REAL, time_dns REAL, time_connect REAL, time_tls REAL, "
 	           "time_first_byte REAL, error TEXT, fields TEXT, fetched_at TEXT)", table);
 	rc = sqlite3_exec(o->db, sql.data, NULL, NULL, NULL);
@@ -223,9 +223,10 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 		return sql_fail(o, "cannot create the table", err, errlen);
 	}
 	buf_printf(&sql,
-	           "INSERT INTO \"%s\" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	           "INSERT INTO \"%s\" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	           "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')) ON CONFLICT(url) DO UPDATE SET "
-	           "final_url = excluded.final_url, status = excluded.status, bytes = excluded.bytes, "
+	           "final_url = excluded.final_url, status = excluded.status, "
+	           "content_type = excluded.content_type, bytes = excluded.bytes, "
 	           "attempts = excluded.attempts, depth = excluded.depth, "
 	           "time_total = excluded.time_total, time_dns = excluded.time_dns, "
 	           "time_connect = excluded.time_connect, time_tls = excluded.time_tls, "
@@ -289,7 +290,8 @@ static int sqlite_write(struct output *o, const struct json_object *rec)
 	for (i = 0; i < output_core_column_count; i++)
 		bind_member(o->upsert, (int)i + 1, json_get(rec, output_core_columns[i]));
 	fields_json(rec, &fields);
-	sqlite3_bind_text(o->upsert, 13, fields.data, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(o->upsert, (int)output_core_column_count + 1, fields.data, -1,
+	                  SQLITE_TRANSIENT);
 	rc = sqlite3_step(o->upsert);
 	buf_free(&fields);
 	if (rc != SQLITE_DONE)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const reserved[] = {
-	"url", "final_url", "status", "bytes", "error", "attempts", "time_total",
+	"url", "final_url", "status", "content_type", "bytes", "error", "attempts", "time_total",
 	"time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
 };
 

@@ -542,7 +542,12 @@ static void encode_record(struct scrape_request *req, const struct fetch_outcome
 	buf_json_string(line, req->url);
 	buf_puts(line, ",\"final_url\":");
 	buf_json_string(line, o->final_url);
-	buf_printf(line, ",\"status\":%ld,\"bytes\":%llu,\"attempts\":%d,\"depth\":%d", o->status,
+	buf_printf(line, ",\"status\":%ld,\"content_type\":", o->status);
+	if (o->content_type)
+		buf_json_string(line, o->content_type);
+	else
+		buf_puts(line, "null");
+	buf_printf(line, ",\"bytes\":%llu,\"attempts\":%d,\"depth\":%d",
 	           (unsigned long long)o->bytes, req->attempt, req->depth);
 	buf_puts(line, ",\"time_total\":");
 	buf_printf(line, "%.6f", o->time_total);

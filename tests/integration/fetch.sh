@@ -29,7 +29,7 @@ is "$(grep -c '^Read 10966 bytes from ' demo.out)" 3 "one 'Read N bytes from URL
 like "$(cat demo.out)" "Downloaded 6 sites in " "summary starts 'Downloaded 6 sites in'"
 like "$(cat demo.out)" "6 ok, 0 failed" "summary counts ok and failed"
 is "$(field demo.jsonl size | sort -u | tr '\n' ' ')" "10966 276 " "parser size fields match the bodies"
-is "$(field demo.jsonl content_type | sort -u)" "text/html" "parser size records the media type"
+is "$(field demo.jsonl content_type | sort -u)" "text/html; charset=utf-8" "records carry the Content-Type"
 is "$(field demo.jsonl error | sort -u)" "null" "no errors recorded"
 is "$(sed -n 1p demo.jsonl | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)))')" \
    "['attempts', 'bytes', 'content_type', 'depth', 'error', 'final_url', 'size', 'status', 'time_connect', 'time_dns', 'time_first_byte', 'time_tls', 'time_total', 'url']" \

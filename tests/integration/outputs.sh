@@ -26,7 +26,7 @@ print(len(rows), ",".join(rows[0].keys()))
 for r in rows:
     print(r["url"].split("/",3)[3], r["status"], r["size"], r["error"] or "-")' "$1"; }
 out=$(read_csv out.csv)
-like "$out" "4 url,final_url,status,bytes,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,size,content_type" \
+like "$out" "4 url,final_url,status,content_type,bytes,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,size" \
    "csv: a header of the core columns and the parser's fields"
 like "$out" "echo?a=1,2 200 " "csv: a URL with a comma is quoted and reads back whole"
 like "$out" "status/404 404 11 http 404" "csv: errors are a column"
@@ -34,13 +34,13 @@ is "$(head -c 200 out.csv | od -c | grep -c '\\r  \\n')" 1 "csv: rows end in CRL
 "$SCRAPE" -q -p size -o cols.csv --set 'output.columns=[url, size, status]' $URLS >/dev/null 2>&1
 is "$(head -1 cols.csv | tr -d '\r')" "url,size,status" "csv: output.columns picks and orders the columns"
 "$SCRAPE" -q --output-format csv -o - "$TARGET/bytes/3" 2>/dev/null >stdout.csv
-is "$(sed -n 2p stdout.csv | cut -d, -f3,4)" "200,3" "csv: to standard output with -o -"
+is "$(sed -n 2p stdout.csv | cut -d, -f3,5)" "200,3" "csv: to standard output with -o -"
 
 # ---- SQLite ----
 "$SCRAPE" -q -p size -o out.db $URLS >/dev/null 2>&1
 is "$(sqlite3 out.db 'select count(*) from pages')" 4 "sqlite: one row per URL, in the default table"
-is "$(sqlite3 out.db "select status, bytes, error, json_extract(fields, '\$.size') from pages where url like '%404'")" \
-   "404|11|http 404|11" "sqlite: core columns and parser fields as JSON"
+is "$(sqlite3 out.db "select status, content_type, bytes, error, json_extract(fields, '\$.size') from pages where url like '%404'")" \
+   "404|text/plain; charset=utf-8|11|http 404|11" "sqlite: core columns and parser fields as JSON"
 is "$(sqlite3 out.db 'pragma journal_mode')" wal "sqlite: the database is in WAL mode"
 "$SCRAPE" -q -p size -o out.db -n 3 $URLS >/dev/null 2>&1
 is "$(sqlite3 out.db 'select count(*) from pages')" 4 "sqlite: a second run upserts by URL, no duplicates"

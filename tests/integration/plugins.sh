@@ -66,7 +66,7 @@ like "$list" "parser    size" "--list-plugins shows the size parser"
 is "$?" 3 "--list-plugins exits 3 when some plugins cannot be loaded"
 like "$(cat list.err)" 'plugin "badmajor"' "and names each broken one"
 help=$("$SCRAPE" --plugin-help size)
-like "$help" "content_type       bool      default true" "--plugin-help lists keys, types and defaults"
+like "$help" "field              string    default size" "--plugin-help lists keys, types and defaults"
 "$SCRAPE" --plugin-help nosuch >/dev/null 2>&1
 is "$?" 2 "--plugin-help of an unknown plugin exits 2"
 
