@@ -103,18 +103,6 @@ static const char *next_link(struct frontier *f)
 	return l->url;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
 /* The next URL of the file in this pass, or NULL at its end. */
 static const char *next_from_file(struct frontier *f)
 {
@@ -128,9 +116,9 @@ static const char *next_from_file(struct frontier *f)
 	}
 	while (getline(&f->line, &f->line_cap, f->file) >= 0) {
 		const char *why;
-		char *url = trim(f->line);
+		char *url = job_url_line(f->line);
 
-		if (*url == '\0' || *url == '#')
+		if (!url)
 			continue;
 		if (job_url_ok(url, &why) < 0) {
 			fprintf(stderr, "scrape: warning: %s: skipping \"%.100s\": %s\n", f->job->url_file,

@@ -171,16 +171,16 @@ static int key_urls(struct checker *c, const struct node *n)
 	return 0;
 }
 
-static char *trim(char *s)
+char *job_url_line(char *line)
 {
 	char *end;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+	while (*line == ' ' || *line == '\t')
+		line++;
+	end = line + strlen(line);
+	while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
 		*--end = '\0';
-	return s;
+	return *line == '\0' || *line == '#' ? NULL : line;
 }
 
 /*
@@ -200,10 +200,10 @@ static int check_url_file(struct checker *c, const struct node *n)
 		return fail(c, n, "cannot open url_file \"%s\": %s", c->job->url_file, strerror(errno));
 	while (getline(&line, &cap, f) >= 0) {
 		const char *why;
-		char *url = trim(line);
+		char *url = job_url_line(line);
 
 		lineno++;
-		if (*url == '\0' || *url == '#')
+		if (!url)
 			continue;
 		if (job_url_ok(url, &why) < 0) {
 			snprintf(c->err, c->errlen, "%s:%ld:1: malformed URL \"%.200s\": %s",
@@ -685,7 +685,7 @@ static int key_crawl(struct checker *c, const struct node *n)
 		if (strcmp(k->text, "max_depth") == 0)
 			rc = get_count(c, "crawl.max_depth", v, 0, &cr->max_depth);
 		else if (strcmp(k->text, "max_pages") == 0)
-			rc = get_count(c, "crawl.max_pages", v, 1, &cr->max_pages);
+			rc = get_count(c, "crawl.max_pages", v, 0, &cr->max_pages);
 		else if (strcmp(k->text, "same_host") == 0)
 			rc = get_bool(c, "crawl.same_host", v, &cr->same_host);
 		else if (strcmp(k->text, "allow_domains") == 0)
@@ -1148,9 +1148,9 @@ void job_print(const struct job *job, FILE *out)
 		}
 	}
 	if (job->crawl.enabled) {
-		fprintf(out, "crawl:\n  max_depth: %lld\n  max_pages: %lld\n  same_host: %s\n",
+		fprintf(out, "crawl:\n  max_depth: %lld\n  max_pages: %lld%s\n  same_host: %s\n",
 		        (long long)job->crawl.max_depth, (long long)job->crawl.max_pages,
-		        job->crawl.same_host ? "true" : "false");
+		        job->crawl.max_pages ? "" : "  # no limit", job->crawl.same_host ? "true" : "false");
 		if (job->crawl.allow_domain_count) {
 			fputs("  allow_domains: [", out);
 			for (i = 0; i < job->crawl.allow_domain_count; i++)

@@ -98,6 +98,10 @@ int64_t job_total_requests(const struct job *job);
 /* Prints the resolved configuration, as YAML, for --dry-run. */
 void job_print(const struct job *job, FILE *out);
 
+/* A line of a URL file with the white space around it cut off, or NULL
+ * for a blank line or a # comment.  Modifies line. */
+char *job_url_line(char *line);
+
 /* Whether a URL is acceptable (absolute http/https with a host); on
  * failure *why says what is wrong. */
 int job_url_ok(const char *url, const char **why);

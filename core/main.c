@@ -85,7 +85,7 @@ static void usage(FILE *out)
 	      "      --retries N        retry a failed transfer up to N times\n"
 	      "  -p, --parser NAME      run this parser (repeatable; replaces the job's list)\n"
 	      "  -o, --output PATH      write records to PATH (- for standard output)\n"
-	      "      --output-format F  record format: jsonl\n"
+	      "      --output-format F  record format: jsonl, csv or sqlite\n"
 	      "      --dry-run          check the job and plugins, print the resolved job, stop\n"
 	      "      --compare [LIST]   run the job once per strategy (default: all four, or\n"
 	      "                         e.g. sequential,event) and print a comparison table\n"

@@ -50,6 +50,18 @@ static void draw(struct progress *p)
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	char eta[32];
 
+	if (run->job->crawl.enabled && run->job->crawl.max_pages > 0) {
+		total = run->job->crawl.max_pages;
+	} else if (run->job->crawl.enabled) {
+		/* a crawl without a page budget has no total to count down */
+		fprintf(stderr, "\r\033[K%llu done, %zu queued  %.1f req/s  %llu errors",
+		        (unsigned long long)done, run->frontier.queued, rate,
+		        (unsigned long long)run->stats.failed);
+		fflush(stderr);
+		p->drawn = 1;
+		return;
+	}
+
 	format_eta(rate > 0 ? (double)(total - (int64_t)done) / rate : -1, eta, sizeof eta);
 	fprintf(stderr, "\r\033[K%llu/%lld %3.0f%%  %.1f req/s  %llu errors  ETA %s",
 	        (unsigned long long)done, (long long)total,

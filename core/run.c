@@ -297,6 +297,8 @@ static const char *next_url(struct scrape_run *run, int *depth)
 		free(canonical);
 		if (fresh != 0)
 			return url;
+		/* a repeated seed is not a page of its own */
+		frontier_give_back(&run->frontier);
 	}
 	return NULL;
 }

@@ -26,7 +26,7 @@ int seen_add(struct seen *s, const char *key, size_t len);
 int seen_contains(const struct seen *s, const char *key, size_t len);
 size_t seen_count(const struct seen *s);
 /* Bytes of the fingerprint table: 16 per URL when full to the expected
- * size, up to 32 just after growing. */
+ * size, and never more than 16 a URL, also just after growing. */
 size_t seen_bytes(const struct seen *s);
 
 #endif

@@ -109,10 +109,12 @@ static const char *take_str(struct reader *r, size_t *len)
 	return s;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* Moves all len bytes with read() or write(), through EINTR and short
+ * transfers; -1 on error or end of file. */
+static int transfer_all(ssize_t (*io)(int, void *, size_t), int fd, char *p, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = io(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -123,18 +125,19 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+static ssize_t write_io(int fd, void *p, size_t len)
+{
+	return write(fd, p, len);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	return transfer_all(write_io, fd, (char *)p, len);
+}
+
 static int read_all(int fd, char *p, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return transfer_all(read, fd, p, len);
 }
 
 /* Sends a frame built in b after a 4-byte length placeholder. */

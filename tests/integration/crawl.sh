@@ -70,6 +70,11 @@ for s in sequential event multiprocess; do
 	is "$(json_lines mp.jsonl)" 17 "$s: max_pages 17 fetches 17 pages"
 done
 
+printf 'urls: [%s/page/0?size=%s, %s/page/0?size=%s, %s/page/0?size=%s]\nparsers: [links]\ncrawl: {max_depth: 5, max_pages: 3}\n' \
+	"$TARGET" "$SIZE" "$TARGET" "$SIZE" "$TARGET" "$SIZE" >dupseeds.yaml
+"$SCRAPE" -q -c dupseeds.yaml -o dup.jsonl >/dev/null 2>&1
+is "$(json_lines dup.jsonl)" 3 "a repeated seed is fetched once and does not use up max_pages"
+
 # ---- robots: false follows everything ----
 reset_target
 "$SCRAPE" -q -c crawl.yaml --set crawl.robots=false --set crawl.max_depth=1 -o nr.jsonl >/dev/null 2>&1
