@@ -21,10 +21,15 @@ static const struct scrape_option options[] = {
 
 static int create(const struct scrape_host *host, const struct scrape_options *opts, void **state)
 {
-	struct size_parser *p = malloc(sizeof *p);
+	struct size_parser *p;
 	const char *field = host->opt_string(opts, "field");
 
-	if (!p || !field || !(p->field = strdup(field))) {
+	if (!field || !*field) {
+		host->opt_fail(opts, "field", "the field name must not be empty");
+		return -1;
+	}
+	p = malloc(sizeof *p);
+	if (!p || !(p->field = strdup(field))) {
 		free(p);
 		host->log(SCRAPE_LOG_ERROR, "size: out of memory");
 		return -1;
