@@ -18,8 +18,20 @@ int frontier_init(struct frontier *f, const struct job *job)
 {
 	memset(f, 0, sizeof *f);
 	f->job = job;
+	f->cycle = job->duration_ns > 0 || job->requests > 0;
 	if (job->crawl.enabled && !(f->seen = seen_create(1024)))
 		return -1;
+	if (job->random_order && job->url_count) {
+		size_t i;
+		f->cumulative = malloc(job->url_count * sizeof *f->cumulative);
+		if (!f->cumulative)
+			return -1;
+		for (i = 0; i < job->url_count; i++) {
+			f->total_weight += (uint64_t)job->url_weights[i];
+			f->cumulative[i] = f->total_weight;
+		}
+		f->rng = job->seed;
+	}
 	return 0;
 }
 
@@ -35,6 +47,8 @@ void frontier_free(struct frontier *f)
 		free(l);
 	}
 	seen_free(f->seen);
+	free(f->cumulative);
+	f->cumulative = NULL;
 	free(f->returned);
 	f->returned = NULL;
 	f->file = NULL;
@@ -45,7 +59,13 @@ void frontier_free(struct frontier *f)
 
 static int page_budget_spent(const struct frontier *f)
 {
-	return f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages;
+	return (f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages) ||
+	       (f->job->requests > 0 && f->issued >= f->job->requests) || f->expired;
+}
+
+void frontier_expire(struct frontier *f)
+{
+	f->expired = 1;
 }
 
 int frontier_mark_seen(struct frontier *f, const char *canonical)
@@ -136,25 +156,66 @@ static const char *next_from_file(struct frontier *f)
 }
 
 
+/* A weighted random pick from the URL list (splitmix64: fast, and the
+ * same seed gives the same sequence). */
+static const char *random_url(struct frontier *f)
+{
+	uint64_t z = (f->rng += 0x9e3779b97f4a7c15u), pick;
+	size_t lo = 0, hi = f->job->url_count - 1;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	z ^= z >> 31;
+	pick = z % f->total_weight;
+	while (lo < hi) {                   /* first cumulative weight > pick */
+		size_t mid = (lo + hi) / 2;
+		if (f->cumulative[mid] > pick)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return f->job->urls[lo];
+}
+
+/* The next URL of the list in order, each repeated as its weight says. */
+static const char *next_in_list(struct frontier *f)
+{
+	const struct job *job = f->job;
+
+	if (f->list_index >= job->url_count)
+		return NULL;
+	if (++f->weight_used >= job->url_weights[f->list_index]) {
+		f->weight_used = 0;
+		return job->urls[f->list_index++];
+	}
+	return job->urls[f->list_index];
+}
+
 const char *frontier_next(struct frontier *f)
 {
+	const struct job *job = f->job;
 	const char *url;
 
-	/* max_pages reached: nothing more, unless a URL handed out is given
-	 * back (robots.txt refused it) */
+	/* max_pages or requests reached: nothing more, unless a URL handed out
+	 * is given back (robots.txt refused it) */
 	if (page_budget_spent(f))
 		return NULL;
 	f->last_depth = 0;
+	if (job->random_order && !f->exhausted) {
+		f->issued++;
+		return random_url(f);
+	}
 	while (!f->exhausted) {
-		if (f->list_index < f->job->url_count) {
-			f->issued++;
-			return f->job->urls[f->list_index++];
-		}
-		if (f->job->url_file && (url = next_from_file(f)) != NULL) {
+		if ((url = next_in_list(f)) != NULL) {
 			f->issued++;
 			return url;
 		}
-		if (f->error[0] || ++f->pass >= f->job->repeat) {
+		if (job->url_file && (url = next_from_file(f)) != NULL) {
+			f->issued++;
+			return url;
+		}
+		/* a load test (duration or requests) cycles through the URLs */
+		if (f->error[0] || (++f->pass >= job->repeat && !f->cycle)) {
 			f->exhausted = 1;
 			break;
 		}

@@ -26,6 +26,12 @@ struct frontier {
 	char *line;
 	size_t line_cap;
 	int exhausted;              /* seeds used up */
+	int cycle;                  /* a load test: passes until duration/requests end */
+	int expired;                /* the duration is over */
+	int64_t weight_used;        /* of the current list URL, in order */
+	uint64_t *cumulative;       /* random order: cumulative weights */
+	uint64_t total_weight;
+	uint64_t rng;
 	int64_t issued;             /* URLs handed out, seeds and links */
 	char error[256];            /* set if the URL file failed mid-run */
 	/* crawling */
@@ -56,6 +62,8 @@ int frontier_done(const struct frontier *f);
  * before, -1 out of memory.  Every URL is marked before it is queued or
  * refused, so each is counted once. */
 int frontier_mark_seen(struct frontier *f, const char *canonical);
+/* The job's duration is over: hand out nothing more. */
+void frontier_expire(struct frontier *f);
 /* A URL handed out was not fetched after all (robots.txt refused it): it
  * does not count against max_pages. */
 void frontier_give_back(struct frontier *f);

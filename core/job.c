@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "units.h"
 
@@ -136,38 +138,56 @@ int job_url_ok(const char *url, const char **why)
 
 /* ---- the keys ---- */
 
+/* One item of "urls": a URL, or a map with url and weight. */
+static int url_item(struct checker *c, const struct node *u, size_t i)
+{
+	const struct node *text = u;
+	const char *why;
+	int64_t weight = 1;
+
+	if (u->kind == NODE_MAP) {
+		size_t k;
+		text = tree_get(u, "url");
+		if (!text)
+			return fail(c, u, "this urls entry has no \"url\"");
+		for (k = 0; k < u->count; k++) {
+			const struct node *key = u->keys[k];
+			if (strcmp(key->text, "weight") == 0) {
+				if (get_count(c, "weight", u->items[k], 1, &weight) < 0)
+					return -1;
+			} else if (strcmp(key->text, "url") != 0) {
+				return fail(c, key, "unknown key \"%s\" in a urls entry (it takes url and weight)",
+				            key->text);
+			}
+		}
+	}
+	if (want_scalar(c, "urls", text, "a URL") < 0)
+		return -1;
+	if (job_url_ok(text->text, &why) < 0)
+		return fail(c, text, "malformed URL \"%s\": %s", text->text, why);
+	if (!(c->job->urls[i] = strdup(text->text)))
+		return fail(c, text, "out of memory");
+	c->job->url_weights[i] = weight;
+	c->job->url_count++;
+	return 0;
+}
+
 static int key_urls(struct checker *c, const struct node *n)
 {
-	const char *why;
-	size_t i;
+	size_t i, count = n->kind == NODE_LIST ? n->count : 1;
 
-	if (n->kind == NODE_SCALAR && !is_null(n)) {
-		/* one URL written without the list brackets */
-		if (job_url_ok(n->text, &why) < 0)
-			return fail(c, n, "malformed URL \"%s\": %s", n->text, why);
-		c->job->urls = calloc(1, sizeof(char *));
-		if (!c->job->urls || !(c->job->urls[0] = strdup(n->text)))
-			return fail(c, n, "out of memory");
-		c->job->url_count = 1;
-		return 0;
-	}
-	if (n->kind != NODE_LIST)
+	if (n->kind == NODE_MAP || is_null(n))
 		return fail(c, n, "\"urls\" must be a list of URLs");
-	if (n->count == 0)
+	if (count == 0)
 		return fail(c, n, "\"urls\" is empty: list at least one URL");
-	c->job->urls = calloc(n->count, sizeof(char *));
-	if (!c->job->urls)
+	c->job->urls = calloc(count, sizeof(char *));
+	c->job->url_weights = calloc(count, sizeof(int64_t));
+	if (!c->job->urls || !c->job->url_weights)
 		return fail(c, n, "out of memory");
-	for (i = 0; i < n->count; i++) {
-		const struct node *u = n->items[i];
-		if (want_scalar(c, "urls", u, "a URL") < 0)
+	/* one URL may be written without the list brackets */
+	for (i = 0; i < count; i++)
+		if (url_item(c, n->kind == NODE_LIST ? n->items[i] : n, i) < 0)
 			return -1;
-		if (job_url_ok(u->text, &why) < 0)
-			return fail(c, u, "malformed URL \"%s\": %s", u->text, why);
-		if (!(c->job->urls[i] = strdup(u->text)))
-			return fail(c, u, "out of memory");
-		c->job->url_count++;
-	}
 	return 0;
 }
 
@@ -249,6 +269,123 @@ static int key_url_file(struct checker *c, const struct node *n)
 static int key_repeat(struct checker *c, const struct node *n)
 {
 	return get_count(c, "repeat", n, 1, &c->job->repeat);
+}
+
+static int key_duration(struct checker *c, const struct node *n)
+{
+	if (get_duration(c, "duration", n, &c->job->duration_ns) < 0)
+		return -1;
+	if (c->job->duration_ns <= 0)
+		return fail(c, n, "\"duration\" must be longer than 0s");
+	return 0;
+}
+
+static int key_requests(struct checker *c, const struct node *n)
+{
+	return get_count(c, "requests", n, 1, &c->job->requests);
+}
+
+static int key_order(struct checker *c, const struct node *n)
+{
+	char *order = NULL;
+
+	if (get_string(c, "order", n, &order) < 0)
+		return -1;
+	if (strcmp(order, "sequential") == 0)
+		c->job->random_order = 0;
+	else if (strcmp(order, "random") == 0)
+		c->job->random_order = 1;
+	else {
+		free(order);
+		return fail(c, n, "\"order\" is sequential or random, not \"%s\"", n->text);
+	}
+	free(order);
+	return 0;
+}
+
+static int key_seed(struct checker *c, const struct node *n)
+{
+	int64_t seed;
+
+	if (get_count(c, "seed", n, 0, &seed) < 0)
+		return -1;
+	c->job->seed = (uint64_t)seed;
+	c->job->seed_set = 1;
+	return 0;
+}
+
+/* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000" */
+static int parse_threshold(struct checker *c, const struct node *n, struct job_threshold *t)
+{
+	static const char *const metrics[] = {
+		"min", "mean", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99",
+		"error_rate", "rate", "requests", "failed",
+	};
+	char metric[16], op[3], value[64];
+	const char *why;
+	size_t i;
+
+	if (want_scalar(c, "thresholds", n, "a condition such as \"p99 < 250ms\"") < 0)
+		return -1;
+	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s", metric, op, value) != 3)
+		return fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\"",
+		            n->text);
+	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+		if (strcmp(metric, metrics[i]) == 0)
+			break;
+	if (i == sizeof metrics / sizeof metrics[0]) {
+		const char *hint = job_suggest(metric, metrics, sizeof metrics / sizeof metrics[0]);
+		return fail(c, n, "threshold \"%s\": unknown metric \"%s\"%s%s%s", n->text, metric,
+		            hint ? " (did you mean \"" : " (use p50, p99, mean, max, error_rate, rate, ...)",
+		            hint ? hint : "", hint ? "\"?)" : "");
+	}
+	if (strcmp(op, "<") && strcmp(op, "<=") && strcmp(op, ">") && strcmp(op, ">=") &&
+	    strcmp(op, "=="))
+		return fail(c, n, "threshold \"%s\": the comparison is one of < <= > >= ==", n->text);
+	snprintf(t->metric, sizeof t->metric, "%s", metric);
+	snprintf(t->op, sizeof t->op, "%s", op);
+	snprintf(t->text, sizeof t->text, "%s", n->text);
+	if (metric[0] == 'p' || strcmp(metric, "min") == 0 || strcmp(metric, "mean") == 0 ||
+	    strcmp(metric, "max") == 0) {
+		int64_t ns;
+		if (units_duration(value, &ns, &why) < 0)
+			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
+		t->value = (double)ns / 1e9;
+	} else if (strcmp(metric, "error_rate") == 0) {
+		char *end;
+		t->value = strtod(value, &end);
+		if (end == value || (strcmp(end, "%") != 0 && *end))
+			return fail(c, n, "threshold \"%s\": an error rate is a fraction or a percentage, got \"%s\"",
+			            n->text, value);
+		if (*end == '%')
+			t->value /= 100;
+	} else if (strcmp(metric, "rate") == 0) {
+		if (units_rate(value, &t->value, &why) < 0)
+			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
+	} else {
+		int64_t count;
+		if (units_count(value, &count, &why) < 0)
+			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
+		t->value = (double)count;
+	}
+	return 0;
+}
+
+static int key_thresholds(struct checker *c, const struct node *n)
+{
+	size_t i, count = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP)
+		return fail(c, n, "\"thresholds\" must be a list of conditions such as \"p99 < 250ms\"");
+	c->job->thresholds = calloc(count ? count : 1, sizeof *c->job->thresholds);
+	if (!c->job->thresholds)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < count; i++) {
+		if (parse_threshold(c, n->kind == NODE_LIST ? n->items[i] : n, &c->job->thresholds[i]) < 0)
+			return -1;
+		c->job->threshold_count++;
+	}
+	return 0;
 }
 
 static int plugin_entry(struct checker *c, const char *key, const struct node *n,
@@ -720,6 +857,11 @@ static const struct key_handler handlers[] = {
 	{ "urls", key_urls },
 	{ "url_file", key_url_file },
 	{ "repeat", key_repeat },
+	{ "duration", key_duration },
+	{ "requests", key_requests },
+	{ "order", key_order },
+	{ "seed", key_seed },
+	{ "thresholds", key_thresholds },
 	{ "strategy", key_strategy },
 	{ "workers", key_workers },
 	{ "batch_size", key_batch_size },
@@ -823,6 +965,8 @@ static int fill_defaults(struct checker *c)
 		return fail(c, job->tree, "out of memory");
 	if (!job->method && !(job->method = strdup("GET")))
 		return fail(c, job->tree, "out of memory");
+	if (job->random_order && !job->seed_set)
+		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (!job->user_agent && !(job->user_agent = strdup("scrape/" PACKAGE_VERSION)))
 		return fail(c, job->tree, "out of memory");
 	return check_output(c);
@@ -850,6 +994,15 @@ static int check_tree(struct checker *c)
 		return fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
 	if (c->job->crawl.enabled && c->job->repeat > 1)
 		return fail(c, tree_get(root, "repeat"), "a crawl fetches each page once: \"repeat\" must be 1");
+	if ((c->job->duration_ns || c->job->requests) && tree_get(root, "repeat"))
+		return fail(c, tree_get(root, "repeat"),
+		            "\"repeat\" does not go with duration or requests (the URLs cycle until they end)");
+	if (c->job->crawl.enabled && (c->job->duration_ns || c->job->requests))
+		return fail(c, tree_get(root, c->job->duration_ns ? "duration" : "requests"),
+		            "a crawl ends with its pages: use crawl.max_pages rather than duration or requests");
+	if (c->job->random_order && c->job->url_file)
+		return fail(c, tree_get(root, "order"),
+		            "\"order: random\" needs the URLs in \"urls\" (a url_file is read in order)");
 	return fill_defaults(c);
 }
 
@@ -967,6 +1120,8 @@ void job_free(struct job *job)
 	for (i = 0; i < job->url_count; i++)
 		free(job->urls[i]);
 	free(job->urls);
+	free(job->url_weights);
+	free(job->thresholds);
 	free(job->url_file);
 	free(job->strategy.name);
 	for (i = 0; i < job->header_count; i++) {
@@ -1002,6 +1157,11 @@ void job_free(struct job *job)
 int64_t job_total_requests(const struct job *job)
 {
 	int64_t per_pass = (int64_t)job->url_count + job->url_file_count;
+
+	if (job->requests)
+		return job->requests;
+	if (job->duration_ns)
+		return -1;              /* as many as fit in the duration */
 
 	if (job->repeat > 0 && per_pass > INT64_MAX / job->repeat)
 		return INT64_MAX;
@@ -1078,14 +1238,35 @@ void job_print(const struct job *job, FILE *out)
 		fputs("urls:\n", out);
 		for (i = 0; i < job->url_count; i++) {
 			fputs("  - ", out);
+			if (job->url_weights[i] != 1)
+				fputs("{url: ", out);
 			print_scalar(out, job->urls[i]);
+			if (job->url_weights[i] != 1)
+				fprintf(out, ", weight: %lld}", (long long)job->url_weights[i]);
 			fputc('\n', out);
 		}
 	}
 	if (job->url_file)
 		fprintf(out, "url_file: %s  # %lld URLs\n", job->url_file, (long long)job->url_file_count);
-	fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
-	        (long long)job_total_requests(job));
+	if (job->duration_ns || job->requests) {
+		if (job->duration_ns)
+			print_duration(out, "duration", job->duration_ns);
+		if (job->requests)
+			fprintf(out, "requests: %lld\n", (long long)job->requests);
+	} else {
+		fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
+		        (long long)job_total_requests(job));
+	}
+	if (job->random_order)
+		fprintf(out, "order: random\nseed: %llu\n", (unsigned long long)job->seed);
+	if (job->threshold_count) {
+		fputs("thresholds:\n", out);
+		for (i = 0; i < job->threshold_count; i++) {
+			fputs("  - ", out);
+			print_scalar(out, job->thresholds[i].text);
+			fputc('\n', out);
+		}
+	}
 	if (job->strategy.entry && job->strategy.entry->kind == NODE_MAP) {
 		fputs("strategy:", out);
 		print_plugin_node(out, job->strategy.entry, 2);

@@ -40,14 +40,30 @@ struct job_header {
 	char *value;
 };
 
+/* A condition checked at the end of a run, e.g. "p99 < 250ms". */
+struct job_threshold {
+	char metric[16];            /* p99, mean, error_rate, rate, ... */
+	char op[3];                 /* <, <=, >, >=, == */
+	double value;               /* seconds, a fraction, per second or a count */
+	char text[96];              /* as written, for the verdict lines */
+};
+
 struct job {
 	struct node *tree;          /* owns every node referenced below */
 
 	char **urls;                /* from `urls` */
+	int64_t *url_weights;       /* 1 unless the entry says weight */
 	size_t url_count;
 	char *url_file;             /* from `url_file` */
 	int64_t url_file_count;     /* valid lines, counted at load */
 	int64_t repeat;
+	int64_t duration_ns;        /* 0: until the URLs run out */
+	int64_t requests;           /* 0: no count; else the URLs cycle */
+	int random_order;
+	uint64_t seed;
+	int seed_set;
+	struct job_threshold *thresholds;
+	size_t threshold_count;
 
 	struct job_plugin strategy;
 	int64_t workers;
@@ -92,7 +108,8 @@ struct job *job_load(const char *path, char *const *overrides, char *const *labe
                      char *err, size_t errlen);
 void job_free(struct job *job);
 
-/* Total requests the job will issue (URLs x repeat). */
+/* Total requests the job will issue (URLs x repeat, or `requests`);
+ * -1 when only a duration bounds it. */
 int64_t job_total_requests(const struct job *job);
 
 /* Prints the resolved configuration, as YAML, for --dry-run. */

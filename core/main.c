@@ -321,7 +321,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			return -1;
 		free(list);
 	}
-	if (!cli->config && cli->url_count == 0 && !cli->list_plugins && !cli->plugin_help) {
+	if (!cli->config && cli->url_count == 0 && cli->override_count == 0 && !cli->list_plugins &&
+	    !cli->plugin_help) {
 		fprintf(stderr, "scrape: no job: give -c JOB.yaml or URLs (try scrape --help)\n");
 		return -1;
 	}

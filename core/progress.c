@@ -50,6 +50,17 @@ static void draw(struct progress *p)
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	char eta[32];
 
+	if (total < 0) {
+		/* a load test bounded by time: count the time down */
+		double span = (double)run->job->duration_ns / 1e9;
+		format_eta(span - elapsed, eta, sizeof eta);
+		fprintf(stderr, "\r\033[K%llu done %3.0f%%  %.1f req/s  %llu errors  ends in %s",
+		        (unsigned long long)done, elapsed < span ? 100.0 * elapsed / span : 100.0, rate,
+		        (unsigned long long)run->stats.failed, eta);
+		fflush(stderr);
+		p->drawn = 1;
+		return;
+	}
 	if (run->job->crawl.enabled && run->job->crawl.max_pages > 0) {
 		total = run->job->crawl.max_pages;
 	} else if (run->job->crawl.enabled) {

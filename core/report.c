@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "run.h"
+#include "threshold.h"
 
 static void latency(struct buf *b, const struct histogram *h)
 {
@@ -108,6 +109,8 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	counts(&b, &run->stats);
 	buf_putc(&b, ',');
 	latency(&b, &run->stats.latency);
+	buf_puts(&b, ",\"thresholds\":");
+	threshold_check(job, &run->stats, sum, NULL, &b);
 	buf_puts(&b, "}\n");
 
 	if (b.oom || asprintf(&tmp, "%s.tmp", path) < 0) {

@@ -23,6 +23,7 @@
 #include "record.h"
 #include "report.h"
 #include "seen.h"
+#include "threshold.h"
 #include "url.h"
 #include "request.h"
 
@@ -419,6 +420,8 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 		answer = SCRAPE_NEXT_DONE;
 		goto out;
 	}
+	if (run->job->duration_ns && run_now_ns() - run->start_ns >= run->job->duration_ns)
+		frontier_expire(&run->frontier);   /* what is in flight still finishes */
 	if (run->hosts) {
 		answer = next_by_host(run, req, not_before_ns);
 		goto out;
@@ -852,6 +855,7 @@ int run_report(struct scrape_run *run)
 	FILE *out = run->settings.lines ? run->settings.lines : stdout;
 	int interrupted = run_signal != 0;
 	struct run_summary sum;
+	size_t thresholds_failed;
 
 	if (!run->end_ns)
 		run->end_ns = run_now_ns();
@@ -861,15 +865,22 @@ int run_report(struct scrape_run *run)
 	if (run->settings.report_path &&
 	    report_write(run->settings.report_path, run, &sum, interrupted) < 0)
 		run->output_failed = 1;
-	if (run->settings.silent)
-		;
-	else if (run->settings.json)
+	if (run->settings.silent) {
+		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
+	} else if (run->settings.json) {
 		stats_print_json(&run->stats, sum.seconds, interrupted, out);
-	else
+		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
+	} else {
 		stats_print_summary(&run->stats, sum.seconds, interrupted, out);
+		thresholds_failed = threshold_check(run->job, &run->stats, &sum, out, NULL);
+	}
 	fflush(out);
 	if (interrupted)
 		return 128 + run_signal;
+	/* a load test with thresholds passes or fails by them alone: its
+	 * error budget is one of them */
+	if (run->job->threshold_count)
+		return thresholds_failed || run->frontier.error[0] || run->output_failed ? 1 : 0;
 	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed)
 		return 1;
 	return 0;

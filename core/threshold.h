@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thresholds: the job's pass/fail conditions ("p99 < 250ms",
+ * "error_rate < 0.5%"), checked once a run has ended, so CI can gate on a
+ * load test by its exit status.
+ */
+#ifndef SCRAPE_THRESHOLD_H
+#define SCRAPE_THRESHOLD_H
+
+#include <stdio.h>
+
+#include "buf.h"
+
+struct job;
+struct stats;
+struct run_summary;
+
+/* Prints one verdict line per threshold to out (if not NULL) and appends
+ * a JSON array of them to json (if not NULL); returns how many failed. */
+size_t threshold_check(const struct job *job, const struct stats *stats,
+                       const struct run_summary *sum, FILE *out, struct buf *json);
+
+#endif
