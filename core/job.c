@@ -327,7 +327,10 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 
 	if (want_scalar(c, "thresholds", n, "a condition such as \"p99 < 250ms\"") < 0)
 		return -1;
-	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s", metric, op, value) != 3)
+	int end = 0;
+
+	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s %n", metric, op, value, &end) != 3 ||
+	    n->text[end] != '\0')
 		return fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\"",
 		            n->text);
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
@@ -352,12 +355,12 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
 		t->value = (double)ns / 1e9;
 	} else if (strcmp(metric, "error_rate") == 0) {
-		char *end;
-		t->value = strtod(value, &end);
-		if (end == value || (strcmp(end, "%") != 0 && *end))
+		char *rest;
+		t->value = strtod(value, &rest);
+		if (rest == value || (strcmp(rest, "%") != 0 && *rest))
 			return fail(c, n, "threshold \"%s\": an error rate is a fraction or a percentage, got \"%s\"",
 			            n->text, value);
-		if (*end == '%')
+		if (*rest == '%')
 			t->value /= 100;
 	} else if (strcmp(metric, "rate") == 0) {
 		if (units_rate(value, &t->value, &why) < 0)
@@ -1003,6 +1006,11 @@ static int check_tree(struct checker *c)
 	if (c->job->random_order && c->job->url_file)
 		return fail(c, tree_get(root, "order"),
 		            "\"order: random\" needs the URLs in \"urls\" (a url_file is read in order)");
+	if (c->job->random_order && c->job->crawl.enabled)
+		return fail(c, tree_get(root, "order"), "a crawl takes its pages in order: drop \"order: random\"");
+	if (c->job->random_order && !c->job->duration_ns && !c->job->requests)
+		return fail(c, tree_get(root, "order"),
+		            "\"order: random\" draws URLs without end: add \"duration\" or \"requests\"");
 	return fill_defaults(c);
 }
 

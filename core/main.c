@@ -106,8 +106,9 @@ static void usage(FILE *out)
 	      "  -V, --version          print versions of scrape and its libraries\n"
 	      "  -h, --help             print this help\n"
 	      "\n"
-	      "Exit status: 0 all requests fine, 1 some failed, 2 usage or job error,\n"
-	      "3 plugin error, 130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
+	      "Exit status: 0 all requests fine (or, with thresholds, all thresholds met),\n"
+	      "1 some failed (a threshold failed), 2 usage or job error, 3 plugin error,\n"
+	      "130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
 	      out);
 }
 

@@ -338,6 +338,37 @@ static struct scrape_request *peek(struct scrape_run *run)
 	return run->pending;
 }
 
+/* Lock held.  The duration is over: start nothing new.  Requests waiting
+ * in host queues that never started are dropped; what is in flight and
+ * retries of it still finish. */
+static void expire(struct scrape_run *run)
+{
+	struct scrape_request *req, *keep = NULL;
+
+	frontier_expire(&run->frontier);
+	if (run->pending && run->pending->attempt == 1) {
+		run_free_request(run->pending);
+		run->pending = NULL;
+		run->outstanding--;
+	}
+	while (run->hosts && (req = hosts_take_any(run->hosts)) != NULL) {
+		if (req->attempt > 1) {
+			req->next_retry = keep;
+			keep = req;
+			continue;
+		}
+		run_free_request(req);
+		run->outstanding--;
+	}
+	while ((req = keep) != NULL) {
+		keep = req->next_retry;
+		if (hosts_enqueue(run->hosts, req, 1) < 0) {
+			fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+			run->stopping = 1;
+		}
+	}
+}
+
 /* Lock held.  Moves due retries and new URLs into the host queues, up to a
  * bounded look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct scrape_run *run, int64_t now)
@@ -420,8 +451,9 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 		answer = SCRAPE_NEXT_DONE;
 		goto out;
 	}
-	if (run->job->duration_ns && run_now_ns() - run->start_ns >= run->job->duration_ns)
-		frontier_expire(&run->frontier);   /* what is in flight still finishes */
+	if (run->job->duration_ns && !run->frontier.expired &&
+	    run_now_ns() - run->start_ns >= run->job->duration_ns)
+		expire(run);
 	if (run->hosts) {
 		answer = next_by_host(run, req, not_before_ns);
 		goto out;
@@ -868,10 +900,16 @@ int run_report(struct scrape_run *run)
 	if (run->settings.silent) {
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
 	} else if (run->settings.json) {
-		stats_print_json(&run->stats, sum.seconds, interrupted, out);
-		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
+		struct buf verdicts = { 0 };
+		buf_puts(&verdicts, "\"thresholds\":");
+		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, &verdicts);
+		stats_print_json(&run->stats, sum.seconds, interrupted,
+		                 verdicts.oom ? NULL : verdicts.data, out);
+		buf_free(&verdicts);
 	} else {
 		stats_print_summary(&run->stats, sum.seconds, interrupted, out);
+		if (run->job->random_order)
+			fprintf(out, "  random order, seed %llu\n", (unsigned long long)run->job->seed);
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, out, NULL);
 	}
 	fflush(out);

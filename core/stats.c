@@ -268,7 +268,8 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 	fprintf(out, "  max %s\n", v);
 }
 
-void stats_print_json(const struct stats *s, double seconds, int interrupted, FILE *out)
+void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,
+                      FILE *out)
 {
 	static const double points[] = { 50, 90, 99 };
 	uint64_t done = s->ok + s->failed;
@@ -302,7 +303,10 @@ void stats_print_json(const struct stats *s, double seconds, int interrupted, FI
 			           (double)histogram_percentile(&s->latency, points[i]) / 1e9);
 		buf_printf(&b, ",\"max\":%.6f", (double)s->latency.max / 1e9);
 	}
-	buf_puts(&b, "}}\n");
+	buf_putc(&b, '}');
+	if (extra)
+		buf_printf(&b, ",%s", extra);
+	buf_puts(&b, "}\n");
 	if (!b.oom)
 		fputs(b.data, out);
 	buf_free(&b);

@@ -64,7 +64,9 @@ void stats_host(struct stats *s, const char *url, int failed);
 
 /* The summary printed at the end of a run. */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out);
-/* The same as one JSON object, for scripts (--format json). */
-void stats_print_json(const struct stats *s, double seconds, int interrupted, FILE *out);
+/* The same as one JSON object, for scripts (--format json); extra, if
+ * not NULL, is more members to add ("\"key\":value,..."). */
+void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,
+                      FILE *out);
 
 #endif

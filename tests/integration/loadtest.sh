@@ -96,6 +96,18 @@ like "$err" '"repeat" does not go with duration or requests' "repeat and duratio
 printf 'http://127.0.0.1:1/\n' >u.txt
 err=$("$SCRAPE" --dry-run --set url_file=u.txt --set order=random 2>&1)
 like "$err" 'needs the URLs in "urls"' "random order needs a URL list"
+err=$("$SCRAPE" --dry-run --set order=random http://127.0.0.1:1/ 2>&1)
+like "$err" '"order: random" draws URLs without end' "random order needs a bound"
+err=$("$SCRAPE" --dry-run --set 'thresholds=["error_rate <= 0.5 %"]' http://127.0.0.1:1/ 2>&1)
+like "$err" 'expected METRIC OP VALUE' "text after a threshold's value is refused"
+out=$("$SCRAPE" -q --format json --set requests=2 --set 'thresholds=["p99 < 10s"]' "$TARGET/bytes/1")
+is "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["thresholds"][0]["pass"])')" True \
+   "--format json carries the verdicts"
+start=$(date +%s%N)
+"$SCRAPE" -q --set duration=1s --set 'per_host={rate: 20/s}' "$TARGET/bytes/1" >/dev/null 2>&1
+wall=$((($(date +%s%N) - start) / 1000000))
+is "$(awk -v w="$wall" 'BEGIN { print (w < 1500) ? "ok" : "late: " w " ms" }')" ok \
+   "duration ends the run on time with per-host queues too"
 err=$("$SCRAPE" --dry-run --set order=shuffled http://127.0.0.1:1/ 2>&1)
 like "$err" '"order" is sequential or random' "order is checked"
 err=$("$SCRAPE" --dry-run --set 'urls=[{url: http://127.0.0.1:1/, weight: 0}]' 2>&1)
