@@ -141,8 +141,16 @@ void buf_json_string(struct buf *b, const char *s)
 
 void buf_json_double(struct buf *b, double v)
 {
-	if (!isfinite(v))
+	char text[32];
+
+	if (!isfinite(v)) {
 		buf_puts(b, "null");
-	else
-		buf_printf(b, "%.6g", v);
+		return;
+	}
+	/* the shortest of 15 or 17 digits that reads back as the same double,
+	 * so a price of 1234567.5 stays 1234567.5 */
+	snprintf(text, sizeof text, "%.15g", v);
+	if (strtod(text, NULL) != v)
+		snprintf(text, sizeof text, "%.17g", v);
+	buf_puts(b, text);
 }

@@ -42,6 +42,7 @@ static void clear_field(struct field *f)
 	f->text = NULL;
 	f->items = NULL;
 	f->count = 0;
+	f->cap = 0;
 }
 
 void record_free(struct scrape_record *r)
@@ -92,9 +93,12 @@ static struct field *slot(struct scrape_record *r, const char *key, int keep)
 
 int record_string(struct scrape_record *r, const char *key, const char *value)
 {
-	struct field *f = slot(r, key, 0);
+	struct field *f;
 
-	if (!f || !value || !(f->text = strdup(value)))
+	if (!value)
+		return -1;              /* refused before the field exists */
+	f = slot(r, key, 0);
+	if (!f || !(f->text = strdup(value)))
 		return -1;
 	f->type = FIELD_STRING;
 	return 0;
@@ -136,19 +140,25 @@ int record_bool(struct scrape_record *r, const char *key, int value)
 int record_append(struct scrape_record *r, const char *key, const char *value)
 {
 	struct field *f = slot(r, key, 1);
-	char **grown;
 
-	if (!f || !value)
+	if (!f)
 		return -1;
 	if (f->type != FIELD_LIST) {
 		clear_field(f);
 		f->type = FIELD_LIST;
 	}
-	grown = realloc(f->items, (f->count + 1) * sizeof *grown);
-	if (!grown)
-		return -1;
-	f->items = grown;
-	if (!(grown[f->count] = strdup(value)))
+	if (!value)
+		return 0;               /* the list exists, possibly empty */
+	if (f->count == f->cap) {
+		/* doubling keeps long lists (every link of a page) linear */
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		char **grown = realloc(f->items, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		f->items = grown;
+		f->cap = cap;
+	}
+	if (!(f->items[f->count] = strdup(value)))
 		return -1;
 	f->count++;
 	return 0;

@@ -21,7 +21,7 @@ struct field {
 	int64_t integer;
 	double real;
 	char **items;
-	size_t count;
+	size_t count, cap;
 };
 
 struct scrape_record {

@@ -223,6 +223,7 @@ static char *absolute(CURLU *base, const char *ref, const char *page_host)
 
 	if (!u)
 		return NULL;
+	/* the reference has none by now, but an empty one takes the base's */
 	if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
 	    (page_host && !host_is(u, page_host)) ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)

@@ -65,9 +65,9 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	struct title_scan *t = ctx;
 
 	(void)atts;
-	if (t->depth >= 0)
+	if (t->depth >= 0) {
 		t->depth++;
-	else if (!t->found && strcmp((const char *)name, "title") == 0) {
+	} else if (!t->found && strcmp((const char *)name, "title") == 0) {
 		t->depth = 0;
 		t->found = 1;
 	}

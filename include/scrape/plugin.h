@@ -226,7 +226,8 @@ struct scrape_host {
 	int (*record_int)(struct scrape_record *rec, const char *key, int64_t value);
 	int (*record_double)(struct scrape_record *rec, const char *key, double value);
 	int (*record_bool)(struct scrape_record *rec, const char *key, int value);
-	/* Append a string to a list field (created empty on first use). */
+	/* Append a string to a list field (created empty on first use);
+	 * value NULL only creates the list, so an empty one can be recorded. */
 	int (*record_append)(struct scrape_record *rec, const char *key, const char *value);
 	/* Offer an absolute http(s) URL to the frontier (used when crawling;
 	 * ignored otherwise).  The core copies it. */
