@@ -422,6 +422,9 @@ static int parse(void *state, const struct scrape_response *resp, struct scrape_
 		p->host->log(SCRAPE_LOG_ERROR, "links: out of memory");
 		rc = -1;
 	}
+	/* an HTML page without links still gets its (empty) list */
+	if (rc == 0 && p->host->record_append(rec, p->field, NULL) != 0)
+		rc = -1;
 	if (rc == 0)
 		rc = emit(p, &s, resp->final_url ? resp->final_url : resp->url, rec);
 	free(s.raw);

@@ -149,7 +149,7 @@ is "$(links_of "$TARGET/static/links-base.html")" "$(expect @/sub/dir/early.html
    "links: the first <base href> applies to every link, even one before it"
 is "$(links_of "$TARGET/page/3" '{name: links, field: mine}' mine | wc -l)" 7 "links: field renames the field"
 links_of "$TARGET/static/no-title.html" >/dev/null
-is "$(get links.jsonl links),$(get links.jsonl error)" "<absent>,null" "links: a page without links has no field"
+is "$(get links.jsonl links),$(get links.jsonl error)" "[],null" "links: a page without links has an empty list"
 links_of "$TARGET/static/title.json" >/dev/null
 is "$(get links.jsonl links),$(get links.jsonl error)" "<absent>,null" "links: a JSON body is skipped"
 
@@ -317,7 +317,7 @@ is "$(record truncated-tag.html links)" "{\"links\": [\"$TARGET/x\", \"$TARGET/y
    "corpus: a tag cut off by the end of the body still counts"
 is "$(record unclosed-comment.html links)" "{\"links\": [\"$TARGET/before\"]}" \
    "corpus: nothing inside an unclosed comment is a link"
-is "$(record only-lt.html title links elements)" '{"elements": 0, "links": null, "title": null}' \
+is "$(record only-lt.html title links elements)" '{"elements": 0, "links": [], "title": null}' \
    "corpus: a body that is only '<'"
 is "$(record empty.html title elements)" '{"elements": 0, "title": null}' "corpus: an empty body"
 like "$(record invalid-utf8.html title)" '"title": "bad ' "corpus: invalid UTF-8 in a title"
@@ -358,7 +358,7 @@ for s in sequential threaded event multiprocess; do
 	is "$?" 0 "parity: $s exits 0"
 	fields "parity-$s.jsonl" >"fields-$s.txt"
 done
-is "$(grep -c '"title"' fields-sequential.txt),$(grep -c '"links"' fields-sequential.txt)" "9,7" \
+is "$(grep -c '"title"' fields-sequential.txt),$(grep -c '"links"' fields-sequential.txt)" "9,9" \
    "parity: the job has titles and links to compare"
 for s in threaded event multiprocess; do
 	if cmp -s fields-sequential.txt "fields-$s.txt"; then
