@@ -253,3 +253,14 @@ size_t html_squeeze(char *s)
 	s[out] = '\0';
 	return out;
 }
+
+const char *html_field_option(const struct scrape_host *host, const struct scrape_options *opts)
+{
+	const char *field = host->opt_string(opts, "field");
+
+	if (!field || !*field) {
+		host->opt_fail(opts, "field", "the field name must not be empty");
+		return NULL;
+	}
+	return field;
+}

@@ -57,4 +57,8 @@ int html_parse(const struct scrape_host *host, const char *who,
  */
 size_t html_squeeze(char *s);
 
+/* The parser's "field" option: the name to record under, or NULL after
+ * reporting an empty one as a job error. */
+const char *html_field_option(const struct scrape_host *host, const struct scrape_options *opts);
+
 #endif

@@ -37,12 +37,10 @@ static const struct scrape_option options[] = {
 static int create(const struct scrape_host *host, const struct scrape_options *opts, void **state)
 {
 	struct title_parser *p;
-	const char *field = host->opt_string(opts, "field");
+	const char *field = html_field_option(host, opts);
 
-	if (!field || !*field) {
-		host->opt_fail(opts, "field", "the field name must not be empty");
+	if (!field)
 		return -1;
-	}
 	p = malloc(sizeof *p);
 	if (!p) {
 		host->log(SCRAPE_LOG_ERROR, "title: out of memory");
