@@ -128,9 +128,11 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 	} else if (strcmp(job->method, "GET") != 0) {
 		SET(CURLOPT_CUSTOMREQUEST, job->method);
 	}
+	if (job->resolve)
+		SET(CURLOPT_RESOLVE, job->resolve);
 	if (job->body) {
 		SET(CURLOPT_POSTFIELDS, job->body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(job->body));
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
 		/* POSTFIELDS turns the request into a POST; keep the job's method */
 		if (strcmp(job->method, "POST") != 0)
 			SET(CURLOPT_CUSTOMREQUEST, job->method);

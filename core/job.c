@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "units.h"
 
 struct checker {
@@ -592,9 +593,83 @@ static int key_body(struct checker *c, const struct node *n)
 		return 0;       /* body: ~ means no body */
 	if (n->kind != NODE_SCALAR)
 		return fail(c, n, "\"body\" must be text");
-	free(c->job->body);
+	if (c->job->body)
+		return fail(c, n, "give either \"body\" or \"body_file\", not both");
 	c->job->body = strdup(n->text);
+	c->job->body_len = strlen(n->text);
 	return c->job->body ? 0 : fail(c, n, "out of memory");
+}
+
+/* The request body from a file (relative to the job file), read once at
+ * load: any bytes, NULs included. */
+static int key_body_file(struct checker *c, const struct node *n)
+{
+	char *path = NULL;
+	struct buf data = { 0 };
+	char chunk[65536];
+	size_t got;
+	FILE *f;
+
+	if (c->job->body)
+		return fail(c, n, "give either \"body\" or \"body_file\", not both");
+	if (get_string(c, "body_file", n, &path) < 0)
+		return -1;
+	if (path[0] != '/' && c->job_dir) {
+		char *joined;
+		if (asprintf(&joined, "%s/%s", c->job_dir, path) < 0) {
+			free(path);
+			return fail(c, n, "out of memory");
+		}
+		free(path);
+		path = joined;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		fail(c, n, "cannot read body_file \"%s\": %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	buf_append(&data, "", 0);
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&data, chunk, got);
+	if (ferror(f) || data.oom) {
+		fclose(f);
+		buf_free(&data);
+		return fail(c, n, "cannot read body_file: %s", data.oom ? "out of memory" : strerror(errno));
+	}
+	fclose(f);
+	c->job->body = data.data;
+	c->job->body_len = data.len;
+	return 0;
+}
+
+/* "host:port:address" entries, as curl's --resolve takes them. */
+static int key_resolve(struct checker *c, const struct node *n)
+{
+	size_t i, count = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP)
+		return fail(c, n, "\"resolve\" must be a list of HOST:PORT:ADDRESS entries");
+	for (i = 0; i < count; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+		const char *colon1, *colon2;
+		struct curl_slist *grown;
+
+		if (want_scalar(c, "resolve", item, "HOST:PORT:ADDRESS") < 0)
+			return -1;
+		colon1 = strchr(item->text, ':');
+		colon2 = colon1 ? strchr(colon1 + 1, ':') : NULL;
+		if (!colon1 || !colon2 || colon1 == item->text || colon2 == colon1 + 1 || !colon2[1] ||
+		    strspn(colon1 + 1, "0123456789") != (size_t)(colon2 - colon1 - 1))
+			return fail(c, item, "\"resolve\": \"%s\" is not HOST:PORT:ADDRESS, e.g. "
+			            "example.test:443:127.0.0.1", item->text);
+		grown = curl_slist_append(c->job->resolve, item->text);
+		if (!grown)
+			return fail(c, item, "out of memory");
+		c->job->resolve = grown;
+	}
+	return 0;
 }
 
 static int key_user_agent(struct checker *c, const struct node *n)
@@ -881,6 +956,8 @@ static const struct key_handler handlers[] = {
 	{ "method", key_method },
 	{ "headers", key_headers },
 	{ "body", key_body },
+	{ "body_file", key_body_file },
+	{ "resolve", key_resolve },
 	{ "user_agent", key_user_agent },
 	{ "parsers", key_parsers },
 	{ "output", key_output },
@@ -1142,6 +1219,7 @@ void job_free(struct job *job)
 	free(job->parsers);
 	free(job->method);
 	free(job->body);
+	curl_slist_free_all(job->resolve);
 	free(job->user_agent);
 	free(job->output_format);
 	free(job->output_path);
@@ -1316,10 +1394,18 @@ void job_print(const struct job *job, FILE *out)
 			fputc('\n', out);
 		}
 	}
-	if (job->body) {
+	if (job->body && strlen(job->body) == job->body_len) {
 		fputs("body: ", out);
 		print_scalar(out, job->body);
 		fputc('\n', out);
+	} else if (job->body) {
+		fprintf(out, "body: ~  # %zu bytes of binary data from body_file\n", job->body_len);
+	}
+	if (job->resolve) {
+		const struct curl_slist *r;
+		fputs("resolve:\n", out);
+		for (r = job->resolve; r; r = r->next)
+			fprintf(out, "  - %s\n", r->data);
 	}
 	fputs("user_agent: ", out);
 	print_scalar(out, job->user_agent);

@@ -8,6 +8,7 @@
 #ifndef SCRAPE_JOB_H
 #define SCRAPE_JOB_H
 
+#include <curl/curl.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +85,8 @@ struct job {
 	struct job_header *headers;
 	size_t header_count;
 	char *body;
+	size_t body_len;            /* a body_file may hold NUL bytes */
+	struct curl_slist *resolve; /* HOST:PORT:ADDRESS overrides */
 	char *user_agent;
 
 	struct job_plugin *parsers;

@@ -77,6 +77,24 @@ is "$(field echo.jsonl word_count)" 1 "default User-Agent is scrape/VERSION"
 "$SCRAPE" -q -c echo.yaml --set user_agent=agent-x9 --set 'parsers=[{name: '"$SKELETON_DIR"'/parser_skeleton.so, word: agent-x9}]' >/dev/null 2>&1
 is "$(field echo.jsonl word_count)" 1 "user_agent replaces it"
 
+# ---- resolve: a host name pinned to an address ----
+port=${TARGET##*:}
+reset_target
+"$SCRAPE" -q --set "resolve=[example.test:$port:127.0.0.1]" -o resolve.jsonl "http://example.test:$port/bytes/3" >/dev/null 2>&1
+is "$?|$(field resolve.jsonl status)|$(hits /bytes/3)" "0|200|1" "resolve sends example.test to 127.0.0.1"
+err=$("$SCRAPE" --dry-run --set 'resolve=[nonsense]' "$TARGET/bytes/1" 2>&1)
+like "$err" '"nonsense" is not HOST:PORT:ADDRESS' "a bad resolve entry is a job error"
+
+# ---- body_file: any bytes, NULs included ----
+printf 'a\000b\000c' >body.bin
+printf 'urls: [%s/echo]\nmethod: POST\nbody_file: body.bin\nparsers:\n  - {name: regex, pattern: "\\"body_length\\": *(?<len>[0-9]+)"}\n' "$TARGET" >bodyfile.yaml
+"$SCRAPE" -q -c bodyfile.yaml -o bodyfile.jsonl >/dev/null 2>&1
+is "$(field bodyfile.jsonl len)" 5 "body_file sends the file's bytes, NULs included"
+err=$("$SCRAPE" --dry-run -c bodyfile.yaml --set body=x 2>&1)
+like "$err" 'give either "body" or "body_file", not both' "body and body_file do not mix"
+err=$("$SCRAPE" --dry-run -c bodyfile.yaml --set body_file=missing.bin 2>&1)
+like "$err" 'cannot read body_file' "a missing body_file is a job error"
+
 # ---- failures and their reasons ----
 # run_one URL [--set ...]: runs one URL, prints "exit error status attempts"
 run_one() {
