@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host queues.  Hosts live in an open-addressing table keyed by
- * "scheme://host:port" (host lower-cased); the ones with requests waiting
- * are also on an active list that hosts_pick() walks round-robin from where
- * it last stopped.  When robots.txt is obeyed, a host's first pick fetches
+ * Host queues.  Hosts live in an open-addressing table keyed by origin
+ * (url_origin: scheme, lower-cased host, port unless the default); the
+ * ones with requests waiting are also on an active list that hosts_pick()
+ * walks round-robin from where it last stopped.  When robots.txt is obeyed, a host's first pick fetches
  * its robots.txt and its queue waits until the rules are in; from then on
  * each request is checked against them as it comes to the front.
  */
@@ -11,7 +11,6 @@
 
 #include "hosts.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,33 +85,6 @@ void hosts_free(struct hosts *h)
 	free(h);
 }
 
-/* "HTTP://User@Example.COM:8080/x" -> "http://example.com:8080". */
-static char *host_key(const char *url)
-{
-	const char *p = strstr(url, "://"), *start, *end, *at;
-	size_t scheme_len, len, i;
-	char *key;
-
-	if (!p)
-		return strdup(url);
-	scheme_len = (size_t)(p - url);
-	start = p + 3;
-	end = start + strcspn(start, "/?#");
-	at = memchr(start, '@', (size_t)(end - start));
-	if (at)
-		start = at + 1;
-	len = scheme_len + 3 + (size_t)(end - start);
-	key = malloc(len + 1);
-	if (!key)
-		return NULL;
-	memcpy(key, url, scheme_len + 3);
-	memcpy(key + scheme_len + 3, start, (size_t)(end - start));
-	key[len] = '\0';
-	for (i = 0; i < len; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
-	return key;
-}
-
 static size_t hash(const char *s)
 {
 	size_t h = 14695981039346656037u;
@@ -146,7 +118,12 @@ static int grow(struct hosts *h)
 
 static struct host *find_or_add(struct hosts *h, const char *url)
 {
-	char *key = host_key(url);
+	/* the origin, so Example.COM and example.com:80 are one host; a URL
+	 * that has none (the job checked it, so hardly) is a host of its own */
+	char *key = url_origin(url);
+
+	if (!key)
+		key = strdup(url);
 	struct host *host;
 	size_t i;
 

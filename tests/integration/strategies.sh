@@ -149,6 +149,16 @@ for s in threaded event multiprocess; do
 	   "$s: per_host rate 10/s holds for each host in parallel (spans ${span_a}, ${span_b} us; ${wall} ms in all)"
 done
 
+# host names are one host in any case
+port=${TARGET##*:}
+reset_target
+"$SCRAPE" -q -s event -w 4 --set "resolve=[example.test:$port:127.0.0.1, EXAMPLE.test:$port:127.0.0.1]" \
+	--set 'per_host={concurrency: 1}' "http://Example.TEST:$port/delay/200/bytes/1" \
+	"http://example.test:$port/delay/200/bytes/2" >/dev/null 2>&1
+gap=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+is "$(awk -v g="$gap" 'BEGIN { print (g >= 190000) ? "ok" : "two hosts" }')" ok \
+   "per_host: Example.TEST and example.test are one host (second request ${gap} us later)"
+
 # ---- the event strategy keeps many transfers in flight ----
 reset_target
 "$SCRAPE" -q -s event -w 1000 -n 1000 -o many.jsonl "$TARGET/delay/500/bytes/1" >/dev/null 2>&1
