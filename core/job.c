@@ -101,6 +101,27 @@ static int get_string(struct checker *c, const char *key, const struct node *n, 
 	return *out ? 0 : fail(c, n, "out of memory");
 }
 
+/* A file named in the job: relative to the job file's directory, so a job
+ * and the files it names travel together. */
+static int get_path(struct checker *c, const char *key, const struct node *n, char **out)
+{
+	char *joined;
+
+	*out = NULL;
+	if (get_string(c, key, n, out) < 0)
+		return -1;
+	if ((*out)[0] == '/' || !c->job_dir)
+		return 0;
+	if (asprintf(&joined, "%s/%s", c->job_dir, *out) < 0) {
+		free(*out);
+		*out = NULL;
+		return fail(c, n, "out of memory");
+	}
+	free(*out);
+	*out = joined;
+	return 0;
+}
+
 static int get_bool(struct checker *c, const char *key, const struct node *n, int *out)
 {
 	if (want_scalar(c, key, n, "true or false") < 0)
@@ -251,18 +272,8 @@ static int key_url_file(struct checker *c, const struct node *n)
 {
 	char *path = NULL;
 
-	if (get_string(c, "url_file", n, &path) < 0)
+	if (get_path(c, "url_file", n, &path) < 0)
 		return -1;
-	/* relative to the job file, so a job and its URL list travel together */
-	if (path[0] != '/' && c->job_dir) {
-		char *joined;
-		if (asprintf(&joined, "%s/%s", c->job_dir, path) < 0) {
-			free(path);
-			return fail(c, n, "out of memory");
-		}
-		free(path);
-		path = joined;
-	}
 	c->job->url_file = path;
 	return check_url_file(c, n);
 }
@@ -612,17 +623,8 @@ static int key_body_file(struct checker *c, const struct node *n)
 
 	if (c->job->body)
 		return fail(c, n, "give either \"body\" or \"body_file\", not both");
-	if (get_string(c, "body_file", n, &path) < 0)
+	if (get_path(c, "body_file", n, &path) < 0)
 		return -1;
-	if (path[0] != '/' && c->job_dir) {
-		char *joined;
-		if (asprintf(&joined, "%s/%s", c->job_dir, path) < 0) {
-			free(path);
-			return fail(c, n, "out of memory");
-		}
-		free(path);
-		path = joined;
-	}
 	f = fopen(path, "rb");
 	if (!f) {
 		fail(c, n, "cannot read body_file \"%s\": %s", path, strerror(errno));
