@@ -6,17 +6,8 @@
 #
 #   bench/crawl.sh [BUILD_DIR] [SIZE]
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/_build}" && pwd)
 size=${2:-5000}
-export SCRAPE_PLUGIN_PATH="$build/plugins/.libs"
-tmp=$(mktemp -d)
-"$build/tests/server/targetd" --port 0 --port-file "$tmp/port" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-target="http://127.0.0.1:$(cat "$tmp/port")"
+. "$(dirname "$0")/lib.sh"
 cat >"$tmp/crawl.yaml" <<JOB
 urls: [$target/page/0?size=$size]
 parsers: [links]

@@ -10,18 +10,8 @@
 # runs 160 URLs under every strategy and 10,000 URLs under the concurrent
 # ones; N=500 bench/latency.sh runs one size of your choice instead.
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/_build}
 delay=${2:-50}
-build=$(cd "$build" && pwd)
-export SCRAPE_PLUGIN_PATH="$build/plugins/.libs"
-tmp=$(mktemp -d)
-"$build/tests/server/targetd" --port 0 --port-file "$tmp/port" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-target="http://127.0.0.1:$(cat "$tmp/port")"
+. "$(dirname "$0")/lib.sh"
 
 # run STRATEGY WORKERS N: one line of the table
 run() {

@@ -7,17 +7,8 @@
 #
 #   bench/scale.sh [BUILD_DIR] [WORKERS]
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/_build}" && pwd)
 workers=${2:-1000}
-export SCRAPE_PLUGIN_PATH="$build/plugins/.libs"
-tmp=$(mktemp -d)
-"$build/tests/server/targetd" --port 0 --port-file "$tmp/port" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-target="http://127.0.0.1:$(cat "$tmp/port")"
+. "$(dirname "$0")/lib.sh"
 
 printf '%-10s %8s %9s %10s %12s %8s\n' urls workers wall_s req/s peak_rss_MiB records
 for n in 100000 1000000; do
