@@ -84,6 +84,18 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	return *s->stopping || run_signal ? 1 : 0;
 }
 
+static long http_version(enum job_http2 http2)
+{
+	switch (http2) {
+	case JOB_HTTP2_TLS:
+		return CURL_HTTP_VERSION_2TLS;
+	case JOB_HTTP2_PRIOR_KNOWLEDGE:
+		return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+	default:
+		return CURL_HTTP_VERSION_1_1;
+	}
+}
+
 int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CURL *easy)
 {
 	const struct job *job = s->job;
@@ -123,6 +135,22 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 		SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		SET(CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	SET(CURLOPT_HTTP_VERSION, http_version(job->http2));
+	if (job->ca_file)
+		SET(CURLOPT_CAINFO, job->ca_file);
+	if (job->client_cert)
+		SET(CURLOPT_SSLCERT, job->client_cert);
+	if (job->client_key)
+		SET(CURLOPT_SSLKEY, job->client_key);
+	if (!job->keepalive || job->http2_fresh) {
+		/* a new connection for this request, closed after it */
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (job->connection_max_age_ns)
+		SET(CURLOPT_MAXLIFETIME_CONN, (long)(job->connection_max_age_ns / 1000000000));
+	if (job->connection_max_idle_ns)
+		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
 	if (strcmp(job->method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
 	} else if (strcmp(job->method, "GET") != 0) {
@@ -193,6 +221,22 @@ static const char *reason_of(CURLcode rc, const struct scrape_request *req, int 
 	}
 }
 
+/* Bytes both ways and connections opened, for load-test reports. */
+static void traffic_of(CURL *easy, struct fetch_outcome *out)
+{
+	curl_off_t down = 0, up = 0;
+	long header = 0, request = 0, connects = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header);
+	curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request);
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	out->bytes_in = (uint64_t)(down > 0 ? down : 0) + (uint64_t)(header > 0 ? header : 0);
+	out->bytes_out = (uint64_t)(up > 0 ? up : 0) + (uint64_t)(request > 0 ? request : 0);
+	out->connections = connects > 0 ? (uint64_t)connects : 0;
+}
+
 void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
                    struct fetch_outcome *out)
 {
@@ -215,6 +259,7 @@ void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 	out->time_connect = seconds_of(easy, CURLINFO_CONNECT_TIME_T);
 	out->time_tls = seconds_of(easy, CURLINFO_APPCONNECT_TIME_T);
 	out->time_first_byte = seconds_of(easy, CURLINFO_STARTTRANSFER_TIME_T);
+	traffic_of(easy, out);
 
 	if (rc != CURLE_OK) {
 		out->error = reason_of(rc, req, &out->retryable);

@@ -31,6 +31,9 @@ struct fetch_outcome {
 	const char *content_type;   /* owned by the easy handle */
 	double time_total, time_dns, time_connect, time_tls, time_first_byte; /* seconds */
 	uint64_t bytes;
+	uint64_t bytes_in;          /* response headers and bodies, redirects too */
+	uint64_t bytes_out;         /* request headers and bodies */
+	uint64_t connections;       /* new connections the transfer opened */
 	const char *error;          /* NULL, or the failure reason */
 	char error_text[64];        /* storage for composed reasons */
 	int retryable;

@@ -326,12 +326,165 @@ static int key_seed(struct checker *c, const struct node *n)
 	return 0;
 }
 
+/* The open model's rate: "500/s"; 0 only as the start of a ramp. */
+static int get_rate(struct checker *c, const char *key, const struct node *n, int zero_ok,
+                    double *out)
+{
+	const char *why;
+
+	if (want_scalar(c, key, n, "a rate such as 500/s") < 0)
+		return -1;
+	if (zero_ok && (strcmp(n->text, "0") == 0 || strncmp(n->text, "0/", 2) == 0)) {
+		*out = 0;
+		return 0;
+	}
+	if (units_rate(n->text, out, &why) < 0)
+		return fail(c, n, "\"%s\": %s, got \"%s\"", key, why, n->text);
+	if (*out > 10000000)
+		return fail(c, n, "\"%s\" is at most 10000000/s, got \"%s\"", key, n->text);
+	return 0;
+}
+
+static int key_rate(struct checker *c, const struct node *n)
+{
+	c->job->open_model = 1;
+	/* zero is checked once stages are known: a ramp may start from 0 */
+	return get_rate(c, "rate", n, 1, &c->job->rate);
+}
+
+static int key_arrival(struct checker *c, const struct node *n)
+{
+	if (want_scalar(c, "arrival", n, "constant or poisson") < 0)
+		return -1;
+	if (strcmp(n->text, "constant") == 0)
+		c->job->poisson = 0;
+	else if (strcmp(n->text, "poisson") == 0)
+		c->job->poisson = 1;
+	else
+		return fail(c, n, "\"arrival\" is constant or poisson, not \"%s\"", n->text);
+	return 0;
+}
+
+static int stage_item(struct checker *c, const struct node *n, struct job_stage *stage)
+{
+	const struct node *d, *r;
+	size_t i;
+
+	if (n->kind != NODE_MAP)
+		return fail(c, n, "a stage is a map such as {duration: 30s, rate: 500/s}");
+	for (i = 0; i < n->count; i++)
+		if (strcmp(n->keys[i]->text, "duration") != 0 && strcmp(n->keys[i]->text, "rate") != 0)
+			return fail(c, n->keys[i], "unknown stage key \"%s\" (a stage has duration and rate)",
+			            n->keys[i]->text);
+	if (!(d = tree_get(n, "duration")) || !(r = tree_get(n, "rate")))
+		return fail(c, n, "a stage needs both duration and rate, e.g. {duration: 30s, rate: 500/s}");
+	if (get_duration(c, "duration", d, &stage->duration_ns) < 0)
+		return -1;
+	if (stage->duration_ns <= 0)
+		return fail(c, d, "a stage must last longer than 0s");
+	return get_rate(c, "rate", r, 1, &stage->rate);
+}
+
+static int key_stages(struct checker *c, const struct node *n)
+{
+	struct job *job = c->job;
+	size_t i;
+
+	if (n->kind != NODE_LIST || n->count == 0)
+		return fail(c, n, "\"stages\" must be a list of {duration, rate} steps");
+	free(job->stages);
+	job->stages = calloc(n->count, sizeof *job->stages);
+	if (!job->stages)
+		return fail(c, n, "out of memory");
+	job->stage_count = 0;
+	job->open_model = 1;
+	for (i = 0; i < n->count; i++) {
+		if (stage_item(c, n->items[i], &job->stages[i]) < 0)
+			return -1;
+		if (job->stages[i].duration_ns > INT64_MAX / 2 - job->stages_ns)
+			return fail(c, n->items[i], "the stages last too long");
+		job->stages_ns += job->stages[i].duration_ns;
+		job->stage_count++;
+	}
+	return 0;
+}
+
+static int key_max_connections(struct checker *c, const struct node *n)
+{
+	if (get_count(c, "max_connections", n, 1, &c->job->max_connections) < 0)
+		return -1;
+	if (c->job->max_connections > 100000)
+		return fail(c, n, "\"max_connections\" is at most 100000, got %lld",
+		            (long long)c->job->max_connections);
+	return 0;
+}
+
+static int key_warmup(struct checker *c, const struct node *n)
+{
+	if (get_duration(c, "warmup", n, &c->job->warmup_ns) < 0)
+		return -1;
+	if (c->job->warmup_ns <= 0)
+		return fail(c, n, "\"warmup\" must be longer than 0s (leave it out for none)");
+	return 0;
+}
+
+/* The open model and warmup against the rest of the job.  Lock-step
+ * scheduling cannot honour batches, rate limits or per-host queues, so
+ * those are refused rather than quietly bent. */
+static int check_load_model(struct checker *c)
+{
+	struct job *job = c->job;
+	const struct node *root = job->tree;
+	static const char *const closed_only[] = { "workers", "batch_size", "rate_limit", "burst",
+	                                           "per_host", "crawl" };
+	size_t i;
+
+	if (!job->open_model) {
+		if (tree_get(root, "arrival") || tree_get(root, "max_connections")) {
+			const char *key = tree_get(root, "arrival") ? "arrival" : "max_connections";
+			return fail(c, tree_get(root, key),
+			            "\"%s\" belongs to the open model: add \"rate\" or \"stages\"", key);
+		}
+	} else {
+		for (i = 0; i < sizeof closed_only / sizeof closed_only[0]; i++)
+			if (tree_get(root, closed_only[i]))
+				return fail(c, tree_get(root, closed_only[i]),
+				            "\"%s\" does not go with \"%s\" (the open model schedules every start; %s)",
+				            closed_only[i], job->stage_count ? "stages" : "rate",
+				            strcmp(closed_only[i], "workers") == 0
+				                ? "cap transfers in flight with max_connections"
+				                : "leave it out or drop the rate");
+		if (!job->stage_count && job->rate <= 0)
+			return fail(c, tree_get(root, "rate"), "\"rate\" must be greater than zero");
+		if (job->stage_count && job->duration_ns)
+			return fail(c, tree_get(root, "duration"),
+			            "\"duration\" does not go with \"stages\": the stages add up to the run's length");
+		if (job->stage_count)
+			job->duration_ns = job->stages_ns;
+		if (!job->max_connections)
+			job->max_connections = 1000;
+		/* the strategy keeps this many transfers in flight at most */
+		job->workers = job->max_connections;
+	}
+	if (job->warmup_ns) {
+		if (!job->duration_ns)
+			return fail(c, tree_get(root, "warmup"),
+			            "\"warmup\" is the first part of the duration: add \"duration\"%s",
+			            job->open_model ? " or \"stages\"" : "");
+		if (job->warmup_ns >= job->duration_ns)
+			return fail(c, tree_get(root, "warmup"),
+			            "\"warmup\" must be shorter than the %s it is part of",
+			            job->stage_count ? "stages" : "duration");
+	}
+	return 0;
+}
+
 /* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000" */
 static int parse_threshold(struct checker *c, const struct node *n, struct job_threshold *t)
 {
 	static const char *const metrics[] = {
 		"min", "mean", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99",
-		"error_rate", "rate", "requests", "failed",
+		"stddev", "error_rate", "rate", "requests", "failed", "late", "dropped",
 	};
 	char metric[16], op[3], value[64];
 	const char *why;
@@ -361,7 +514,7 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 	snprintf(t->op, sizeof t->op, "%s", op);
 	snprintf(t->text, sizeof t->text, "%s", n->text);
 	if (metric[0] == 'p' || strcmp(metric, "min") == 0 || strcmp(metric, "mean") == 0 ||
-	    strcmp(metric, "max") == 0) {
+	    strcmp(metric, "max") == 0 || strcmp(metric, "stddev") == 0) {
 		int64_t ns;
 		if (units_duration(value, &ns, &why) < 0)
 			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
@@ -553,6 +706,119 @@ static int key_max_body(struct checker *c, const struct node *n)
 static int key_insecure(struct checker *c, const struct node *n)
 {
 	return get_bool(c, "insecure", n, &c->job->insecure);
+}
+
+static int key_http2(struct checker *c, const struct node *n)
+{
+	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	int on;
+
+	if (want_scalar(c, "http2", n, "true, false or prior_knowledge") < 0)
+		return -1;
+	if (strcmp(n->text, "prior_knowledge") == 0)
+		c->job->http2 = JOB_HTTP2_PRIOR_KNOWLEDGE;
+	else if (units_bool(n->text, &on) == 0)
+		c->job->http2 = on ? JOB_HTTP2_TLS : JOB_HTTP2_OFF;
+	else
+		return fail(c, n, "\"http2\" is true, false or prior_knowledge, got \"%s\"", n->text);
+	if (c->job->http2 != JOB_HTTP2_OFF && !(curl->features & CURL_VERSION_HTTP2))
+		return fail(c, n, "\"http2\": this libcurl (%s) was built without HTTP/2; use \"http2: false\"",
+		            curl->version);
+	/* libcurl before 7.89.0 breaks a prior-knowledge connection it reuses
+	 * ("Error in the HTTP2 framing layer", curl issue #10634): there each
+	 * request gets a connection of its own */
+	c->job->http2_fresh = c->job->http2 == JOB_HTTP2_PRIOR_KNOWLEDGE && curl->version_num < 0x075900;
+	return 0;
+}
+
+/* A PEM file named by a TLS key: resolved like url_file, and read once at
+ * load so a wrong path is a job error, not a failed request per URL.  ~
+ * leaves it unset.  An encrypted private key is refused: libcurl has no
+ * passphrase to give, and OpenSSL would ask for one on the terminal. */
+static int get_pem_file(struct checker *c, const char *key, const struct node *n, char **out)
+{
+	char line[512];
+	int pem = 0, encrypted = 0;
+	FILE *f;
+
+	free(*out);
+	*out = NULL;
+	if (is_null(n))
+		return 0;
+	if (get_path(c, key, n, out) < 0)
+		return -1;
+	f = fopen(*out, "r");
+	if (!f)
+		return fail(c, n, "cannot read %s \"%s\": %s", key, *out, strerror(errno));
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "-----BEGIN ", 11) == 0)
+			pem = 1;
+		if (strncmp(line, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0 ||
+		    strncmp(line, "Proc-Type: 4,ENCRYPTED", 22) == 0)
+			encrypted = 1;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		return fail(c, n, "cannot read %s \"%s\": %s", key, *out, strerror(e));
+	}
+	fclose(f);
+	if (!pem)
+		return fail(c, n, "%s \"%s\" is not a PEM file (it has no \"-----BEGIN\" line)", key, *out);
+	if (encrypted)
+		return fail(c, n, "%s \"%s\" holds an encrypted private key: decrypt it first "
+		            "(openssl pkey -in KEY -out PLAIN.key)", key, *out);
+	return 0;
+}
+
+static int key_ca_file(struct checker *c, const struct node *n)
+{
+	return get_pem_file(c, "ca_file", n, &c->job->ca_file);
+}
+
+static int key_client_cert(struct checker *c, const struct node *n)
+{
+	return get_pem_file(c, "client_cert", n, &c->job->client_cert);
+}
+
+static int key_client_key(struct checker *c, const struct node *n)
+{
+	return get_pem_file(c, "client_key", n, &c->job->client_key);
+}
+
+static int key_keepalive(struct checker *c, const struct node *n)
+{
+	return get_bool(c, "keepalive", n, &c->job->keepalive);
+}
+
+/* libcurl counts connection ages in whole seconds; ~ leaves it unset. */
+static int get_connection_age(struct checker *c, const char *key, const struct node *n,
+                              int64_t *out)
+{
+	*out = 0;
+	if (is_null(n))
+		return 0;
+	if (get_duration(c, key, n, out) < 0)
+		return -1;
+	if (*out < 1000000000LL)
+		return fail(c, n, "\"%s\" must be at least 1s (libcurl counts whole seconds), got \"%s\"",
+		            key, n->text);
+	if (*out % 1000000000LL != 0)
+		return fail(c, n, "\"%s\" must be whole seconds (libcurl counts whole seconds), got \"%s\"",
+		            key, n->text);
+	if (*out / 1000000000LL > LONG_MAX)
+		return fail(c, n, "\"%s\" is too long, got \"%s\"", key, n->text);
+	return 0;
+}
+
+static int key_connection_max_age(struct checker *c, const struct node *n)
+{
+	return get_connection_age(c, "connection_max_age", n, &c->job->connection_max_age_ns);
+}
+
+static int key_connection_max_idle(struct checker *c, const struct node *n)
+{
+	return get_connection_age(c, "connection_max_idle", n, &c->job->connection_max_idle_ns);
 }
 
 static int key_method(struct checker *c, const struct node *n)
@@ -941,6 +1207,11 @@ static const struct key_handler handlers[] = {
 	{ "requests", key_requests },
 	{ "order", key_order },
 	{ "seed", key_seed },
+	{ "rate", key_rate },
+	{ "arrival", key_arrival },
+	{ "stages", key_stages },
+	{ "max_connections", key_max_connections },
+	{ "warmup", key_warmup },
 	{ "thresholds", key_thresholds },
 	{ "strategy", key_strategy },
 	{ "workers", key_workers },
@@ -955,6 +1226,13 @@ static const struct key_handler handlers[] = {
 	{ "max_redirects", key_max_redirects },
 	{ "max_body", key_max_body },
 	{ "insecure", key_insecure },
+	{ "http2", key_http2 },
+	{ "ca_file", key_ca_file },
+	{ "client_cert", key_client_cert },
+	{ "client_key", key_client_key },
+	{ "keepalive", key_keepalive },
+	{ "connection_max_age", key_connection_max_age },
+	{ "connection_max_idle", key_connection_max_idle },
 	{ "method", key_method },
 	{ "headers", key_headers },
 	{ "body", key_body },
@@ -1037,6 +1315,7 @@ static void set_defaults(struct job *job)
 	job->connect_timeout_ns = 10 * 1000000000LL;
 	job->max_redirects = 10;
 	job->max_body = 64LL << 20;
+	job->keepalive = 1;
 }
 
 static int fill_defaults(struct checker *c)
@@ -1047,10 +1326,12 @@ static int fill_defaults(struct checker *c)
 		return fail(c, job->tree, "out of memory");
 	if (!job->method && !(job->method = strdup("GET")))
 		return fail(c, job->tree, "out of memory");
-	if (job->random_order && !job->seed_set)
+	if ((job->random_order || job->poisson) && !job->seed_set)
 		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (!job->user_agent && !(job->user_agent = strdup("scrape/" PACKAGE_VERSION)))
 		return fail(c, job->tree, "out of memory");
+	if (check_load_model(c) < 0)
+		return -1;
 	return check_output(c);
 }
 
@@ -1072,6 +1353,9 @@ static int check_tree(struct checker *c)
 		if (handlers[h].check(c, root->items[i]) < 0)
 			return -1;
 	}
+	if (c->job->client_key && !c->job->client_cert)
+		return fail(c, tree_get(root, "client_key"),
+		            "\"client_key\" needs \"client_cert\", the certificate the key belongs to");
 	if (!c->job->urls && !c->job->url_file)
 		return fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
 	if (c->job->crawl.enabled && c->job->repeat > 1)
@@ -1087,7 +1371,7 @@ static int check_tree(struct checker *c)
 		            "\"order: random\" needs the URLs in \"urls\" (a url_file is read in order)");
 	if (c->job->random_order && c->job->crawl.enabled)
 		return fail(c, tree_get(root, "order"), "a crawl takes its pages in order: drop \"order: random\"");
-	if (c->job->random_order && !c->job->duration_ns && !c->job->requests)
+	if (c->job->random_order && !c->job->duration_ns && !c->job->requests && !c->job->stage_count)
 		return fail(c, tree_get(root, "order"),
 		            "\"order: random\" draws URLs without end: add \"duration\" or \"requests\"");
 	return fill_defaults(c);
@@ -1209,6 +1493,7 @@ void job_free(struct job *job)
 	free(job->urls);
 	free(job->url_weights);
 	free(job->thresholds);
+	free(job->stages);
 	free(job->url_file);
 	free(job->strategy.name);
 	for (i = 0; i < job->header_count; i++) {
@@ -1221,6 +1506,9 @@ void job_free(struct job *job)
 	free(job->parsers);
 	free(job->method);
 	free(job->body);
+	free(job->ca_file);
+	free(job->client_cert);
+	free(job->client_key);
 	curl_slist_free_all(job->resolve);
 	free(job->user_agent);
 	free(job->output_format);
@@ -1265,6 +1553,23 @@ static void print_duration(FILE *out, const char *key, int64_t ns)
 }
 
 /* Quotes a value for YAML output when it could be misread. */
+static void print_open_model(FILE *out, const struct job *job)
+{
+	size_t i;
+
+	fprintf(out, "rate: %.10g/s\n", job->rate);
+	fprintf(out, "arrival: %s\n", job->poisson ? "poisson" : "constant");
+	if (job->stage_count) {
+		fputs("stages:\n", out);
+		for (i = 0; i < job->stage_count; i++) {
+			char d[32];
+			units_format_exact(job->stages[i].duration_ns, d, sizeof d);
+			fprintf(out, "  - {duration: %s, rate: %.10g/s}\n", d, job->stages[i].rate);
+		}
+	}
+	fprintf(out, "max_connections: %lld\n", (long long)job->max_connections);
+}
+
 static void print_scalar(FILE *out, const char *s)
 {
 	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -1317,6 +1622,17 @@ static void print_plugin_node(FILE *out, const struct node *n, int indent)
 	}
 }
 
+/* A path key, or ~ with a comment saying what unset means. */
+static void print_path(FILE *out, const char *key, const char *path, const char *unset)
+{
+	fprintf(out, "%s: ", key);
+	if (path)
+		print_scalar(out, path);
+	else
+		fprintf(out, "~  # %s", unset);
+	fputc('\n', out);
+}
+
 void job_print(const struct job *job, FILE *out)
 {
 	size_t i;
@@ -1337,7 +1653,7 @@ void job_print(const struct job *job, FILE *out)
 	if (job->url_file)
 		fprintf(out, "url_file: %s  # %lld URLs\n", job->url_file, (long long)job->url_file_count);
 	if (job->duration_ns || job->requests) {
-		if (job->duration_ns)
+		if (job->duration_ns && !job->stage_count)
 			print_duration(out, "duration", job->duration_ns);
 		if (job->requests)
 			fprintf(out, "requests: %lld\n", (long long)job->requests);
@@ -1346,7 +1662,9 @@ void job_print(const struct job *job, FILE *out)
 		        (long long)job_total_requests(job));
 	}
 	if (job->random_order)
-		fprintf(out, "order: random\nseed: %llu\n", (unsigned long long)job->seed);
+		fputs("order: random\n", out);
+	if (job->random_order || job->poisson)
+		fprintf(out, "seed: %llu\n", (unsigned long long)job->seed);
 	if (job->threshold_count) {
 		fputs("thresholds:\n", out);
 		for (i = 0; i < job->threshold_count; i++) {
@@ -1361,13 +1679,19 @@ void job_print(const struct job *job, FILE *out)
 	} else {
 		fprintf(out, "strategy: %s\n", job->strategy.name);
 	}
-	fprintf(out, "workers: %lld\n", (long long)job->workers);
-	fprintf(out, "batch_size: %lld\n", (long long)job->batch_size);
-	if (job->rate_limit > 0)
-		fprintf(out, "rate_limit: %g/s\n", job->rate_limit);
-	else
-		fputs("rate_limit: 0  # unlimited\n", out);
-	fprintf(out, "burst: %lld\n", (long long)job->burst);
+	if (job->open_model) {
+		print_open_model(out, job);
+	} else {
+		fprintf(out, "workers: %lld\n", (long long)job->workers);
+		fprintf(out, "batch_size: %lld\n", (long long)job->batch_size);
+		if (job->rate_limit > 0)
+			fprintf(out, "rate_limit: %g/s\n", job->rate_limit);
+		else
+			fputs("rate_limit: 0  # unlimited\n", out);
+		fprintf(out, "burst: %lld\n", (long long)job->burst);
+	}
+	if (job->warmup_ns)
+		print_duration(out, "warmup", job->warmup_ns);
 	if (job->per_host.concurrency > 0 || job->per_host.rate > 0 || job->per_host.delay_ns > 0) {
 		fputs("per_host:\n", out);
 		if (job->per_host.concurrency > 0)
@@ -1387,6 +1711,23 @@ void job_print(const struct job *job, FILE *out)
 	fprintf(out, "max_redirects: %lld\n", (long long)job->max_redirects);
 	fprintf(out, "max_body: %lld\n", (long long)job->max_body);
 	fprintf(out, "insecure: %s\n", job->insecure ? "true" : "false");
+	fprintf(out, "http2: %s%s\n", job->http2 == JOB_HTTP2_PRIOR_KNOWLEDGE ? "prior_knowledge"
+	                              : job->http2 == JOB_HTTP2_TLS ? "true" : "false",
+	        job->http2_fresh ? "  # this libcurl (before 7.89.0) cannot reuse h2c connections: "
+	                           "one per request" : "");
+	print_path(out, "ca_file", job->ca_file, "the system's CA certificates");
+	print_path(out, "client_cert", job->client_cert, "no client certificate");
+	print_path(out, "client_key", job->client_key,
+	           job->client_cert ? "the key is in client_cert" : "no client certificate");
+	fprintf(out, "keepalive: %s\n", job->keepalive ? "true" : "false");
+	if (job->connection_max_age_ns)
+		print_duration(out, "connection_max_age", job->connection_max_age_ns);
+	else
+		fputs("connection_max_age: ~  # libcurl's default: no limit\n", out);
+	if (job->connection_max_idle_ns)
+		print_duration(out, "connection_max_idle", job->connection_max_idle_ns);
+	else
+		fputs("connection_max_idle: ~  # libcurl's default: 118s\n", out);
 	fprintf(out, "method: %s\n", job->method);
 	if (job->header_count) {
 		fputs("headers:\n", out);

@@ -49,6 +49,20 @@ struct job_threshold {
 	char text[96];              /* as written, for the verdict lines */
 };
 
+/* One step of an open-model ramp: the rate moves linearly from the
+ * previous step's (or the job's `rate`) to this one over its duration. */
+struct job_stage {
+	int64_t duration_ns;
+	double rate;                /* requests/s at the end of the step */
+};
+
+/* `http2`: which HTTP version a request asks for. */
+enum job_http2 {
+	JOB_HTTP2_OFF,              /* HTTP/1.1 (the default) */
+	JOB_HTTP2_TLS,              /* HTTP/2 over TLS by ALPN, HTTP/1.1 on http:// */
+	JOB_HTTP2_PRIOR_KNOWLEDGE,  /* HTTP/2 without upgrade, also on http:// (h2c) */
+};
+
 struct job {
 	struct node *tree;          /* owns every node referenced below */
 
@@ -66,6 +80,16 @@ struct job {
 	struct job_threshold *thresholds;
 	size_t threshold_count;
 
+	/* the open model: the core schedules request starts (rate, stages) */
+	int open_model;
+	double rate;                /* requests/s; with stages, the start rate */
+	int poisson;                /* arrival: poisson (else constant spacing) */
+	struct job_stage *stages;
+	size_t stage_count;
+	int64_t stages_ns;          /* the stages' total length */
+	int64_t max_connections;    /* transfers in flight at most (open model) */
+	int64_t warmup_ns;          /* the first part of duration, not measured */
+
 	struct job_plugin strategy;
 	int64_t workers;
 	int64_t batch_size;         /* 0: no batches */
@@ -80,6 +104,14 @@ struct job {
 	int64_t max_redirects;      /* 0: do not follow */
 	int64_t max_body;           /* bytes */
 	int insecure;
+	enum job_http2 http2;
+	int http2_fresh;            /* prior knowledge on a libcurl that cannot reuse it */
+	char *ca_file;              /* PEM bundle to verify servers with; NULL: the system's */
+	char *client_cert;          /* PEM client certificate for mutual TLS */
+	char *client_key;           /* its PEM private key; NULL: in client_cert */
+	int keepalive;              /* 0: a fresh connection for every request */
+	int64_t connection_max_age_ns;  /* 0: unset (libcurl's default, no limit) */
+	int64_t connection_max_idle_ns; /* 0: unset (libcurl's default, 118s) */
 
 	char *method;
 	struct job_header *headers;

@@ -296,3 +296,10 @@ int loader_list(const struct loader_paths *paths, FILE *out)
 	}
 	return failures;
 }
+
+uint32_t loader_capabilities(const struct scrape_plugin *d)
+{
+	if (d->abi_minor < 1 || d->size < offsetof(struct scrape_plugin, capabilities) + sizeof d->capabilities)
+		return 0;
+	return d->capabilities;
+}

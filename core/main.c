@@ -50,6 +50,7 @@ struct cli {
 	char *compare_list;         /* NULL: all four */
 	const char *plugin_help;
 	const char *report;
+	const char *html;
 };
 
 /* run_with_plugins(): check the job and plugins, and print it or not. */
@@ -81,6 +82,7 @@ static void usage(FILE *out)
 	      "  -r, --rate-limit RATE  requests started per second, e.g. 100/s or 6000/m\n"
 	      "  -b, --batch-size N     start N requests, wait for all of them, repeat\n"
 	      "  -n, --repeat N         fetch the URL list N times\n"
+
 	      "  -t, --timeout DURATION limit for one transfer, e.g. 10s\n"
 	      "      --retries N        retry a failed transfer up to N times\n"
 	      "  -p, --parser NAME      run this parser (repeatable; replaces the job's list)\n"
@@ -90,11 +92,20 @@ static void usage(FILE *out)
 	      "      --compare [LIST]   run the job once per strategy (default: all four, or\n"
 	      "                         e.g. sequential,event) and print a comparison table\n"
 	      "\n"
+	      "Load tests:\n"
+	      "  -d, --duration D       run for D (e.g. 30s), cycling through the URLs\n"
+	      "      --requests N       stop after N requests\n"
+	      "      --rate RATE        open model: start RATE requests a second (e.g. 500/s)\n"
+	      "                         on schedule, however the server answers\n"
+	      "      --max-connections N  open model: transfers in flight at most\n"
+	      "      --warmup D         leave the first D of the run out of the statistics\n"
+	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary\n"
 	      "  -v, --verbose          more detail (twice for debug)\n"
 	      "      --format FORMAT    summary and comparison as text (default) or json\n"
 	      "      --report FILE      also write the run summary as JSON to FILE\n"
+	      "      --html FILE        also write a self-contained HTML report with charts\n"
 	      "      --progress         draw a progress line on stderr even if it is no terminal\n"
 	      "      --no-progress      never draw the progress line\n"
 	      "\n"
@@ -204,6 +215,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	enum {
 		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
 		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
+		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP,
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -213,6 +225,11 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "batch-size", required_argument, NULL, 'b' },
 		{ "repeat", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "requests", required_argument, NULL, OPT_REQUESTS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "parser", required_argument, NULL, 'p' },
@@ -223,6 +240,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -238,7 +256,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	*status = EXIT_USAGE;
 	cli->progress = -1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:t:p:o:qvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:d:t:p:o:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cli->config = optarg; break;
 		case OPT_SET:
@@ -257,6 +275,13 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		case 'r': rc = push_override(cli, "rate_limit", optarg, "--rate-limit"); break;
 		case 'b': rc = push_override(cli, "batch_size", optarg, "--batch-size"); break;
 		case 'n': rc = push_override(cli, "repeat", optarg, "--repeat"); break;
+		case 'd': rc = push_override(cli, "duration", optarg, "--duration"); break;
+		case OPT_REQUESTS: rc = push_override(cli, "requests", optarg, "--requests"); break;
+		case OPT_RATE: rc = push_override(cli, "rate", optarg, "--rate"); break;
+		case OPT_MAX_CONNECTIONS:
+			rc = push_override(cli, "max_connections", optarg, "--max-connections");
+			break;
+		case OPT_WARMUP: rc = push_override(cli, "warmup", optarg, "--warmup"); break;
 		case 't': rc = push_override(cli, "timeout", optarg, "--timeout"); break;
 		case OPT_RETRIES: rc = push_override(cli, "retries", optarg, "--retries"); break;
 		case 'p': rc = add_parser(cli, optarg); break;
@@ -271,6 +296,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			break;
 		case OPT_PROGRESS: cli->progress = 1; break;
 		case OPT_REPORT: cli->report = optarg; break;
+		case OPT_HTML: cli->html = optarg; break;
 		case OPT_NO_PROGRESS: cli->progress = 0; break;
 		case OPT_COMPARE:
 			cli->compare = 1;
@@ -498,11 +524,17 @@ static struct run_settings settings_of(const struct cli *cli)
 {
 	struct run_settings s = {
 		.quiet = cli->quiet, .verbose = cli->verbose, .json = cli->json,
-		.report_path = cli->report, .job_path = cli->config,
+		.report_path = cli->report, .html_path = cli->html, .job_path = cli->config,
 	};
 
 	s.progress = cli->progress >= 0 ? cli->progress : !cli->quiet && isatty(STDERR_FILENO);
 	return s;
+}
+
+/* Whether a strategy promises to keep the open model's schedule. */
+static int open_model_capable(const struct loaded_plugin *p)
+{
+	return (loader_capabilities(p->desc) & SCRAPE_CAP_OPEN_MODEL) != 0;
 }
 
 /* Opens and creates the job's strategy and parsers, runs the job (or
@@ -521,6 +553,16 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 	                 : EXIT_PLUGIN;
 	for (i = 0; status == EXIT_ALL_OK && i < job->parser_count; i++, opened++)
 		status = open_instance(paths, SCRAPE_KIND_PARSER, &job->parsers[i], &parsers[i]);
+	/* (--compare checks each of its strategies itself) */
+	if (status == EXIT_ALL_OK && job->open_model && dry_run != DRY_RUN_CHECK &&
+	    !open_model_capable(&strategy.loaded)) {
+		char where[256];
+		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
+		fprintf(stderr,
+		        "%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded\n",
+		        where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
+		status = EXIT_USAGE;
+	}
 	if (status == EXIT_ALL_OK)
 		status = create_instance(&strategy);
 	for (i = 0; status == EXIT_ALL_OK && i < opened; i++)
@@ -590,12 +632,26 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 	for (size_t i = 0; i < count; i++) {
 		struct loaded_plugin p;
 		char err[512];
+		int capable;
 		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
 			fprintf(stderr, "scrape: --compare: %s\n", err);
 			free(list);
 			return EXIT_USAGE;
 		}
+		capable = open_model_capable(&p);
 		loader_close(&p);
+		if (!job->open_model || capable)
+			continue;
+		if (list) {
+			fprintf(stderr, "scrape: --compare: the %s strategy cannot run the open model (rate or stages)\n",
+			        names[i]);
+			free(list);
+			return EXIT_USAGE;
+		}
+		/* the default list: compare the strategies that can */
+		memmove(&names[i], &names[i + 1], (count - i - 1) * sizeof names[0]);
+		count--;
+		i--;
 	}
 	if (job->output_path)
 		fprintf(stderr, "scrape: note: --compare writes no records (output %s is ignored)\n",

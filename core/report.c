@@ -8,32 +8,127 @@
 #include "report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "htmlreport.h"
+#include "job.h"
 #include "run.h"
 #include "threshold.h"
+#include "units.h"
 
-static void latency(struct buf *b, const struct histogram *h)
+/* "name":{count, min, mean, stddev, p50 ... p99.99, max} in seconds. */
+static void distribution(struct buf *b, const char *name, const struct histogram *h)
 {
-	static const double points[] = { 50, 75, 90, 95, 99, 99.9 };
 	size_t i;
 
-	buf_puts(b, "\"latency_seconds\":{");
+	buf_printf(b, "\"%s\":{", name);
 	if (h->total) {
-		buf_printf(b, "\"count\":%llu,\"min\":%.6f,\"mean\":%.6f", (unsigned long long)h->total,
-		           (double)h->min / 1e9, h->sum / (double)h->total / 1e9);
-		for (i = 0; i < sizeof points / sizeof points[0]; i++)
-			buf_printf(b, ",\"p%g\":%.6f", points[i],
-			           (double)histogram_percentile(h, points[i]) / 1e9);
-		buf_printf(b, ",\"max\":%.6f", (double)h->max / 1e9);
+		buf_printf(b, "\"count\":%llu,\"min\":%.9f,\"mean\":%.9f,\"stddev\":%.9f",
+		           (unsigned long long)h->total, (double)h->min / 1e9, histogram_mean(h) / 1e9,
+		           histogram_stddev(h) / 1e9);
+		for (i = 0; i < STATS_POINTS; i++)
+			buf_printf(b, ",\"p%g\":%.9f", stats_points[i],
+			           (double)histogram_percentile(h, stats_points[i]) / 1e9);
+		buf_printf(b, ",\"max\":%.9f", (double)h->max / 1e9);
 	} else {
 		buf_puts(b, "\"count\":0");
 	}
 	buf_putc(b, '}');
+}
+
+/* The non-empty buckets as [low_ns, high_ns, count], so reports of
+ * several runs (or machines) can be merged into exact percentiles. */
+static void buckets(struct buf *b, const char *name, const struct histogram *h)
+{
+	size_t i;
+	int first = 1;
+
+	buf_printf(b, "\"%s\":{\"unit\":\"ns\",\"buckets\":[", name);
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++) {
+		int64_t low, high;
+		if (!h->counts[i])
+			continue;
+		histogram_bucket(i, &low, &high);
+		buf_printf(b, "%s[%lld,%lld,%llu]", first ? "" : ",", (long long)low, (long long)high,
+		           (unsigned long long)h->counts[i]);
+		first = 0;
+	}
+	buf_puts(b, "]}");
+}
+
+static void format_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 10ULL << 20)
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (1ULL << 20));
+	else if (bytes >= 10ULL << 10)
+		snprintf(buf, len, "%.1f KiB", (double)bytes / (1ULL << 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+}
+
+static void timeline(struct buf *b, const struct scrape_run *run)
+{
+	const struct timeline *t = &run->timeline;
+	size_t i;
+
+	buf_puts(b, "\"timeline\":[");
+	for (i = 0; i < t->count; i++) {
+		const struct timeline_second *s = &t->seconds[i];
+		buf_printf(b, "%s{\"second\":%zu,\"sent\":%llu,\"requests\":%llu,\"errors\":%llu,"
+		           "\"p50\":%.9f,\"p99\":%.9f",
+		           i ? "," : "", i, (unsigned long long)s->sent, (unsigned long long)s->requests,
+		           (unsigned long long)s->errors, (double)s->p50_ns / 1e9, (double)s->p99_ns / 1e9);
+		if (run->job->open_model)
+			buf_printf(b, ",\"target_rate\":%.3f", report_target_rate(run, i));
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+/* The job as --dry-run prints it, so a report says what produced it. */
+static void config_echo(struct buf *b, const struct job *job)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	buf_puts(b, "\"config\":");
+	if (f) {
+		job_print(job, f);
+		fclose(f);
+	}
+	if (text)
+		buf_json_string(b, text);
+	else
+		buf_puts(b, "null");
+	free(text);
+}
+
+static void model(struct buf *b, const struct scrape_run *run)
+{
+	const struct job *job = run->job;
+	char schedule[96], words[256];
+	size_t i;
+
+	run_describe(run, schedule, sizeof schedule, words, sizeof words);
+	buf_printf(b, "\"model\":{\"type\":\"%s\",\"description\":", job->open_model ? "open" : "closed");
+	buf_json_string(b, words);
+	if (job->open_model) {
+		buf_printf(b, ",\"rate\":%.6g,\"arrival\":\"%s\",\"max_connections\":%lld,\"stages\":[",
+		           job->rate, job->poisson ? "poisson" : "constant", (long long)job->max_connections);
+		for (i = 0; i < job->stage_count; i++)
+			buf_printf(b, "%s{\"seconds\":%.9g,\"rate\":%.6g}", i ? "," : "",
+			           (double)job->stages[i].duration_ns / 1e9, job->stages[i].rate);
+		buf_putc(b, ']');
+	} else {
+		buf_printf(b, ",\"workers\":%lld", (long long)job->workers);
+	}
+	buf_printf(b, ",\"warmup_seconds\":%.9g}", (double)job->warmup_ns / 1e9);
 }
 
 static void counts(struct buf *b, const struct stats *s)
@@ -56,6 +151,18 @@ static void counts(struct buf *b, const struct stats *s)
 		buf_json_string(b, s->reasons[i].reason);
 		buf_printf(b, ":%llu", (unsigned long long)s->reasons[i].count);
 	}
+	buf_puts(b, "},\"failed_by_class\":{");
+	{
+		struct reason_count classes[32];
+		char names[32][24];
+		size_t n = stats_error_classes(s, classes, 32, names);
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_putc(b, ',');
+			buf_json_string(b, classes[i].reason);
+			buf_printf(b, ":%llu", (unsigned long long)classes[i].count);
+		}
+	}
 	buf_puts(b, "},\"refused_by_reason\":{");
 	for (i = 0; i < s->refusal_count; i++) {
 		if (i)
@@ -76,12 +183,26 @@ static void counts(struct buf *b, const struct stats *s)
 	buf_putc(b, '}');
 }
 
+double report_target_rate(const struct scrape_run *run, size_t second)
+{
+	/* the middle of the second, counted from the end of the warmup */
+	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
+
+	/* a last, partial second: the rate just before the end */
+	if (run->job->duration_ns && t >= run->job->duration_ns)
+		t = run->job->duration_ns - 1;
+
+	return run->job->open_model ? schedule_rate_at(&run->schedule, t) : 0;
+}
+
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                  int interrupted)
 {
 	const struct job *job = run->job;
+	const struct stats *st = &run->stats;
 	struct buf b = { 0 };
-	char *tmp = NULL, stamp[32];
+	char *tmp = NULL, stamp[32], warnings[4][RUN_WARNING_LEN];
+	size_t warning_count = run_warnings(run, sum, warnings, 4), i;
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
@@ -106,11 +227,47 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	           (unsigned long long)sum->failed, (unsigned long long)sum->retries,
 	           (unsigned long long)sum->bytes,
 	           sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0.0);
-	counts(&b, &run->stats);
+	buf_printf(&b, "\"measured_seconds\":%.6f,\"tail_seconds\":%.6f,", sum->seconds,
+	           sum->tail_seconds);
+	buf_printf(&b, "\"sent\":%llu,\"late\":%llu,\"dropped\":%llu,\"warmup_requests\":%llu,"
+	           "\"bytes_in\":%llu,\"bytes_out\":%llu,\"connections_opened\":%llu,"
+	           "\"peak_in_flight\":%llu,",
+	           (unsigned long long)st->sent, (unsigned long long)st->late,
+	           (unsigned long long)st->dropped, (unsigned long long)st->warmup,
+	           (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
+	           (unsigned long long)st->connections, (unsigned long long)st->peak_in_flight);
+	model(&b, run);
 	buf_putc(&b, ',');
-	latency(&b, &run->stats.latency);
-	buf_puts(&b, ",\"thresholds\":");
-	threshold_check(job, &run->stats, sum, NULL, &b);
+	counts(&b, st);
+	buf_putc(&b, ',');
+	distribution(&b, "latency_seconds", &st->latency);
+	buf_putc(&b, ',');
+	if (job->open_model) {
+		distribution(&b, "service_time_seconds", &st->service);
+		buf_putc(&b, ',');
+		distribution(&b, "send_lag_seconds", &st->lag);
+	} else {
+		/* the closed model measures from the actual send: one and the same */
+		distribution(&b, "service_time_seconds", &st->latency);
+	}
+	buf_putc(&b, ',');
+	timeline(&b, run);
+	buf_putc(&b, ',');
+	buckets(&b, "latency_histogram", &st->latency);
+	if (job->open_model) {
+		buf_putc(&b, ',');
+		buckets(&b, "service_time_histogram", &st->service);
+	}
+	buf_puts(&b, ",\"warnings\":[");
+	for (i = 0; i < warning_count; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_json_string(&b, warnings[i]);
+	}
+	buf_puts(&b, "],\"thresholds\":");
+	threshold_check(job, st, sum, NULL, &b);
+	buf_putc(&b, ',');
+	config_echo(&b, job);
 	buf_puts(&b, "}\n");
 
 	if (b.oom || asprintf(&tmp, "%s.tmp", path) < 0) {
@@ -131,4 +288,165 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	free(tmp);
 	buf_free(&b);
 	return failed ? -1 : 0;
+}
+
+/* Points of a percentile curve spread evenly over the "nines" (0, 90, 99,
+ * 99.9 ...), where the tail lives, up to what the sample count supports. */
+static size_t percentile_curve(const struct histogram *h, struct html_point *out, size_t max)
+{
+	size_t n = 0;
+	double nines, limit = h->total > 1 ? log10((double)h->total) : 0;
+
+	if (!h->total)
+		return 0;
+	for (nines = 0; nines <= limit + 1e-9 && n + 1 < max; nines += 0.05) {
+		out[n].percentile = 100 * (1 - pow(10, -nines));
+		out[n].seconds = (double)histogram_percentile(h, out[n].percentile) / 1e9;
+		n++;
+	}
+	out[n].percentile = 100;
+	out[n].seconds = (double)h->max / 1e9;
+	return n + 1;
+}
+
+#define CURVE_POINTS 200
+#define HTML_PAIRS 24
+
+int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
+                      int interrupted)
+{
+	const struct job *job = run->job;
+	const struct stats *st = &run->stats;
+	struct html_report_view v;
+	struct html_point latency[CURVE_POINTS], service[CURVE_POINTS];
+	struct html_pair pairs[HTML_PAIRS];
+	char values[HTML_PAIRS][64], subtitle[320], schedule[96], model[256], stamp[32];
+	char warnings[4][RUN_WARNING_LEN], status_names[STATUS_CODES][16];
+	const char *warning_list[4];
+	struct html_second *seconds = NULL;
+	struct html_row statuses[STATUS_CODES], errors[32];
+	struct html_verdict verdicts[64];
+	char actual[64][48], class_names[32][24];
+	struct reason_count classes[32];
+	size_t i, n = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	memset(&v, 0, sizeof v);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	run_describe(run, schedule, sizeof schedule, model, sizeof model);
+	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, model,
+	         interrupted ? " (interrupted)" : "");
+	v.title = run->settings.job_path ? run->settings.job_path : "scrape run";
+	v.subtitle = subtitle;
+	v.finished_at = stamp;
+	v.version = PACKAGE_VERSION;
+
+#define PAIR(label_, ...) do { \
+		if (n < HTML_PAIRS) { \
+			snprintf(values[n], sizeof values[n], __VA_ARGS__); \
+			pairs[n].label = (label_); \
+			pairs[n].value = values[n]; \
+			n++; \
+		} \
+	} while (0)
+	PAIR("requests", "%llu", (unsigned long long)sum->requests);
+	PAIR("failed", "%llu (%.2f%%)", (unsigned long long)sum->failed,
+	     sum->requests ? 100.0 * (double)sum->failed / (double)sum->requests : 0.0);
+	PAIR("rate", "%.1f/s", sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0.0);
+	PAIR("measured", "%.3f s", sum->seconds);
+	if (st->latency.total) {
+		static const double shown[] = { 50, 90, 99, 99.9 };
+		static const char *const names[] = { "p50", "p90", "p99", "p99.9" };
+		for (i = 0; i < 4; i++) {
+			char d[32];
+			units_format_duration(histogram_percentile(&st->latency, shown[i]), d, sizeof d);
+			PAIR(names[i], "%s", d);
+		}
+		{
+			char d[32];
+			units_format_duration(st->latency.max, d, sizeof d);
+			PAIR("max", "%s", d);
+		}
+	}
+	if (job->open_model) {
+		PAIR("sent", "%llu", (unsigned long long)st->sent);
+		PAIR("late", "%llu", (unsigned long long)st->late);
+		PAIR("dropped", "%llu", (unsigned long long)st->dropped);
+	}
+	{
+		char in[32], out[32];
+		format_size(st->bytes_in, in, sizeof in);
+		format_size(st->bytes_out, out, sizeof out);
+		PAIR("received", "%s", in);
+		PAIR("sent bytes", "%s", out);
+	}
+	PAIR("connections opened", "%llu", (unsigned long long)st->connections);
+	PAIR("most in flight", "%llu", (unsigned long long)st->peak_in_flight);
+	if (job->warmup_ns)
+		PAIR("warmup requests", "%llu", (unsigned long long)st->warmup);
+#undef PAIR
+	v.summary = pairs;
+	v.summary_count = n;
+
+	v.latency = latency;
+	v.latency_count = percentile_curve(&st->latency, latency, CURVE_POINTS);
+	if (job->open_model) {
+		v.service = service;
+		v.service_count = percentile_curve(&st->service, service, CURVE_POINTS);
+	}
+	if (run->timeline.count && !(seconds = calloc(run->timeline.count, sizeof *seconds))) {
+		fprintf(stderr, "scrape: error: out of memory writing the HTML report\n");
+		return -1;
+	}
+	for (i = 0; i < run->timeline.count; i++) {
+		const struct timeline_second *t = &run->timeline.seconds[i];
+		seconds[i].t = (double)i;
+		seconds[i].requests = t->requests;
+		seconds[i].errors = t->errors;
+		seconds[i].p50 = (double)t->p50_ns / 1e9;
+		seconds[i].p99 = (double)t->p99_ns / 1e9;
+		seconds[i].target_rate = report_target_rate(run, i);
+	}
+	v.timeline = seconds;
+	v.timeline_count = run->timeline.count;
+
+	for (i = 0, n = 0; i < STATUS_CODES; i++) {
+		if (!st->status_counts[i])
+			continue;
+		if (i == 0)
+			snprintf(status_names[n], sizeof status_names[n], "no response");
+		else
+			snprintf(status_names[n], sizeof status_names[n], "%zu", i);
+		statuses[n].label = status_names[n];
+		statuses[n].count = st->status_counts[i];
+		n++;
+	}
+	v.statuses = statuses;
+	v.status_count = n;
+	n = stats_error_classes(st, classes, 32, class_names);
+	for (i = 0; i < n; i++) {
+		errors[i].label = classes[i].reason;
+		errors[i].count = classes[i].count;
+	}
+	v.errors = errors;
+	v.error_count = n;
+	for (i = 0; i < job->threshold_count && i < 64; i++) {
+		verdicts[i].text = job->thresholds[i].text;
+		verdicts[i].passed = threshold_verdict(&job->thresholds[i], st, sum, actual[i],
+		                                       sizeof actual[i], NULL);
+		verdicts[i].actual = actual[i];
+	}
+	v.thresholds = verdicts;
+	v.threshold_count = i;
+	v.warning_count = run_warnings(run, sum, warnings, 4);
+	for (i = 0; i < v.warning_count; i++)
+		warning_list[i] = warnings[i];
+	v.warnings = warning_list;
+
+	rc = html_report_write(path, &v);
+	free(seconds);
+	return rc;
 }

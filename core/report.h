@@ -6,14 +6,24 @@
 #ifndef SCRAPE_REPORT_H
 #define SCRAPE_REPORT_H
 
+#include <stddef.h>
+
 struct scrape_run;
 struct run_summary;
 
-#define REPORT_SCHEMA 1
+#define REPORT_SCHEMA 2
 
 /* Writes the report atomically (temporary file, then rename); -1 with a
  * message on stderr if it could not be written. */
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                  int interrupted);
+
+/* --html FILE: the same run as a self-contained page with charts. */
+int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
+                      int interrupted);
+
+/* What the open model's schedule asked for in a second of the timeline,
+ * requests/s; 0 for the closed model. */
+double report_target_rate(const struct scrape_run *run, size_t second);
 
 #endif

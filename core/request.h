@@ -19,6 +19,10 @@ struct scrape_request {
 	int depth;
 	int attempt;                /* 1 for the first try */
 	int64_t ready_ns;           /* a retry waits until then */
+	int64_t intended_ns;        /* open model: when it was scheduled to start */
+	int64_t sent_ns;            /* when a strategy took it */
+	int warmup;                 /* started in the warmup: not measured */
+	int in_flight;              /* handed to a strategy, not yet settled */
 	struct buf body;            /* kept only when parsers will read it */
 	uint64_t received;          /* body bytes, kept or not */
 	int keep_body;

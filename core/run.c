@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "hosts.h"
@@ -31,6 +33,10 @@ volatile sig_atomic_t run_signal;
 
 /* Requests pulled ahead into host queues, at most. */
 #define HOST_LOOKAHEAD 10000
+
+/* The open model counts a start as late when it leaves this long after
+ * its scheduled time. */
+#define LATE_NS 1000000
 
 static void on_signal(int sig)
 {
@@ -123,7 +129,14 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	run->parsers = parsers;
 	run->parser_count = parser_count;
 	pthread_mutex_init(&run->lock, NULL);
-	pthread_cond_init(&run->news, NULL);
+	{
+		pthread_condattr_t attr;
+		/* deadlines come from CLOCK_MONOTONIC, like every time in a run */
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&run->news, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	stats_init(&run->stats);
 	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
 	if (frontier_init(&run->frontier, job) < 0 || setup_crawl(run) < 0) {
@@ -134,10 +147,30 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (job->open_model && schedule_init(&run->schedule, job) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	timeline_init(&run->timeline);
 	if (job->output_path && !(run->output = output_open(job, err, errlen)))
 		return -1;
+	run_cpu_seconds(&run->cpu_start, &run->main_cpu_start);
 	run->start_ns = run_now_ns();
+	run->measure_ns = run->start_ns + job->warmup_ns;
 	return 0;
+}
+
+void run_cpu_seconds(double *process, double *thread)
+{
+	struct rusage ru;
+
+	*process = *thread = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		*process = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	if (getrusage(RUSAGE_THREAD, &ru) == 0)
+		*thread = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 int run_close_output(struct scrape_run *run)
@@ -181,6 +214,8 @@ void run_free(struct scrape_run *run)
 	fetch_settings_free(&run->fetch);
 	frontier_free(&run->frontier);
 	seen_free(run->seed_hosts);
+	schedule_free(&run->schedule);
+	timeline_free(&run->timeline);
 	stats_free(&run->stats);
 	pthread_cond_destroy(&run->news);
 	pthread_mutex_destroy(&run->lock);
@@ -346,6 +381,16 @@ static void expire(struct scrape_run *run)
 	struct scrape_request *req, *keep = NULL;
 
 	frontier_expire(&run->frontier);
+	if (run->job->open_model) {
+		/* starts the schedule wanted within the duration that never got
+		 * out (every connection was busy): dropped, and said so */
+		int64_t end = run->job->duration_ns;
+		while (run->schedule.next_ns < end) {
+			if (run->start_ns + run->schedule.next_ns >= run->measure_ns)
+				run->stats.dropped++;
+			schedule_advance(&run->schedule);
+		}
+	}
 	if (run->pending && run->pending->attempt == 1) {
 		run_free_request(run->pending);
 		run->pending = NULL;
@@ -437,6 +482,84 @@ static enum scrape_next next_by_host(struct scrape_run *run, struct scrape_reque
 	return SCRAPE_NEXT_WAIT;
 }
 
+/* Lock held.  A request leaves for a strategy at now. */
+static void hand_out(struct scrape_run *run, struct scrape_request *req, int64_t now)
+{
+	struct stats *st = &run->stats;
+	int64_t start = run->job->open_model ? req->intended_ns : now;
+
+	req->sent_ns = now;
+	req->warmup = start < run->measure_ns;
+	req->in_flight = 1;
+	if (++st->in_flight > st->peak_in_flight)
+		st->peak_in_flight = st->in_flight;
+	if (req->warmup)
+		return;
+	st->sent++;
+	timeline_sent(&run->timeline, (size_t)((start - run->measure_ns) / 1000000000));
+	if (run->job->open_model) {
+		histogram_record(&st->lag, now - req->intended_ns);
+		if (now - req->intended_ns > LATE_NS)
+			st->late++;
+	}
+}
+
+/* Lock held.  A request leaves the strategy's hands (recorded, or queued
+ * for a retry). */
+static void settle_in_flight(struct scrape_run *run, struct scrape_request *req)
+{
+	if (req->in_flight) {
+		req->in_flight = 0;
+		run->stats.in_flight--;
+	}
+}
+
+/* run_next() in the open model: the schedule, not the finished
+ * transfers, says when the next request starts.  Lock held. */
+static enum scrape_next next_scheduled(struct scrape_run *run, struct scrape_request **req,
+                                       int64_t *not_before_ns)
+{
+	struct scrape_request *candidate;
+	int64_t now = run_now_ns(), due;
+
+	if (run->schedule.next_ns == SCHEDULE_END || run->frontier.expired) {
+		/* the schedule is over: only retries of what was sent may go */
+		candidate = run->pending;
+		if (!candidate && run->retry_head && run->retry_head->ready_ns <= now)
+			candidate = peek(run);
+		if (!candidate || candidate->attempt == 1) {
+			/* a fresh request pulled before the end never starts */
+			int64_t live = run->outstanding - (candidate ? 1 : 0);
+			if (run->retry_head) {
+				*not_before_ns = run->retry_head->ready_ns;
+				return SCRAPE_NEXT_WAIT;
+			}
+			return live == 0 ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+		}
+		due = now;
+	} else {
+		due = run->start_ns + run->schedule.next_ns;
+		if (now < due) {
+			*not_before_ns = due;
+			return SCRAPE_NEXT_WAIT;
+		}
+		candidate = peek(run);
+		if (!candidate) {
+			if (run->retry_head)
+				*not_before_ns = run->retry_head->ready_ns;
+			else if (frontier_done(&run->frontier) && run->outstanding == 0)
+				return SCRAPE_NEXT_DONE;
+			return SCRAPE_NEXT_WAIT;
+		}
+		schedule_advance(&run->schedule);
+	}
+	run->pending = NULL;
+	candidate->intended_ns = due;
+	hand_out(run, candidate, now);
+	*req = candidate;
+	return SCRAPE_NEXT_READY;
+}
+
 enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
                           int64_t *not_before_ns)
 {
@@ -454,8 +577,14 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 	if (run->job->duration_ns && !run->frontier.expired &&
 	    run_now_ns() - run->start_ns >= run->job->duration_ns)
 		expire(run);
+	if (run->job->open_model) {
+		answer = next_scheduled(run, req, not_before_ns);
+		goto out;
+	}
 	if (run->hosts) {
 		answer = next_by_host(run, req, not_before_ns);
+		if (answer == SCRAPE_NEXT_READY)
+			hand_out(run, *req, run_now_ns());
 		goto out;
 	}
 	candidate = peek(run);
@@ -472,6 +601,7 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 		goto out;
 	}
 	run->pending = NULL;
+	hand_out(run, candidate, run_now_ns());
 	*req = candidate;
 	answer = SCRAPE_NEXT_READY;
 out:
@@ -610,6 +740,7 @@ static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
 {
 	if (run->hosts)
 		hosts_release(run->hosts, req);
+	settle_in_flight(run, req);
 	req->attempt++;
 	req->ready_ns = run_now_ns() + run->job->retry_delay_ns;
 	req->next_retry = NULL;
@@ -653,6 +784,7 @@ static void record_robots(struct scrape_run *run, struct scrape_request *req,
 	                  res->line.len);
 	hosts_release(run->hosts, req);
 	run->stats.robots_fetched++;
+	settle_in_flight(run, req);
 	run->outstanding--;
 	pthread_cond_broadcast(&run->news);
 }
@@ -667,6 +799,40 @@ void run_result_free(struct run_result *res)
 	res->links = NULL;
 	res->link_count = 0;
 	buf_free(&res->line);
+}
+
+/* Lock held.  Counts a measured result. */
+static void count_result(struct scrape_run *run, struct scrape_request *req,
+                         const struct run_result *res)
+{
+	struct stats *st = &run->stats;
+	int64_t service = (int64_t)(res->time_total * 1e9), latency = -1;
+
+	if (res->has_error)
+		stats_fail(st, res->error);
+	else
+		st->ok++;
+	stats_status(st, res->status);
+	if (run->settings.report_path)
+		stats_host(st, req->url, res->has_error);
+	st->bytes += res->bytes;
+	st->bytes_in += res->bytes_in;
+	st->bytes_out += res->bytes_out;
+	st->connections += res->connections;
+	/* a request settled without a transfer (stopped before its retry, or
+	 * its worker died) has no latency to count */
+	if (res->status > 0 && res->time_total > 0) {
+		latency = service;
+		if (run->job->open_model) {
+			/* from the scheduled start: time spent waiting for a free
+			 * connection is part of what a user would have seen */
+			latency += req->sent_ns - req->intended_ns;
+			histogram_record(&st->service, service);
+		}
+		histogram_record(&st->latency, latency);
+	}
+	timeline_done(&run->timeline, (size_t)((run_now_ns() - run->measure_ns) / 1000000000), latency,
+	              res->has_error);
 }
 
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
@@ -685,25 +851,22 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 		discover(run, res->links[i], req->depth + 1);
 	if (run->hosts)
 		hosts_release(run->hosts, req);
-	if (res->has_error)
-		stats_fail(&run->stats, res->error);
+	settle_in_flight(run, req);
+	if (req->warmup)
+		run->stats.warmup++;
 	else
-		run->stats.ok++;
-	stats_status(&run->stats, res->status);
-	if (run->settings.report_path)
-		stats_host(&run->stats, req->url, res->has_error);
-	run->stats.bytes += res->bytes;
-	/* a request settled without a transfer (stopped before its retry, or
-	 * its worker died) has no latency to count */
-	if (res->status > 0 && res->time_total > 0)
-		histogram_record(&run->stats.latency, (int64_t)(res->time_total * 1e9));
+		count_result(run, req, res);
 	if (run->output && !run->output_failed) {
 		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0)
 			run->output_failed = 1;
 	}
 	print_line(run, req, res);
 	run->outstanding--;
-	pthread_cond_broadcast(&run->news);
+	/* In the open model the schedule, not a finished transfer, frees the
+	 * next start, and the thread that finished asks next() itself: waking
+	 * every idle worker on each result would only make them contend. */
+	if (!run->job->open_model || run->outstanding == 0)
+		pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
 	run_result_free(res);
 	run_free_request(req);
@@ -785,6 +948,9 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	record_free(&rec);
 	res->status = o.status;
 	res->bytes = o.bytes;
+	res->bytes_in = o.bytes_in;
+	res->bytes_out = o.bytes_out;
+	res->connections = o.connections;
 	res->time_total = o.time_total;
 	res->has_error = error != NULL;
 	if (error)
@@ -849,37 +1015,140 @@ void run_wait(struct scrape_run *run, int64_t until_ns)
 	int64_t now = run_now_ns();
 	/* wake at least every 100 ms so a signal is noticed promptly */
 	int64_t cap = now + 100000000;
+	int keeper = 0;
 
 	if (until_ns < 0 || until_ns > cap)
 		until_ns = cap;
 	if (until_ns <= now)
 		return;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += (until_ns - now) / 1000000000;
-	deadline.tv_nsec += (until_ns - now) % 1000000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&run->lock);
+	if (run->job->open_model) {
+		/* One idle worker keeps time for the schedule; the others sleep
+		 * until it leaves, so a start wakes one thread, not all of them. */
+		if (run->timekeeper)
+			until_ns = cap;
+		else
+			keeper = run->timekeeper = 1;
+	}
+	deadline.tv_sec = (time_t)(until_ns / 1000000000);
+	deadline.tv_nsec = (long)(until_ns % 1000000000);
 	if (!run_stopping(run))
 		pthread_cond_timedwait(&run->news, &run->lock, &deadline);
+	if (keeper) {
+		run->timekeeper = 0;
+		pthread_cond_signal(&run->news);    /* the next keeper */
+	}
 	pthread_mutex_unlock(&run->lock);
 }
 
 void run_summarize(const struct scrape_run *run, struct run_summary *out)
 {
+	const struct job *job = run->job;
+	int64_t end = run->end_ns ? run->end_ns : run_now_ns();
+	int64_t window_end = run->start_ns + job->duration_ns;
+
 	memset(out, 0, sizeof *out);
 	out->requests = run->stats.ok + run->stats.failed;
 	out->ok = run->stats.ok;
 	out->failed = run->stats.failed;
 	out->retries = run->stats.retries;
 	out->bytes = run->stats.bytes;
-	out->seconds = (double)((run->end_ns ? run->end_ns : run_now_ns()) - run->start_ns) / 1e9;
+	out->seconds = (double)(end - run->measure_ns) / 1e9;
+	/* A run bounded by a duration is measured over that window; the
+	 * transfers still in flight at its end finish in a tail that would
+	 * otherwise water the rate down. */
+	if (job->duration_ns && end > window_end && !run_stopping(run)) {
+		out->seconds = (double)(window_end - run->measure_ns) / 1e9;
+		out->tail_seconds = (double)(end - window_end) / 1e9;
+	} else if (job->open_model && job->duration_ns && run->schedule.next_ns == SCHEDULE_END &&
+	           !run_stopping(run)) {
+		/* the schedule ran to its end: its last start falls just short
+		 * of the window's end, but the window was asked for */
+		out->seconds = (double)(window_end - run->measure_ns) / 1e9;
+	}
 	out->p50_ns = histogram_percentile(&run->stats.latency, 50);
 	out->p99_ns = histogram_percentile(&run->stats.latency, 99);
-	out->workers = (unsigned)run->job->workers;
+	out->workers = (unsigned)job->workers;
 	out->ran = 1;
+}
+
+int run_is_load_test(const struct scrape_run *run)
+{
+	const struct job *job = run->job;
+
+	return job->open_model || job->duration_ns || job->requests || job->warmup_ns;
+}
+
+void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,
+                  size_t mlen)
+{
+	const struct job *job = run->job;
+
+	if (!job->open_model) {
+		snprintf(schedule, slen, "none");
+		snprintf(model, mlen,
+		         "closed: %lld workers; latency from each actual send (a stalled server also "
+		         "holds back the sends, so use rate: to see what users would)",
+		         (long long)job->workers);
+		return;
+	}
+	if (job->stage_count)
+		snprintf(schedule, slen, "%zu stages from %.6g/s, %s arrivals", job->stage_count, job->rate,
+		         job->poisson ? "poisson" : "constant");
+	else
+		snprintf(schedule, slen, "%.6g/s, %s arrivals", job->rate,
+		         job->poisson ? "poisson" : "constant");
+	snprintf(model, mlen, "open: %s, up to %lld connections; latency from each scheduled start",
+	         schedule, (long long)job->max_connections);
+}
+
+size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
+                    char warnings[][RUN_WARNING_LEN], size_t max)
+{
+	const struct job *job = run->job;
+	const struct stats *st = &run->stats;
+	double wall = (double)((run->end_ns ? run->end_ns : run_now_ns()) - run->start_ns) / 1e9;
+	double process, thread, busy, main_busy;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = 0;
+
+	(void)sum;
+	run_cpu_seconds(&process, &thread);
+	busy = wall > 0 ? (process - run->cpu_start) / wall : 0;
+	main_busy = wall > 0 ? (thread - run->main_cpu_start) / wall : 0;
+	if (cpus < 1)
+		cpus = 1;
+	if (job->open_model && st->sent &&
+	    (st->dropped > 0 || (double)st->late > 0.05 * (double)st->sent) && n < max) {
+		if (st->peak_in_flight >= (uint64_t)job->max_connections)
+			snprintf(warnings[n++], RUN_WARNING_LEN,
+			         "the schedule slipped (%llu of %llu starts late, %llu dropped): all %lld connections "
+			         "were busy, so the target answered too slowly for this rate; raise max_connections "
+			         "or lower the rate",
+			         (unsigned long long)st->late, (unsigned long long)st->sent,
+			         (unsigned long long)st->dropped, (long long)job->max_connections);
+		else
+			snprintf(warnings[n++], RUN_WARNING_LEN,
+			         "the schedule slipped (%llu of %llu starts late, %llu dropped) although connections "
+			         "were free: scrape itself could not keep up (CPU %.0f%% of one core)",
+			         (unsigned long long)st->late, (unsigned long long)st->sent,
+			         (unsigned long long)st->dropped, busy * 100);
+	}
+	/* CPU use says more once the run has lasted a while, and only a load
+	 * test is about the target's limits (a crawl may well be CPU-bound) */
+	if (!run_is_load_test(run))
+		return n;
+	if (wall >= 1 && busy >= 0.9 * (double)cpus && n < max)
+		snprintf(warnings[n++], RUN_WARNING_LEN,
+		         "scrape used %.0f%% of the machine's %ld CPUs: it may be measuring its own limits "
+		         "rather than the target's",
+		         100 * busy / (double)cpus, cpus);
+	else if (wall >= 1 && main_busy >= 0.9 && n < max)
+		snprintf(warnings[n++], RUN_WARNING_LEN,
+		         "scrape's main thread was busy %.0f%% of the time: it may be measuring its own limits "
+		         "rather than the target's (try the threaded strategy, or run several scrapes)",
+		         100 * main_busy);
+	return n;
 }
 
 int run_report(struct scrape_run *run)
@@ -887,15 +1156,27 @@ int run_report(struct scrape_run *run)
 	FILE *out = run->settings.lines ? run->settings.lines : stdout;
 	int interrupted = run_signal != 0;
 	struct run_summary sum;
-	size_t thresholds_failed;
+	size_t thresholds_failed, warning_count, i;
+	char warnings[4][RUN_WARNING_LEN], schedule[96], model[256];
+	struct load_facts load = { 0 };
 
 	if (!run->end_ns)
 		run->end_ns = run_now_ns();
+	timeline_close(&run->timeline);
 	run_summarize(run, &sum);
+	run_describe(run, schedule, sizeof schedule, model, sizeof model);
+	load.open_model = run->job->open_model;
+	load.schedule = schedule;
+	load.model = model;
+	load.warmup_ns = run->job->warmup_ns;
+	warning_count = run_warnings(run, &sum, warnings, 4);
 	if (run->frontier.error[0])
 		fprintf(stderr, "scrape: error: %s\n", run->frontier.error);
 	if (run->settings.report_path &&
 	    report_write(run->settings.report_path, run, &sum, interrupted) < 0)
+		run->output_failed = 1;
+	if (run->settings.html_path &&
+	    report_write_html(run->settings.html_path, run, &sum, interrupted) < 0)
 		run->output_failed = 1;
 	if (run->settings.silent) {
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
@@ -907,12 +1188,18 @@ int run_report(struct scrape_run *run)
 		                 verdicts.oom ? NULL : verdicts.data, out);
 		buf_free(&verdicts);
 	} else {
-		stats_print_summary(&run->stats, sum.seconds, interrupted, out);
-		if (run->job->random_order)
-			fprintf(out, "  random order, seed %llu\n", (unsigned long long)run->job->seed);
+		stats_print_summary(&run->stats, sum.seconds, interrupted,
+		                    run_is_load_test(run) ? &load : NULL, out);
+		if (run->job->random_order || run->job->poisson)
+			fprintf(out, "  %s, seed %llu\n",
+			        run->job->random_order ? "random order" : "poisson arrivals",
+			        (unsigned long long)run->job->seed);
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, out, NULL);
 	}
 	fflush(out);
+	if (!run->settings.silent)
+		for (i = 0; i < warning_count; i++)
+			fprintf(stderr, "scrape: warning: %s\n", warnings[i]);
 	if (interrupted)
 		return 128 + run_signal;
 	/* a load test with thresholds passes or fails by them alone: its

@@ -18,7 +18,9 @@
 #include "frontier.h"
 #include "job.h"
 #include "ratelimit.h"
+#include "schedule.h"
 #include "stats.h"
+#include "timeline.h"
 
 struct progress;
 
@@ -33,6 +35,7 @@ struct run_settings {
 	int json;                   /* the summary as JSON */
 	int silent;                 /* no summary at all (--compare runs) */
 	const char *report_path;    /* --report FILE.json */
+	const char *html_path;      /* --html FILE.html */
 	const char *job_path;       /* for the report */
 	int progress;               /* draw a progress line on stderr */
 	FILE *lines;                /* where per-download lines and the summary go */
@@ -56,6 +59,11 @@ struct scrape_run {
 	int64_t outstanding;        /* handed out and not yet recorded */
 	int64_t batch_started;      /* requests started in the current batch */
 	struct stats stats;
+	struct schedule schedule;   /* open model: when each start is due */
+	struct timeline timeline;   /* per second of the measured part */
+	int64_t measure_ns;         /* measurement starts: start + warmup */
+	int timekeeper;             /* open model: a worker waits for the next start */
+	double cpu_start, main_cpu_start; /* process and main-thread CPU seconds */
 	struct output *output;      /* records, or NULL */
 	int output_failed;
 	int64_t start_ns;
@@ -91,12 +99,15 @@ void run_wait(struct scrape_run *run, int64_t until_ns);
  * has exactly one result. */
 void run_drain(struct scrape_run *run);
 int64_t run_now_ns(void);
+/* CPU seconds used so far by the process and by the calling thread. */
+void run_cpu_seconds(double *process, double *thread);
 
 /* What became of one request, in a form that can cross a process
  * boundary: the worker processes fill it and the parent records it. */
 struct run_result {
 	long status;
 	uint64_t bytes;
+	uint64_t bytes_in, bytes_out, connections;
 	double time_total;
 	int has_error;
 	char error[96];
@@ -125,13 +136,27 @@ void run_result_free(struct run_result *res);
 /* The figures --compare puts side by side. */
 struct run_summary {
 	uint64_t requests, ok, failed, retries, bytes;
-	double seconds;
+	double seconds;             /* measured: after warmup, within the duration */
+	double tail_seconds;        /* after the duration, finishing transfers */
 	int64_t p50_ns, p99_ns;
 	unsigned workers;
 	int ran;                    /* a run took place */
 };
 
 void run_summarize(const struct scrape_run *run, struct run_summary *out);
+
+/* Whether the job is a load test (duration, requests, rate, stages or
+ * warmup): its summary shows the whole distribution and traffic. */
+int run_is_load_test(const struct scrape_run *run);
+/* The schedule ("500/s, constant arrivals") and the model with how its
+ * latency is measured, in words for summaries and reports. */
+void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,
+                  size_t mlen);
+#define RUN_WARNING_LEN 320
+/* Signs that the numbers describe scrape rather than the target: a slipped
+ * schedule, CPU near its limit.  Sentences, at most max of them. */
+size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
+                    char warnings[][RUN_WARNING_LEN], size_t max);
 
 /* Summary and exit status: 0 all fine, 1 some requests failed,
  * 128+signal when interrupted. */

@@ -8,6 +8,7 @@
 
 #include "stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ void histogram_record(struct histogram *h, int64_t value)
 	h->counts[bucket_of(value)]++;
 	h->total++;
 	h->sum += (double)value;
+	h->sumsq += (double)value * (double)value;
 	if (value < h->min)
 		h->min = value;
 	if (value > h->max)
@@ -67,10 +69,42 @@ void histogram_merge(struct histogram *into, const struct histogram *from)
 		into->counts[i] += from->counts[i];
 	into->total += from->total;
 	into->sum += from->sum;
+	into->sumsq += from->sumsq;
 	if (from->min < into->min)
 		into->min = from->min;
 	if (from->max > into->max)
 		into->max = from->max;
+}
+
+double histogram_mean(const struct histogram *h)
+{
+	return h->total ? h->sum / (double)h->total : 0;
+}
+
+double histogram_stddev(const struct histogram *h)
+{
+	double mean, var;
+
+	if (h->total < 2)
+		return 0;
+	mean = h->sum / (double)h->total;
+	var = h->sumsq / (double)h->total - mean * mean;
+	return var > 0 ? sqrt(var) : 0;
+}
+
+void histogram_bucket(size_t i, int64_t *low, int64_t *high)
+{
+	size_t k;
+	unsigned shift;
+
+	if (i < 256) {
+		*low = *high = (int64_t)i;
+		return;
+	}
+	k = i - 256;
+	shift = (unsigned)(k / 128) + 1;
+	*low = (int64_t)(k % 128 + 128) << shift;
+	*high = *low + (INT64_C(1) << shift) - 1;
 }
 
 int64_t histogram_percentile(const struct histogram *h, double p)
@@ -105,6 +139,8 @@ int stats_init(struct stats *s)
 {
 	memset(s, 0, sizeof *s);
 	histogram_init(&s->latency);
+	histogram_init(&s->service);
+	histogram_init(&s->lag);
 	return 0;
 }
 
@@ -219,7 +255,8 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->reason, y->reason);
 }
 
-void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out)
+void stats_print_summary(const struct stats *s, double seconds, int interrupted,
+                         const struct load_facts *load, FILE *out)
 {
 	static const double points[] = { 50, 90, 99 };
 	uint64_t done = s->ok + s->failed;
@@ -256,6 +293,10 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 	format_bytes(s->bytes, bytes, sizeof bytes);
 	fprintf(out, "  %.2f requests/s, %s received\n", seconds > 0 ? (double)done / seconds : 0.0,
 	        bytes);
+	if (load) {
+		stats_print_load(s, load, out);
+		return;
+	}
 	if (s->latency.total == 0)
 		return;
 	units_format_duration(s->latency.min, v, sizeof v);
@@ -266,6 +307,120 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 	}
 	units_format_duration(s->latency.max, v, sizeof v);
 	fprintf(out, "  max %s\n", v);
+}
+
+const double stats_points[STATS_POINTS] = { 50, 75, 90, 95, 99, 99.9, 99.99 };
+
+/* "  latency   min 51us  mean 420us  stddev 300us\n            p50 ..." */
+static void print_distribution(const char *label, const struct histogram *h, FILE *out)
+{
+	char v[32];
+	size_t i;
+
+	units_format_duration(h->min, v, sizeof v);
+	fprintf(out, "  %-9s min %s", label, v);
+	units_format_duration((int64_t)histogram_mean(h), v, sizeof v);
+	fprintf(out, "  mean %s", v);
+	units_format_duration((int64_t)histogram_stddev(h), v, sizeof v);
+	fprintf(out, "  stddev %s", v);
+	units_format_duration(h->max, v, sizeof v);
+	fprintf(out, "  max %s\n ", v);
+	for (i = 0; i < STATS_POINTS; i++) {
+		units_format_duration(histogram_percentile(h, stats_points[i]), v, sizeof v);
+		fprintf(out, "%s p%g %s", i ? " " : "          ", stats_points[i], v);
+	}
+	fputc('\n', out);
+}
+
+const char *stats_error_class(const char *reason, char *buf, size_t len)
+{
+	long code;
+
+	if (strncmp(reason, "http ", 5) == 0 && (code = strtol(reason + 5, NULL, 10)) >= 100 &&
+	    code < 600) {
+		snprintf(buf, len, "http %ldxx", code / 100);
+		return buf;
+	}
+	if (strncmp(reason, "curl: ", 6) == 0)
+		return "other";
+	return reason;
+}
+
+/* Failures by class (connect, timeout, reset, tls, dns, http 5xx, ...),
+ * largest first; names holds the class names out points to. */
+size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,
+                           char names[][24])
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->reason_count; i++) {
+		char composed[24];
+		const char *cls = stats_error_class(s->reasons[i].reason, composed, sizeof composed);
+
+		for (j = 0; j < n && strcmp(names[j], cls) != 0; j++)
+			;
+		if (j == n) {
+			if (n == max)
+				continue;
+			snprintf(names[n], 24, "%s", cls);
+			out[n].reason = names[n];
+			out[n].count = 0;
+			n++;
+		}
+		out[j].count += s->reasons[i].count;
+	}
+	qsort(out, n, sizeof *out, by_count);
+	return n;
+}
+
+void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out)
+{
+	struct reason_count classes[32];
+	char names[32][24], in[32], sent[32], v[32], w[32];
+	size_t i, n;
+	int first = 1;
+
+	fprintf(out, "  model     %s\n", f->model);
+	if (s->latency.total)
+		print_distribution("latency", &s->latency, out);
+	if (f->open_model && s->service.total)
+		print_distribution("service", &s->service, out);
+	if (f->open_model) {
+		units_format_duration(histogram_percentile(&s->lag, 99), v, sizeof v);
+		units_format_duration(s->lag.max, w, sizeof w);
+		fprintf(out, "  schedule  %s: %llu sent, %llu late (%.2f%%), %llu dropped; send lag p99 %s, max %s\n",
+		        f->schedule, (unsigned long long)s->sent, (unsigned long long)s->late,
+		        s->sent ? 100.0 * (double)s->late / (double)s->sent : 0.0,
+		        (unsigned long long)s->dropped, v, w);
+	}
+	fputs("  status   ", out);
+	for (i = 0; i < STATUS_CODES; i++) {
+		if (!s->status_counts[i])
+			continue;
+		if (i == 0)
+			fprintf(out, "%s no response %llu", first ? "" : ",", (unsigned long long)s->status_counts[i]);
+		else
+			fprintf(out, "%s %zu: %llu", first ? "" : ",", i, (unsigned long long)s->status_counts[i]);
+		first = 0;
+	}
+	fputs(first ? " none\n" : "\n", out);
+	n = stats_error_classes(s, classes, 32, names);
+	if (n) {
+		fputs("  errors   ", out);
+		for (i = 0; i < n; i++)
+			fprintf(out, "%s %s %llu", i ? "," : "", classes[i].reason,
+			        (unsigned long long)classes[i].count);
+		fputc('\n', out);
+	}
+	format_bytes(s->bytes_in, in, sizeof in);
+	format_bytes(s->bytes_out, sent, sizeof sent);
+	fprintf(out, "  traffic   %s in, %s out; %llu connections opened, at most %llu in flight\n", in,
+	        sent, (unsigned long long)s->connections, (unsigned long long)s->peak_in_flight);
+	if (f->warmup_ns) {
+		units_format_duration(f->warmup_ns, v, sizeof v);
+		fprintf(out, "  warmup    %s: %llu requests not counted\n", v,
+		        (unsigned long long)s->warmup);
+	}
 }
 
 void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,

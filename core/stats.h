@@ -16,7 +16,7 @@ struct histogram {
 	uint64_t counts[HISTOGRAM_BUCKETS];
 	uint64_t total;
 	int64_t min, max;
-	double sum;
+	double sum, sumsq;
 };
 
 void histogram_init(struct histogram *h);
@@ -24,6 +24,11 @@ void histogram_record(struct histogram *h, int64_t value);
 void histogram_merge(struct histogram *into, const struct histogram *from);
 /* The value at percentile p (0..100); 0 when empty. */
 int64_t histogram_percentile(const struct histogram *h, double p);
+double histogram_mean(const struct histogram *h);
+double histogram_stddev(const struct histogram *h);
+/* The values bucket i holds, low..high inclusive (for reports that
+ * carry the buckets so they can be merged later). */
+void histogram_bucket(size_t i, int64_t *low, int64_t *high);
 
 struct reason_count {
 	char *reason;
@@ -48,7 +53,18 @@ struct stats {
 	struct reason_count *refusals; /* URLs a crawl did not fetch, by reason */
 	size_t refusal_count;
 	uint64_t robots_fetched;
-	struct histogram latency;   /* every transfer that got a response */
+	/* Every measured transfer that got a response.  In the open model
+	 * from the scheduled start (corrected for coordinated omission),
+	 * otherwise from the actual send. */
+	struct histogram latency;
+	struct histogram service;   /* open model: from the actual send */
+	struct histogram lag;       /* open model: actual minus scheduled send */
+	uint64_t sent, late, dropped; /* open model, measured part of the run */
+	uint64_t warmup;            /* requests in the warmup, not counted */
+	uint64_t bytes_out;         /* request headers and bodies */
+	uint64_t bytes_in;          /* response headers and bodies */
+	uint64_t connections;       /* opened */
+	uint64_t in_flight, peak_in_flight;
 	uint64_t status_counts[STATUS_CODES]; /* [0]: no response */
 	struct host_count *hosts;   /* only when a report is wanted */
 	size_t host_count, host_cap;
@@ -62,8 +78,36 @@ void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
 void stats_host(struct stats *s, const char *url, int failed);
 
-/* The summary printed at the end of a run. */
-void stats_print_summary(const struct stats *s, double seconds, int interrupted, FILE *out);
+/* The percentiles load-test reports show: 50, 75, 90, 95, 99, 99.9, 99.99. */
+#define STATS_POINTS 7
+extern const double stats_points[STATS_POINTS];
+
+/* What a load-test summary says about the run besides its counters. */
+struct load_facts {
+	int open_model;
+	const char *model;          /* how latency was measured, in words */
+	const char *schedule;       /* e.g. "500/s constant" */
+	int64_t warmup_ns;
+};
+
+/* The class of a failure reason for reports: "http 503" is "http 5xx",
+ * a bare curl message "other", the rest (connect, timeout, tls, ...)
+ * stay as they are.  buf holds the composed names. */
+const char *stats_error_class(const char *reason, char *buf, size_t len);
+
+/* Failures summed by class, largest first, at most max; the names the
+ * entries point to live in names. */
+size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,
+                           char names[][24]);
+
+/* The load-test lines that follow the summary: the whole latency
+ * distribution, the schedule, status codes, error classes, traffic. */
+void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out);
+
+/* The summary printed at the end of a run; load, if not NULL, adds the
+ * load-test lines (stats_print_load). */
+void stats_print_summary(const struct stats *s, double seconds, int interrupted,
+                         const struct load_facts *load, FILE *out);
 /* The same as one JSON object, for scripts (--format json); extra, if
  * not NULL, is more members to add ("\"key\":value,..."). */
 void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,

@@ -29,6 +29,10 @@ static double measure(const char *metric, const struct stats *s, const struct ru
 		return (double)sum->requests;
 	if (strcmp(metric, "failed") == 0)
 		return (double)sum->failed;
+	if (strcmp(metric, "late") == 0)
+		return (double)s->late;
+	if (strcmp(metric, "dropped") == 0)
+		return (double)s->dropped;
 	if (h->total == 0)
 		return -1;
 	if (strcmp(metric, "min") == 0)
@@ -36,7 +40,9 @@ static double measure(const char *metric, const struct stats *s, const struct ru
 	if (strcmp(metric, "max") == 0)
 		return (double)h->max / 1e9;
 	if (strcmp(metric, "mean") == 0)
-		return h->sum / (double)h->total / 1e9;
+		return histogram_mean(h) / 1e9;
+	if (strcmp(metric, "stddev") == 0)
+		return histogram_stddev(h) / 1e9;
 	return (double)histogram_percentile(h, strtod(metric + 1, NULL)) / 1e9;
 }
 
@@ -62,10 +68,22 @@ static void describe(const char *metric, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.3g%%", v * 100);
 	else if (strcmp(metric, "rate") == 0)
 		snprintf(buf, len, "%.1f/s", v);
-	else if (strcmp(metric, "requests") == 0 || strcmp(metric, "failed") == 0)
+	else if (strcmp(metric, "requests") == 0 || strcmp(metric, "failed") == 0 ||
+	         strcmp(metric, "late") == 0 || strcmp(metric, "dropped") == 0)
 		snprintf(buf, len, "%.0f", v);
 	else
 		units_format_duration((int64_t)(v * 1e9), buf, len);
+}
+
+int threshold_verdict(const struct job_threshold *t, const struct stats *stats,
+                      const struct run_summary *sum, char *actual, size_t len, double *value)
+{
+	double got = measure(t->metric, stats, sum);
+
+	describe(t->metric, got, actual, len);
+	if (value)
+		*value = got;
+	return got >= 0 && holds(got, t->op, t->value);
 }
 
 size_t threshold_check(const struct job *job, const struct stats *stats,
@@ -77,11 +95,10 @@ size_t threshold_check(const struct job *job, const struct stats *stats,
 		buf_putc(json, '[');
 	for (i = 0; i < job->threshold_count; i++) {
 		const struct job_threshold *t = &job->thresholds[i];
-		double got = measure(t->metric, stats, sum);
-		int pass = got >= 0 && holds(got, t->op, t->value);
+		double got;
 		char text[48];
+		int pass = threshold_verdict(t, stats, sum, text, sizeof text, &got);
 
-		describe(t->metric, got, text, sizeof text);
 		failed += !pass;
 		if (out)
 			fprintf(out, "  threshold %s: %s (%s %s)\n", t->text, pass ? "pass" : "FAIL",

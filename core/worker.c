@@ -205,6 +205,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_u64(out, id);
 		put_u64(out, (uint64_t)res.status);
 		put_u64(out, res.bytes);
+		put_u64(out, res.bytes_in);
+		put_u64(out, res.bytes_out);
+		put_u64(out, res.connections);
 		buf_append(out, &res.time_total, sizeof res.time_total);
 		put_str(out, res.has_error ? res.error : "", res.has_error ? strlen(res.error) : 0);
 		put_str(out, res.line.data ? res.line.data : "", res.line.len);
@@ -356,6 +359,9 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 	take_u64(r);                    /* id: one request at a time, so implied */
 	res.status = (long)take_u64(r);
 	res.bytes = take_u64(r);
+	res.bytes_in = take_u64(r);
+	res.bytes_out = take_u64(r);
+	res.connections = take_u64(r);
 	take(r, &res.time_total, sizeof res.time_total);
 	s = take_str(r, &len);
 	snprintf(res.error, sizeof res.error, "%.*s", (int)len, s);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <scrape/plugin.h>
@@ -54,6 +55,7 @@ struct event_loop {
 	struct slot **busy;         /* transfers in flight */
 	size_t busy_count;
 	unsigned workers;
+	int precise_wait;           /* epoll_pwait2 works here */
 	int failed;
 };
 
@@ -80,6 +82,7 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	loop->host = host;
 	loop->epfd = -1;
 	loop->shard_size = (size_t)shard_size;
+	loop->precise_wait = 1;
 	*state = loop;
 	return 0;
 }
@@ -241,20 +244,34 @@ static int top_up(struct event_loop *loop, int64_t *wake_ns)
 	return 0;
 }
 
-static int wait_ms(struct event_loop *loop, int64_t wake_ns)
+/* Sleeps in epoll until a socket is ready, a curl timer is due, the core's
+ * wake-up time (wake_ns, -1: none) comes, or the stop check is due.  The
+ * open model needs that wake-up to the microsecond rather than rounded up
+ * to epoll_wait's milliseconds, so epoll_pwait2 is used where the kernel
+ * has it (Linux 5.11). */
+static int wait_events(struct event_loop *loop, int64_t wake_ns, struct epoll_event *events)
 {
 	int64_t now = loop->host->now_ns();
-	int64_t until = now + SIGNAL_CHECK_NS;
+	int64_t until = now + SIGNAL_CHECK_NS, left;
+	struct timespec ts;
 	size_t i;
+	int n;
 
 	for (i = 0; i < loop->shard_count; i++)
 		if (loop->shards[i].timer_ns >= 0 && loop->shards[i].timer_ns < until)
 			until = loop->shards[i].timer_ns;
 	if (wake_ns >= 0 && wake_ns < until)
 		until = wake_ns;
-	if (until <= now)
-		return 0;
-	return (int)((until - now + 999999) / 1000000);
+	left = until > now ? until - now : 0;
+	if (loop->precise_wait) {
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		n = epoll_pwait2(loop->epfd, events, MAX_EVENTS, &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		loop->precise_wait = 0;
+	}
+	return epoll_wait(loop->epfd, events, MAX_EVENTS, (int)((left + 999999) / 1000000));
 }
 
 static void dispatch(struct event_loop *loop, const struct epoll_event *events, int n)
@@ -364,7 +381,7 @@ static int run(void *state, struct scrape_run *job)
 		done = top_up(loop, &wake_ns);
 		if (done && loop->busy_count == 0)
 			break;
-		n = epoll_wait(loop->epfd, events, MAX_EVENTS, wait_ms(loop, wake_ns));
+		n = wait_events(loop, wake_ns, events);
 		if (n < 0 && errno != EINTR) {
 			loop->host->log(SCRAPE_LOG_ERROR, "event: epoll_wait: %s", strerror(errno));
 			loop->failed = 1;
@@ -386,4 +403,7 @@ SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	.create = create,
 	.destroy = destroy,
 	.strategy = &ops,
+	/* top_up() asks next() whenever a place is free, and the loop sleeps
+	 * exactly until the time next() names (epoll_pwait2) */
+	.capabilities = SCRAPE_CAP_OPEN_MODEL,
 };

@@ -12,7 +12,7 @@
  * Versioning: a plugin built for ABI major M loads only into a core of major
  * M, and only if its minor is <= the core's minor.  Structs in this header
  * only ever grow by appending fields; the `size` fields let either side see
- * what the other was compiled with.
+ * what the other was compiled with.  1.1 added `capabilities`.
  *
  * Two kinds exist.  A strategy decides how transfers run concurrently (one
  * loop, threads, an event loop, processes) and nothing else: it asks the
@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define SCRAPE_ABI_MAJOR 1
-#define SCRAPE_ABI_MINOR 0
+#define SCRAPE_ABI_MINOR 1
 
 /* Put this before the descriptor so it is exported even when the plugin is
  * compiled with -fvisibility=hidden. */
@@ -263,6 +263,22 @@ struct scrape_host {
 	void (*worker_stop)(struct scrape_run *run, struct scrape_worker *w);
 };
 
+/*
+ * What a strategy promises beyond the basic loop, in scrape_plugin's
+ * `capabilities`.  The core refuses jobs that need a promise the strategy
+ * does not make.
+ */
+enum scrape_capability {
+	/*
+	 * The open model (a job with `rate:` or `stages:`): the strategy asks
+	 * next() whenever it has fewer than workers() transfers in flight, asks
+	 * again promptly at not_before_ns (well under a millisecond late), and
+	 * starts a READY request at once.  The core then schedules each start
+	 * itself and measures latency from the scheduled time.
+	 */
+	SCRAPE_CAP_OPEN_MODEL = 1u << 0,
+};
+
 /* Strategy operations. */
 struct scrape_strategy_ops {
 	/*
@@ -312,6 +328,9 @@ struct scrape_plugin {
 
 	const struct scrape_strategy_ops *strategy; /* kind STRATEGY: required */
 	const struct scrape_parser_ops *parser;     /* kind PARSER: required */
+
+	/* ---- ABI 1.1 ---- */
+	uint32_t capabilities;       /* enum scrape_capability bits; 0 if none */
 };
 
 #define SCRAPE_PLUGIN_HEADER(kind_, name_)          \

@@ -95,7 +95,7 @@ is "$(python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
 print(r["schema"], r["requests"], r["ok"], r["failed"], r["status_counts"], r["failed_by_reason"],
       list(r["hosts"].values()), r["latency_seconds"]["count"], r["interrupted"])' report.json)" \
-   "1 6 3 3 {'200': 3, '503': 3} {'http 503': 3} [{'requests': 6, 'failed': 3}] 6 False" \
+   "2 6 3 3 {'200': 3, '503': 3} {'http 503': 3} [{'requests': 6, 'failed': 3}] 6 False" \
    "--report: schema, counts by status and reason, per-host counts, latency"
 check "--report leaves no temporary file" test ! -e report.json.tmp
 "$SCRAPE" -q --report report2.json -n 100 "$TARGET/delay/50/bytes/1" >/dev/null 2>&1 &

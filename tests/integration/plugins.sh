@@ -18,7 +18,7 @@ dir=$TEST_PLUGIN_DIR
 
 is "$(load badmajor)" "3|scrape: plugin \"badmajor\" ($dir/parser_badmajor.so): built for ABI 2.0, this scrape supports 1.x; rebuild it against this scrape's headers" \
    "wrong ABI major is refused"
-is "$(load newminor)" "3|scrape: plugin \"newminor\" ($dir/parser_newminor.so): built for ABI 1.1, this scrape supports up to 1.0; upgrade scrape or rebuild the plugin" \
+is "$(load newminor)" "3|scrape: plugin \"newminor\" ($dir/parser_newminor.so): built for ABI 1.2, this scrape supports up to 1.1; upgrade scrape or rebuild the plugin" \
    "newer ABI minor is refused"
 is "$(load nosymbol)" "3|scrape: plugin \"nosymbol\" ($dir/parser_nosymbol.so): exports no \"scrape_plugin\" descriptor; is it a scrape plugin?" \
    "a library without the descriptor is refused"

@@ -111,6 +111,8 @@ struct server {
 	struct timespec started;
 	struct path_table paths;
 	struct arrival_log log;
+	uint64_t stall_until_us;	/* /_stall: requests before then wait */
+	uint64_t stall_ms;
 };
 
 enum pending_kind {
@@ -1288,6 +1290,7 @@ static void serve_reset(struct server *srv, struct evhttp_request *req)
 {
 	clear_paths(&srv->paths);
 	clear_log(&srv->log);
+	srv->stall_until_us = 0;
 	send_text(req, 200, "reset\n");
 }
 
@@ -1301,6 +1304,37 @@ static bool is_echo(const char *path)
 {
 	return strcmp(path, "/echo") == 0 ||
 	       after_prefix(path, "/echo/") != NULL;
+}
+
+/* /_stall/MS/FOR_MS: every request arriving in the next FOR_MS is held
+ * MS before it is answered, like a server pausing (a GC, a failover). */
+static void serve_stall(struct server *srv, struct evhttp_request *req,
+			const char *arg)
+{
+	const char *end;
+	uint64_t ms, window;
+
+	if (!parse_uint(arg, &end, MAX_DELAY_MS, &ms) || *end != '/' ||
+	    !parse_whole_uint(end + 1, MAX_DELAY_MS, &window)) {
+		send_bad_request(req, "stall wants /_stall/MS/FOR_MS");
+		return;
+	}
+	srv->stall_ms = ms;
+	srv->stall_until_us = usec_since(&srv->started) + window * 1000;
+	send_text(req, 200, "stalling for %" PRIu64 " ms\n", window);
+}
+
+/* Holds a request that arrived during a stall, then answers it. */
+static void stall_request(struct server *srv, struct evhttp_request *req,
+			  const char *path, const char *query)
+{
+	struct pending *p = pending_new(srv, req, PENDING_DELAY);
+
+	p->delay_ms = srv->stall_ms;
+	p->query = query;
+	p->rest = path;
+	watch_for_close(p);
+	arm_timer(p, srv->stall_ms);
 }
 
 /* path is what is left to answer: the whole path, or what /delay/MS left. */
@@ -1341,6 +1375,8 @@ static void route(struct server *srv, struct evhttp_request *req,
 		serve_log(srv, req);
 	else if (strcmp(path, "/_reset") == 0)
 		serve_reset(srv, req);
+	else if ((arg = after_prefix(path, "/_stall/")))
+		serve_stall(srv, req, arg);
 	else
 		send_not_found(req);
 }
@@ -1349,7 +1385,7 @@ static void route(struct server *srv, struct evhttp_request *req,
 static bool is_control(const char *path)
 {
 	return strcmp(path, "/_stats") == 0 || strcmp(path, "/_reset") == 0 ||
-	       strcmp(path, "/_log") == 0;
+	       strcmp(path, "/_log") == 0 || after_prefix(path, "/_stall/") != NULL;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -1366,6 +1402,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		log_arrival(&srv->log, usec_since(&srv->started),
 			    method_name(evhttp_request_get_command(req)),
 			    evhttp_request_get_uri(req));
+		if (usec_since(&srv->started) < srv->stall_until_us) {
+			stall_request(srv, req, path, query);
+			return;
+		}
 	}
 	route(srv, req, path, query);
 }

@@ -1,0 +1,144 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The open model (rate, arrival, stages, max_connections, warmup) against
+# the target server: the achieved rate and count, Poisson spacing, ramps,
+# latency corrected for coordinated omission across a server stall, late
+# and dropped starts, the report's timeline and histogram, --html.
+. "$TOP_SRCDIR/tests/lib.sh"
+start_target
+cd "$SCRATCH"
+# a field of the JSON report: report FILE EXPRESSION (r is the report)
+report() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+within() { awk -v got="$1" -v want="$2" -v tol="$3" 'BEGIN { d = got - want; if (d < 0) d = -d; print (d <= want * tol) ? "ok" : "off: " got " vs " want }'; }
+total() { curl -s "$TARGET/_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
+
+# ---- a constant rate: 500/s for 4 s, under both strategies that can ----
+for s in event threaded; do
+	reset_target
+	"$SCRAPE" -q -s "$s" --rate 500/s -d 4s --report "c-$s.json" "$TARGET/bytes/100" >"c-$s.out" 2>"c-$s.err"
+	is "$?" 0 "$s: rate 500/s for 4 s exits 0"
+	n=$(total)
+	is "$(within "$n" 2000 0.02)" ok "$s: the server saw 2000 requests within 2% ($n)"
+	is "$(within "$(report "c-$s.json" 'r["requests_per_second"]')" 500 0.02)" ok \
+	   "$s: the achieved rate is within 2% of 500/s ($(report "c-$s.json" 'r["requests_per_second"]'))"
+	is "$(report "c-$s.json" 'r["sent"], r["dropped"], r["model"]["type"]')" "2000 0 open" \
+	   "$s: 2000 starts scheduled and sent, none dropped"
+	is "$(report "c-$s.json" '[t["sent"] for t in r["timeline"]]')" "[500, 500, 500, 500]" \
+	   "$s: the timeline sends 500 in each of the 4 seconds"
+	like "$(cat "c-$s.out")" "model     open: 500/s, constant arrivals" "$s: the summary names the model"
+	like "$(cat "c-$s.out")" "p99.99" "$s: the summary shows the whole distribution"
+	is "$(cat "c-$s.err")" "" "$s: no warnings on a run that kept its schedule"
+done
+
+# ---- constant spacing versus Poisson arrivals (server arrival times) ----
+gaps_cv() {
+	curl -s "$TARGET/_log" | awk '{ t[NR] = $2 } END {
+		for (i = 2; i <= NR; i++) { g = t[i] - t[i-1]; s += g; ss += g * g; n++ }
+		m = s / n; printf "%.2f", sqrt(ss / n - m * m) / m }'
+}
+reset_target
+"$SCRAPE" -q -s event --rate 400/s -d 2s "$TARGET/bytes/1" >/dev/null 2>&1
+cv_constant=$(gaps_cv)
+reset_target
+"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 "$TARGET/bytes/1" >p.out 2>&1
+cv_poisson=$(gaps_cv)
+n=$(total)
+is "$(awk -v c="$cv_constant" 'BEGIN { print (c < 0.5) ? "ok" : "off: " c }')" ok \
+   "constant arrivals are evenly spaced (gap variation $cv_constant)"
+is "$(awk -v c="$cv_poisson" 'BEGIN { print (c > 0.8 && c < 1.25) ? "ok" : "off: " c }')" ok \
+   "poisson arrivals have exponential gaps (variation $cv_poisson, 1 in theory)"
+is "$(within "$n" 800 0.12)" ok "poisson arrivals average the rate ($n of 800 expected)"
+like "$(cat p.out)" "poisson arrivals, seed 7" "the summary names the seed"
+reset_target
+"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 "$TARGET/bytes/1" >/dev/null 2>&1
+is "$(total)" "$n" "the same seed draws the same schedule"
+
+# ---- stages: a linear ramp, then a plateau ----
+cat >ramp.yaml <<EOF
+urls: [$TARGET/bytes/1]
+strategy: threaded
+stages:
+  - {duration: 2s, rate: 400/s}
+  - {duration: 1s, rate: 400/s}
+EOF
+reset_target
+"$SCRAPE" -q -c ramp.yaml --report ramp.json >/dev/null 2>&1
+is "$?" 0 "a ramp runs"
+is "$(within "$(total)" 800 0.02)" ok "0 to 400/s over 2 s, then 1 s at 400/s: 800 requests ($(total))"
+is "$(report ramp.json '[t["sent"] for t in r["timeline"]]')" "[100, 300, 400]" \
+   "the ramp sends 100, 300 and 400 in its three seconds"
+is "$(report ramp.json '[round(t["target_rate"]) for t in r["timeline"]]')" "[100, 300, 400]" \
+   "the timeline carries the rate the schedule asked for"
+
+# ---- warmup: the first part of the duration is not measured ----
+reset_target
+"$SCRAPE" -q -s event --rate 200/s -d 2s --warmup 1s --report warm.json "$TARGET/bytes/1" >warm.out 2>&1
+is "$(total)" 400 "a warmup still sends (400 requests in 2 s)"
+is "$(report warm.json 'r["warmup_requests"], r["requests"], round(r["measured_seconds"], 3)')" "200 200 1.0" \
+   "the first second's 200 are left out; 200 measured over 1 s"
+like "$(cat warm.out)" "warmup    1s: 200 requests not counted" "the summary says what the warmup left out"
+
+# ---- coordinated omission: the server stalls for 1 s mid-run ----
+# 200/s for 5 s over at most 4 connections.  During the stall the 4
+# connections hang and about 200 starts wait: latency from the schedule
+# shows it, service time (4 of 1000 requests) does not.
+reset_target
+( sleep 2; curl -s "$TARGET/_stall/1000/1000" >/dev/null ) &
+staller=$!
+"$SCRAPE" -q -s event --rate 200/s -d 5s --max-connections 4 --report stall.json "$TARGET/bytes/1" \
+	>stall.out 2>stall.err
+wait "$staller"
+is "$(report stall.json 'r["latency_seconds"]["p99"] >= 0.5, r["service_time_seconds"]["p99"] < 0.1')" \
+   "True True" "corrected p99 shows the stall ($(report stall.json 'r["latency_seconds"]["p99"]') s), service p99 does not ($(report stall.json 'r["service_time_seconds"]["p99"]') s)"
+is "$(report stall.json 'r["late"] > 100, r["sent"] + r["dropped"]')" "True 1000" \
+   "the starts held back are counted late ($(report stall.json 'r["late"]')); sent + dropped = scheduled"
+like "$(cat stall.err)" "all 4 connections were busy" "a warning says the schedule slipped on busy connections"
+like "$(cat stall.out)" "service   min" "the summary shows service time beside latency"
+# the same stall under the closed model: the workers wait too, so the
+# latency numbers miss it; the summary says how latency was measured
+reset_target
+( sleep 2; curl -s "$TARGET/_stall/1000/1000" >/dev/null ) &
+staller=$!
+"$SCRAPE" -q -s event -w 4 -r 200/s -d 5s --report closed.json "$TARGET/bytes/1" >closed.out 2>&1
+wait "$staller"
+is "$(report closed.json 'r["latency_seconds"]["p99"] < 0.5, r["model"]["type"]')" "True closed" \
+   "a closed model's p99 misses the same stall ($(report closed.json 'r["latency_seconds"]["p99"]') s)"
+like "$(cat closed.out)" "closed: 4 workers; latency from each actual send" "and the summary says how it measured"
+
+# ---- dropped: more starts than the connections can carry ----
+reset_target
+"$SCRAPE" -q -s threaded --rate 200/s -d 2s --max-connections 1 --report drop.json \
+	--set 'thresholds=["dropped == 0"]' "$TARGET/delay/50" >/dev/null 2>drop.err
+is "$?" 1 "a failing dropped threshold exits 1"
+is "$(report drop.json 'r["dropped"] > 250, r["sent"] + r["dropped"], r["peak_in_flight"]')" "True 400 1" \
+   "one connection at 50 ms a request drops most of 400 starts ($(report drop.json 'r["dropped"]'))"
+is "$(report drop.json 'r["sent"] == r["requests"]')" True "every start that went out was recorded"
+
+# ---- the report: histogram buckets that add up, merged percentiles ----
+is "$(report c-event.json 'sum(b[2] for b in r["latency_histogram"]["buckets"]) == r["latency_seconds"]["count"] == 2000')" True \
+   "the report's histogram buckets hold every measured request"
+is "$(report c-event.json 'all(lo <= hi for lo, hi, n in r["latency_histogram"]["buckets"]) and all(a[1] < b[0] for a, b in zip(r["latency_histogram"]["buckets"], r["latency_histogram"]["buckets"][1:]))')" True \
+   "the buckets are ordered and do not overlap"
+is "$(report c-event.json '"rate: 500/s" in r["config"] and r["schema"]')" 2 "the report echoes the job (schema 2)"
+
+# ---- --html ----
+"$SCRAPE" -q -s event --rate 100/s -d 2s --html page.html "$TARGET/bytes/1" "$TARGET/status/503" >/dev/null 2>&1
+is "$(grep -o '<svg' page.html | wc -l)" 3 "--html draws three charts"
+check "--html writes a page without scripts" sh -c '! grep -qi "<script" page.html'
+like "$(cat page.html)" "503" "the page has the status table"
+"$SCRAPE" -q --html /nonexistent/dir/page.html "$TARGET/bytes/1" >/dev/null 2>html.err
+is "$?" 1 "an HTML report that cannot be written fails the run"
+like "$(cat html.err)" "cannot write the HTML report /nonexistent/dir/page.html" "and says so"
+
+# ---- strategies that cannot keep a schedule are refused ----
+for s in sequential multiprocess; do
+	err=$("$SCRAPE" -q -s "$s" --rate 10/s -d 1s "$TARGET/bytes/1" 2>&1 >/dev/null)
+	is "$?" 2 "$s: the open model is a job error"
+	is "$err" "--rate: the $s strategy cannot keep a schedule (\"rate\" is the open model); use event or threaded" \
+	   "$s: the error names the strategies that can"
+done
+out=$("$SCRAPE" --compare --rate 50/s -d 1s "$TARGET/bytes/1" 2>&1)
+is "$?" 0 "--compare with the open model compares the strategies that can"
+is "$(printf '%s\n' "$out" | grep -cE '^(threaded|event) ')" 2 "threaded and event, side by side"
+
+done_testing

@@ -1,0 +1,329 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# TLS, HTTP/2 and connection reuse against a real server: a private nginx on
+# 127.0.0.1 (its own prefix, configuration, pid and logs under the scratch
+# directory), with a CA, a server certificate and client certificates made
+# here by the openssl command.  What the server saw is read from its access
+# log, which records the protocol ($server_protocol), the connection
+# ($connection, $connection_requests) and the client certificate check
+# ($ssl_client_verify) of every request.  Missing nginx or openssl is a
+# failure, not a skip: ./dev deps installs both.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+NGINX_PID=
+stop_nginx() {
+	if [ -n "$NGINX_PID" ]; then
+		kill -TERM "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+		NGINX_PID=
+	fi
+}
+trap 'stop_nginx; cleanup' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+if [ ! -x "$NGINX" ]; then
+	echo "Bail out! nginx is not installed (./dev deps installs it; or set NGINX=/path/to/nginx)"
+	exit 1
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+	echo "Bail out! the openssl command is not installed (./dev deps installs it)"
+	exit 1
+fi
+
+PKI=$SCRATCH/pki
+NG=$SCRATCH/nginx
+mkdir -p "$PKI" "$NG/tmp" "$SCRATCH/jobs"
+
+# ---- certificates: a CA, a server certificate for 127.0.0.1 and localhost,
+# a client certificate from the same CA, and one from a CA nginx does not know
+
+ossl() {
+	if ! (cd "$PKI" && openssl "$@") >>"$PKI/openssl.log" 2>&1; then
+		echo "Bail out! openssl $1 failed: $(tail -n 3 "$PKI/openssl.log" | tr '\n' ' ')"
+		exit 1
+	fi
+}
+EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+# shellcheck disable=SC2086
+ossl req -x509 $EC -keyout ca.key -out ca.pem -days 2 -subj "/CN=scrape test CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+# shellcheck disable=SC2086
+ossl req -x509 $EC -keyout rogue-ca.key -out rogue-ca.pem -days 2 -subj "/CN=scrape rogue CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+
+# issue NAME CN USAGE SERIAL CA [SAN]: NAME.pem and NAME.key signed by CA
+issue() {
+	# shellcheck disable=SC2086
+	ossl req $EC -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=$3" >"$PKI/$1.ext"
+	[ -z "${6:-}" ] || printf 'subjectAltName=%s\n' "$6" >>"$PKI/$1.ext"
+	ossl x509 -req -in "$1.csr" -CA "$5.pem" -CAkey "$5.key" -set_serial "$4" -days 2 \
+		-extfile "$1.ext" -out "$1.pem"
+}
+issue server localhost serverAuth 1001 ca "IP:127.0.0.1,DNS:localhost"
+issue client "scrape test client" clientAuth 1002 ca
+issue rogue "scrape rogue client" clientAuth 1003 rogue-ca
+cat "$PKI/client.pem" "$PKI/client.key" >"$PKI/client-both.pem"
+
+# ---- nginx: four servers on free ports
+#   TLS   https, HTTP/2 offered by ALPN
+#   MTLS  https that requires a client certificate from the CA
+#   PLAIN http/1.1
+#   H2C   plain-text HTTP/2 only (prior knowledge)
+
+set -- $(python3 -c 'import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+P_TLS=$1 P_MTLS=$2 P_PLAIN=$3 P_H2C=$4
+TLS=https://127.0.0.1:$P_TLS
+MTLS=https://127.0.0.1:$P_MTLS
+PLAIN=http://127.0.0.1:$P_PLAIN
+H2C=http://127.0.0.1:$P_H2C
+
+# as root, nginx would hand the work to "nobody", who cannot enter the
+# scratch directory
+user_line=
+[ "$(id -u)" -ne 0 ] || user_line="user root root;"
+
+cat >"$NG/nginx.conf" <<EOF
+$user_line
+daemon off;
+worker_processes 1;
+pid $NG/nginx.pid;
+error_log $NG/error.log info;
+events { worker_connections 256; }
+http {
+	log_format probe '\$request_uri \$server_protocol \$connection \$connection_requests \$status \$ssl_client_verify';
+	access_log $NG/access.log probe;
+	client_body_temp_path $NG/tmp/body;
+	proxy_temp_path $NG/tmp/proxy;
+	fastcgi_temp_path $NG/tmp/fastcgi;
+	uwsgi_temp_path $NG/tmp/uwsgi;
+	scgi_temp_path $NG/tmp/scgi;
+	default_type text/plain;
+	keepalive_timeout 60s;
+	keepalive_requests 1000;
+	ssl_certificate $PKI/server.pem;
+	ssl_certificate_key $PKI/server.key;
+	server {
+		listen 127.0.0.1:$P_TLS ssl http2;
+		location / { return 200 "tls\n"; }
+	}
+	server {
+		listen 127.0.0.1:$P_MTLS ssl;
+		ssl_client_certificate $PKI/ca.pem;
+		ssl_verify_client on;
+		location / { return 200 "mtls\n"; }
+	}
+	server {
+		listen 127.0.0.1:$P_PLAIN;
+		location / { return 200 "plain\n"; }
+	}
+	server {
+		listen 127.0.0.1:$P_H2C http2;
+		location / { return 200 "h2c\n"; }
+	}
+}
+EOF
+
+"$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log" >"$NG/nginx.out" 2>&1 &
+NGINX_PID=$!
+i=0
+until [ -s "$NG/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "$PLAIN/ready"; do
+	if ! kill -0 "$NGINX_PID" 2>/dev/null || [ $i -ge 100 ]; then
+		echo "Bail out! nginx did not start: $(cat "$NG/nginx.out" "$NG/error.log" 2>/dev/null | tail -n 3 | tr '\n' ' ')"
+		exit 1
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+
+cd "$SCRATCH" || exit 1
+
+# scrape NAME ARG...: runs scrape (bounded in time) with records in NAME.jsonl;
+# sets RC
+scrape() {
+	name=$1
+	shift
+	rm -f "$name.jsonl"
+	timeout 60 "$SCRAPE" -q --set timeout=10s --set connect_timeout=5s -o "$name.jsonl" "$@" \
+		>"$name.out" 2>"$name.err"
+	RC=$?
+}
+# field NAME KEY: the distinct values of KEY over NAME.jsonl, space-separated
+field() {
+	python3 -c 'import json, sys
+vals = set()
+for line in open(sys.argv[1]):
+    v = json.loads(line).get(sys.argv[2])
+    vals.add("null" if v is None else str(v))
+print(" ".join(sorted(vals)))' "$1.jsonl" "$2" 2>/dev/null
+}
+# result NAME: "exit|error|status|records" of a run
+result() {
+	printf '%s|%s|%s|%s' "$RC" "$(field "$1" error)" "$(field "$1" status)" \
+		"$(wc -l <"$1.jsonl" 2>/dev/null | tr -d ' ')"
+}
+# seen PATH COLUMN: the distinct values of an access log column (2 protocol,
+# 3 connection, 4 requests on it, 5 status, 6 the client certificate check,
+# which runs to the end of the line) for the requests whose URI starts with PATH
+seen() {
+	awk -v p="$1" -v f="$2" 'index($1, p) == 1 {
+		s = $f
+		if (f == 6)
+			for (i = 7; i <= NF; i++)
+				s = s " " $i
+		print s
+	}' "$NG/access.log" | sort -u |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# hits PATH: how many requests for PATH (a prefix) the server logged
+hits() {
+	awk -v p="$1" 'index($1, p) == 1' "$NG/access.log" | wc -l | tr -d ' '
+}
+
+# ---- (a) verification: ca_file, the system's CAs, insecure
+
+scrape a-ca --set "ca_file=$PKI/ca.pem" "$TLS/a/ca"
+is "$(result a-ca)" "0|null|200|1" "https with ca_file: verified, 200, exit 0"
+is "$(hits /a/ca)" 1 "and the server saw it"
+
+scrape a-none "$TLS/a/none"
+is "$(result a-none)" "1|tls|0|1" "https without ca_file: the reason is tls, exit 1"
+is "$(hits /a/none)" 0 "and no request reached the server"
+
+scrape a-other --set "ca_file=$PKI/rogue-ca.pem" "$TLS/a/other"
+is "$(result a-other)" "1|tls|0|1" "ca_file of another CA: tls"
+
+scrape a-name --set "ca_file=$PKI/ca.pem" --set "resolve=[wrong.test:$P_TLS:127.0.0.1]" \
+	"https://wrong.test:$P_TLS/a/name"
+is "$(result a-name)" "1|tls|0|1" "ca_file, but a host name the certificate does not name: tls"
+
+scrape a-insecure --set insecure=true "$TLS/a/insecure"
+is "$(result a-insecure)" "0|null|200|1" "insecure: true succeeds without ca_file"
+like "$(cat a-insecure.err)" "insecure: true turns off TLS certificate checks" "and warns"
+
+# ---- (b) HTTP/2 by ALPN over TLS, HTTP/1.1 otherwise; (f) under three strategies
+
+for strategy in sequential threaded event; do
+	scrape "b-h2-$strategy" -s "$strategy" -w 3 -n 6 --set "ca_file=$PKI/ca.pem" --set http2=true \
+		"$TLS/b/h2-$strategy"
+	is "$(result "b-h2-$strategy")" "0|null|200|6" "$strategy, http2: true over https: 6 ok"
+	is "$(seen "/b/h2-$strategy" 2)" "HTTP/2.0" "$strategy, http2: true over https: the server spoke HTTP/2"
+	scrape "b-h1-$strategy" -s "$strategy" -w 3 -n 6 --set "ca_file=$PKI/ca.pem" --set http2=false \
+		"$TLS/b/h1-$strategy"
+	is "$(result "b-h1-$strategy")" "0|null|200|6" "$strategy, http2: false over https: 6 ok"
+	is "$(seen "/b/h1-$strategy" 2)" "HTTP/1.1" "$strategy, http2: false over https: HTTP/1.1"
+done
+scrape b-default --set "ca_file=$PKI/ca.pem" "$TLS/b/default"
+is "$(seen /b/default 2)" "HTTP/1.1" "without http2, HTTP/1.1 (the default)"
+scrape b-plain --set http2=true "$PLAIN/b/plain"
+is "$(result b-plain)|$(seen /b/plain 2)" "0|null|200|1|HTTP/1.1" "http2: true on http:// stays HTTP/1.1"
+
+# ---- (c) h2c: HTTP/2 with prior knowledge on a plain-text port
+
+scrape c-h2c --set http2=prior_knowledge -n 3 "$H2C/c/h2c"
+is "$(result c-h2c)" "0|null|200|3" "http2: prior_knowledge on the h2c port: 3 ok"
+is "$(seen /c/h2c 2)" "HTTP/2.0" "and the server spoke HTTP/2 without TLS"
+scrape c-h2c-event -s event -w 2 --set http2=prior_knowledge -n 4 "$H2C/c/event"
+is "$(result c-h2c-event)|$(seen /c/event 2)" "0|null|200|4|HTTP/2.0" "prior_knowledge under event: HTTP/2"
+
+# ---- (d) mutual TLS, from a job file in its own directory run from
+# elsewhere: the certificate paths are relative to the job file
+
+cat >jobs/mtls.yaml <<EOF
+urls: [$MTLS/d/cert]
+ca_file: ../pki/ca.pem
+client_cert: ../pki/client.pem
+client_key: ../pki/client.key
+EOF
+cat >jobs/nocert.yaml <<EOF
+urls: [$MTLS/d/nocert]
+ca_file: ../pki/ca.pem
+EOF
+(cd / && timeout 60 "$SCRAPE" -q -c "$SCRATCH/jobs/nocert.yaml" -o "$SCRATCH/d-without.jsonl" \
+	>"$SCRATCH/d-without.out" 2>&1)
+RC=$?
+is "$(result d-without)" "1|http 400|400|1" "no client certificate: nginx refuses (400), exit 1"
+is "$(seen /d/nocert 6)" "NONE" "the server saw no certificate"
+(cd / && timeout 60 "$SCRAPE" -q -c "$SCRATCH/jobs/mtls.yaml" -o "$SCRATCH/d-with.jsonl" \
+	>"$SCRATCH/d-with.out" 2>&1)
+RC=$?
+is "$(result d-with)" "0|null|200|1" "client_cert and client_key: accepted, 200"
+is "$(seen /d/cert 6)" "SUCCESS" "the server verified the client certificate"
+scrape d-both --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/client-both.pem" "$MTLS/d/both"
+is "$(result d-both)|$(seen /d/both 6)" "0|null|200|1|SUCCESS" "client_cert holding the key too"
+scrape d-rogue --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/rogue.pem" \
+	--set "client_key=$PKI/rogue.key" "$MTLS/d/rogue"
+is "$(result d-rogue)" "1|http 400|400|1" "a client certificate from another CA: refused"
+like "$(seen /d/rogue 6)" "FAILED:" "the server saw it fail verification"
+scrape d-mismatch --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/client.pem" \
+	--set "client_key=$PKI/rogue.key" "$MTLS/d/mismatch"
+is "$(result d-mismatch)" "1|tls|0|1" "a key that does not belong to the certificate: tls"
+
+# job errors found at load, before any request
+scrape d-err --dry-run --set "client_key=$PKI/client.key" "$MTLS/d/err"
+is "$RC|$(cat d-err.err)" \
+	"2|--set client_key:1:1: \"client_key\" needs \"client_cert\", the certificate the key belongs to" \
+	"client_key without client_cert is a job error"
+scrape d-err --dry-run --set "ca_file=$PKI/missing.pem" "$MTLS/d/err"
+is "$RC|$(cat d-err.err)" "2|--set ca_file:1:1: cannot read ca_file \"$PKI/missing.pem\": No such file or directory" \
+	"a missing ca_file is a job error"
+scrape d-err --dry-run --set "client_cert=$PKI/client.csr" --set "client_key=$PKI/openssl.log" "$MTLS/d/err"
+is "$RC|$(cat d-err.err)" "2|--set client_key:1:1: client_key \"$PKI/openssl.log\" is not a PEM file (it has no \"-----BEGIN\" line)" \
+	"a client_key that is not PEM is a job error"
+ossl pkey -in client.key -aes-256-cbc -passout pass:secret -out client-encrypted.key
+scrape d-err --dry-run --set "client_cert=$PKI/client.pem" --set "client_key=$PKI/client-encrypted.key" "$MTLS/d/err"
+like "$RC|$(cat d-err.err)" "2|--set client_key:1:1: client_key \"$PKI/client-encrypted.key\" holds an encrypted private key" \
+	"an encrypted client_key is a job error (no passphrase prompt)"
+"$SCRAPE" --dry-run -c jobs/mtls.yaml >d-dry.out 2>&1
+like "$(cat d-dry.out)" "client_cert: jobs/../pki/client.pem" "--dry-run prints client_cert resolved from the job's directory"
+like "$(cat d-dry.out)" "http2: false" "--dry-run prints http2"
+
+# ---- (e) connection reuse
+
+scrape e-default -n 5 "$PLAIN/e/default"
+is "$(result e-default)" "0|null|200|5" "default keepalive: 5 ok"
+is "$(seen /e/default 3 | wc -w | tr -d ' ')|$(seen /e/default 4 | tr ' ' ,)" "1|1,2,3,4,5" \
+	"default: all 5 requests on one connection"
+scrape e-off -n 5 --set keepalive=false "$PLAIN/e/off"
+is "$(result e-off)" "0|null|200|5" "keepalive: false: 5 ok"
+is "$(seen /e/off 3 | wc -w | tr -d ' ')|$(seen /e/off 4)" "5|1" \
+	"keepalive: false: a connection for each request, one request each"
+scrape e-off-h2 -n 4 --set keepalive=false --set http2=true --set "ca_file=$PKI/ca.pem" "$TLS/e/h2"
+is "$(seen /e/h2 2)|$(seen /e/h2 3 | wc -w | tr -d ' ')|$(seen /e/h2 4)" "HTTP/2.0|4|1" \
+	"keepalive: false over HTTP/2: a TLS connection for each request"
+scrape e-threaded -s threaded -w 2 -n 8 "$PLAIN/e/threaded"
+check "threaded reuses connections too (fewer than 8)" test "$(seen /e/threaded 3 | wc -w)" -lt 8
+scrape e-threaded-off -s threaded -w 2 -n 8 --set keepalive=false "$PLAIN/e/thr-off"
+is "$(seen /e/thr-off 3 | wc -w | tr -d ' ')" 8 "threaded, keepalive: false: 8 connections"
+
+# The age limits, two runs at a time.  libcurl counts whole seconds and
+# closes a connection when its age is over the limit: at one request a
+# second, a connection is never idle for over 1s but is over 1s old by the
+# third request.
+scrape e-idle-1s -n 4 -r 1/s --set connection_max_idle=1s "$PLAIN/e/idle-busy" &
+p1=$!
+scrape e-age -n 4 -r 1/s --set connection_max_age=1s "$PLAIN/e/age" &
+p2=$!
+wait $p1 $p2
+is "$(seen /e/idle-busy 3 | wc -w | tr -d ' ')" 1 "connection_max_idle: 1s at 1 request/s: one connection"
+is "$(seen /e/age 3 | wc -w | tr -d ' ')" 2 "connection_max_age: 1s at 1 request/s: a new connection after 2s"
+scrape e-idle -n 2 -r 24/m --set connection_max_idle=1s "$PLAIN/e/idle-slow" &
+p1=$!
+scrape e-idle-control -n 2 -r 24/m "$PLAIN/e/idle-control" &
+p2=$!
+wait $p1 $p2
+is "$(seen /e/idle-slow 3 | wc -w | tr -d ' ')" 2 "connection_max_idle: 1s with 2.5s between requests: two connections"
+is "$(seen /e/idle-control 3 | wc -w | tr -d ' ')" 1 "without it, the same two requests share one"
+"$SCRAPE" --dry-run --set connection_max_age=2m --set connection_max_idle=30s --set keepalive=false \
+	"$PLAIN/" >e-dry.out 2>&1
+like "$(cat e-dry.out)" "keepalive: false
+connection_max_age: 2m
+connection_max_idle: 30s" "--dry-run prints the connection keys"
+
+done_testing
