@@ -9,9 +9,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../core/buf.h"
+#include "../../core/job.h"
 #include "../../core/ratelimit.h"
+#include "../../core/schedule.h"
 #include "../../core/stats.h"
 #include "../../core/units.h"
 #include "tap.h"
@@ -89,7 +92,7 @@ static int compare_i64(const void *a, const void *b)
 
 static void test_histogram(void)
 {
-	static const double points[] = { 1, 25, 50, 75, 90, 99, 99.9 };
+	static const double points[] = { 1, 25, 50, 75, 90, 99, 99.9, 99.99 };
 	enum { N = 100000 };
 	int64_t *samples = malloc(N * sizeof *samples);
 	static struct histogram h, a, b;
@@ -117,6 +120,33 @@ static void test_histogram(void)
 			worst = err;
 	}
 	ok(worst < 0.01, "histogram percentiles within 1%% of exact (worst %.4f%%)", worst * 100);
+	{
+		double sum = 0, sumsq = 0, mean, sd;
+		for (i = 0; i < N; i++) {
+			sum += (double)samples[i];
+			sumsq += (double)samples[i] * (double)samples[i];
+		}
+		mean = sum / N;
+		sd = sqrt(sumsq / N - mean * mean);
+		ok(fabs(histogram_mean(&h) - mean) / mean < 1e-9, "the mean is exact");
+		ok(fabs(histogram_stddev(&h) - sd) / sd < 1e-6, "the standard deviation is exact");
+	}
+	{
+		/* every value lands in a bucket that holds it and is under 1% wide */
+		int bounded = 1;
+		size_t k;
+		for (i = 0; i < 2000 && bounded; i++) {
+			static struct histogram one;
+			int64_t v = samples[i * 50], low = 0, high = -1;
+			histogram_init(&one);
+			histogram_record(&one, v);
+			for (k = 0; k < HISTOGRAM_BUCKETS; k++)
+				if (one.counts[k])
+					histogram_bucket(k, &low, &high);
+			bounded = low <= v && v <= high && (double)(high - low + 1) <= 0.01 * (double)low + 1;
+		}
+		ok(bounded, "each value's bucket holds it and is at most 1%% wide");
+	}
 	ok(histogram_percentile(&h, 0) == samples[0], "p0 is the exact minimum");
 	ok(histogram_percentile(&h, 100) == samples[N - 1], "p100 is the exact maximum");
 	histogram_merge(&a, &b);
@@ -127,6 +157,78 @@ static void test_histogram(void)
 	histogram_record(&a, INT64_C(1) << 50);
 	ok(histogram_percentile(&a, 50) == INT64_C(1) << 50, "huge value clamps to its exact max");
 	free(samples);
+}
+
+/* Starts of a schedule before t_ns. */
+static uint64_t starts_before(struct schedule *s, int64_t t_ns)
+{
+	uint64_t n = 0;
+
+	while (s->next_ns < t_ns) {
+		n++;
+		schedule_advance(s);
+	}
+	return n;
+}
+
+static void test_schedule(void)
+{
+	struct job_stage ramp[] = { { 2000000000, 400 }, { 1000000000, 400 }, { 2000000000, 0 } };
+	struct job job;
+	struct schedule s;
+	int64_t prev;
+	int monotonic = 1;
+	uint64_t n;
+
+	memset(&job, 0, sizeof job);
+	job.open_model = 1;
+	job.rate = 500;
+	job.duration_ns = 4000000000;
+	schedule_init(&s, &job);
+	ok(s.next_ns == 0, "a constant schedule starts at once");
+	schedule_advance(&s);
+	ok(s.next_ns == 2000000, "and spaces starts 1/rate apart (%lld ns)", (long long)s.next_ns);
+	n = 1 + starts_before(&s, INT64_MAX - 1);
+	ok(n == 2000 && s.next_ns == SCHEDULE_END, "500/s for 4 s is 2000 starts, then the end (%llu)",
+	   (unsigned long long)n);
+	schedule_free(&s);
+
+	job.rate = 0;
+	job.duration_ns = 0;
+	job.stages = ramp;
+	job.stage_count = 3;
+	schedule_init(&s, &job);
+	n = starts_before(&s, 1000000000);
+	ok(n == 100, "a ramp from 0 to 400/s over 2 s starts 100 in its first second (%llu)",
+	   (unsigned long long)n);
+	n = starts_before(&s, 2000000000);
+	ok(n == 300, "and 300 in its second (%llu)", (unsigned long long)n);
+	n = starts_before(&s, 3000000000);
+	ok(n == 400, "a plateau at 400/s starts 400 a second (%llu)", (unsigned long long)n);
+	n = starts_before(&s, INT64_MAX - 1);
+	ok(n == 400 && s.next_ns == SCHEDULE_END, "a ramp down to 0 over 2 s starts 400 and ends (%llu)",
+	   (unsigned long long)n);
+	ok(fabs(schedule_rate_at(&s, 2500000000) - 400) < 1e-9 &&
+	   fabs(schedule_rate_at(&s, 4000000000) - 200) < 1e-9, "the rate at a time follows the ramp");
+	schedule_free(&s);
+
+	job.stages = NULL;
+	job.stage_count = 0;
+	job.rate = 1000;
+	job.duration_ns = 100000000000LL;
+	job.poisson = 1;
+	job.seed = 99;
+	schedule_init(&s, &job);
+	prev = -1;
+	for (n = 0; s.next_ns < 100000000000LL; n++) {
+		monotonic &= s.next_ns >= prev;
+		prev = s.next_ns;
+		schedule_advance(&s);
+	}
+	/* 100,000 expected; a Poisson count's deviation is sqrt(100,000) = 316 */
+	ok(monotonic && n > 98700 && n < 101300, "poisson arrivals at 1000/s over 100 s: %llu starts",
+	   (unsigned long long)n);
+	schedule_free(&s);
 }
 
 static void test_ratelimit(void)
@@ -162,6 +264,7 @@ int main(void)
 	test_rates_sizes_counts();
 	test_json();
 	test_histogram();
+	test_schedule();
 	test_ratelimit();
 	return done_testing();
 }
