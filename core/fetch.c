@@ -233,7 +233,15 @@ static void traffic_of(CURL *easy, struct fetch_outcome *out)
 	curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request);
 	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
 	out->bytes_in = (uint64_t)(down > 0 ? down : 0) + (uint64_t)(header > 0 ? header : 0);
-	out->bytes_out = (uint64_t)(up > 0 ? up : 0) + (uint64_t)(request > 0 ? request : 0);
+	if (up < 0)
+		up = 0;
+	if (request < 0)
+		request = 0;
+	/* libcurl counts a small in-memory body (under 64 KiB) in the request
+	 * size, as it goes out in one write with the headers, and a large one
+	 * only in the upload size.  Headers are never that large, so a request
+	 * size at least as big as the upload already holds it. */
+	out->bytes_out = (uint64_t)request + (request >= up ? 0 : (uint64_t)up);
 	out->connections = connects > 0 ? (uint64_t)connects : 0;
 }
 

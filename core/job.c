@@ -439,6 +439,14 @@ static int check_load_model(struct checker *c)
 	                                           "per_host", "crawl" };
 	size_t i;
 
+	for (i = 0; !job->open_model && i < job->threshold_count; i++) {
+		const char *metric = job->thresholds[i].metric;
+		const struct node *list = tree_get(root, "thresholds");
+		if (strcmp(metric, "late") == 0 || strcmp(metric, "dropped") == 0)
+			return fail(c, list && list->kind == NODE_LIST ? list->items[i] : list,
+			            "threshold \"%s\": %s starts belong to the open model: add \"rate\" or \"stages\"",
+			            job->thresholds[i].text, metric);
+	}
 	if (!job->open_model) {
 		if (tree_get(root, "arrival") || tree_get(root, "max_connections")) {
 			const char *key = tree_get(root, "arrival") ? "arrival" : "max_connections";
@@ -1322,7 +1330,8 @@ static int fill_defaults(struct checker *c)
 {
 	struct job *job = c->job;
 
-	if (!job->strategy.name && !(job->strategy.name = strdup("sequential")))
+	/* the open model needs a strategy that keeps a schedule */
+	if (!job->strategy.name && !(job->strategy.name = strdup(job->open_model ? "event" : "sequential")))
 		return fail(c, job->tree, "out of memory");
 	if (!job->method && !(job->method = strdup("GET")))
 		return fail(c, job->tree, "out of memory");
@@ -1560,7 +1569,9 @@ static void print_open_model(FILE *out, const struct job *job)
 	fprintf(out, "rate: %.10g/s\n", job->rate);
 	fprintf(out, "arrival: %s\n", job->poisson ? "poisson" : "constant");
 	if (job->stage_count) {
-		fputs("stages:\n", out);
+		char total[32];
+		units_format_exact(job->stages_ns, total, sizeof total);
+		fprintf(out, "stages:  # %s in all\n", total);
 		for (i = 0; i < job->stage_count; i++) {
 			char d[32];
 			units_format_exact(job->stages[i].duration_ns, d, sizeof d);

@@ -188,9 +188,13 @@ double report_target_rate(const struct scrape_run *run, size_t second)
 	/* the middle of the second, counted from the end of the warmup */
 	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
 
-	/* a last, partial second: the rate just before the end */
-	if (run->job->duration_ns && t >= run->job->duration_ns)
+	if (run->job->duration_ns && t >= run->job->duration_ns) {
+		/* a second after the end (responses still arriving) asked for
+		 * nothing; a last, partial one for the rate just before the end */
+		if (t - 500000000 >= run->job->duration_ns)
+			return 0;
 		t = run->job->duration_ns - 1;
+	}
 
 	return run->job->open_model ? schedule_rate_at(&run->schedule, t) : 0;
 }

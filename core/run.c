@@ -816,9 +816,6 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 	if (run->settings.report_path)
 		stats_host(st, req->url, res->has_error);
 	st->bytes += res->bytes;
-	st->bytes_in += res->bytes_in;
-	st->bytes_out += res->bytes_out;
-	st->connections += res->connections;
 	/* a request settled without a transfer (stopped before its retry, or
 	 * its worker died) has no latency to count */
 	if (res->status > 0 && res->time_total > 0) {
@@ -852,6 +849,11 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	if (run->hosts)
 		hosts_release(run->hosts, req);
 	settle_in_flight(run, req);
+	/* traffic is the whole run's: connections opened in the warmup are
+	 * the ones the measured requests reuse */
+	run->stats.bytes_in += res->bytes_in;
+	run->stats.bytes_out += res->bytes_out;
+	run->stats.connections += res->connections;
 	if (req->warmup)
 		run->stats.warmup++;
 	else
@@ -1191,9 +1193,9 @@ int run_report(struct scrape_run *run)
 		stats_print_summary(&run->stats, sum.seconds, interrupted,
 		                    run_is_load_test(run) ? &load : NULL, out);
 		if (run->job->random_order || run->job->poisson)
-			fprintf(out, "  %s, seed %llu\n",
-			        run->job->random_order ? "random order" : "poisson arrivals",
-			        (unsigned long long)run->job->seed);
+			fprintf(out, "  %s%s%s, seed %llu\n", run->job->random_order ? "random order" : "",
+			        run->job->random_order && run->job->poisson ? " and " : "",
+			        run->job->poisson ? "poisson arrivals" : "", (unsigned long long)run->job->seed);
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, out, NULL);
 	}
 	fflush(out);

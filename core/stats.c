@@ -414,8 +414,9 @@ void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *o
 	}
 	format_bytes(s->bytes_in, in, sizeof in);
 	format_bytes(s->bytes_out, sent, sizeof sent);
-	fprintf(out, "  traffic   %s in, %s out; %llu connections opened, at most %llu in flight\n", in,
-	        sent, (unsigned long long)s->connections, (unsigned long long)s->peak_in_flight);
+	fprintf(out, "  traffic   %s in, %s out; %llu connection%s opened, at most %llu in flight\n", in,
+	        sent, (unsigned long long)s->connections, s->connections == 1 ? "" : "s",
+	        (unsigned long long)s->peak_in_flight);
 	if (f->warmup_ns) {
 		units_format_duration(f->warmup_ns, v, sizeof v);
 		fprintf(out, "  warmup    %s: %llu requests not counted\n", v,

@@ -121,6 +121,17 @@ is "$(report c-event.json 'all(lo <= hi for lo, hi, n in r["latency_histogram"][
    "the buckets are ordered and do not overlap"
 is "$(report c-event.json '"rate: 500/s" in r["config"] and r["schema"]')" 2 "the report echoes the job (schema 2)"
 
+# ---- traffic: bytes both ways, headers included, bodies counted once ----
+for n in 1000 70000; do
+	head -c $n /dev/zero | tr '\0' a >body-$n
+	printf 'urls: [%s/echo]\nrequests: 2\nmethod: POST\nbody_file: body-%s\n' "$TARGET" $n >post-$n.yaml
+	"$SCRAPE" -q -c post-$n.yaml --report post-$n.json >/dev/null 2>&1
+	is "$(report post-$n.json "r['bytes_out'] - 2 * $n in range(2 * 100, 2 * 400), r['connections_opened']")" "True 1" \
+	   "a $n-byte POST body counts once in the bytes out, besides its headers ($(report post-$n.json 'r["bytes_out"]'))"
+	is "$(report post-$n.json "r['bytes_in'] - r['bytes'] in range(2 * 50, 2 * 400)")" True \
+	   "bytes in are the bodies plus the response headers ($(report post-$n.json 'r["bytes_in"]'))"
+done
+
 # ---- --html ----
 "$SCRAPE" -q -s event --rate 100/s -d 2s --html page.html "$TARGET/bytes/1" "$TARGET/status/503" >/dev/null 2>&1
 is "$(grep -o '<svg' page.html | wc -l)" 3 "--html draws three charts"
