@@ -21,26 +21,6 @@
 #include "threshold.h"
 #include "units.h"
 
-/* "name":{count, min, mean, stddev, p50 ... p99.99, max} in seconds. */
-static void distribution(struct buf *b, const char *name, const struct histogram *h)
-{
-	size_t i;
-
-	buf_printf(b, "\"%s\":{", name);
-	if (h->total) {
-		buf_printf(b, "\"count\":%llu,\"min\":%.9f,\"mean\":%.9f,\"stddev\":%.9f",
-		           (unsigned long long)h->total, (double)h->min / 1e9, histogram_mean(h) / 1e9,
-		           histogram_stddev(h) / 1e9);
-		for (i = 0; i < STATS_POINTS; i++)
-			buf_printf(b, ",\"p%g\":%.9f", stats_points[i],
-			           (double)histogram_percentile(h, stats_points[i]) / 1e9);
-		buf_printf(b, ",\"max\":%.9f", (double)h->max / 1e9);
-	} else {
-		buf_puts(b, "\"count\":0");
-	}
-	buf_putc(b, '}');
-}
-
 /* The non-empty buckets as [low_ns, high_ns, count], so reports of
  * several runs (or machines) can be merged into exact percentiles. */
 static void buckets(struct buf *b, const char *name, const struct histogram *h)
@@ -151,18 +131,6 @@ static void counts(struct buf *b, const struct stats *s)
 		buf_json_string(b, s->reasons[i].reason);
 		buf_printf(b, ":%llu", (unsigned long long)s->reasons[i].count);
 	}
-	buf_puts(b, "},\"failed_by_class\":{");
-	{
-		struct reason_count classes[32];
-		char names[32][24];
-		size_t n = stats_error_classes(s, classes, 32, names);
-		for (i = 0; i < n; i++) {
-			if (i)
-				buf_putc(b, ',');
-			buf_json_string(b, classes[i].reason);
-			buf_printf(b, ":%llu", (unsigned long long)classes[i].count);
-		}
-	}
 	buf_puts(b, "},\"refused_by_reason\":{");
 	for (i = 0; i < s->refusal_count; i++) {
 		if (i)
@@ -199,14 +167,55 @@ double report_target_rate(const struct scrape_run *run, size_t second)
 	return run->job->open_model ? schedule_rate_at(&run->schedule, t) : 0;
 }
 
+void report_load_members(struct buf *b, const struct scrape_run *run, const struct run_summary *sum)
+{
+	const struct stats *st = &run->stats;
+	struct reason_count classes[32];
+	char names[32][24], warnings[4][RUN_WARNING_LEN];
+	size_t n, i;
+
+	buf_printf(b, "\"sent\":%llu,\"late\":%llu,\"dropped\":%llu,\"warmup_requests\":%llu,"
+	           "\"bytes_in\":%llu,\"bytes_out\":%llu,\"connections_opened\":%llu,"
+	           "\"peak_in_flight\":%llu,",
+	           (unsigned long long)st->sent, (unsigned long long)st->late,
+	           (unsigned long long)st->dropped, (unsigned long long)st->warmup,
+	           (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
+	           (unsigned long long)st->connections, (unsigned long long)st->peak_in_flight);
+	model(b, run);
+	buf_puts(b, ",\"failed_by_class\":{");
+	n = stats_error_classes(st, classes, 32, names);
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_string(b, classes[i].reason);
+		buf_printf(b, ":%llu", (unsigned long long)classes[i].count);
+	}
+	buf_puts(b, "},");
+	if (run->job->open_model) {
+		stats_json_distribution(b, "service_time_seconds", &st->service);
+		buf_putc(b, ',');
+		stats_json_distribution(b, "send_lag_seconds", &st->lag);
+	} else {
+		/* the closed model measures from the actual send: one and the same */
+		stats_json_distribution(b, "service_time_seconds", &st->latency);
+	}
+	buf_puts(b, ",\"warnings\":[");
+	n = run_warnings(run, sum, warnings, 4);
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_string(b, warnings[i]);
+	}
+	buf_puts(b, "],");
+}
+
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                  int interrupted)
 {
 	const struct job *job = run->job;
 	const struct stats *st = &run->stats;
 	struct buf b = { 0 };
-	char *tmp = NULL, stamp[32], warnings[4][RUN_WARNING_LEN];
-	size_t warning_count = run_warnings(run, sum, warnings, 4), i;
+	char *tmp = NULL, stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
@@ -233,27 +242,10 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	           sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0.0);
 	buf_printf(&b, "\"measured_seconds\":%.6f,\"tail_seconds\":%.6f,", sum->seconds,
 	           sum->tail_seconds);
-	buf_printf(&b, "\"sent\":%llu,\"late\":%llu,\"dropped\":%llu,\"warmup_requests\":%llu,"
-	           "\"bytes_in\":%llu,\"bytes_out\":%llu,\"connections_opened\":%llu,"
-	           "\"peak_in_flight\":%llu,",
-	           (unsigned long long)st->sent, (unsigned long long)st->late,
-	           (unsigned long long)st->dropped, (unsigned long long)st->warmup,
-	           (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
-	           (unsigned long long)st->connections, (unsigned long long)st->peak_in_flight);
-	model(&b, run);
-	buf_putc(&b, ',');
+	report_load_members(&b, run, sum);
 	counts(&b, st);
 	buf_putc(&b, ',');
-	distribution(&b, "latency_seconds", &st->latency);
-	buf_putc(&b, ',');
-	if (job->open_model) {
-		distribution(&b, "service_time_seconds", &st->service);
-		buf_putc(&b, ',');
-		distribution(&b, "send_lag_seconds", &st->lag);
-	} else {
-		/* the closed model measures from the actual send: one and the same */
-		distribution(&b, "service_time_seconds", &st->latency);
-	}
+	stats_json_distribution(&b, "latency_seconds", &st->latency);
 	buf_putc(&b, ',');
 	timeline(&b, run);
 	buf_putc(&b, ',');
@@ -262,13 +254,7 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 		buf_putc(&b, ',');
 		buckets(&b, "service_time_histogram", &st->service);
 	}
-	buf_puts(&b, ",\"warnings\":[");
-	for (i = 0; i < warning_count; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_json_string(&b, warnings[i]);
-	}
-	buf_puts(&b, "],\"thresholds\":");
+	buf_puts(&b, ",\"thresholds\":");
 	threshold_check(job, st, sum, NULL, &b);
 	buf_putc(&b, ',');
 	config_echo(&b, job);

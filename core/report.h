@@ -18,6 +18,12 @@ struct run_summary;
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                  int interrupted);
 
+struct buf;
+/* The load-test members a report and a JSON summary share ("sent", ...,
+ * "model", "failed_by_class", "service_time_seconds", "warnings"), each
+ * followed by a comma. */
+void report_load_members(struct buf *b, const struct scrape_run *run, const struct run_summary *sum);
+
 /* --html FILE: the same run as a self-contained page with charts. */
 int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                       int interrupted);

@@ -493,7 +493,8 @@ static void hand_out(struct scrape_run *run, struct scrape_request *req, int64_t
 	req->in_flight = 1;
 	if (++st->in_flight > st->peak_in_flight)
 		st->peak_in_flight = st->in_flight;
-	if (req->warmup)
+	/* a retry is the same request again, not a start of its own */
+	if (req->warmup || req->attempt > 1)
 		return;
 	st->sent++;
 	timeline_sent(&run->timeline, (size_t)((start - run->measure_ns) / 1000000000));
@@ -519,42 +520,45 @@ static void settle_in_flight(struct scrape_run *run, struct scrape_request *req)
 static enum scrape_next next_scheduled(struct scrape_run *run, struct scrape_request **req,
                                        int64_t *not_before_ns)
 {
-	struct scrape_request *candidate;
-	int64_t now = run_now_ns(), due;
+	struct scrape_request *candidate = run->retry_head;
+	int64_t now = run_now_ns(), due, wake = candidate ? candidate->ready_ns : -1;
 
+	/* A retry goes as soon as it is due, outside the schedule: it is the
+	 * same request as before, so it keeps its first scheduled start and
+	 * its latency counts every attempt the user would have waited for. */
+	if (candidate && candidate->ready_ns <= now) {
+		run->retry_head = candidate->next_retry;
+		if (!run->retry_head)
+			run->retry_tail = NULL;
+		candidate->next_retry = NULL;
+		hand_out(run, candidate, now);
+		*req = candidate;
+		return SCRAPE_NEXT_READY;
+	}
 	if (run->schedule.next_ns == SCHEDULE_END || run->frontier.expired) {
-		/* the schedule is over: only retries of what was sent may go */
-		candidate = run->pending;
-		if (!candidate && run->retry_head && run->retry_head->ready_ns <= now)
-			candidate = peek(run);
-		if (!candidate || candidate->attempt == 1) {
-			/* a fresh request pulled before the end never starts */
-			int64_t live = run->outstanding - (candidate ? 1 : 0);
-			if (run->retry_head) {
-				*not_before_ns = run->retry_head->ready_ns;
-				return SCRAPE_NEXT_WAIT;
-			}
-			return live == 0 ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
-		}
-		due = now;
-	} else {
-		due = run->start_ns + run->schedule.next_ns;
-		if (now < due) {
-			*not_before_ns = due;
-			return SCRAPE_NEXT_WAIT;
-		}
-		candidate = peek(run);
-		if (!candidate) {
-			if (run->retry_head)
-				*not_before_ns = run->retry_head->ready_ns;
-			else if (frontier_done(&run->frontier) && run->outstanding == 0)
-				return SCRAPE_NEXT_DONE;
-			return SCRAPE_NEXT_WAIT;
-		}
-		schedule_advance(&run->schedule);
+		/* the schedule is over; a fresh request pulled before the end
+		 * never starts */
+		int64_t live = run->outstanding - (run->pending ? 1 : 0);
+		*not_before_ns = wake;
+		return live == 0 && !run->retry_head ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+	}
+	due = run->start_ns + run->schedule.next_ns;
+	if (now < due) {
+		*not_before_ns = wake >= 0 && wake < due ? wake : due;
+		return SCRAPE_NEXT_WAIT;
+	}
+	candidate = peek(run);
+	if (!candidate) {
+		*not_before_ns = wake;
+		if (!run->retry_head && frontier_done(&run->frontier) && run->outstanding == 0)
+			return SCRAPE_NEXT_DONE;
+		return SCRAPE_NEXT_WAIT;
 	}
 	run->pending = NULL;
-	candidate->intended_ns = due;
+	if (candidate->attempt == 1) {
+		schedule_advance(&run->schedule);
+		candidate->intended_ns = due;
+	}                               /* (else a retry that fell due just now) */
 	hand_out(run, candidate, now);
 	*req = candidate;
 	return SCRAPE_NEXT_READY;
@@ -1184,6 +1188,8 @@ int run_report(struct scrape_run *run)
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
 	} else if (run->settings.json) {
 		struct buf verdicts = { 0 };
+		if (run_is_load_test(run))
+			report_load_members(&verdicts, run, &sum);
 		buf_puts(&verdicts, "\"thresholds\":");
 		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, &verdicts);
 		stats_print_json(&run->stats, sum.seconds, interrupted,

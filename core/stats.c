@@ -424,10 +424,28 @@ void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *o
 	}
 }
 
+void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h)
+{
+	size_t i;
+
+	buf_printf(b, "\"%s\":{", name);
+	if (h->total) {
+		buf_printf(b, "\"count\":%llu,\"min\":%.9f,\"mean\":%.9f,\"stddev\":%.9f",
+		           (unsigned long long)h->total, (double)h->min / 1e9, histogram_mean(h) / 1e9,
+		           histogram_stddev(h) / 1e9);
+		for (i = 0; i < STATS_POINTS; i++)
+			buf_printf(b, ",\"p%g\":%.9f", stats_points[i],
+			           (double)histogram_percentile(h, stats_points[i]) / 1e9);
+		buf_printf(b, ",\"max\":%.9f", (double)h->max / 1e9);
+	} else {
+		buf_puts(b, "\"count\":0");
+	}
+	buf_putc(b, '}');
+}
+
 void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,
                       FILE *out)
 {
-	static const double points[] = { 50, 90, 99 };
 	uint64_t done = s->ok + s->failed;
 	struct buf b = { 0 };
 	size_t i;
@@ -451,15 +469,8 @@ void stats_print_json(const struct stats *s, double seconds, int interrupted, co
 		buf_json_string(&b, s->refusals[i].reason);
 		buf_printf(&b, ":%llu", (unsigned long long)s->refusals[i].count);
 	}
-	buf_puts(&b, "},\"latency_seconds\":{");
-	if (s->latency.total) {
-		buf_printf(&b, "\"min\":%.6f", (double)s->latency.min / 1e9);
-		for (i = 0; i < sizeof points / sizeof points[0]; i++)
-			buf_printf(&b, ",\"p%g\":%.6f", points[i],
-			           (double)histogram_percentile(&s->latency, points[i]) / 1e9);
-		buf_printf(&b, ",\"max\":%.6f", (double)s->latency.max / 1e9);
-	}
-	buf_putc(&b, '}');
+	buf_puts(&b, "},");
+	stats_json_distribution(&b, "latency_seconds", &s->latency);
 	if (extra)
 		buf_printf(&b, ",%s", extra);
 	buf_puts(&b, "}\n");

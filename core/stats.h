@@ -104,6 +104,11 @@ size_t stats_error_classes(const struct stats *s, struct reason_count *out, size
  * distribution, the schedule, status codes, error classes, traffic. */
 void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out);
 
+/* Appends "name":{count, min, mean, stddev, p50 ... p99.99, max} in
+ * seconds. */
+struct buf;
+void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h);
+
 /* The summary printed at the end of a run; load, if not NULL, adds the
  * load-test lines (stats_print_load). */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted,

@@ -21,10 +21,10 @@ for s in event threaded; do
 	is "$(within "$n" 2000 0.02)" ok "$s: the server saw 2000 requests within 2% ($n)"
 	is "$(within "$(report "c-$s.json" 'r["requests_per_second"]')" 500 0.02)" ok \
 	   "$s: the achieved rate is within 2% of 500/s ($(report "c-$s.json" 'r["requests_per_second"]'))"
-	is "$(report "c-$s.json" 'r["sent"], r["dropped"], r["model"]["type"]')" "2000 0 open" \
-	   "$s: 2000 starts scheduled and sent, none dropped"
-	is "$(report "c-$s.json" '[t["sent"] for t in r["timeline"]]')" "[500, 500, 500, 500]" \
-	   "$s: the timeline sends 500 in each of the 4 seconds"
+	is "$(report "c-$s.json" 'r["sent"] + r["dropped"], r["dropped"] <= 20, r["model"]["type"]')" "2000 True open" \
+	   "$s: 2000 starts scheduled, at most 1% dropped ($(report "c-$s.json" 'r["dropped"]'))"
+	is "$(report "c-$s.json" '[abs(t["sent"] - 500) <= 10 for t in r["timeline"]]')" "[True, True, True, True]" \
+	   "$s: the timeline sends 500 (within 2%) in each of the 4 seconds"
 	like "$(cat "c-$s.out")" "model     open: 500/s, constant arrivals" "$s: the summary names the model"
 	like "$(cat "c-$s.out")" "p99.99" "$s: the summary shows the whole distribution"
 	is "$(cat "c-$s.err")" "" "$s: no warnings on a run that kept its schedule"
@@ -40,7 +40,7 @@ reset_target
 "$SCRAPE" -q -s event --rate 400/s -d 2s "$TARGET/bytes/1" >/dev/null 2>&1
 cv_constant=$(gaps_cv)
 reset_target
-"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 "$TARGET/bytes/1" >p.out 2>&1
+"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 --report p1.json "$TARGET/bytes/1" >p.out 2>&1
 cv_poisson=$(gaps_cv)
 n=$(total)
 is "$(awk -v c="$cv_constant" 'BEGIN { print (c < 0.5) ? "ok" : "off: " c }')" ok \
@@ -50,8 +50,11 @@ is "$(awk -v c="$cv_poisson" 'BEGIN { print (c > 0.8 && c < 1.25) ? "ok" : "off:
 is "$(within "$n" 800 0.12)" ok "poisson arrivals average the rate ($n of 800 expected)"
 like "$(cat p.out)" "poisson arrivals, seed 7" "the summary names the seed"
 reset_target
-"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 "$TARGET/bytes/1" >/dev/null 2>&1
-is "$(total)" "$n" "the same seed draws the same schedule"
+"$SCRAPE" -q -s event --rate 400/s -d 2s --set arrival=poisson --set seed=7 --report p2.json "$TARGET/bytes/1" >/dev/null 2>&1
+# (sent + dropped: on a busy machine a start due just before the end may
+# miss it and count as dropped rather than sent)
+is "$(report p2.json 'r["sent"] + r["dropped"]')" "$(report p1.json 'r["sent"] + r["dropped"]')" \
+   "the same seed draws the same schedule ($(report p1.json 'r["sent"] + r["dropped"]') starts)"
 
 # ---- stages: a linear ramp, then a plateau ----
 cat >ramp.yaml <<EOF
@@ -65,16 +68,16 @@ reset_target
 "$SCRAPE" -q -c ramp.yaml --report ramp.json >/dev/null 2>&1
 is "$?" 0 "a ramp runs"
 is "$(within "$(total)" 800 0.02)" ok "0 to 400/s over 2 s, then 1 s at 400/s: 800 requests ($(total))"
-is "$(report ramp.json '[t["sent"] for t in r["timeline"]]')" "[100, 300, 400]" \
-   "the ramp sends 100, 300 and 400 in its three seconds"
+is "$(report ramp.json '[abs(t["sent"] - w) <= 4 for t, w in zip(r["timeline"], (100, 300, 400))]')" "[True, True, True]" \
+   "the ramp sends 100, 300 and 400 in its three seconds ($(report ramp.json '[t["sent"] for t in r["timeline"]]'))"
 is "$(report ramp.json '[round(t["target_rate"]) for t in r["timeline"]]')" "[100, 300, 400]" \
    "the timeline carries the rate the schedule asked for"
 
 # ---- warmup: the first part of the duration is not measured ----
 reset_target
 "$SCRAPE" -q -s event --rate 200/s -d 2s --warmup 1s --report warm.json "$TARGET/bytes/1" >warm.out 2>&1
-is "$(total)" 400 "a warmup still sends (400 requests in 2 s)"
-is "$(report warm.json 'r["warmup_requests"], r["requests"], round(r["measured_seconds"], 3)')" "200 200 1.0" \
+is "$(within "$(total)" 400 0.02)" ok "a warmup still sends (400 requests in 2 s)"
+is "$(report warm.json 'r["warmup_requests"], abs(r["requests"] - 200) <= 4, round(r["measured_seconds"], 3)')" "200 True 1.0" \
    "the first second's 200 are left out; 200 measured over 1 s"
 like "$(cat warm.out)" "warmup    1s: 200 requests not counted" "the summary says what the warmup left out"
 
@@ -131,6 +134,21 @@ for n in 1000 70000; do
 	is "$(report post-$n.json "r['bytes_in'] - r['bytes'] in range(2 * 50, 2 * 400)")" True \
 	   "bytes in are the bodies plus the response headers ($(report post-$n.json 'r["bytes_in"]'))"
 done
+
+# ---- retries go outside the schedule and count from the first start ----
+reset_target
+"$SCRAPE" -q -s event --rate 100/s --requests 20 --retries 2 --set retry_delay=100ms --report retry.json \
+	"$TARGET/status/503" "$TARGET/bytes/1" >/dev/null 2>&1
+is "$(report retry.json 'r["sent"], r["retries"], r["requests"]')" "20 20 20" \
+   "retries take no starts from the schedule (20 sent, 20 retries)"
+is "$(report retry.json '0.2 <= r["latency_seconds"]["max"] < 0.35')" True \
+   "a retried request's latency counts from its first start, delays included ($(report retry.json 'r["latency_seconds"]["max"]') s)"
+is "$(total)" 40 "the server saw every attempt"
+
+# ---- --format json carries the load-test members ----
+"$SCRAPE" -q -s threaded --rate 100/s -d 1s --format json "$TARGET/bytes/1" >sum.json 2>&1
+is "$(report sum.json 'r["sent"], r["dropped"], r["model"]["type"], "p99.99" in r["service_time_seconds"], r["warnings"]')" \
+   "100 0 open True []" "--format json has the schedule, the model and service time"
 
 # ---- --html ----
 "$SCRAPE" -q -s event --rate 100/s -d 2s --html page.html "$TARGET/bytes/1" "$TARGET/status/503" >/dev/null 2>&1
