@@ -373,7 +373,7 @@ int report_write_html(const char *path, const struct scrape_run *run, const stru
 		PAIR("received", "%s", in);
 		PAIR("sent bytes", "%s", out);
 	}
-	PAIR("connections opened", "%llu", (unsigned long long)st->connections);
+	PAIR("connections", "%llu", (unsigned long long)st->connections);
 	PAIR("most in flight", "%llu", (unsigned long long)st->peak_in_flight);
 	if (job->warmup_ns)
 		PAIR("warmup requests", "%llu", (unsigned long long)st->warmup);
