@@ -160,17 +160,21 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	return 0;
 }
 
-void run_cpu_seconds(double *process, double *thread)
+/* User plus system CPU seconds of who (RUSAGE_SELF, RUSAGE_THREAD). */
+static double cpu_seconds(int who)
 {
 	struct rusage ru;
 
-	*process = *thread = 0;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		*process = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	if (getrusage(RUSAGE_THREAD, &ru) == 0)
-		*thread = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	if (getrusage(who, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void run_cpu_seconds(double *process, double *thread)
+{
+	*process = cpu_seconds(RUSAGE_SELF);
+	*thread = cpu_seconds(RUSAGE_THREAD);
 }
 
 int run_close_output(struct scrape_run *run)
@@ -482,6 +486,13 @@ static enum scrape_next next_by_host(struct scrape_run *run, struct scrape_reque
 	return SCRAPE_NEXT_WAIT;
 }
 
+/* The second of the timeline a time falls in (the measurement's start is
+ * second 0). */
+static size_t second_of(const struct scrape_run *run, int64_t t)
+{
+	return t > run->measure_ns ? (size_t)((t - run->measure_ns) / 1000000000) : 0;
+}
+
 /* Lock held.  A request leaves for a strategy at now. */
 static void hand_out(struct scrape_run *run, struct scrape_request *req, int64_t now)
 {
@@ -497,7 +508,7 @@ static void hand_out(struct scrape_run *run, struct scrape_request *req, int64_t
 	if (req->warmup || req->attempt > 1)
 		return;
 	st->sent++;
-	timeline_sent(&run->timeline, (size_t)((start - run->measure_ns) / 1000000000));
+	timeline_sent(&run->timeline, second_of(run, start));
 	if (run->job->open_model) {
 		histogram_record(&st->lag, now - req->intended_ns);
 		if (now - req->intended_ns > LATE_NS)
@@ -832,8 +843,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 		}
 		histogram_record(&st->latency, latency);
 	}
-	timeline_done(&run->timeline, (size_t)((run_now_ns() - run->measure_ns) / 1000000000), latency,
-	              res->has_error);
+	timeline_done(&run->timeline, second_of(run, run_now_ns()), latency, res->has_error);
 }
 
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
