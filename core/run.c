@@ -388,12 +388,8 @@ static void expire(struct scrape_run *run)
 	if (run->job->open_model) {
 		/* starts the schedule wanted within the duration that never got
 		 * out (every connection was busy): dropped, and said so */
-		int64_t end = run->job->duration_ns;
-		while (run->schedule.next_ns < end) {
-			if (run->start_ns + run->schedule.next_ns >= run->measure_ns)
-				run->stats.dropped++;
-			schedule_advance(&run->schedule);
-		}
+		schedule_skip(&run->schedule, run->job->warmup_ns);
+		run->stats.dropped += schedule_skip(&run->schedule, run->job->duration_ns);
 	}
 	if (run->pending && run->pending->attempt == 1) {
 		run_free_request(run->pending);

@@ -212,8 +212,33 @@ static void test_schedule(void)
 	   fabs(schedule_rate_at(&s, 4000000000) - 200) < 1e-9, "the rate at a time follows the ramp");
 	schedule_free(&s);
 
+	{
+		/* 100 t^2 starts by t <= 2 s, then 400/s: 25 by 0.5 s, 600 by 2.5 s */
+		struct schedule twin;
+		uint64_t counted;
+		schedule_init(&s, &job);
+		schedule_init(&twin, &job);
+		starts_before(&s, 500000000);
+		starts_before(&twin, 500000000);
+		n = schedule_skip(&s, 2500000000);
+		counted = starts_before(&twin, 2500000000);
+		ok(n == 575 && n == counted && s.next_ns == twin.next_ns,
+		   "skipping a ramp from 0.5 s to 2.5 s passes the same 575 starts as counting them (%llu, %llu)",
+		   (unsigned long long)n, (unsigned long long)counted);
+		schedule_free(&twin);
+		schedule_free(&s);
+	}
+
 	job.stages = NULL;
 	job.stage_count = 0;
+	job.rate = 10000000;
+	job.duration_ns = 3600000000000LL;
+	schedule_init(&s, &job);
+	n = schedule_skip(&s, 3600000000000LL);
+	ok(n == 36000000000ULL && s.next_ns == SCHEDULE_END,
+	   "skipping an hour at 10,000,000/s counts 36,000,000,000 starts at once (%llu)", (unsigned long long)n);
+	schedule_free(&s);
+
 	job.rate = 1000;
 	job.duration_ns = 100000000000LL;
 	job.poisson = 1;
@@ -228,6 +253,13 @@ static void test_schedule(void)
 	/* 100,000 expected; a Poisson count's deviation is sqrt(100,000) = 316 */
 	ok(monotonic && n > 98700 && n < 101300, "poisson arrivals at 1000/s over 100 s: %llu starts",
 	   (unsigned long long)n);
+	schedule_free(&s);
+	job.rate = 100000;
+	schedule_init(&s, &job);
+	n = schedule_skip(&s, 50000000000LL);
+	/* a million counted one by one, the rest by their expected number */
+	ok(n > 4990000 && n < 5010000 && s.next_ns >= 50000000000LL,
+	   "skipping 50 s of poisson arrivals at 100,000/s: %llu starts", (unsigned long long)n);
 	schedule_free(&s);
 }
 
