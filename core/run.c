@@ -746,6 +746,15 @@ static void encode_record(struct scrape_request *req, const struct fetch_outcome
 	buf_puts(line, "}\n");
 }
 
+/* Lock held.  Traffic is the whole run's, every attempt's: connections
+ * opened in the warmup are the ones the measured requests reuse. */
+static void count_traffic(struct scrape_run *run, const struct run_result *res)
+{
+	run->stats.bytes_in += res->bytes_in;
+	run->stats.bytes_out += res->bytes_out;
+	run->stats.connections += res->connections;
+}
+
 /* Puts a failed request back in line for another attempt.  Lock held. */
 static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
 {
@@ -763,10 +772,13 @@ static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
 	run->stats.retries++;
 }
 
-void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason)
+void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
+               const struct run_result *attempt)
 {
 	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
 	pthread_mutex_lock(&run->lock);
+	if (attempt)
+		count_traffic(run, attempt);
 	schedule_retry(run, req);
 	pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
@@ -859,11 +871,7 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	if (run->hosts)
 		hosts_release(run->hosts, req);
 	settle_in_flight(run, req);
-	/* traffic is the whole run's: connections opened in the warmup are
-	 * the ones the measured requests reuse */
-	run->stats.bytes_in += res->bytes_in;
-	run->stats.bytes_out += res->bytes_out;
-	run->stats.connections += res->connections;
+	count_traffic(run, res);
 	if (req->warmup)
 		run->stats.warmup++;
 	else
@@ -909,7 +917,7 @@ void run_fail(struct scrape_run *run, struct scrape_request *req, const char *re
 	struct run_result res;
 
 	if (req->attempt <= run->job->retries && !run_stopping(run)) {
-		run_retry(run, req, reason);
+		run_retry(run, req, reason, NULL);
 		return;
 	}
 	fill_failure(run, req, reason, &res);
@@ -926,6 +934,10 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 
 	memset(res, 0, sizeof *res);
 	fetch_outcome(req, easy, result, &o);
+	/* every attempt's traffic counts, a retried one's too */
+	res->bytes_in = o.bytes_in;
+	res->bytes_out = o.bytes_out;
+	res->connections = o.connections;
 	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
 		snprintf(res->error, sizeof res->error, "%s", o.error);
 		req->last_status = o.status;
@@ -960,9 +972,6 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	record_free(&rec);
 	res->status = o.status;
 	res->bytes = o.bytes;
-	res->bytes_in = o.bytes_in;
-	res->bytes_out = o.bytes_out;
-	res->connections = o.connections;
 	res->time_total = o.time_total;
 	res->has_error = error != NULL;
 	if (error)
@@ -975,7 +984,7 @@ void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, 
 	struct run_result res;
 
 	if (run_conclude(run, req, easy, result, &res) == RUN_RETRY)
-		run_retry(run, req, res.error);
+		run_retry(run, req, res.error, &res);
 	else
 		run_record(run, req, &res);
 }

@@ -125,8 +125,10 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
                  CURLcode result, struct run_result *res);
 /* Counts, writes and prints a final result, then frees req and res. */
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res);
-/* Queues req for another attempt after retry_delay. */
-void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason);
+/* Queues req for another attempt after retry_delay; the traffic of the
+ * attempt that failed (NULL: none) is counted. */
+void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
+               const struct run_result *attempt);
 /* A request that ended without a transfer result (a worker died): retried
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);

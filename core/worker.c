@@ -200,6 +200,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_u64(out, id);
 		put_str(out, res.error, strlen(res.error));
 		put_u64(out, (uint64_t)req.last_status);
+		put_u64(out, res.bytes_in);
+		put_u64(out, res.bytes_out);
+		put_u64(out, res.connections);
 	} else {
 		start_frame(out, FRAME_RESULT);
 		put_u64(out, id);
@@ -399,13 +402,18 @@ int worker_service(struct scrape_run *run, struct scrape_worker *w)
 			size_t len;
 			const char *reason;
 			char text[96];
+			struct run_result attempt;
 
 			take_u64(&r);
 			reason = take_str(&r, &len);
 			snprintf(text, sizeof text, "%.*s", (int)len, reason);
 			w->current->last_status = (long)take_u64(&r);
+			memset(&attempt, 0, sizeof attempt);
+			attempt.bytes_in = take_u64(&r);
+			attempt.bytes_out = take_u64(&r);
+			attempt.connections = take_u64(&r);
 			if (!r.bad) {
-				run_retry(run, w->current, text);
+				run_retry(run, w->current, text, &attempt);
 				w->current = NULL;
 				rc = 0;
 			}

@@ -144,6 +144,8 @@ is "$(report retry.json 'r["sent"], r["retries"], r["requests"]')" "20 20 20" \
 is "$(report retry.json '0.2 <= r["latency_seconds"]["max"] < 0.35')" True \
    "a retried request's latency counts from its first start, delays included ($(report retry.json 'r["latency_seconds"]["max"]') s)"
 is "$(total)" 40 "the server saw every attempt"
+is "$(report retry.json '50 <= r["bytes_out"] / 40 <= 200')" True \
+   "the traffic counts every attempt, retried ones too ($(report retry.json 'r["bytes_out"]') bytes out for 40)"
 
 # ---- --format json carries the load-test members ----
 "$SCRAPE" -q -s threaded --rate 100/s -d 1s --format json "$TARGET/bytes/1" >sum.json 2>&1
