@@ -161,6 +161,16 @@ like "$(cat page.html)" "503" "the page has the status table"
 is "$?" 1 "an HTML report that cannot be written fails the run"
 like "$(cat html.err)" "cannot write the HTML report /nonexistent/dir/page.html" "and says so"
 
+# ---- the example jobs: every one is valid; the CI smoke test passes ----
+for job in "$TOP_SRCDIR"/configs/*.yaml; do
+	SCRAPE_TARGET=$TARGET "$SCRAPE" --dry-run -c "$job" >/dev/null 2>dry.err
+	is "$?" 0 "configs/${job##*/} is a valid job$(head -c 200 dry.err)"
+done
+SCRAPE_TARGET=$TARGET "$SCRAPE" -q -c "$TOP_SRCDIR/configs/ci-smoke.yaml" --set duration=3s --set warmup=1s \
+	>smoke.out 2>&1
+is "$?" 0 "configs/ci-smoke.yaml passes its thresholds against the test server (shortened to 3 s)"
+is "$(grep -c 'threshold .*: pass' smoke.out)" 5 "and prints a passing verdict for each of its 5 thresholds"
+
 # ---- strategies that cannot keep a schedule are refused ----
 for s in sequential multiprocess; do
 	err=$("$SCRAPE" -q -s "$s" --rate 10/s -d 1s "$TARGET/bytes/1" 2>&1 >/dev/null)
