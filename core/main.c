@@ -23,6 +23,7 @@
 #include "host.h"
 #include "job.h"
 #include "loader.h"
+#include "merge.h"
 #include "options.h"
 #include "progress.h"
 #include "run.h"
@@ -51,6 +52,7 @@ struct cli {
 	const char *plugin_help;
 	const char *report;
 	const char *html;
+	int merge;
 };
 
 /* run_with_plugins(): check the job and plugins, and print it or not. */
@@ -99,6 +101,8 @@ static void usage(FILE *out)
 	      "                         on schedule, however the server answers\n"
 	      "      --max-connections N  open model: transfers in flight at most\n"
 	      "      --warmup D         leave the first D of the run out of the statistics\n"
+	      "      --merge REPORT...  one summary for --report files of runs that went side\n"
+	      "                         by side (counts add up, percentiles from the buckets)\n"
 	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary\n"
@@ -215,7 +219,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	enum {
 		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
 		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
-		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP,
+		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE,
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -241,6 +245,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "html", required_argument, NULL, OPT_HTML },
+		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -297,6 +302,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		case OPT_PROGRESS: cli->progress = 1; break;
 		case OPT_REPORT: cli->report = optarg; break;
 		case OPT_HTML: cli->html = optarg; break;
+		case OPT_MERGE: cli->merge = 1; break;
 		case OPT_NO_PROGRESS: cli->progress = 0; break;
 		case OPT_COMPARE:
 			cli->compare = 1;
@@ -726,6 +732,8 @@ int main(int argc, char **argv)
 		status = loader_list(&paths, stdout) ? EXIT_PLUGIN : EXIT_ALL_OK;
 	else if (cli.plugin_help)
 		status = plugin_help(&paths, cli.plugin_help);
+	else if (cli.merge)
+		status = merge_reports(cli.urls, cli.url_count, cli.json);
 	else
 		status = run_job(&cli, &paths);
 	curl_global_cleanup();

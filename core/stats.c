@@ -41,6 +41,11 @@ static int64_t bucket_middle(size_t i)
 	return ((int64_t)(k % 128 + 128) << shift) + ((INT64_C(1) << shift) / 2);
 }
 
+size_t histogram_index(int64_t value)
+{
+	return bucket_of(value);
+}
+
 void histogram_init(struct histogram *h)
 {
 	memset(h, 0, sizeof *h);
@@ -165,14 +170,14 @@ void stats_free(struct stats *s)
 	s->refusal_count = 0;
 }
 
-static void count_reason(struct reason_count **list, size_t *count, const char *reason)
+static void count_reason(struct reason_count **list, size_t *count, const char *reason, uint64_t n)
 {
 	struct reason_count *grown;
 	size_t i;
 
 	for (i = 0; i < *count; i++) {
 		if (strcmp((*list)[i].reason, reason) == 0) {
-			(*list)[i].count++;
+			(*list)[i].count += n;
 			return;
 		}
 	}
@@ -183,19 +188,24 @@ static void count_reason(struct reason_count **list, size_t *count, const char *
 	grown[*count].reason = strdup(reason);
 	if (!grown[*count].reason)
 		return;
-	grown[*count].count = 1;
+	grown[*count].count = n;
 	(*count)++;
 }
 
 void stats_fail(struct stats *s, const char *reason)
 {
 	s->failed++;
-	count_reason(&s->reasons, &s->reason_count, reason);
+	count_reason(&s->reasons, &s->reason_count, reason, 1);
 }
 
 void stats_refuse(struct stats *s, const char *reason)
 {
-	count_reason(&s->refusals, &s->refusal_count, reason);
+	count_reason(&s->refusals, &s->refusal_count, reason, 1);
+}
+
+void stats_count_reason(struct stats *s, const char *reason, uint64_t n)
+{
+	count_reason(&s->reasons, &s->reason_count, reason, n);
 }
 
 void stats_status(struct stats *s, long status)
@@ -388,10 +398,14 @@ void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *o
 	if (f->open_model) {
 		units_format_duration(histogram_percentile(&s->lag, 99), v, sizeof v);
 		units_format_duration(s->lag.max, w, sizeof w);
-		fprintf(out, "  schedule  %s: %llu sent, %llu late (%.2f%%), %llu dropped; send lag p99 %s, max %s\n",
+		fprintf(out, "  schedule  %s: %llu sent, %llu late (%.2f%%), %llu dropped; send lag",
 		        f->schedule, (unsigned long long)s->sent, (unsigned long long)s->late,
 		        s->sent ? 100.0 * (double)s->late / (double)s->sent : 0.0,
-		        (unsigned long long)s->dropped, v, w);
+		        (unsigned long long)s->dropped);
+		/* (merged reports carry only the lag's maximum) */
+		if (s->lag.total)
+			fprintf(out, " p99 %s,", v);
+		fprintf(out, " max %s\n", w);
 	}
 	fputs("  status   ", out);
 	for (i = 0; i < STATUS_CODES; i++) {

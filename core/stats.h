@@ -29,6 +29,8 @@ double histogram_stddev(const struct histogram *h);
 /* The values bucket i holds, low..high inclusive (for reports that
  * carry the buckets so they can be merged later). */
 void histogram_bucket(size_t i, int64_t *low, int64_t *high);
+/* The bucket a value falls in. */
+size_t histogram_index(int64_t value);
 
 struct reason_count {
 	char *reason;
@@ -73,6 +75,8 @@ struct stats {
 int stats_init(struct stats *s);
 void stats_free(struct stats *s);
 void stats_fail(struct stats *s, const char *reason);
+/* Adds n failures of a reason to the list only (not to failed). */
+void stats_count_reason(struct stats *s, const char *reason, uint64_t n);
 void stats_refuse(struct stats *s, const char *reason);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */

@@ -161,6 +161,48 @@ like "$(cat page.html)" "503" "the page has the status table"
 is "$?" 1 "an HTML report that cannot be written fails the run"
 like "$(cat html.err)" "cannot write the HTML report /nonexistent/dir/page.html" "and says so"
 
+# ---- --merge: reports of runs side by side make one summary ----
+"$SCRAPE" --merge --format json c-event.json c-threaded.json stall.json >merged.json
+is "$?" 0 "--merge reads reports and exits 0 when nothing failed"
+python3 - c-event.json c-threaded.json stall.json merged.json >merge.check <<'PY'
+import json, math, sys
+reports = [json.load(open(p)) for p in sys.argv[1:4]]
+merged = json.load(open(sys.argv[4]))
+counts = {}
+for r in reports:
+    for low, high, n in r["latency_histogram"]["buckets"]:
+        counts[(low, high)] = counts.get((low, high), 0) + n
+total = sum(counts.values())
+buckets = sorted(counts.items())
+def percentile(p):
+    rank, seen = max(1, math.ceil(p / 100 * total - 1e-9)), 0
+    for (low, high), n in buckets:
+        seen += n
+        if seen >= rank:
+            return (low, high)
+ok = all(low / 1e9 - 1e-9 <= merged["latency_seconds"]["p%g" % p] <= high / 1e9 + 1e-9
+         for p in (50, 90, 99, 99.9) for low, high in [percentile(p)])
+mean = sum(r["latency_seconds"]["mean"] * r["latency_seconds"]["count"] for r in reports) / total
+print(merged["requests"] == sum(r["requests"] for r in reports), merged["latency_seconds"]["count"] == total,
+      ok, abs(merged["latency_seconds"]["mean"] - mean) < 1e-6, merged["reports"])
+PY
+is "$(cat merge.check)" "True True True True 3" \
+   "the merged counts add up; percentiles come from the added buckets; the mean is exact"
+out=$("$SCRAPE" --merge c-event.json c-event.json)
+like "$out" "Merged 2 reports" "the text summary says how many reports it merged"
+like "$out" "Downloaded 4000 sites" "and counts each report's requests"
+printf '{"schema": 1}' >old.json
+err=$("$SCRAPE" --merge c-event.json old.json 2>&1 >/dev/null)
+is "$?" 2 "a report of another schema is refused (exit 2)"
+is "$err" "scrape: --merge: old.json: not a scrape report of schema 2 (write it with --report)" "with one line naming it"
+printf '{"schema": 2, "latency_histogram": {"buckets": [[1, ' >cut.json
+err=$("$SCRAPE" --merge cut.json 2>&1 >/dev/null)
+is "$?:$err" "2:scrape: --merge: cut.json: the document ends early" "a cut-off report is refused"
+err=$("$SCRAPE" --merge missing.json 2>&1 >/dev/null)
+is "$?:$err" "2:scrape: --merge: missing.json: No such file or directory" "a missing report is refused"
+err=$("$SCRAPE" --merge c-event.json closed.json 2>&1 >/dev/null)
+is "$?" 2 "open- and closed-model reports do not merge"
+
 # ---- the example jobs: every one is valid; the CI smoke test passes ----
 for job in "$TOP_SRCDIR"/configs/*.yaml; do
 	SCRAPE_TARGET=$TARGET "$SCRAPE" --dry-run -c "$job" >/dev/null 2>dry.err
