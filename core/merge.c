@@ -277,7 +277,8 @@ static int add_histogram(struct histogram *h, const struct jv *buckets, const st
 		size_t index;
 
 		if (b->kind != JV_ARRAY || b->count != 3 || b->items[0].kind != JV_NUMBER ||
-		    b->items[1].kind != JV_NUMBER || b->items[2].kind != JV_NUMBER) {
+		    b->items[1].kind != JV_NUMBER || b->items[2].kind != JV_NUMBER ||
+		    b->items[0].number < 0 || b->items[2].number < 0 || b->items[2].number > 1e18) {
 			*why = "a histogram bucket is not [low, high, count]";
 			return -1;
 		}
