@@ -459,8 +459,9 @@ int merge_reports(char *const *paths, size_t count, int json)
 		printf("Merged %zu report%s (the runs went side by side: counts add up, the time is the "
 		       "longest)\n", m.reports, m.reports == 1 ? "" : "s");
 		snprintf(model, sizeof model, m.open_model
-		         ? "open: %zu runs, each on its own schedule; latency from each scheduled start"
-		         : "closed: %zu runs; latency from each actual send", m.reports);
+		         ? "open: %zu run%s, each on its own schedule; latency from each scheduled start"
+		         : "closed: %zu run%s; latency from each actual send",
+		         m.reports, m.reports == 1 ? "" : "s");
 		load.open_model = m.open_model;
 		load.model = model;
 		load.schedule = m.open_model ? "the reports' schedules" : "none";
