@@ -2,7 +2,8 @@
 /*
  * Growable buffer and the JSON encoding of strings and numbers.  JSON
  * strings must be valid UTF-8, and web pages often are not, so the encoder
- * validates as it copies rather than trusting its input.
+ * validates as it copies rather than trusting its input.  The same
+ * validation makes untrusted text safe to print on a terminal.
  */
 #include "buf.h"
 
@@ -153,4 +154,95 @@ void buf_json_double(struct buf *b, double v)
 	if (strtod(text, NULL) != v)
 		snprintf(text, sizeof text, "%.17g", v);
 	buf_puts(b, text);
+}
+
+/* The escaped form of the byte or UTF-8 sequence at p (at most avail
+ * bytes), written to out (room for 16); returns how many input bytes it
+ * covers. */
+static size_t visible_unit(const unsigned char *p, size_t avail, char *out)
+{
+	size_t n;
+
+	if (*p == '\t' || *p == '\n' || *p == '\r') {
+		snprintf(out, 16, "\\%c", *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r');
+		return 1;
+	}
+	if (*p < 0x20 || *p == 0x7f) {
+		snprintf(out, 16, "\\x%02x", *p);
+		return 1;
+	}
+	if (*p < 0x80) {
+		out[0] = (char)*p;
+		out[1] = '\0';
+		return 1;
+	}
+	/* utf8_sequence reads up to 4 bytes: stop it at the end of the input,
+	 * which need not be NUL-terminated */
+	{
+		unsigned char tmp[5] = { 0 };
+		memcpy(tmp, p, avail < 4 ? avail : 4);
+		n = utf8_sequence(tmp);
+	}
+	/* C1 controls (U+0080..U+009F, e.g. CSI U+009B) act like ESC [ on
+	 * some terminals, so they are escaped even though they are valid */
+	if (n == 0 || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+		snprintf(out, 16, "\\x%02x", *p);
+		return 1;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
+void buf_put_visible(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		char unit[16];
+
+		i += visible_unit(p + i, len - i, unit);
+		buf_puts(b, unit);
+	}
+}
+
+/* Copies s escaped into dst while it fits in limit bytes (NUL
+ * included); returns the input bytes consumed and sets *used. */
+static size_t visible_copy(char *dst, size_t limit, const char *s, size_t *used)
+{
+	size_t len = strlen(s), i = 0;
+
+	*used = 0;
+	dst[0] = '\0';
+	while (i < len) {
+		char unit[16];
+		size_t take = visible_unit((const unsigned char *)s + i, len - i, unit);
+		size_t ulen = strlen(unit);
+
+		if (*used + ulen >= limit)
+			break;
+		memcpy(dst + *used, unit, ulen + 1);
+		*used += ulen;
+		i += take;
+	}
+	return i;
+}
+
+const char *visible(char *dst, size_t dstlen, const char *s)
+{
+	size_t used;
+
+	if (dstlen == 0)
+		return dst;
+	if (!s)
+		s = "(null)";
+	if (s[visible_copy(dst, dstlen, s, &used)] == '\0')
+		return dst;
+	/* cut short: redo with room kept for the ellipsis */
+	if (dstlen > 3) {
+		visible_copy(dst, dstlen - 3, s, &used);
+		memcpy(dst + used, "...", 4);
+	}
+	return dst;
 }

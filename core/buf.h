@@ -30,4 +30,16 @@ void buf_json_string(struct buf *b, const char *s);
 /* Appends a double as JSON (null for NaN/inf). */
 void buf_json_double(struct buf *b, double v);
 
+/* Appends len bytes of untrusted text (a URL-file line, a job value, a
+ * server's header) so that echoing it cannot drive the terminal: control
+ * bytes (< 0x20, 0x7f), C1 controls (U+0080..U+009F) and bytes that are not
+ * valid UTF-8 become \xNN (tab, newline and CR as \t, \n, \r); valid UTF-8
+ * text and backslashes are copied as they are.  NUL bytes inside len are
+ * escaped too, so binary input is safe. */
+void buf_put_visible(struct buf *b, const char *s, size_t len);
+/* The same for a NUL-terminated s into a fixed buffer, for one-line
+ * messages: returns dst, always NUL-terminated; text that does not fit is
+ * cut at a character boundary and ends in "...".  NULL s gives "(null)". */
+const char *visible(char *dst, size_t dstlen, const char *s);
+
 #endif

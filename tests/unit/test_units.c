@@ -84,6 +84,31 @@ static void test_json(void)
 	buf_free(&b);
 }
 
+static void test_visible(void)
+{
+	struct buf b = { 0 };
+	char small[12];
+	char big[64];
+
+	buf_put_visible(&b, "a\x1b[31mb\x07\t\r\n\x7f", 12);
+	is_str(b.data, "a\\x1b[31mb\\x07\\t\\r\\n\\x7f", "visible escapes ESC, BEL, DEL and whitespace");
+	buf_reset(&b);
+	buf_put_visible(&b, "caf\xc3\xa9 \xff \xc2\x9b \xe2\x82", 13);
+	is_str(b.data, "caf\xc3\xa9 \\xff \\xc2\\x9b \\xe2\\x82",
+	       "visible keeps UTF-8, escapes bad bytes, C1 controls and a cut sequence");
+	buf_reset(&b);
+	buf_put_visible(&b, "a\0b", 3);
+	is_str(b.data, "a\\x00b", "visible escapes a NUL inside the length");
+	buf_free(&b);
+	is_str(visible(big, sizeof big, "x\x1b]0;pwned\x07"), "x\\x1b]0;pwned\\x07",
+	       "visible() into a fixed buffer");
+	is_str(visible(small, sizeof small, "0123456789a"), "0123456789a", "visible() exact fit");
+	is_str(visible(small, sizeof small, "0123456789ab"), "01234567...", "visible() cuts with ...");
+	is_str(visible(small, sizeof small, "01234567\x1b"), "01234567...",
+	       "visible() never cuts an escape in half");
+	is_str(visible(big, sizeof big, NULL), "(null)", "visible(NULL)");
+}
+
 static int compare_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -295,6 +320,7 @@ int main(void)
 	test_durations();
 	test_rates_sizes_counts();
 	test_json();
+	test_visible();
 	test_histogram();
 	test_schedule();
 	test_ratelimit();
