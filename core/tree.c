@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Job file loading with libyaml's document API.  We copy the document into
- * our own small tree rather than keep libyaml's node arrays, because the
- * tree has to be edited (command-line overrides) and outlive the parser.
- * Anchors and aliases are expanded by libyaml; a scalar's tag is ignored.
+ * Job file loading from libyaml's parser events into our own small tree,
+ * which has to be edited (command-line overrides) and outlive the parser.
+ * Aliases are expanded here, as copies charged to a size budget, because a
+ * job file is untrusted input; a scalar's tag is ignored.
  */
+#include <config.h>
+
 #include "tree.h"
 
 #include <errno.h>
@@ -40,12 +42,37 @@ static const char *intern_source(const char *name)
 	return s->name;
 }
 
+/* An anchor whose node is complete: aliases copy it.  Its size is known,
+ * so a copy is charged to the budget before it is made. */
+struct anchor {
+	struct anchor *next;        /* in its hash bucket */
+	char *name;
+	struct node *node;
+	size_t nodes, bytes;
+};
+
+#define ANCHOR_BUCKETS 1024
+
+/* A list or map being built, and what its own anchor will be. */
+struct frame {
+	struct node *n;
+	size_t cap;                 /* of n->items (and n->keys) */
+	struct node *key;           /* maps: the key waiting for its value */
+	char *anchor;
+	size_t nodes0, bytes0;      /* the budget used when it began */
+	struct node **slots;        /* maps: open-addressed set of key texts */
+	size_t slot_cap;
+};
+
 struct loader {
-	yaml_document_t *doc;
 	const char *source;
 	char *err;
 	size_t errlen;
+	struct frame stack[TREE_MAX_DEPTH];
 	int depth;
+	struct node *root;
+	size_t nodes, bytes;        /* made so far, aliases expanded */
+	struct anchor *anchors[ANCHOR_BUCKETS];
 };
 
 static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
@@ -53,14 +80,22 @@ static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
 
 static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
 {
-	int n = snprintf(l->err, l->errlen, "%s:%d:%d: ", l->source, line, col);
+	int n;
 	va_list ap;
 
+	if (l->err[0])
+		return;         /* the first error is the one to report */
+	n = snprintf(l->err, l->errlen, "%s:%d:%d: ", l->source, line, col);
 	if (n > 0 && (size_t)n < l->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
+}
+
+static void fail_mark(struct loader *l, const yaml_mark_t *m, const char *what)
+{
+	fail_at(l, (int)m->line + 1, (int)m->column + 1, "%s", what);
 }
 
 static struct node *new_node(enum node_kind kind, const char *source, int line, int col)
@@ -74,6 +109,31 @@ static struct node *new_node(enum node_kind kind, const char *source, int line, 
 	n->line = line;
 	n->col = col;
 	return n;
+}
+
+/* Charges nodes and bytes to the job's budget.  Checked before memory is
+ * taken, so an alias bomb is refused at its first oversized copy. */
+static int charge(struct loader *l, const yaml_mark_t *m, size_t nodes, size_t bytes)
+{
+	char why[160];
+
+	if (nodes > TREE_MAX_NODES - l->nodes) {
+		snprintf(why, sizeof why,
+		         "the job is too large: more than %d values once aliases are expanded "
+		         "(put long URL lists in a url_file)", TREE_MAX_NODES);
+		fail_mark(l, m, why);
+		return -1;
+	}
+	if (bytes > TREE_MAX_BYTES - l->bytes) {
+		snprintf(why, sizeof why,
+		         "the job is too large: more than %d MiB of text once aliases and "
+		         "variables are expanded", TREE_MAX_BYTES >> 20);
+		fail_mark(l, m, why);
+		return -1;
+	}
+	l->nodes += nodes;
+	l->bytes += bytes;
+	return 0;
 }
 
 /* Expands ${NAME} and ${NAME:-default}; "$$" stands for a literal "$". */
@@ -93,7 +153,10 @@ static int expand_variables(struct loader *l, struct node *n, const char *raw)
 			continue;
 		}
 		if (p[0] != '$' || p[1] != '{') {
-			buf_putc(&out, *p++);
+			/* copy up to the next '$' at once: byte by byte is slow */
+			size_t run = strcspn(p + 1, "$") + 1;
+			buf_append(&out, p, run);
+			p += run;
 			continue;
 		}
 		close = strchr(p, '}');
@@ -102,9 +165,9 @@ static int expand_variables(struct loader *l, struct node *n, const char *raw)
 			buf_free(&out);
 			return -1;
 		}
-		dflt = strstr(p, ":-");
-		if (dflt && dflt > close)
-			dflt = NULL;
+		/* ":-" only counts inside this reference; searching the rest of a
+		 * long value for every ${ would be quadratic */
+		dflt = memmem(p + 2, (size_t)(close - (p + 2)), ":-", 2);
 		nlen = (size_t)((dflt ? dflt : close) - (p + 2));
 		if (nlen == 0 || nlen >= sizeof name) {
 			fail_at(l, n->line, n->col, "bad variable reference in \"%s\"", raw);
@@ -126,6 +189,8 @@ static int expand_variables(struct loader *l, struct node *n, const char *raw)
 			return -1;
 		}
 		p = close + 1;
+		if (out.len > TREE_MAX_BYTES)
+			break;      /* charge() refuses it */
 	}
 	buf_putc(&out, '\0');
 	if (out.oom) {
@@ -137,98 +202,331 @@ static int expand_variables(struct loader *l, struct node *n, const char *raw)
 	return 0;
 }
 
-static struct node *convert(struct loader *l, yaml_node_t *yn);
-
-static int convert_children(struct loader *l, struct node *n, yaml_node_t *yn)
+static size_t hash_text(const char *s)
 {
-	size_t cap;
+	size_t h = 1469598103934665603u;
 
-	if (yn->type == YAML_SEQUENCE_NODE) {
-		yaml_node_item_t *it;
-		cap = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
-		n->items = calloc(cap ? cap : 1, sizeof *n->items);
-		if (!n->items)
-			return -1;
-		for (it = yn->data.sequence.items.start; it < yn->data.sequence.items.top; it++) {
-			n->items[n->count] = convert(l, yaml_document_get_node(l->doc, *it));
-			if (!n->items[n->count])
-				return -1;
-			n->count++;
-		}
-		return 0;
-	}
-	yaml_node_pair_t *pair;
-	cap = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
-	n->items = calloc(cap ? cap : 1, sizeof *n->items);
-	n->keys = calloc(cap ? cap : 1, sizeof *n->keys);
-	if (!n->items || !n->keys)
-		return -1;
-	for (pair = yn->data.mapping.pairs.start; pair < yn->data.mapping.pairs.top; pair++) {
-		struct node *key = convert(l, yaml_document_get_node(l->doc, pair->key));
-		size_t i;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
 
-		if (!key)
+/* Adds a key to the map's set; 1 if it was there already, -1 out of
+ * memory.  A set rather than a scan keeps a map of many keys linear. */
+static int key_seen(struct frame *f, struct node *key)
+{
+	size_t i;
+
+	if (f->n->count * 2 >= f->slot_cap) {
+		size_t cap = f->slot_cap ? f->slot_cap * 2 : 16, j;
+		struct node **slots = calloc(cap, sizeof *slots);
+
+		if (!slots)
 			return -1;
-		if (key->kind != NODE_SCALAR) {
-			fail_at(l, key->line, key->col, "a key must be a plain word, not a list or map");
-			tree_free(key);
-			return -1;
+		for (j = 0; j < f->slot_cap; j++) {
+			if (!f->slots[j])
+				continue;
+			for (i = hash_text(f->slots[j]->text) & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
+				;
+			slots[i] = f->slots[j];
 		}
-		for (i = 0; i < n->count; i++) {
-			if (strcmp(n->keys[i]->text, key->text) == 0) {
-				fail_at(l, key->line, key->col, "duplicate key \"%s\"", key->text);
-				tree_free(key);
-				return -1;
-			}
-		}
-		n->keys[n->count] = key;
-		n->items[n->count] = convert(l, yaml_document_get_node(l->doc, pair->value));
-		if (!n->items[n->count]) {
-			n->count++;
-			return -1;
-		}
-		n->count++;
+		free(f->slots);
+		f->slots = slots;
+		f->slot_cap = cap;
 	}
+	for (i = hash_text(key->text) & (f->slot_cap - 1); f->slots[i];
+	     i = (i + 1) & (f->slot_cap - 1))
+		if (strcmp(f->slots[i]->text, key->text) == 0)
+			return 1;
+	f->slots[i] = key;
 	return 0;
 }
 
-static struct node *convert(struct loader *l, yaml_node_t *yn)
+/* Appends a child to the collection on top of the stack, or makes it the
+ * root; takes ownership of child. */
+static int attach(struct loader *l, struct node *child)
 {
-	static const enum node_kind kinds[] = {
-		[YAML_SCALAR_NODE] = NODE_SCALAR,
-		[YAML_SEQUENCE_NODE] = NODE_LIST,
-		[YAML_MAPPING_NODE] = NODE_MAP,
-	};
-	struct node *n;
-	int line, col;
+	struct frame *f;
 
-	if (!yn)
-		return NULL;
-	line = (int)yn->start_mark.line + 1;
-	col = (int)yn->start_mark.column + 1;
-	if (++l->depth > 64) {
-		fail_at(l, line, col, "nesting is too deep");
-		return NULL;
+	if (l->depth == 0) {
+		l->root = child;
+		return 0;
 	}
-	n = new_node(kinds[yn->type], l->source, line, col);
-	if (!n) {
-		fail_at(l, line, col, "out of memory");
-		return NULL;
-	}
-	if (yn->type == YAML_SCALAR_NODE) {
-		n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		if (expand_variables(l, n, (const char *)yn->data.scalar.value) < 0) {
-			tree_free(n);
-			return NULL;
+	f = &l->stack[l->depth - 1];
+	if (f->n->kind == NODE_MAP && !f->key) {
+		int seen;
+
+		if (child->kind != NODE_SCALAR) {
+			fail_at(l, child->line, child->col, "a key must be a plain word, not a list or map");
+			tree_free(child);
+			return -1;
 		}
-	} else if (convert_children(l, n, yn) < 0) {
-		if (!*l->err)
-			fail_at(l, line, col, "out of memory");
-		tree_free(n);
-		return NULL;
+		seen = key_seen(f, child);
+		if (seen != 0) {
+			if (seen > 0)
+				fail_at(l, child->line, child->col, "duplicate key \"%s\"", child->text);
+			else
+				fail_at(l, child->line, child->col, "out of memory");
+			tree_free(child);
+			return -1;
+		}
+		f->key = child;
+		return 0;
 	}
-	l->depth--;
-	return n;
+	if (f->n->count == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 4;
+		struct node **items = realloc(f->n->items, cap * sizeof *items);
+
+		if (items)
+			f->n->items = items;
+		if (items && f->n->kind == NODE_MAP) {
+			struct node **keys = realloc(f->n->keys, cap * sizeof *keys);
+			if (keys)
+				f->n->keys = keys;
+			items = keys;
+		}
+		if (!items) {
+			fail_at(l, child->line, child->col, "out of memory");
+			tree_free(child);
+			return -1;
+		}
+		f->cap = cap;
+	}
+	if (f->n->kind == NODE_MAP) {
+		f->n->keys[f->n->count] = f->key;
+		f->key = NULL;
+	}
+	f->n->items[f->n->count++] = child;
+	return 0;
+}
+
+static struct anchor **anchor_slot(struct loader *l, const char *name)
+{
+	struct anchor **a = &l->anchors[hash_text(name) % ANCHOR_BUCKETS];
+
+	while (*a && strcmp((*a)->name, name) != 0)
+		a = &(*a)->next;
+	return a;
+}
+
+/* Remembers a finished node under its anchor (a later anchor of the same
+ * name replaces it, as YAML says). */
+static int remember(struct loader *l, const char *name, const struct node *n, size_t nodes,
+                    size_t bytes)
+{
+	struct anchor **slot = anchor_slot(l, name), *a = *slot;
+
+	if (!a) {
+		a = calloc(1, sizeof *a);
+		if (!a || !(a->name = strdup(name))) {
+			free(a);
+			fail_at(l, n->line, n->col, "out of memory");
+			return -1;
+		}
+		*slot = a;
+	}
+	a->node = (struct node *)n;
+	a->nodes = nodes;
+	a->bytes = bytes;
+	return 0;
+}
+
+/* Names a list or map as it starts, with no node yet: an alias inside it
+ * is then refused instead of copying a half-built tree. */
+static int anchor_begin(struct loader *l, const char *name, const yaml_mark_t *m)
+{
+	struct anchor **slot = anchor_slot(l, name);
+
+	if (!*slot) {
+		*slot = calloc(1, sizeof **slot);
+		if (!*slot || !((*slot)->name = strdup(name))) {
+			free(*slot);
+			*slot = NULL;
+			fail_mark(l, m, "out of memory");
+			return -1;
+		}
+	}
+	(*slot)->node = NULL;
+	return 0;
+}
+
+static void forget_anchors(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < ANCHOR_BUCKETS; i++) {
+		struct anchor *a, *next;
+		for (a = l->anchors[i]; a; a = next) {
+			next = a->next;
+			free(a->name);
+			free(a);
+		}
+		l->anchors[i] = NULL;
+	}
+}
+
+/* A deep copy; the budget was charged for the whole of it already. */
+static struct node *copy_tree(const struct node *n)
+{
+	struct node *c = new_node(n->kind, n->source, n->line, n->col);
+	size_t i;
+
+	if (!c)
+		return NULL;
+	c->plain = n->plain;
+	if (n->text && !(c->text = strdup(n->text)))
+		goto fail;
+	if (n->count) {
+		c->items = calloc(n->count, sizeof *c->items);
+		if (!c->items || (n->keys && !(c->keys = calloc(n->count, sizeof *c->keys))))
+			goto fail;
+	}
+	for (i = 0; i < n->count; i++) {
+		if ((n->keys && !(c->keys[i] = copy_tree(n->keys[i]))) ||
+		    !(c->items[i] = copy_tree(n->items[i]))) {
+			if (n->keys && c->keys[i])
+				tree_free(c->keys[i]);
+			goto fail;
+		}
+		c->count++;
+	}
+	return c;
+fail:
+	tree_free(c);
+	return NULL;
+}
+
+static int on_scalar(struct loader *l, const yaml_event_t *e)
+{
+	const yaml_mark_t *m = &e->start_mark;
+	struct node *n;
+
+	if (charge(l, m, 1, e->data.scalar.length) < 0)
+		return -1;
+	n = new_node(NODE_SCALAR, l->source, (int)m->line + 1, (int)m->column + 1);
+	if (!n) {
+		fail_mark(l, m, "out of memory");
+		return -1;
+	}
+	n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (expand_variables(l, n, (const char *)e->data.scalar.value) < 0) {
+		tree_free(n);
+		return -1;
+	}
+	/* what ${VAR} added counts too */
+	if (strlen(n->text) > e->data.scalar.length &&
+	    charge(l, m, 0, strlen(n->text) - e->data.scalar.length) < 0) {
+		tree_free(n);
+		return -1;
+	}
+	if (e->data.scalar.anchor &&
+	    remember(l, (const char *)e->data.scalar.anchor, n, 1, strlen(n->text)) < 0) {
+		tree_free(n);
+		return -1;
+	}
+	return attach(l, n);
+}
+
+static int on_alias(struct loader *l, const yaml_event_t *e)
+{
+	const yaml_mark_t *m = &e->start_mark;
+	struct anchor *a = *anchor_slot(l, (const char *)e->data.alias.anchor);
+	struct node *n;
+
+	if (!a) {
+		fail_mark(l, m, "YAML syntax error: found undefined alias");
+		return -1;
+	}
+	if (!a->node) {
+		fail_mark(l, m, "an alias cannot refer to a list or map that contains it");
+		return -1;
+	}
+	if (charge(l, m, a->nodes, a->bytes) < 0)
+		return -1;
+	if (!(n = copy_tree(a->node))) {
+		fail_mark(l, m, "out of memory");
+		return -1;
+	}
+	return attach(l, n);
+}
+
+static int on_start(struct loader *l, const yaml_event_t *e, enum node_kind kind)
+{
+	const yaml_mark_t *m = &e->start_mark;
+	const yaml_char_t *anchor = kind == NODE_LIST ? e->data.sequence_start.anchor
+	                                              : e->data.mapping_start.anchor;
+	struct frame *f;
+
+	if (l->depth > 0 && l->stack[l->depth - 1].n->kind == NODE_MAP &&
+	    !l->stack[l->depth - 1].key) {
+		fail_mark(l, m, "a key must be a plain word, not a list or map");
+		return -1;
+	}
+	/* checked as the parser goes, so a file of a million '[' costs no
+	 * more than its first few */
+	if (l->depth >= TREE_MAX_DEPTH) {
+		char why[64];
+		snprintf(why, sizeof why, "nesting is too deep (at most %d levels)", TREE_MAX_DEPTH);
+		fail_mark(l, m, why);
+		return -1;
+	}
+	if (charge(l, m, 1, 0) < 0)
+		return -1;
+	f = &l->stack[l->depth];
+	memset(f, 0, sizeof *f);
+	f->nodes0 = l->nodes - 1;
+	f->bytes0 = l->bytes;
+	f->n = new_node(kind, l->source, (int)m->line + 1, (int)m->column + 1);
+	if (!f->n || (anchor && !(f->anchor = strdup((const char *)anchor)))) {
+		tree_free(f->n);
+		fail_mark(l, m, "out of memory");
+		return -1;
+	}
+	if (f->anchor && anchor_begin(l, f->anchor, m) < 0) {
+		tree_free(f->n);
+		free(f->anchor);
+		return -1;
+	}
+	l->depth++;
+	return 0;
+}
+
+static void drop_frame(struct frame *f)
+{
+	tree_free(f->key);
+	free(f->anchor);
+	free(f->slots);
+	f->key = NULL;
+	f->anchor = NULL;
+	f->slots = NULL;
+}
+
+static int on_end(struct loader *l)
+{
+	struct frame *f = &l->stack[--l->depth];
+	struct node *n = f->n;
+	int rc = 0;
+
+	if (f->anchor)
+		rc = remember(l, f->anchor, n, l->nodes - f->nodes0, l->bytes - f->bytes0);
+	drop_frame(f);
+	if (rc < 0) {
+		tree_free(n);
+		return -1;
+	}
+	return attach(l, n);
+}
+
+static void unwind(struct loader *l)
+{
+	while (l->depth > 0) {
+		struct frame *f = &l->stack[--l->depth];
+		tree_free(f->n);
+		drop_frame(f);
+	}
+	tree_free(l->root);
+	l->root = NULL;
+	forget_anchors(l);
 }
 
 /* Where the input is, so an error can quote the character it points at
@@ -298,49 +596,109 @@ static void syntax_error(yaml_parser_t *parser, const struct input *in, const ch
 	         parser->context ? " " : "", parser->context ? parser->context : "", opened, hint);
 }
 
-static int is_empty_document(const yaml_node_t *root)
+static int is_empty_document(const struct node *root)
 {
-	return root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0 &&
-	       root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	return root->kind == NODE_SCALAR && root->text[0] == '\0' && root->plain;
 }
 
+/* One parser event into the tree.  1: go on, 0: the stream ended, -1: an
+ * error (in l->err). */
+static int on_event(struct loader *l, const yaml_event_t *e, int *documents)
+{
+	switch (e->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		/* a second document is a mistake, often a badly indented first line */
+		if (++*documents > 1) {
+			fail_mark(l, &e->start_mark, "a job file holds one YAML document; this starts another");
+			return -1;
+		}
+		return 1;
+	case YAML_SCALAR_EVENT:
+		return on_scalar(l, e) < 0 ? -1 : 1;
+	case YAML_ALIAS_EVENT:
+		return on_alias(l, e) < 0 ? -1 : 1;
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(l, e, NODE_LIST) < 0 ? -1 : 1;
+	case YAML_MAPPING_START_EVENT:
+		return on_start(l, e, NODE_MAP) < 0 ? -1 : 1;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(l) < 0 ? -1 : 1;
+	case YAML_STREAM_END_EVENT:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The tree is built from parser events rather than from libyaml's document
+ * API, for two reasons.  The document shares an anchored node between its
+ * aliases, and copying it into our tree expanded every alias of every alias:
+ * a few hundred bytes of nested aliases became gigabytes.  Here a copy is
+ * charged to a budget (TREE_MAX_NODES, TREE_MAX_BYTES) before it is made.
+ * And nesting is limited while the parser goes, not after it has read all
+ * of a file of a hundred thousand '['.
+ */
 static struct node *load(yaml_parser_t *parser, const struct input *in, const char *source,
                          char *err, size_t errlen)
 {
-	struct loader l = { .source = source, .err = err, .errlen = errlen };
-	yaml_document_t doc, extra;
-	yaml_node_t *root;
+	struct loader *l = calloc(1, sizeof *l);
 	struct node *tree = NULL;
+	int documents = 0, rc = 1;
 
 	err[0] = '\0';
-	if (!yaml_parser_load(parser, &doc)) {
-		syntax_error(parser, in, source, err, errlen);
+	if (!l) {
+		snprintf(err, errlen, "%s: out of memory", source);
 		return NULL;
 	}
-	l.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root || is_empty_document(root))
+	l->source = source;
+	l->err = err;
+	l->errlen = errlen;
+	while (rc > 0) {
+		yaml_event_t e;
+
+		if (!yaml_parser_parse(parser, &e)) {
+			syntax_error(parser, in, source, err, errlen);
+			rc = -1;
+			break;
+		}
+		rc = on_event(l, &e, &documents);
+		yaml_event_delete(&e);
+	}
+	if (rc == 0 && (!l->root || is_empty_document(l->root)))
 		snprintf(err, errlen, "%s:1:1: the job file is empty", source);
-	else
-		tree = convert(&l, root);
-	yaml_document_delete(&doc);
-	if (!tree)
-		return NULL;
-	/* a second document is a mistake, often a badly indented first line */
-	if (!yaml_parser_load(parser, &extra)) {
-		syntax_error(parser, in, source, err, errlen);
-		tree_free(tree);
-		return NULL;
-	}
-	root = yaml_document_get_root_node(&extra);
-	if (root) {
-		snprintf(err, errlen, "%s:%d:%d: a job file holds one YAML document; this starts another",
-		         source, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1);
-		tree_free(tree);
-		tree = NULL;
-	}
-	yaml_document_delete(&extra);
+	else if (rc == 0)
+		tree = l->root, l->root = NULL;
+	unwind(l);
+	free(l);
 	return tree;
+}
+
+/* The job file, read through a cap: /dev/zero or a runaway generator as
+ * the job must not fill memory before the parser has anything to say. */
+struct capped_file {
+	FILE *f;
+	size_t total;
+	int too_large;
+	int read_errno;
+};
+
+static int read_capped(void *data, unsigned char *buffer, size_t size, size_t *size_read)
+{
+	struct capped_file *cf = data;
+
+	*size_read = fread(buffer, 1, size, cf->f);
+	if (ferror(cf->f)) {
+		cf->read_errno = errno ? errno : EIO;
+		return 0;
+	}
+	cf->total += *size_read;
+	if (cf->total > TREE_MAX_INPUT) {
+		cf->too_large = 1;
+		return 0;
+	}
+	return 1;
 }
 
 struct node *tree_load_file(const char *path, char *err, size_t errlen)
@@ -368,12 +726,17 @@ struct node *tree_load_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	yaml_parser_set_input_file(&parser, f);
-	struct input in = { .path = path };
+	struct capped_file cf = { .f = f };
+	yaml_parser_set_input(&parser, read_capped, &cf);
+	/* a pipe cannot be read twice to locate a bad byte */
+	struct input in = { .path = S_ISREG(st.st_mode) ? path : NULL };
 	tree = load(&parser, &in, intern_source(path), err, errlen);
 	yaml_parser_delete(&parser);
-	if (ferror(f) && !*err)
-		snprintf(err, errlen, "%s: cannot read the job file: %s", path, strerror(errno));
+	if (cf.too_large)
+		snprintf(err, errlen, "%s: the job file is larger than %d MiB", path,
+		         TREE_MAX_INPUT >> 20);
+	else if (cf.read_errno)
+		snprintf(err, errlen, "%s: cannot read the job file: %s", path, strerror(cf.read_errno));
 	fclose(f);
 	if (*err) {
 		tree_free(tree);

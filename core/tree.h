@@ -2,13 +2,24 @@
 /*
  * The job file as a small tree of scalars, lists and maps, each node
  * remembering where it was written (file, line, column) so that every
- * later check can point at the exact spot.  Built from libyaml's document
- * API; ${VAR} references in scalars are expanded here, once.
+ * later check can point at the exact spot.  Built from libyaml's parser
+ * events; aliases and ${VAR} references in scalars are expanded here, once.
  */
 #ifndef SCRAPE_TREE_H
 #define SCRAPE_TREE_H
 
 #include <stddef.h>
+
+/* A job file is untrusted input: what it may cost is bounded, and the
+ * limits are documented in scrape-job(5).  Lists and maps nest at most
+ * TREE_MAX_DEPTH deep; the tree, with every alias expanded, holds at most
+ * TREE_MAX_NODES values (keys, scalars, lists and maps) and TREE_MAX_BYTES
+ * of scalar text after ${VAR} expansion; the file is at most TREE_MAX_INPUT
+ * bytes. */
+#define TREE_MAX_DEPTH 64
+#define TREE_MAX_NODES 100000
+#define TREE_MAX_BYTES (16 << 20)
+#define TREE_MAX_INPUT (16 << 20)
 
 enum node_kind { NODE_SCALAR, NODE_LIST, NODE_MAP };
 

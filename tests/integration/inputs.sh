@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Job files and URL files are untrusted input, and none of it may take the
+# machine down: alias bombs, deep nesting, endless lines, pipes, header
+# injection, numbers that overflow or round to "no limit", and terminal
+# escapes echoed back.  Every run is bounded in time (timeout) and, where
+# the build allows it, in memory (ulimit -v), so a regression fails rather
+# than eats the machine.  Only 127.0.0.1.
+
+. "$TOP_SRCDIR/tests/lib.sh"
+
+LC_ALL=C
+export LC_ALL
+
+# An address space cap works on a plain build; sanitizers reserve terabytes
+# of shadow memory up front, so there only the time bound applies.
+MEM_KB=1048576
+if ! (ulimit -v $MEM_KB && "$SCRAPE" --version) >/dev/null 2>&1; then
+	MEM_KB=unlimited
+fi
+
+# bounded SECONDS ARG...: runs scrape with a time and memory bound; sets
+# STATUS, OUT, ERR (stdout, stderr) and MS (wall time in milliseconds)
+bounded() {
+	limit=$1
+	shift
+	t0=$(date +%s%N)
+	(ulimit -v $MEM_KB; exec timeout "$limit" "$SCRAPE" "$@") \
+		>"$SCRATCH/stdout" 2>"$SCRATCH/stderr" </dev/null
+	STATUS=$?
+	MS=$((($(date +%s%N) - t0) / 1000000))
+	OUT=$(cat "$SCRATCH/stdout")
+	ERR=$(cat "$SCRATCH/stderr")
+}
+
+cd "$SCRATCH" || exit 1
+
+# ---- the job file
+
+# a billion laughs: nine levels of nine aliases, under 600 bytes
+{
+	printf 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n'
+	for i in 1 2 3 4 5 6 7 8 9; do
+		p=$((i - 1))
+		printf 'a%s: &a%s [*a%s, *a%s, *a%s, *a%s, *a%s, *a%s, *a%s, *a%s, *a%s]\n' \
+			"$i" "$i" "$p" "$p" "$p" "$p" "$p" "$p" "$p" "$p" "$p"
+	done
+	printf 'urls: [http://127.0.0.1:1/]\n'
+} >bomb.yaml
+bounded 10 --dry-run -c bomb.yaml
+is "$STATUS" 2 "an alias bomb is refused with exit status 2"
+like "$ERR" "bomb.yaml:6:10: the job is too large: more than 100000 values" "an alias bomb: located message"
+[ "$MS" -lt 2000 ]
+ok $? "an alias bomb is refused at once (${MS} ms)"
+
+# aliases of a long scalar run into the text budget instead
+awk 'BEGIN { s = ""; for (i = 0; i < 4096; i++) s = s "x"; print "a0: &a0 \"" s "\"";
+	for (i = 1; i <= 5; i++) { l = ""; for (j = 0; j < 9; j++) l = l (j ? ", " : "") "*a" (i - 1);
+	print "a" i ": &a" i " [" l "]" } print "urls: [http://127.0.0.1:1/]" }' >textbomb.yaml
+bounded 10 --dry-run -c textbomb.yaml
+is "$STATUS" 2 "aliases of a long value are refused"
+like "$ERR" "textbomb.yaml:5:30: the job is too large: more than 16 MiB of text" "a text bomb: located message"
+
+# many aliases of a small anchor are fine while they fit
+{
+	printf 'urls: [&u http://127.0.0.1:1/]\nheaders: {X-A: &v "1"}\nstrategy: {name: sequential}\n'
+	printf 'parsers: [title, title, title]\n'
+} >aliases.yaml
+bounded 10 --dry-run --plugin-dir "$TEST_PLUGIN_DIR" -c aliases.yaml
+is "$STATUS" 0 "a job with anchors within the limits is accepted"
+
+# a hundred thousand '[': refused at level 65, not after reading them all
+awk 'BEGIN { printf "urls: "; for (i = 0; i < 100000; i++) printf "["; print "" }' >deep.yaml
+bounded 10 --dry-run -c deep.yaml
+is "$STATUS" 2 "100,000 nested [ are refused with exit status 2"
+is "$ERR" "deep.yaml:1:70: nesting is too deep (at most 64 levels)" "deep nesting: located message"
+[ "$MS" -lt 2000 ]
+ok $? "deep nesting is refused at once (${MS} ms)"
+
+# and as block lists, each one deeper
+awk 'BEGIN { print "urls:"; for (i = 0; i < 20000; i++) { s = ""; for (j = 0; j < i % 200; j++) s = s " "; print s "-" } }' >deepblock.yaml
+bounded 10 --dry-run -c deepblock.yaml
+is "$STATUS" 2 "deeply nested block lists are refused"
+like "$ERR" "nesting is too deep (at most 64 levels)" "deep block lists: message"
+
+# a map of many keys is checked for duplicates in linear time
+awk 'BEGIN { print "urls: [http://127.0.0.1:1/]"; print "headers:"; for (i = 0; i < 40000; i++) print "  X-H" i ": v" }' >manykeys.yaml
+bounded 20 --dry-run -c manykeys.yaml
+is "$STATUS" 0 "a map of 40,000 keys loads"
+[ "$MS" -lt 5000 ]
+ok $? "a map of 40,000 keys loads quickly (${MS} ms)"
+
+# a value of many ${VAR} references expands in linear time
+awk 'BEGIN { printf "urls: [http://127.0.0.1:1/]\nuser_agent: \""; for (i = 0; i < 200000; i++) printf "${V}"; print "\"" }' >manyvars.yaml
+V=x bounded 20 --dry-run -c manyvars.yaml
+is "$STATUS" 0 "a value of 200,000 variable references expands"
+[ "$MS" -lt 5000 ]
+ok $? "a value of 200,000 variable references expands quickly (${MS} ms)"
+
+# endless input as the job file
+bounded 10 --dry-run -c /dev/zero
+is "$STATUS" 2 "/dev/zero as the job file is refused"
+head -c 17000000 /dev/zero | tr '\0' 'a' >huge.yaml
+bounded 20 --dry-run -c huge.yaml
+is "$STATUS" 2 "a job file over 16 MiB is refused"
+is "$ERR" "huge.yaml: the job file is larger than 16 MiB" "a huge job file: message"
+rm -f huge.yaml
+
+done_testing
