@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzes the flat-object JSON reader (core/json.c), which reads records
+ * back for the CSV and SQLite outputs and, with --merge, reports that may
+ * come from anywhere.  Input: the JSON text, without a terminating NUL.
+ * Invariant beyond "no crash": the reader either rejects the text or
+ * yields members that re-serialise (keys and strings through
+ * buf_json_string, the other kinds as written) to JSON it accepts again,
+ * with the same number of members, kinds and keys, and serialising that
+ * second reading gives the same bytes (a fixed point).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "fuzz_json: " __VA_ARGS__);        \
+			fputc('\n', stderr);                               \
+			abort();                                           \
+		}                                                          \
+	} while (0)
+
+static void serialise(struct buf *out, const struct json_object *obj)
+{
+	size_t i;
+
+	buf_putc(out, '{');
+	for (i = 0; i < obj->count; i++) {
+		const struct json_member *m = &obj->members[i];
+
+		if (i)
+			buf_putc(out, ',');
+		buf_json_string(out, m->key);
+		buf_putc(out, ':');
+		if (m->kind == JSON_NULL)
+			buf_puts(out, "null");
+		else if (m->kind == JSON_STRING)
+			buf_json_string(out, m->text);
+		else
+			buf_puts(out, m->text);
+	}
+	buf_putc(out, '}');
+}
+
+static void check_round_trip(const struct json_object *first)
+{
+	struct json_object second;
+	struct buf a = { 0 }, b = { 0 };
+	size_t i;
+
+	serialise(&a, first);
+	if (a.oom)
+		goto done;
+	CHECK(json_parse_object(a.data, a.len, &second) == 0, "its own output refused: %s", a.data);
+	CHECK(second.count == first->count, "%zu members, then %zu: %s", first->count, second.count,
+	      a.data);
+	for (i = 0; i < first->count; i++)
+		CHECK(second.members[i].kind == first->members[i].kind, "member %zu changed kind: %s", i,
+		      a.data);
+	serialise(&b, &second);
+	CHECK(b.oom || (b.len == a.len && memcmp(a.data, b.data, a.len) == 0),
+	      "no fixed point: %s then %s", a.data, b.data);
+	json_object_free(&second);
+done:
+	buf_free(&a);
+	buf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_object obj;
+	char *text = malloc(size ? size : 1);
+	size_t i;
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	if (json_parse_object(text, size, &obj) == 0) {
+		for (i = 0; i < obj.count; i++)
+			CHECK(json_get(&obj, obj.members[i].key), "member \"%s\" not found",
+			      obj.members[i].key);
+		check_round_trip(&obj);
+		json_object_free(&obj);
+	}
+	free(text);
+	return 0;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzes URL-file lines: the url_file check when a job loads
+ * (core/job.c: job_url_line, job_url_ok) and the frontier reading the
+ * same file during the run (core/frontier.c).  Input: the file's bytes.
+ * Invariants beyond "no crash":
+ *  - a line job_url_line() keeps is a non-empty part of the input line,
+ *    with no white space at either end and no leading "#";
+ *  - the job loads exactly when the file holds at least one line and
+ *    every kept line is a URL job_url_ok() accepts;
+ *  - what the load counted is what the frontier hands out, URL by URL
+ *    in order, and each is one job_url_ok() accepts.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontier.h"
+#include "harness.h"
+#include "job.h"
+
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "fuzz_urlfile: " __VA_ARGS__);     \
+			fputc('\n', stderr);                               \
+			abort();                                           \
+		}                                                          \
+	} while (0)
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Checks one line as job_url_line() cuts it; 1 if it holds a URL the
+ * job accepts, 0 if it is skipped, -1 if it would refuse the job. */
+static int check_line(char *line)
+{
+	size_t len = strlen(line);
+	char *url = job_url_line(line);
+	const char *why;
+	size_t n;
+
+	if (!url)
+		return 0;
+	n = strlen(url);
+	CHECK(url >= line && url + n <= line + len, "the kept line is outside the input line");
+	CHECK(n > 0 && url[0] != '#' && !is_blank(url[0]) && !is_blank(url[n - 1]),
+	      "badly cut line \"%s\"", url);
+	return job_url_ok(url, &why) == 0 ? 1 : -1;
+}
+
+/* How the lines of data should fare: the URL count, or -1 if a line
+ * would refuse the job. */
+static long expected_count(const uint8_t *data, size_t size)
+{
+	FILE *f = fmemopen((void *)data, size, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long count = 0;
+	int r;
+
+	if (!f)
+		return -2;
+	while (count >= 0 && getline(&line, &cap, f) >= 0) {
+		if ((r = check_line(line)) < 0)
+			count = -1;
+		else
+			count += r;
+	}
+	free(line);
+	fclose(f);
+	return count;
+}
+
+static void check_frontier(const struct job *job)
+{
+	struct frontier f;
+	const char *url, *why;
+	int64_t n = 0;
+
+	CHECK(frontier_init(&f, job) == 0, "frontier_init failed");
+	while ((url = frontier_next(&f)) != NULL) {
+		CHECK(job_url_ok(url, &why) == 0, "the frontier handed out \"%s\": %s", url, why);
+		n++;
+	}
+	CHECK(!f.error[0], "the frontier failed: %s", f.error);
+	CHECK(n == job->url_file_count, "loaded %lld URLs, the frontier gave %lld",
+	      (long long)job->url_file_count, (long long)n);
+	frontier_free(&f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char spec[] = "url_file=urls.txt";
+	char *overrides[] = { spec };
+	char err[1024];
+	long expected = expected_count(data, size);
+	const char *job_path;
+	struct job *job;
+
+	if (expected == -2)
+		return 0;
+	fuzz_file("urls.txt", data, size);
+	/* the url_file is relative to the job file, so the job names it
+	 * from the same directory */
+	job_path = fuzz_file("job.yaml", (const uint8_t *)"{}\n", 3);
+	job = job_load(job_path, overrides, NULL, 1, NULL, 0, err, sizeof err);
+	CHECK(!job == (expected <= 0), "expected %ld URLs, the job %s: %s", expected,
+	      job ? "loaded" : "was refused", job ? "" : err);
+	if (job) {
+		CHECK(job->url_file_count == expected, "expected %ld URLs, counted %lld", expected,
+		      (long long)job->url_file_count);
+		check_frontier(job);
+		job_free(job);
+	}
+	return 0;
+}
