@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * URL sources.  The file was checked line by line when the job was loaded;
- * if it changes under a running job, lines that no longer look like URLs
- * are skipped with a warning rather than handed to a strategy.
+ * URL sources.  A regular URL file was checked line by line when the job
+ * was loaded; if it changes under a running job, lines that no longer look
+ * like URLs are skipped with a warning rather than handed to a strategy.
+ * A streamed one (a pipe, standard input) is checked here, as it is read:
+ * a bad line there ends the run with an error naming the line, because
+ * the job was never checked as a whole.
  */
 #include <config.h>
 
@@ -39,9 +42,7 @@ void frontier_free(struct frontier *f)
 {
 	struct frontier_link *l, *next;
 
-	if (f->file)
-		fclose(f->file);
-	free(f->line);
+	job_url_close(&f->file);
 	for (l = f->head; l; l = next) {
 		next = l->next;
 		free(l);
@@ -51,8 +52,6 @@ void frontier_free(struct frontier *f)
 	f->cumulative = NULL;
 	free(f->returned);
 	f->returned = NULL;
-	f->file = NULL;
-	f->line = NULL;
 	f->head = f->tail = NULL;
 	f->seen = NULL;
 }
@@ -126,35 +125,31 @@ static const char *next_link(struct frontier *f)
 /* The next URL of the file in this pass, or NULL at its end. */
 static const char *next_from_file(struct frontier *f)
 {
-	if (!f->file) {
-		f->file = fopen(f->job->url_file, "r");
-		if (!f->file) {
-			snprintf(f->error, sizeof f->error, "cannot open %s: %s", f->job->url_file,
-			         strerror(errno));
-			return NULL;
-		}
-	}
-	while (getline(&f->line, &f->line_cap, f->file) >= 0) {
-		const char *why;
-		char *url = job_url_line(f->line);
+	const struct job *job = f->job;
+	char *url;
+	int rc;
 
-		if (!url)
-			continue;
-		if (job_url_ok(url, &why) < 0) {
-			fprintf(stderr, "scrape: warning: %s: skipping \"%.100s\": %s\n", f->job->url_file,
-			        url, why);
-			continue;
-		}
+	if (f->stream_ended)
+		return NULL;            /* a pipe cannot be read twice */
+	if (!f->file.f && job_url_open(&f->file, job->url_file) < 0) {
+		snprintf(f->error, sizeof f->error, "cannot open %s: %s", job->url_file, strerror(errno));
+		return NULL;
+	}
+	while ((rc = job_url_next(&f->file, &url)) == -1 && !job->url_file_stream)
+		fprintf(stderr, "scrape: warning: %s (skipped)\n", f->file.message);
+	if (rc > 0) {
+		f->stream_urls++;
 		return url;
 	}
-	if (ferror(f->file))
-		snprintf(f->error, sizeof f->error, "cannot read %s: %s", f->job->url_file,
-		         strerror(errno));
-	fclose(f->file);
-	f->file = NULL;
+	if (rc < 0)
+		snprintf(f->error, sizeof f->error, "%s", f->file.message);
+	else if (job->url_file_stream && f->stream_urls == 0)
+		snprintf(f->error, sizeof f->error, "url_file %s held no URLs", f->file.name);
+	if (job->url_file_stream)
+		f->stream_ended = 1;
+	job_url_close(&f->file);
 	return NULL;
 }
-
 
 /* A weighted random pick from the URL list (splitmix64: fast, and the
  * same seed gives the same sequence). */
@@ -214,8 +209,9 @@ const char *frontier_next(struct frontier *f)
 			f->issued++;
 			return url;
 		}
-		/* a load test (duration or requests) cycles through the URLs */
-		if (f->error[0] || (++f->pass >= job->repeat && !f->cycle)) {
+		/* a load test (duration or requests) cycles through the URLs,
+		 * but a stream is over when it ends */
+		if (f->error[0] || (++f->pass >= job->repeat && !f->cycle) || f->stream_ended) {
 			f->exhausted = 1;
 			break;
 		}

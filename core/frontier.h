@@ -3,7 +3,8 @@
  * The frontier: where the URLs of a run come from, in order.  The job's
  * `urls` list and then its `url_file` make one pass; `repeat` makes that
  * many passes.  The URL file is streamed, one line at a time, so its size
- * does not matter.  When crawling, links found in responses join a queue
+ * does not matter; a pipe or standard input is read once, checked as it
+ * goes, and ends the seeds when it ends.  When crawling, links found in responses join a queue
  * behind the seeds (breadth first), each once: a set of fingerprints of
  * canonical URLs remembers what was queued.  Callers serialise access (the
  * run's lock).
@@ -22,9 +23,9 @@ struct frontier {
 	const struct job *job;
 	int64_t pass;               /* 0-based repeat pass */
 	size_t list_index;          /* next item of job->urls */
-	FILE *file;                 /* open url_file during a pass */
-	char *line;
-	size_t line_cap;
+	struct job_url_reader file; /* url_file during a pass (file.f set) */
+	int stream_ended;           /* a streamed url_file was read to its end */
+	int64_t stream_urls;        /* URLs the stream gave */
 	int exhausted;              /* seeds used up */
 	int cycle;                  /* a load test: passes until duration/requests end */
 	int expired;                /* the duration is over */
@@ -33,7 +34,7 @@ struct frontier {
 	uint64_t total_weight;
 	uint64_t rng;
 	int64_t issued;             /* URLs handed out, seeds and links */
-	char error[256];            /* set if the URL file failed mid-run */
+	char error[600];            /* set if the URL file failed mid-run */
 	/* crawling */
 	struct seen *seen;          /* canonical URLs queued so far */
 	struct frontier_link *head, *tail;

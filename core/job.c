@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,19 +36,23 @@ struct checker {
 static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Messages quote the job's values, which may hold control bytes (from
+ * the file or from ${VAR}): the message is escaped as a whole, so no
+ * value can move the cursor or retitle the terminal. */
 static int fail(struct checker *c, const struct node *n, const char *fmt, ...)
 {
-	char where[256];
+	char where[256], message[1024];
 	va_list ap;
 	int used;
 
 	tree_where(n, where, sizeof where);
-	used = snprintf(c->err, c->errlen, "%s: ", where);
-	if (used < 0 || (size_t)used >= c->errlen)
-		return -1;
+	used = snprintf(message, sizeof message, "%s: ", where);
+	if (used < 0 || (size_t)used >= sizeof message)
+		used = 0;
 	va_start(ap, fmt);
-	vsnprintf(c->err + used, c->errlen - (size_t)used, fmt, ap);
+	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
 	va_end(ap);
+	visible(c->err, c->errlen, message);
 	return -1;
 }
 
@@ -131,18 +136,54 @@ static int get_bool(struct checker *c, const char *key, const struct node *n, in
 	return 0;
 }
 
+/* RFC 9110 tchar: what a method or a header name is made of. */
+static int is_token_char(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+int job_wire_ok(const char *text, enum job_wire kind, const char **why)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (kind == JOB_WIRE_TOKEN && !*p) {
+		*why = "it is empty";
+		return -1;
+	}
+	for (; *p; p++) {
+		if (*p == '\r' || *p == '\n') {
+			*why = "it contains a line break (CR or LF), which would start a new header";
+			return -1;
+		}
+		if (kind == JOB_WIRE_TOKEN && !is_token_char(*p)) {
+			*why = "it may hold only letters, digits and !#$%&'*+-.^_`|~";
+			return -1;
+		}
+		if (kind == JOB_WIRE_URL && (*p == ' ' || *p == '\t')) {
+			*why = "it contains white space";
+			return -1;
+		}
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			*why = "it contains a control character";
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int job_url_ok(const char *url, const char **why)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *scheme = NULL, *host = NULL;
 	int ok = -1;
 
-	*why = "out of memory";
-	if (!u)
+	if (job_wire_ok(url, JOB_WIRE_URL, why) < 0)
 		return -1;
-	if (strpbrk(url, " \t\r\n")) {
-		*why = "it contains white space";
-	} else if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+	*why = "out of memory";
+	if (!(u = curl_url()))
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		*why = "it is not an absolute URL like http://host/path";
 	} else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	           (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
@@ -156,6 +197,17 @@ int job_url_ok(const char *url, const char **why)
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+/* A value the job sends as part of a request, refused at its spot. */
+static int wire_check(struct checker *c, const char *key, const struct node *n, const char *text,
+                      enum job_wire kind)
+{
+	const char *why;
+
+	if (job_wire_ok(text, kind, &why) < 0)
+		return fail(c, n, "\"%s\" cannot be sent: %s", key, why);
+	return 0;
 }
 
 /* ---- the keys ---- */
@@ -225,43 +277,146 @@ char *job_url_line(char *line)
 	return *line == '\0' || *line == '#' ? NULL : line;
 }
 
+int job_url_open(struct job_url_reader *r, const char *path)
+{
+	memset(r, 0, sizeof *r);
+	r->line = malloc(JOB_URL_LINE_MAX + 1);
+	if (!r->line)
+		return -1;
+	if (strcmp(path, "-") == 0) {
+		r->f = stdin;
+		r->name = "standard input";
+	} else {
+		r->f = fopen(path, "r");
+		r->name = path;
+	}
+	if (!r->f) {
+		int e = errno;
+		free(r->line);
+		r->line = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void job_url_close(struct job_url_reader *r)
+{
+	if (r->f && r->f != stdin)
+		fclose(r->f);
+	free(r->line);
+	r->f = NULL;
+	r->line = NULL;
+}
+
+/* "NAME:LINE:COL: ..." in r->message, escaped: the line is untrusted. */
+static int url_refuse(struct job_url_reader *r, int rc, long col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int url_refuse(struct job_url_reader *r, int rc, long col, const char *fmt, ...)
+{
+	char message[sizeof r->message];
+	int used = snprintf(message, sizeof message, "%s:%ld:%ld: ", r->name, r->lineno, col);
+	va_list ap;
+
+	if (used < 0 || (size_t)used >= sizeof message)
+		used = 0;
+	va_start(ap, fmt);
+	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
+	va_end(ap);
+	visible(r->message, sizeof r->message, message);
+	return rc;
+}
+
+/* Reads one line into r->line, at most JOB_URL_LINE_MAX bytes; its length,
+ * -1 at the end of the file, -2 if the line is longer. */
+static long read_line(struct job_url_reader *r)
+{
+	long len = 0;
+	int ch = 0;
+
+	/* what is left of a line refused as too long is not a line of its own */
+	while (r->rest_of_line && (ch = getc(r->f)) != EOF && ch != '\n')
+		;
+	r->rest_of_line = 0;
+	if (ch == EOF)
+		return -1;
+	while ((ch = getc(r->f)) != EOF && ch != '\n') {
+		if (len == JOB_URL_LINE_MAX) {
+			r->rest_of_line = 1;
+			return -2;
+		}
+		r->line[len++] = (char)ch;
+	}
+	if (ch == EOF && len == 0)
+		return -1;
+	r->line[len] = '\0';
+	return len;
+}
+
+int job_url_next(struct job_url_reader *r, char **url)
+{
+	for (;;) {
+		const char *why;
+		long len;
+
+		errno = 0;
+		len = read_line(r);
+		if (len == -1) {
+			if (ferror(r->f))
+				return url_refuse(r, -2, 1, "cannot read the file: %s",
+				                  strerror(errno ? errno : EIO));
+			return 0;
+		}
+		r->lineno++;
+		if (len == -2)
+			return url_refuse(r, -1, 1, "the line is longer than %d bytes", JOB_URL_LINE_MAX);
+		if ((long)strlen(r->line) != len)
+			return url_refuse(r, -1, (long)strlen(r->line) + 1,
+			                  "the line holds a NUL byte (is this a text file?)");
+		if (!(*url = job_url_line(r->line)))
+			continue;
+		if (job_url_ok(*url, &why) < 0)
+			return url_refuse(r, -1, 1, "malformed URL \"%.200s\": %s", *url, why);
+		return 1;
+	}
+}
+
 /*
- * The URL file is read line by line here to check and count it, and again
- * while the job runs: it is never held in memory, so a file of ten million
- * URLs costs nothing but two sequential reads.
+ * A regular URL file is read line by line here to check and count it, and
+ * again while the job runs: it is never held in memory, so a file of ten
+ * million URLs costs nothing but two sequential reads.  Anything else (a
+ * pipe, standard input, a device) can be read only once: it is not opened
+ * here, so --dry-run leaves it alone, and it is checked as it streams.
  */
 static int check_url_file(struct checker *c, const struct node *n)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
+	struct job_url_reader r;
+	struct stat st;
 	int64_t count = 0;
-	FILE *f = fopen(c->job->url_file, "r");
+	char *url;
+	int rc;
 
-	if (!f)
+	if (strcmp(c->job->url_file, "-") == 0 ||
+	    (stat(c->job->url_file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+		if (strcmp(c->job->url_file, "-") != 0 && access(c->job->url_file, R_OK) < 0)
+			return fail(c, n, "cannot open url_file \"%s\": %s", c->job->url_file,
+			            strerror(errno));
+		c->job->url_file_stream = 1;
+		c->job->url_file_count = -1;
+		return 0;
+	}
+	if (stat(c->job->url_file, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(c, n, "cannot read url_file \"%s\": %s", c->job->url_file, strerror(EISDIR));
+	if (job_url_open(&r, c->job->url_file) < 0)
 		return fail(c, n, "cannot open url_file \"%s\": %s", c->job->url_file, strerror(errno));
-	while (getline(&line, &cap, f) >= 0) {
-		const char *why;
-		char *url = job_url_line(line);
-
-		lineno++;
-		if (!url)
-			continue;
-		if (job_url_ok(url, &why) < 0) {
-			snprintf(c->err, c->errlen, "%s:%ld:1: malformed URL \"%.200s\": %s",
-			         c->job->url_file, lineno, url, why);
-			free(line);
-			fclose(f);
-			return -1;
-		}
+	while ((rc = job_url_next(&r, &url)) > 0)
 		count++;
-	}
-	free(line);
-	if (ferror(f)) {
-		fclose(f);
-		return fail(c, n, "cannot read url_file \"%s\": %s", c->job->url_file, strerror(errno));
-	}
-	fclose(f);
+	if (rc < 0)
+		snprintf(c->err, c->errlen, "%s", r.message);
+	job_url_close(&r);
+	if (rc < 0)
+		return -1;
 	if (count == 0)
 		return fail(c, n, "url_file \"%s\" holds no URLs", c->job->url_file);
 	c->job->url_file_count = count;
@@ -272,8 +427,14 @@ static int key_url_file(struct checker *c, const struct node *n)
 {
 	char *path = NULL;
 
-	if (get_path(c, "url_file", n, &path) < 0)
+	/* "-" is standard input, not a file beside the job */
+	if (n->kind == NODE_SCALAR && strcmp(n->text, "-") == 0) {
+		if (get_string(c, "url_file", n, &path) < 0)
+			return -1;
+	} else if (get_path(c, "url_file", n, &path) < 0) {
 		return -1;
+	}
+	free(c->job->url_file);
 	c->job->url_file = path;
 	return check_url_file(c, n);
 }
@@ -841,11 +1002,12 @@ static int key_method(struct checker *c, const struct node *n)
 			            c->job->method);
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	}
-	return 0;
+	return wire_check(c, "method", n, c->job->method, JOB_WIRE_TOKEN);
 }
 
 static int key_headers(struct checker *c, const struct node *n)
 {
+	const char *why;
 	size_t i;
 
 	if (n->kind != NODE_MAP)
@@ -857,12 +1019,14 @@ static int key_headers(struct checker *c, const struct node *n)
 		const struct node *k = n->keys[i], *v = n->items[i];
 		struct job_header *h = &c->job->headers[i];
 
-		if (k->text[0] == '\0' || strpbrk(k->text, " \t:\r\n"))
+		if (job_wire_ok(k->text, JOB_WIRE_TOKEN, &why) < 0)
 			return fail(c, k, "\"%s\" is not a valid header name", k->text);
 		if (v->kind != NODE_SCALAR)
 			return fail(c, v, "the value of header \"%s\" must be text", k->text);
 		if (strpbrk(v->text, "\r\n"))
 			return fail(c, v, "the value of header \"%s\" must be on one line", k->text);
+		if (job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0)
+			return fail(c, v, "the value of header \"%s\": %s", k->text, why);
 		h->name = strdup(k->text);
 		h->value = strdup(v->text);
 		c->job->header_count++;
@@ -950,7 +1114,9 @@ static int key_resolve(struct checker *c, const struct node *n)
 
 static int key_user_agent(struct checker *c, const struct node *n)
 {
-	return get_string(c, "user_agent", n, &c->job->user_agent);
+	if (get_string(c, "user_agent", n, &c->job->user_agent) < 0)
+		return -1;
+	return wire_check(c, "user_agent", n, c->job->user_agent, JOB_WIRE_VALUE);
 }
 
 static int key_parsers(struct checker *c, const struct node *n)
@@ -1375,6 +1541,10 @@ static int check_tree(struct checker *c)
 	if (c->job->crawl.enabled && (c->job->duration_ns || c->job->requests))
 		return fail(c, tree_get(root, c->job->duration_ns ? "duration" : "requests"),
 		            "a crawl ends with its pages: use crawl.max_pages rather than duration or requests");
+	if (c->job->url_file_stream && c->job->repeat > 1)
+		return fail(c, tree_get(root, "repeat"),
+		            "url_file \"%s\" is not a regular file and can be read only once: "
+		            "\"repeat\" must be 1 (save it to a file to repeat it)", c->job->url_file);
 	if (c->job->random_order && c->job->url_file)
 		return fail(c, tree_get(root, "order"),
 		            "\"order: random\" needs the URLs in \"urls\" (a url_file is read in order)");
@@ -1402,8 +1572,10 @@ static int apply_override(struct checker *c, const char *spec, const char *label
 	memcpy(key, spec, (size_t)(eq - spec));
 	key[eq - spec] = '\0';
 	snprintf(source, sizeof source, "--set %s", key);
-	if (label)
-		value = tree_scalar(eq + 1, label);
+	/* a lone "-" would be YAML for a list of one empty item, which no key
+	 * takes; it means standard input (url_file) or standard output */
+	if (label || strcmp(eq + 1, "-") == 0)
+		value = tree_scalar(eq + 1, label ? label : source);
 	else
 		value = tree_load_string(eq + 1, source, c->err, c->errlen);
 	if (!value) {
@@ -1547,6 +1719,8 @@ int64_t job_total_requests(const struct job *job)
 		return job->requests;
 	if (job->duration_ns)
 		return -1;              /* as many as fit in the duration */
+	if (job->url_file_stream)
+		return -1;              /* as many as the stream holds */
 
 	if (job->repeat > 0 && per_pass > INT64_MAX / job->repeat)
 		return INT64_MAX;
@@ -1661,16 +1835,26 @@ void job_print(const struct job *job, FILE *out)
 			fputc('\n', out);
 		}
 	}
-	if (job->url_file)
-		fprintf(out, "url_file: %s  # %lld URLs\n", job->url_file, (long long)job->url_file_count);
+	if (job->url_file) {
+		fputs("url_file: ", out);
+		print_scalar(out, job->url_file);
+		if (job->url_file_stream)
+			fputs("  # not a regular file: read once, while the job runs\n", out);
+		else
+			fprintf(out, "  # %lld URLs\n", (long long)job->url_file_count);
+	}
 	if (job->duration_ns || job->requests) {
 		if (job->duration_ns && !job->stage_count)
 			print_duration(out, "duration", job->duration_ns);
 		if (job->requests)
 			fprintf(out, "requests: %lld\n", (long long)job->requests);
 	} else {
-		fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
-		        (long long)job_total_requests(job));
+		if (job_total_requests(job) < 0)
+			fprintf(out, "repeat: %lld  # as many requests as url_file holds\n",
+			        (long long)job->repeat);
+		else
+			fprintf(out, "repeat: %lld  # %lld requests in all\n", (long long)job->repeat,
+			        (long long)job_total_requests(job));
 	}
 	if (job->random_order)
 		fputs("order: random\n", out);

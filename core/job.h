@@ -69,8 +69,9 @@ struct job {
 	char **urls;                /* from `urls` */
 	int64_t *url_weights;       /* 1 unless the entry says weight */
 	size_t url_count;
-	char *url_file;             /* from `url_file` */
-	int64_t url_file_count;     /* valid lines, counted at load */
+	char *url_file;             /* from `url_file`; "-": standard input */
+	int64_t url_file_count;     /* valid lines, counted at load; -1: streamed */
+	int url_file_stream;        /* not a regular file: read once, while the job runs */
 	int64_t repeat;
 	int64_t duration_ns;        /* 0: until the URLs run out */
 	int64_t requests;           /* 0: no count; else the URLs cycle */
@@ -154,9 +155,46 @@ void job_print(const struct job *job, FILE *out);
  * for a blank line or a # comment.  Modifies line. */
 char *job_url_line(char *line);
 
-/* Whether a URL is acceptable (absolute http/https with a host); on
- * failure *why says what is wrong. */
+/* The longest line a URL file may hold, newline not counted: a file with
+ * no newline (/dev/zero) must not grow memory without end. */
+#define JOB_URL_LINE_MAX 65536
+
+/* Reads a URL file line by line, in bounded memory, for the check at load
+ * and for the frontier at run time, so both see the same lines. */
+struct job_url_reader {
+	FILE *f;
+	const char *name;           /* for messages: the path, or "standard input" */
+	long lineno;
+	int rest_of_line;           /* a too long line is still being read */
+	char *line;                 /* JOB_URL_LINE_MAX + 1 bytes */
+	char message[512];          /* why the last line was refused */
+};
+
+/* Opens path ("-": standard input) for reading.  -1 with errno set. */
+int job_url_open(struct job_url_reader *r, const char *path);
+void job_url_close(struct job_url_reader *r);
+/* The next URL: 1 and *url (valid until the next call); 0 at the end; -1
+ * for a line that is not a URL (too long, a NUL byte, malformed), with
+ * "NAME:LINE:COL: why" in r->message, after which reading may go on; -2
+ * for a read error, also in r->message. */
+int job_url_next(struct job_url_reader *r, char **url);
+
+/* Whether a URL is acceptable (absolute http/https with a host, nothing
+ * job_wire_ok() refuses); on failure *why says what is wrong. */
 int job_url_ok(const char *url, const char **why);
+
+/* What may go on the wire as a request line or header. */
+enum job_wire {
+	JOB_WIRE_URL,               /* no white space or control bytes */
+	JOB_WIRE_TOKEN,             /* a method or header name: RFC 9110 token characters */
+	JOB_WIRE_VALUE,             /* a header value: no CR, LF, NUL or other control bytes but tab */
+};
+
+/* The one check for every text the job sends: the method, URLs (also
+ * from url_file and the command line), User-Agent, header names and
+ * values.  CR or LF in any of them would let a value add headers or a
+ * second request.  0 if text is fine as kind; else -1 and *why. */
+int job_wire_ok(const char *text, enum job_wire kind, const char **why);
 
 /* The closest of candidates to word within a small edit distance, or NULL:
  * for "did you mean" hints. */

@@ -50,7 +50,7 @@ static void draw(struct progress *p)
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	char eta[32];
 
-	if (total < 0) {
+	if (total < 0 && run->job->duration_ns > 0) {
 		/* a load test bounded by time: count the time down */
 		double span = (double)run->job->duration_ns / 1e9;
 		format_eta(span - elapsed, eta, sizeof eta);
@@ -63,8 +63,9 @@ static void draw(struct progress *p)
 	}
 	if (run->job->crawl.enabled && run->job->crawl.max_pages > 0) {
 		total = run->job->crawl.max_pages;
-	} else if (run->job->crawl.enabled) {
-		/* a crawl without a page budget has no total to count down */
+	} else if (run->job->crawl.enabled || total < 0) {
+		/* a crawl without a page budget, or a url_file read from a pipe,
+		 * has no total to count down */
 		fprintf(stderr, "\r\033[K%llu done, %zu queued  %.1f req/s  %llu errors",
 		        (unsigned long long)done, run->frontier.queued, rate,
 		        (unsigned long long)run->stats.failed);

@@ -106,4 +106,93 @@ is "$STATUS" 2 "a job file over 16 MiB is refused"
 is "$ERR" "huge.yaml: the job file is larger than 16 MiB" "a huge job file: message"
 rm -f huge.yaml
 
+# ---- URL files: bounded lines
+
+awk 'BEGIN { print "http://127.0.0.1:1/a"; for (i = 0; i < 70000; i++) printf "a"; print "" }' >long.txt
+printf 'url_file: long.txt\n' >long.yaml
+bounded 10 --dry-run -c long.yaml
+is "$STATUS" 2 "a URL file line over 64 KiB is refused at load"
+is "$ERR" "./long.txt:2:1: the line is longer than 65536 bytes" "a long line: message names the line"
+
+printf 'url_file: /dev/zero\n' >zero.yaml
+bounded 10 --dry-run -c zero.yaml
+is "$STATUS" 0 "url_file /dev/zero: --dry-run does not read it"
+like "$OUT" 'url_file: "/dev/zero"  # not a regular file: read once, while the job runs' \
+	"url_file /dev/zero: --dry-run says it is streamed"
+bounded 10 -q -c zero.yaml
+is "$STATUS" 1 "url_file /dev/zero: the run fails"
+is "$ERR" "scrape: error: /dev/zero:1:1: the line is longer than 65536 bytes" \
+	"url_file /dev/zero: refused at line 1, in bounded memory"
+[ "$MS" -lt 5000 ]
+ok $? "url_file /dev/zero: refused at once (${MS} ms)"
+
+# ---- URL files: pipes and standard input
+
+start_target
+reset_target
+printf '%s/bytes/11\n# a comment\n\n%s/bytes/12\n' "$TARGET" "$TARGET" >urls.txt
+t0=$(date +%s%N)
+(ulimit -v $MEM_KB; timeout 20 "$SCRAPE" -q --set url_file=- <urls.txt >pipe.out 2>pipe.err)
+is "$?" 0 "--set url_file=-: a run from standard input exits 0"
+is "$(hits /bytes/11),$(hits /bytes/12)" "1,1" "--set url_file=-: every URL of standard input fetched once"
+like "$(cat pipe.out)" "2 ok, 0 failed" "--set url_file=-: the summary counts them"
+
+reset_target
+mkfifo fifo
+printf 'url_file: fifo\nworkers: 2\n' >fifo.yaml
+(cat urls.txt >fifo &)
+timeout 20 "$SCRAPE" -q -c fifo.yaml >fifo.out 2>fifo.err
+is "$?" 0 "url_file naming a FIFO: exit 0"
+is "$(hits /bytes/11),$(hits /bytes/12)" "1,1" "url_file naming a FIFO: both URLs fetched (not eaten by a check)"
+
+printf 'url_file: "-"\nduration: 30s\n' >stream-load.yaml
+reset_target
+timeout 20 "$SCRAPE" -q -c stream-load.yaml <urls.txt >load.out 2>load.err
+is "$?" 0 "a load test from standard input ends when the stream does"
+is "$(hits /bytes/11),$(hits /bytes/12)" "1,1" "a stream is read once, not cycled"
+
+# --dry-run leaves standard input alone
+left=$(printf 'unread\n' | { timeout 10 "$SCRAPE" --dry-run --set url_file=- >/dev/null 2>&1; cat; })
+is "$left" "unread" "--dry-run with url_file - does not read standard input"
+
+printf '%s/bytes/13\nnot a url\n%s/bytes/14\n' "$TARGET" "$TARGET" >bad-stream.txt
+reset_target
+timeout 20 "$SCRAPE" -q --set url_file=- <bad-stream.txt >bad.out 2>bad.err
+is "$?" 1 "a bad line mid-stream: exit status 1"
+like "$(cat bad.err)" 'scrape: error: standard input:2:1: malformed URL "not a url": it contains white space' \
+	"a bad line mid-stream: the error names the line"
+is "$(hits /bytes/14)" 0 "a bad line mid-stream: nothing after it is fetched"
+
+timeout 20 "$SCRAPE" -q --set url_file=- </dev/null >empty.out 2>empty.err
+is "$?" 1 "an empty stream: exit status 1"
+like "$(cat empty.err)" "scrape: error: url_file standard input held no URLs" "an empty stream: message"
+
+# ---- nothing injected reaches the server
+
+reset_target
+printf 'urls: [%s/inject]\nuser_agent: "x\\r\\nX-Injected: 1"\n' "$TARGET" >inject.yaml
+timeout 20 "$SCRAPE" -q -c inject.yaml >inject.out 2>inject.err
+is "$?" 2 "user_agent with CR LF: refused"
+is "$(cat inject.err)" 'inject.yaml:2:13: "user_agent" cannot be sent: it contains a line break (CR or LF), which would start a new header' \
+	"user_agent with CR LF: message"
+INJECT=$(printf 'x\r\nX-Injected: 1')
+export INJECT
+printf 'urls: [%s/inject]\nuser_agent: "${INJECT}"\n' "$TARGET" >inject-var.yaml
+timeout 20 "$SCRAPE" -q -c inject-var.yaml >/dev/null 2>inject.err
+is "$?" 2 "user_agent with CR LF from \${VAR}: refused"
+timeout 20 "$SCRAPE" -q --set urls="[$TARGET/inject]" --set 'user_agent="x\r\nX-Injected: 1"' >/dev/null 2>inject.err
+is "$?" 2 "user_agent with CR LF from --set: refused"
+like "$(cat inject.err)" '"user_agent" cannot be sent: it contains a line break' "user_agent from --set: message"
+timeout 20 "$SCRAPE" -q --set urls="[$TARGET/inject]" --set 'headers.X-A="a\r\nX-Injected: 1"' >/dev/null 2>inject.err
+is "$?" 2 "a header value with CR LF from --set: refused"
+like "$(cat inject.err)" 'the value of header "X-A" must be on one line' "a header value with CR LF: message"
+timeout 20 "$SCRAPE" -q --set urls="[$TARGET/inject]" --set "method=GET\r\nX: 1" >/dev/null 2>inject.err
+is "$?" 2 "a method with CR LF: refused"
+printf '%s/inject\rX-Injected: 1\n' "$TARGET" >inject.txt
+timeout 20 "$SCRAPE" -q --set url_file=- <inject.txt >/dev/null 2>inject.err
+is "$?" 1 "a URL line with a CR in the middle: refused"
+timeout 20 "$SCRAPE" -q "$TARGET/inject$(printf '\r\nX-Injected: 1')" >/dev/null 2>inject.err
+is "$?" 2 "a URL argument with CR LF: refused"
+is "$(hits /inject)" 0 "the server saw no request from any of them"
+
 done_testing
