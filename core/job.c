@@ -691,11 +691,16 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 	} else if (strcmp(metric, "error_rate") == 0) {
 		char *rest;
 		t->value = strtod(value, &rest);
-		if (rest == value || (strcmp(rest, "%") != 0 && *rest))
+		if (rest == value || (strcmp(rest, "%") != 0 && *rest) ||
+		    strspn(value, "0123456789.") != (size_t)(rest - value))
 			return fail(c, n, "threshold \"%s\": an error rate is a fraction or a percentage, got \"%s\"",
 			            n->text, value);
 		if (*rest == '%')
 			t->value /= 100;
+		/* NaN would compare false and a threshold above 100% could never fail */
+		if (!(t->value >= 0 && t->value <= 1))
+			return fail(c, n, "threshold \"%s\": an error rate is between 0 and 1 (0%% and 100%%), got \"%s\"",
+			            n->text, value);
 	} else if (strcmp(metric, "rate") == 0) {
 		if (units_rate(value, &t->value, &why) < 0)
 			return fail(c, n, "threshold \"%s\": %s, got \"%s\"", n->text, why, value);
@@ -834,19 +839,36 @@ static int key_per_host(struct checker *c, const struct node *n)
 	return 0;
 }
 
+/* libcurl takes timeouts in whole milliseconds and reads 0 as "none":
+ * 500us truncated would be no timeout at all, so a timeout is rounded up
+ * to the next millisecond; only 0s itself means none. */
+static int get_timeout(struct checker *c, const char *key, const struct node *n, int64_t *out)
+{
+	if (get_duration(c, key, n, out) < 0)
+		return -1;
+	if (*out % 1000000 != 0)
+		*out += 1000000 - *out % 1000000;
+	return 0;
+}
+
 static int key_timeout(struct checker *c, const struct node *n)
 {
-	return get_duration(c, "timeout", n, &c->job->timeout_ns);
+	return get_timeout(c, "timeout", n, &c->job->timeout_ns);
 }
 
 static int key_connect_timeout(struct checker *c, const struct node *n)
 {
-	return get_duration(c, "connect_timeout", n, &c->job->connect_timeout_ns);
+	return get_timeout(c, "connect_timeout", n, &c->job->connect_timeout_ns);
 }
 
 static int key_retries(struct checker *c, const struct node *n)
 {
-	return get_count(c, "retries", n, 0, &c->job->retries);
+	if (get_count(c, "retries", n, 0, &c->job->retries) < 0)
+		return -1;
+	/* attempts are counted in an int */
+	if (c->job->retries > 1000000)
+		return fail(c, n, "\"retries\" is at most 1000000, got %lld", (long long)c->job->retries);
+	return 0;
 }
 
 static int key_retry_delay(struct checker *c, const struct node *n)
@@ -1510,6 +1532,25 @@ static int fill_defaults(struct checker *c)
 	return check_output(c);
 }
 
+/* A burst lets that many requests start at once and is paid back at the
+ * rate: burst x interval must fit the limiter's nanoseconds, or it
+ * overflows into a limiter that never waits. */
+static int check_burst(struct checker *c, const char *key, double rate, int64_t burst)
+{
+	const struct node *at = tree_get(c->job->tree, key);
+	double span_ns;
+
+	if (strcmp(key, "per_host.burst") == 0)
+		at = tree_get(tree_get(c->job->tree, "per_host"), "burst");
+	if (rate <= 0 || burst <= 1 || !at)
+		return 0;
+	span_ns = (double)(burst - 1) * (1e9 / rate);
+	if (span_ns > 1e18)
+		return fail(c, at, "\"%s\" %lld at this rate would take more than 30 years to pay back",
+		            key, (long long)burst);
+	return 0;
+}
+
 static int check_tree(struct checker *c)
 {
 	const struct node *root = c->job->tree;
@@ -1545,6 +1586,9 @@ static int check_tree(struct checker *c)
 		return fail(c, tree_get(root, "repeat"),
 		            "url_file \"%s\" is not a regular file and can be read only once: "
 		            "\"repeat\" must be 1 (save it to a file to repeat it)", c->job->url_file);
+	if (check_burst(c, "burst", c->job->rate_limit, c->job->burst) < 0 ||
+	    check_burst(c, "per_host.burst", c->job->per_host.rate, c->job->per_host.burst) < 0)
+		return -1;
 	if (c->job->random_order && c->job->url_file)
 		return fail(c, tree_get(root, "order"),
 		            "\"order: random\" needs the URLs in \"urls\" (a url_file is read in order)");

@@ -16,9 +16,13 @@
 #include <string.h>
 #include <strings.h>
 
-/* Reads a non-negative decimal number and returns where the unit starts. */
+/* Reads a non-negative decimal number and returns where the unit starts.
+ * Only digits, a point and an exponent: strtod would also take hex
+ * ("0x1p4"), and "inf" or "nan" must never become a limit.  Underflow
+ * (1e-400) is refused like overflow rather than read as zero. */
 static int leading_number(const char *text, double *value, const char **rest)
 {
+	const char *p;
 	char *end;
 
 	while (isspace((unsigned char)*text))
@@ -27,8 +31,11 @@ static int leading_number(const char *text, double *value, const char **rest)
 		return -1;
 	errno = 0;
 	*value = strtod(text, &end);
-	if (end == text || errno == ERANGE || !isfinite(*value))
+	if (end == text || errno == ERANGE || !isfinite(*value) || *value < 0)
 		return -1;
+	for (p = text; p < end; p++)
+		if (!isdigit((unsigned char)*p) && !strchr(".eE+-", *p))
+			return -1;
 	while (isspace((unsigned char)*end))
 		end++;
 	*rest = end;
@@ -64,11 +71,15 @@ int units_duration(const char *text, int64_t *ns, const char **why)
 		size_t n = strlen(units[i].unit);
 		if (strncmp(rest, units[i].unit, n) == 0 && trailing_blank(rest + n)) {
 			double total = value * units[i].ns;
-			if (total > 9.2e18) {
-				*why = "duration is too large";
+			if (total > (double)UNITS_MAX_DURATION_NS) {
+				*why = "duration is too long (at most 8760h, a year)";
 				return -1;
 			}
 			*ns = (int64_t)llround(total);
+			/* a duration is never rounded down to 0, which often means
+			 * "no limit" */
+			if (*ns == 0 && total > 0)
+				*ns = 1;
 			return 0;
 		}
 	}
@@ -105,6 +116,12 @@ int units_rate(const char *text, double *per_second, const char **why)
 	}
 	if (value <= 0) {
 		*why = "a rate must be greater than zero";
+		return -1;
+	}
+	/* slower than one a day, the interval between requests no longer fits
+	 * the schedule's nanoseconds (1e-12/s would overflow into "unlimited") */
+	if (value / seconds < UNITS_MIN_RATE * (1 - 1e-9)) {
+		*why = "a rate must be at least one a day (0.042/h)";
 		return -1;
 	}
 	*per_second = value / seconds;

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest duration anywhere (a year), so that sums of durations and
+ * the monotonic clock never overflow int64 nanoseconds. */
+#define UNITS_MAX_DURATION_NS (8760LL * 3600 * 1000000000)
+/* The slowest rate anywhere: one a day, whose interval fits easily. */
+#define UNITS_MIN_RATE (1.0 / 86400)
+
+/* Values are never rounded to 0 (often "no limit"): a positive duration
+ * shorter than 1ns becomes 1ns; rates below UNITS_MIN_RATE are refused. */
 int units_duration(const char *text, int64_t *ns, const char **why);
 int units_rate(const char *text, double *per_second, const char **why);
 int units_size(const char *text, int64_t *bytes, const char **why);

@@ -167,6 +167,29 @@ timeout 20 "$SCRAPE" -q --set url_file=- </dev/null >empty.out 2>empty.err
 is "$?" 1 "an empty stream: exit status 1"
 like "$(cat empty.err)" "scrape: error: url_file standard input held no URLs" "an empty stream: message"
 
+# ---- numbers never round into "no limit"
+
+bounded 10 --dry-run -t 500us http://127.0.0.1:1/
+like "$OUT" "timeout: 1ms" "timeout 500us is rounded up to 1ms, not down to none"
+bounded 10 --dry-run --set connect_timeout=1ns http://127.0.0.1:1/
+like "$OUT" "connect_timeout: 1ms" "connect_timeout 1ns is rounded up to 1ms"
+bounded 10 --dry-run -r 1e-12 http://127.0.0.1:1/
+is "$STATUS" 2 "--rate-limit 1e-12: refused"
+is "$ERR" '--rate-limit: "rate_limit": a rate must be at least one a day (0.042/h), got "1e-12"' \
+	"--rate-limit 1e-12: message names the option"
+bounded 10 --dry-run -d 1e400s http://127.0.0.1:1/
+is "$STATUS" 2 "--duration 1e400s: refused"
+bounded 10 --dry-run --rate nan http://127.0.0.1:1/
+is "$STATUS" 2 "--rate nan: refused"
+bounded 10 --dry-run -w 99999999999999999999 http://127.0.0.1:1/
+is "$STATUS" 2 "--workers beyond int64: refused"
+# a silent server: the run ends at the rounded-up timeout, not never
+reset_target
+bounded 20 -q -t 500us "$TARGET/delay/5000"
+is "$STATUS" 1 "timeout 500us against a slow server: the request fails"
+[ "$MS" -lt 4000 ]
+ok $? "timeout 500us against a slow server: it fails at once (${MS} ms), not after the server answers"
+
 # ---- nothing injected reaches the server
 
 reset_target

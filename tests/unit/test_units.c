@@ -84,6 +84,30 @@ static void test_json(void)
 	buf_free(&b);
 }
 
+static void test_limits(void)
+{
+	const char *why = "";
+	int64_t v = -1;
+	double r = -1;
+
+	ok(units_duration("0.1ns", &v, &why) == 0 && v == 1, "a positive duration never rounds to 0 (%lld)",
+	   (long long)v);
+	ok(units_duration("8760h", &v, &why) == 0, "8760h is the longest duration");
+	ok(units_duration("8761h", &v, &why) < 0, "8761h is refused (%s)", why);
+	ok(units_duration("1e400s", &v, &why) < 0, "1e400s is refused");
+	ok(units_duration("1e-400s", &v, &why) < 0, "1e-400s (underflow) is refused");
+	ok(units_duration("0x10s", &v, &why) < 0, "a hex duration is refused");
+	ok(units_duration("infs", &v, &why) < 0 && units_duration("nans", &v, &why) < 0,
+	   "inf and nan durations are refused");
+	ok(units_rate("1e-12/s", &r, &why) < 0, "1e-12/s is refused (%s)", why);
+	ok(units_rate("0.05/h", &r, &why) == 0, "0.05/h (a little more than one a day) is fine");
+	ok(units_rate("0.04/h", &r, &why) < 0, "0.04/h (less than one a day) is refused");
+	ok(units_rate("1e400/s", &r, &why) < 0, "1e400/s is refused");
+	ok(units_size("1e19", &v, &why) < 0, "a size over int64 is refused");
+	ok(units_size("8GiB", &v, &why) == 0 && v == 8589934592LL, "8GiB");
+	ok(units_count("-9223372036854775809", &v, &why) < 0, "a count under int64 is refused");
+}
+
 static void test_visible(void)
 {
 	struct buf b = { 0 };
@@ -321,6 +345,7 @@ int main(void)
 	test_rates_sizes_counts();
 	test_json();
 	test_visible();
+	test_limits();
 	test_histogram();
 	test_schedule();
 	test_ratelimit();
