@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "options.h"
 #include "record.h"
 #include "run.h"
@@ -26,7 +27,7 @@ void host_set_verbosity(int level)
 static void host_log(enum scrape_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
-	char line[1024];
+	char line[1024], shown[1024];
 	va_list ap;
 
 	if ((level == SCRAPE_LOG_INFO && verbosity < 1) || (level == SCRAPE_LOG_DEBUG && verbosity < 2))
@@ -37,7 +38,8 @@ static void host_log(enum scrape_log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	/* one fprintf per line keeps lines from different threads whole */
-	fprintf(stderr, "scrape: %s: %s\n", names[level], line);
+	/* plugins quote pages and URLs: escaped, they cannot drive the terminal */
+	fprintf(stderr, "scrape: %s: %s\n", names[level], visible(shown, sizeof shown, line));
 }
 
 static unsigned host_workers(const struct scrape_run *run)

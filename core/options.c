@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "job.h"
 #include "units.h"
 
@@ -121,18 +122,19 @@ static int fail_at(char *err, size_t errlen, const struct node *n, const char *f
 
 static int fail_at(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
 {
-	char where[256];
+	char where[256], message[1024];
 	va_list ap;
 	int used;
 
 	tree_where(n, where, sizeof where);
-	used = snprintf(err, errlen, "%s: ", where);
-
-	if (used < 0 || (size_t)used >= errlen)
-		return -1;
+	used = snprintf(message, sizeof message, "%s: ", where);
+	if (used < 0 || (size_t)used >= sizeof message)
+		used = 0;
 	va_start(ap, fmt);
-	vsnprintf(err + used, errlen - (size_t)used, fmt, ap);
+	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
 	va_end(ap);
+	/* messages quote the job's values: escaped, they cannot drive the terminal */
+	visible(err, errlen, message);
 	return -1;
 }
 
@@ -409,7 +411,7 @@ void options_fail(const struct scrape_options *opts, const char *name, const cha
 	struct scrape_options *o = (struct scrape_options *)opts;
 	const struct option_value *v = name ? find(opts, name) : NULL;
 	const struct node *at = v && v->node ? v->node : opts->entry;
-	char message[512];
+	char message[512], shown[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -417,7 +419,7 @@ void options_fail(const struct scrape_options *opts, const char *name, const cha
 	va_end(ap);
 	free(o->failure);
 	if (asprintf(&o->failure, "%s:%d:%d: %s: %s", at->source, at->line, at->col,
-	             opts->plugin->name, message) < 0)
+	             opts->plugin->name, visible(shown, sizeof shown, message)) < 0)
 		o->failure = NULL;
 }
 

@@ -289,9 +289,12 @@ static const char *out_of_scope(struct scrape_run *run, const char *canonical)
 /* Lock held.  Counts a URL the crawl will not fetch; -v lists it. */
 static void refuse(struct scrape_run *run, const char *url, const char *reason)
 {
+	char shown[512];
+
 	stats_refuse(&run->stats, reason);
+	/* a link comes from a page: escaped, it cannot drive the terminal */
 	if (run->settings.verbose)
-		fprintf(stderr, "scrape: refused %s (%s)\n", url, reason);
+		fprintf(stderr, "scrape: refused %s (%s)\n", visible(shown, sizeof shown, url), reason);
 }
 
 /* Lock held.  A link found on a page at depth - 1. */
@@ -788,15 +791,19 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
                        const struct run_result *res)
 {
 	FILE *out = run->settings.lines;
+	char url[1024], error[512];
 
 	if (run->settings.quiet || !out)
 		return;
 	progress_erase(run->progress);
+	/* URLs come from files and pages: escaped, they cannot drive the terminal */
+	visible(url, sizeof url, req->url);
 	if (res->has_error)
-		fprintf(out, "Failed %s: %s (%.3fs)\n", req->url, res->error, res->time_total);
+		fprintf(out, "Failed %s: %s (%.3fs)\n", url, visible(error, sizeof error, res->error),
+		        res->time_total);
 	else
 		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
-		        req->url, res->status, res->time_total);
+		        url, res->status, res->time_total);
 }
 
 /* Lock held.  A robots.txt answer: rules for its host, no record. */

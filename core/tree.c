@@ -80,17 +80,20 @@ static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
 
 static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
 {
+	char message[1024];
 	int n;
 	va_list ap;
 
 	if (l->err[0])
 		return;         /* the first error is the one to report */
-	n = snprintf(l->err, l->errlen, "%s:%d:%d: ", l->source, line, col);
-	if (n > 0 && (size_t)n < l->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	n = snprintf(message, sizeof message, "%s:%d:%d: ", l->source, line, col);
+	if (n < 0 || (size_t)n >= sizeof message)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(message + n, sizeof message - (size_t)n, fmt, ap);
+	va_end(ap);
+	/* messages quote the job's text: escaped, it cannot drive the terminal */
+	visible(l->err, l->errlen, message);
 }
 
 static void fail_mark(struct loader *l, const yaml_mark_t *m, const char *what)

@@ -190,6 +190,20 @@ is "$STATUS" 1 "timeout 500us against a slow server: the request fails"
 [ "$MS" -lt 4000 ]
 ok $? "timeout 500us against a slow server: it fails at once (${MS} ms), not after the server answers"
 
+# ---- control bytes are escaped in messages
+
+ESC=$(printf '\033')
+printf 'urls: [http://127.0.0.1:1/]\nstrategy: {name: threaded, stack_size: "\\e]0;owned\\a"}\n' >esc-plugin.yaml
+bounded 10 --dry-run -c esc-plugin.yaml
+is "$ERR" 'esc-plugin.yaml:2:40: threaded: "stack_size": expected a size such as 512, 64k or 10MB, got "\x1b]0;owned\x07"' \
+	"a plugin option's value is escaped in its message"
+printf 'urls: [http://127.0.0.1:1/]\nuser_agent: "${ESC}[31m${X"\n' >esc-tree.yaml
+ESC=$ESC bounded 10 --dry-run -c esc-tree.yaml
+is "$ERR" 'esc-tree.yaml:2:13: unclosed ${ in "${ESC}[31m${X"' "a value quoted by the loader is escaped (raw)"
+bounded 10 --dry-run --set 'workers="\e[2J"'
+is "$ERR" '--set workers:1:1: "workers": expected a whole number, got "\x1b[2J"' "a --set value is escaped in its message"
+case $ERR$OUT in *"$ESC"*) ok 1 "no ESC byte reaches the terminal" ;; *) ok 0 "no ESC byte reaches the terminal" ;; esac
+
 # ---- nothing injected reaches the server
 
 reset_target
