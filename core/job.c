@@ -930,6 +930,7 @@ static int get_pem_file(struct checker *c, const char *key, const struct node *n
 {
 	char line[512];
 	int pem = 0, encrypted = 0;
+	struct stat st;
 	FILE *f;
 
 	free(*out);
@@ -938,6 +939,10 @@ static int get_pem_file(struct checker *c, const char *key, const struct node *n
 		return 0;
 	if (get_path(c, key, n, out) < 0)
 		return -1;
+	/* libcurl reads it again for every connection: a pipe or a device
+	 * (/dev/zero, read here for ever) cannot serve */
+	if (stat(*out, &st) == 0 && !S_ISREG(st.st_mode))
+		return fail(c, n, "%s \"%s\" is not a regular file", key, *out);
 	f = fopen(*out, "r");
 	if (!f)
 		return fail(c, n, "cannot read %s \"%s\": %s", key, *out, strerror(errno));
@@ -1093,8 +1098,15 @@ static int key_body_file(struct checker *c, const struct node *n)
 	}
 	free(path);
 	buf_append(&data, "", 0);
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+	/* held in memory and sent with every request: /dev/zero must not fill
+	 * memory before it is refused */
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && data.len <= JOB_BODY_MAX)
 		buf_append(&data, chunk, got);
+	if (data.len > JOB_BODY_MAX) {
+		fclose(f);
+		buf_free(&data);
+		return fail(c, n, "body_file is larger than %d MiB", JOB_BODY_MAX >> 20);
+	}
 	if (ferror(f) || data.oom) {
 		fclose(f);
 		buf_free(&data);

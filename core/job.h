@@ -155,6 +155,9 @@ void job_print(const struct job *job, FILE *out);
  * for a blank line or a # comment.  Modifies line. */
 char *job_url_line(char *line);
 
+/* The largest body_file: it is held in memory for the whole run. */
+#define JOB_BODY_MAX (64 << 20)
+
 /* The longest line a URL file may hold, newline not counted: a file with
  * no newline (/dev/zero) must not grow memory without end. */
 #define JOB_URL_LINE_MAX 65536
