@@ -4,7 +4,9 @@
  * side (load generators on several machines, or several scrapes on one).
  * Counters add up; latency percentiles come from the reports' histogram
  * buckets added together, so they are exact to the histogram's precision,
- * not an average of percentiles.
+ * not an average of percentiles.  Reports are untrusted input: they are
+ * read with the core's JSON reader (json.h) and every number is checked
+ * before it is used.
  */
 #ifndef SCRAPE_MERGE_H
 #define SCRAPE_MERGE_H
@@ -15,5 +17,9 @@
  * Exit status: 0, 1 when a merged run had failures, 2 when a report
  * cannot be read (one line on stderr names the file and why). */
 int merge_reports(char *const *paths, size_t count, int json);
+
+/* Reads one report's text as --merge would and prints nothing: 0, or -1
+ * with the reason in why.  The entry point for fuzzing harnesses. */
+int merge_check_text(const char *text, size_t len, char *why, size_t why_len);
 
 #endif

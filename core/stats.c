@@ -438,19 +438,32 @@ void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *o
 	}
 }
 
+/* ,"name":seconds to the nanosecond; null if not finite, as "inf" and
+ * "nan" are not JSON (sums of hostile merged reports could get there) */
+static void json_seconds(struct buf *b, const char *name, double ns)
+{
+	if (isfinite(ns))
+		buf_printf(b, ",\"%s\":%.9f", name, ns / 1e9);
+	else
+		buf_printf(b, ",\"%s\":null", name);
+}
+
 void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h)
 {
+	char point[16];
 	size_t i;
 
 	buf_printf(b, "\"%s\":{", name);
 	if (h->total) {
-		buf_printf(b, "\"count\":%llu,\"min\":%.9f,\"mean\":%.9f,\"stddev\":%.9f",
-		           (unsigned long long)h->total, (double)h->min / 1e9, histogram_mean(h) / 1e9,
-		           histogram_stddev(h) / 1e9);
-		for (i = 0; i < STATS_POINTS; i++)
-			buf_printf(b, ",\"p%g\":%.9f", stats_points[i],
-			           (double)histogram_percentile(h, stats_points[i]) / 1e9);
-		buf_printf(b, ",\"max\":%.9f", (double)h->max / 1e9);
+		buf_printf(b, "\"count\":%llu", (unsigned long long)h->total);
+		json_seconds(b, "min", (double)h->min);
+		json_seconds(b, "mean", histogram_mean(h));
+		json_seconds(b, "stddev", histogram_stddev(h));
+		for (i = 0; i < STATS_POINTS; i++) {
+			snprintf(point, sizeof point, "p%g", stats_points[i]);
+			json_seconds(b, point, (double)histogram_percentile(h, stats_points[i]));
+		}
+		json_seconds(b, "max", (double)h->max);
 	} else {
 		buf_puts(b, "\"count\":0");
 	}
