@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "outfile.h"
 
 /* Every chart has the same geometry, in SVG user units; the stylesheet
  * scales it to the width of its card. */
@@ -1030,31 +1031,15 @@ static void page(struct buf *b, const struct html_report_view *v)
 int html_report_write(const char *path, const struct html_report_view *view)
 {
 	struct buf b = { 0 };
-	char *tmp = NULL;
-	int failed = 0, saved = 0;
-	FILE *f;
+	int failed;
 
 	page(&b, view);
-	if (b.oom || asprintf(&tmp, "%s.tmp", path) < 0) {
-		buf_free(&b);
+	if (b.oom)
+		errno = ENOMEM;
+	failed = b.oom || outfile_replace(path, b.data, b.len) != 0;
+	if (failed)
 		fprintf(stderr, "scrape: error: cannot write the HTML report %s: %s\n", path,
-		        strerror(ENOMEM));
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f || fwrite(b.data, 1, b.len, f) != b.len)
-		failed = 1, saved = errno ? errno : EIO;
-	if (f && fclose(f) != 0 && !failed)
-		failed = 1, saved = errno;
-	if (!failed && rename(tmp, path) != 0)
-		failed = 1, saved = errno;
-	if (failed) {
-		fprintf(stderr, "scrape: error: cannot write the HTML report %s: %s\n", path,
-		        strerror(saved));
-		if (f)
-			remove(tmp);
-	}
-	free(tmp);
+		        strerror(errno));
 	buf_free(&b);
 	return failed ? -1 : 0;
 }

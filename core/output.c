@@ -5,6 +5,10 @@
  * flushed at close (a stopped run still closes its output), and SQLite
  * rows are committed in transactions of up to COMMIT_ROWS rows or
  * COMMIT_NS of time, so a reader of the WAL-mode database sees whole rows.
+ * A pipe or device gets each record as it is made instead: its reader
+ * wants them as they come, and a reader that went away (EPIPE) or a full
+ * device shows at the first record, so the run can stop at once.  The
+ * first failure's reason is kept for the one message the run prints.
  */
 #include <config.h>
 
@@ -15,11 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "job.h"
 #include "json.h"
+#include "outfile.h"
 
 #define COMMIT_ROWS 1000
 #define COMMIT_NS 500000000
@@ -36,7 +43,9 @@ struct output {
 	enum format format;
 	const struct job *job;
 	FILE *file;
+	int flush_each;             /* a pipe or device: every record at once */
 	int failed;
+	char error[160];            /* why the first failure happened */
 	/* csv */
 	char **columns;
 	size_t column_count;
@@ -77,16 +86,47 @@ static enum format format_of(const struct job *job)
 	return FORMAT_JSONL;
 }
 
+/* Remembers the first failure's reason; later ones follow from it. */
+static int fail(struct output *o, const char *reason)
+{
+	if (!o->failed)
+		snprintf(o->error, sizeof o->error, "%s", reason);
+	o->failed = 1;
+	return -1;
+}
+
+static int fail_errno(struct output *o)
+{
+	return fail(o, strerror(errno ? errno : EIO));
+}
+
 static int open_file(struct output *o, char *err, size_t errlen)
 {
+	struct stat st;
+	int fd, regular = 1;
+
 	if (strcmp(o->job->output_path, "-") == 0) {
 		o->file = stdout;
-	} else if (!(o->file = fopen(o->job->output_path, "w"))) {
+		regular = fstat(STDOUT_FILENO, &st) != 0 || S_ISREG(st.st_mode);
+	} else if ((fd = outfile_open_stream(o->job->output_path, &regular)) < 0 ||
+	           !(o->file = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "cannot write the output file %s: %s", o->job->output_path,
 		         strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
+	o->flush_each = !regular;
 	setvbuf(o->file, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+/* One encoded record or CSV row, whole; -1 with the reason kept. */
+static int put(struct output *o, const char *data, size_t len)
+{
+	errno = 0;
+	if (fwrite(data, 1, len, o->file) != len || (o->flush_each && fflush(o->file) != 0))
+		return fail_errno(o);
 	return 0;
 }
 
@@ -183,13 +223,33 @@ static int csv_write(struct output *o, const struct json_object *rec)
 			}
 		}
 	}
-	if (row.oom || fwrite(row.data, 1, row.len, o->file) != row.len)
-		rc = -1;
+	if (row.oom)
+		rc = fail(o, strerror(ENOMEM));
+	else
+		rc = put(o, row.data, row.len);
 	buf_free(&row);
 	return rc;
 }
 
 /* ---- SQLite ---- */
+
+/* A failed statement while writing: SQLite's reason ("database or disk
+ * is full"), kept for the run's message. */
+static int sql_write_fail(struct output *o)
+{
+	char reason[160];
+	int os = errno, code = sqlite3_errcode(o->db);
+
+	/* "disk I/O error" alone hides whether the disk is full; SQLite's own
+	 * record of errno is often reset by the rollback, errno is not */
+	if (sqlite3_system_errno(o->db))
+		os = sqlite3_system_errno(o->db);
+	else if (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN)
+		os = 0;
+	snprintf(reason, sizeof reason, "%s%s%s%s", sqlite3_errmsg(o->db), os ? " (" : "",
+	         os ? strerror(os) : "", os ? ")" : "");
+	return fail(o, reason);
+}
 
 static int sql_fail(struct output *o, const char *what, char *err, size_t errlen)
 {
@@ -281,9 +341,10 @@ static int sqlite_write(struct output *o, const struct json_object *rec)
 	size_t i;
 	int rc;
 
+	errno = 0;
 	if (o->uncommitted == 0) {
 		if (sqlite3_exec(o->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-			return -1;
+			return sql_write_fail(o);
 		o->txn_started_ns = now_ns();
 	}
 	sqlite3_reset(o->upsert);
@@ -295,10 +356,10 @@ static int sqlite_write(struct output *o, const struct json_object *rec)
 	rc = sqlite3_step(o->upsert);
 	buf_free(&fields);
 	if (rc != SQLITE_DONE)
-		return -1;
+		return sql_write_fail(o);
 	if (++o->uncommitted >= COMMIT_ROWS || now_ns() - o->txn_started_ns >= COMMIT_NS) {
 		if (sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			return -1;
+			return sql_write_fail(o);
 		o->uncommitted = 0;
 	}
 	return 0;
@@ -317,7 +378,7 @@ struct output *output_open(const struct job *job, char *err, size_t errlen)
 	o->job = job;
 	o->format = format_of(job);
 	if ((o->format == FORMAT_SQLITE ? sqlite_open(o, err, errlen) : open_file(o, err, errlen)) < 0) {
-		output_close(o);
+		output_close(o, NULL, 0);
 		return NULL;
 	}
 	return o;
@@ -329,42 +390,62 @@ int output_write(struct output *o, const char *line, size_t len)
 
 	if (o->failed)
 		return -1;
-	if (o->format == FORMAT_JSONL) {
-		if (fwrite(line, 1, len, o->file) != len)
-			o->failed = 1;
-		return o->failed ? -1 : 0;
-	}
-	if (json_parse_object(line, len, &rec) < 0) {
-		o->failed = 1;
-		return -1;
-	}
-	if ((o->format == FORMAT_CSV ? csv_write(o, &rec) : sqlite_write(o, &rec)) < 0)
-		o->failed = 1;
+	if (o->format == FORMAT_JSONL)
+		return put(o, line, len);
+	if (json_parse_object(line, len, &rec) < 0)
+		return fail(o, "a record could not be read back (out of memory?)");
+	if (o->format == FORMAT_CSV)
+		csv_write(o, &rec);
+	else
+		sqlite_write(o, &rec);
 	json_object_free(&rec);
 	return o->failed ? -1 : 0;
 }
 
-int output_close(struct output *o)
+const char *output_error(const struct output *o)
+{
+	return o->failed ? o->error : NULL;
+}
+
+const char *output_name(const struct job *job)
+{
+	return strcmp(job->output_path, "-") == 0 ? "standard output" : job->output_path;
+}
+
+/* Flushes and closes the file or database; the reason of a failure is
+ * kept like a write's. */
+static void close_sink(struct output *o)
+{
+	if (o->file) {
+		errno = 0;
+		if (fflush(o->file) != 0 || ferror(o->file))
+			fail_errno(o);
+		if (o->file != stdout && fclose(o->file) != 0)
+			fail_errno(o);
+		o->file = NULL;
+	}
+	if (o->db) {
+		errno = 0;
+		if (o->uncommitted && sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			sql_write_fail(o);
+		sqlite3_finalize(o->upsert);
+		if (sqlite3_close(o->db) != SQLITE_OK)
+			sql_write_fail(o);
+		o->db = NULL;
+	}
+}
+
+int output_close(struct output *o, char *err, size_t errlen)
 {
 	int failed;
 	size_t i;
 
 	if (!o)
 		return 0;
+	close_sink(o);
 	failed = o->failed;
-	if (o->file) {
-		if (fflush(o->file) != 0 || ferror(o->file))
-			failed = 1;
-		if (o->file != stdout && fclose(o->file) != 0)
-			failed = 1;
-	}
-	if (o->db) {
-		if (o->uncommitted && sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			failed = 1;
-		sqlite3_finalize(o->upsert);
-		if (sqlite3_close(o->db) != SQLITE_OK)
-			failed = 1;
-	}
+	if (failed && err)
+		snprintf(err, errlen, "%s", o->error);
 	for (i = 0; i < o->column_count; i++)
 		free(o->columns[i]);
 	free(o->columns);

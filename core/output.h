@@ -13,12 +13,20 @@
 struct job;
 struct output;
 
-/* NULL with a one-line message in err. */
+/* NULL with a one-line message in err.  A file is opened by outfile's
+ * rules for streams: in place, links followed, never a temporary file. */
 struct output *output_open(const struct job *job, char *err, size_t errlen);
-/* -1 once writing failed (later writes are dropped; close reports it). */
+/* -1 once writing failed (later writes are dropped); output_error says
+ * why. */
 int output_write(struct output *o, const char *line, size_t len);
-/* Flushes, commits and closes; -1 if any record could not be written. */
-int output_close(struct output *o);
+/* Why writing failed ("No space left on device", "Broken pipe", SQLite's
+ * message), or NULL while it has not. */
+const char *output_error(const struct output *o);
+/* The job's output path for messages: "standard output" for "-". */
+const char *output_name(const struct job *job);
+/* Flushes, commits and closes; -1 if any record could not be written,
+ * with the reason in err (when not NULL). */
+int output_close(struct output *o, char *err, size_t errlen);
 
 /* The core columns, in record order. */
 extern const char *const output_core_columns[];

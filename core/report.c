@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The JSON run report.  Written to a temporary file and renamed into place,
- * so a reader never sees half a report, also when the run was interrupted.
+ * The JSON run report.  Written through outfile_replace, so a reader never
+ * sees half a report, also when the run was interrupted, and a FIFO or
+ * device named as the report is written, not replaced.
  */
 #include <config.h>
 
@@ -17,6 +18,7 @@
 #include "buf.h"
 #include "htmlreport.h"
 #include "job.h"
+#include "outfile.h"
 #include "run.h"
 #include "threshold.h"
 #include "units.h"
@@ -215,10 +217,9 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	const struct job *job = run->job;
 	const struct stats *st = &run->stats;
 	struct buf b = { 0 };
-	char *tmp = NULL, stamp[32];
+	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	FILE *f;
 	int failed;
 
 	gmtime_r(&now, &tm);
@@ -260,22 +261,14 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	config_echo(&b, job);
 	buf_puts(&b, "}\n");
 
-	if (b.oom || asprintf(&tmp, "%s.tmp", path) < 0) {
+	if (b.oom) {
 		buf_free(&b);
 		fprintf(stderr, "scrape: error: out of memory writing the report\n");
 		return -1;
 	}
-	f = fopen(tmp, "w");
-	failed = !f || fwrite(b.data, 1, b.len, f) != b.len;
-	if (f && fclose(f) != 0)
-		failed = 1;
-	if (!failed && rename(tmp, path) != 0)
-		failed = 1;
-	if (failed) {
+	failed = outfile_replace(path, b.data, b.len) != 0;
+	if (failed)
 		fprintf(stderr, "scrape: error: cannot write the report %s: %s\n", path, strerror(errno));
-		remove(tmp);
-	}
-	free(tmp);
 	buf_free(&b);
 	return failed ? -1 : 0;
 }

@@ -13,8 +13,9 @@ struct run_summary;
 
 #define REPORT_SCHEMA 2
 
-/* Writes the report atomically (temporary file, then rename); -1 with a
- * message on stderr if it could not be written. */
+/* Writes the report by outfile's rules (a regular file atomically, a
+ * FIFO or device in place); -1 with a message on stderr if it could not
+ * be written. */
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                  int interrupted);
 

@@ -52,8 +52,11 @@ void run_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* a peer closing a connection must not kill the process */
+	/* a peer closing a connection, or the reader of -o - going away, must
+	 * not kill the process: the write fails with EPIPE and is reported */
 	signal(SIGPIPE, SIG_IGN);
+	/* likewise an output past the file size limit (ulimit -f): EFBIG */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int64_t run_now_ns(void)
@@ -177,17 +180,25 @@ void run_cpu_seconds(double *process, double *thread)
 	*thread = cpu_seconds(RUSAGE_THREAD);
 }
 
+/* Said once, when it happens: a failure at a record stops the run, one
+ * found at close (the last buffer) only reports. */
+static void output_failure(const struct scrape_run *run, const char *reason, const char *then)
+{
+	fprintf(stderr, "scrape: error: cannot write records to %s: %s%s\n", output_name(run->job),
+	        reason, then);
+}
+
 int run_close_output(struct scrape_run *run)
 {
-	int failed = run->output_failed;
+	char reason[160];
 
-	if (run->output && output_close(run->output) < 0)
-		failed = 1;
+	if (run->output && output_close(run->output, reason, sizeof reason) < 0 &&
+	    !run->output_failed) {
+		output_failure(run, reason, "");
+		run->output_failed = 1;
+	}
 	run->output = NULL;
-	if (failed)
-		fprintf(stderr, "scrape: error: writing records to %s failed\n", run->job->output_path);
-	run->output_failed = failed;
-	return failed ? -1 : 0;
+	return run->output_failed ? -1 : 0;
 }
 
 void run_free_request(struct scrape_request *req)
@@ -884,8 +895,13 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	else
 		count_result(run, req, res);
 	if (run->output && !run->output_failed) {
-		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0)
+		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0) {
+			/* fetching on would only throw the records away */
+			output_failure(run, res->line.oom ? "out of memory" : output_error(run->output),
+			               "; stopping the run");
 			run->output_failed = 1;
+			run->stopping = 1;
+		}
 	}
 	print_line(run, req, res);
 	run->outstanding--;

@@ -105,8 +105,110 @@ kill -INT $pid
 wait $pid
 is "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["interrupted"], r["requests"] < 100)' report2.json)" \
    "True True" "--report after SIGINT says it was interrupted"
-err=$("$SCRAPE" -q --report /nonexistent/r.json "$TARGET/bytes/5" 2>&1)
+err=$("$SCRAPE" -q --report /nonexistent/r.json "$TARGET/bytes/5" 2>&1 >/dev/null)
 is "$?" 1 "a report that cannot be written makes the run exit 1"
-like "$err" "cannot write the report /nonexistent/r.json" "and says why"
+is "$err" "scrape: error: cannot write the report /nonexistent/r.json: No such file or directory" \
+   "and says why, in one line (no word of records the run did not write)"
+
+# ---- what a report path names is respected: FIFOs, links, planted temporaries ----
+# (a reader waits for at most 20 s: a FIFO replaced by a file never opens)
+mkdir where && cd where
+mkfifo report.fifo
+timeout 20 cat report.fifo >from-fifo.json &
+reader=$!
+timeout 60 "$SCRAPE" -q --report report.fifo "$TARGET/bytes/5" >/dev/null 2>&1
+wait $reader
+check "--report to a FIFO: the FIFO stays a FIFO" test -p report.fifo
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' from-fifo.json 2>&1)" 1 \
+   "--report to a FIFO: its reader gets the whole report"
+mkfifo html.fifo
+timeout 20 cat html.fifo >from-fifo.html &
+reader=$!
+timeout 60 "$SCRAPE" -q --html html.fifo "$TARGET/bytes/5" >/dev/null 2>&1
+wait $reader
+check "--html to a FIFO: the FIFO stays a FIFO, its reader gets the page" \
+   sh -c 'test -p html.fifo && grep -q "</html>" from-fifo.html'
+# /dev/stdout is a link to what fd 1 is: the same shape, without touching /dev
+mkfifo out.fifo
+ln -s out.fifo stdout-like
+timeout 20 cat out.fifo >from-link.json &
+reader=$!
+timeout 60 "$SCRAPE" -q --report stdout-like "$TARGET/bytes/5" >/dev/null 2>&1
+wait $reader
+check "--report to a link to a FIFO: written through, link and FIFO kept" \
+   sh -c 'test -L stdout-like && test -p out.fifo && grep -q "\"schema\"" from-link.json'
+echo old >target.json
+ln -s target.json linked.json
+"$SCRAPE" -q --report linked.json "$TARGET/bytes/5" >/dev/null 2>&1
+check "--report to a link: the link stays a link" test -L linked.json
+like "$(cat target.json)" '"schema":2' "--report to a link: its target gets the report"
+echo precious >precious
+for name in r.json.tmp .r.json.tmp; do ln -s precious "$name"; done
+echo precious-html >precious-html
+ln -s precious-html r.html.tmp
+"$SCRAPE" -q --report r.json --html r.html "$TARGET/bytes/5" >/dev/null 2>&1
+is "$(cat precious)|$(cat precious-html)" "precious|precious-html" \
+   "a link planted at a temporary name is never followed"
+check "and the reports are written" sh -c 'grep -q schema r.json && grep -q "</html>" r.html'
+echo old >kept.json
+chmod 640 kept.json
+"$SCRAPE" -q --report kept.json "$TARGET/bytes/5" >/dev/null 2>&1
+is "$(stat -c %a kept.json)" 640 "a replaced report keeps the file's permissions"
+(umask 077 && "$SCRAPE" -q --report private.json --html private.html "$TARGET/bytes/5" >/dev/null 2>&1)
+is "$(stat -c %a private.json) $(stat -c %a private.html)" "600 600" "a new report's mode follows the umask"
+(umask 022 && "$SCRAPE" -q --report public.json "$TARGET/bytes/5" >/dev/null 2>&1)
+is "$(stat -c %a public.json)" 644 "like any new file's"
+ln -s missing.json dangling.json
+err=$("$SCRAPE" -q --report dangling.json "$TARGET/bytes/5" 2>&1 >/dev/null)
+is "$?|$(test -e missing.json && echo created)" "1|" "a link to nothing is refused, nothing created"
+like "$err" "cannot write the report dangling.json" "and said"
+is "$(ls -A | grep -c '^\..*\.[0-9a-f]\{12\}$')" 0 "no temporary file is left behind"
+echo precious >precious-records
+ln -s precious-records records.jsonl
+"$SCRAPE" -q -o records.jsonl "$TARGET/bytes/5" >/dev/null 2>&1
+check "-o to a link writes its target (like a shell redirection)" \
+   sh -c 'test -L records.jsonl && grep -q "\"status\":200" precious-records'
+mkfifo records.fifo
+timeout 20 cat records.fifo >from-records.fifo &
+reader=$!
+timeout 60 "$SCRAPE" -q -o records.fifo --output-format csv "$TARGET/bytes/5" >/dev/null 2>&1
+wait $reader
+check "-o to a FIFO: records reach its reader" sh -c 'test -p records.fifo && grep -q "^url," from-records.fifo'
+cd ..
+
+# ---- records that cannot be written stop the run, said once ----
+# 40 requests of 50 ms one after the other: a run that fetched on would take 2 s
+SLOW="$TARGET/delay/50/bytes/5"
+for fmt in jsonl csv; do
+	reset_target
+	err=$("$SCRAPE" -q -n 40 --output-format $fmt -o /dev/full "$SLOW" 2>&1 >/dev/null)
+	is "$?" 1 "$fmt to a full device (/dev/full) exits 1"
+	is "$err" "scrape: error: cannot write records to /dev/full: No space left on device; stopping the run" \
+	   "$fmt: said once, with the path and the reason"
+	n=$(hits /delay/50/bytes/5)
+	check "$fmt: the run stops at the first record that cannot be written ($n of 40 fetched)" test "$n" -le 3
+done
+# SQLite on a file size limit: SIGXFSZ must not kill the run; EFBIG ends it
+i=0; urls=
+while [ $i -lt 1500 ]; do urls="$urls $TARGET/bytes/200?i=$i"; i=$((i + 1)); done
+err=$(ulimit -f 40 && "$SCRAPE" -q -o small.db $urls 2>&1 >/dev/null)
+is "$?" 1 "sqlite over the file size limit (ulimit -f) exits 1"
+like "$err" "scrape: error: cannot write records to small.db: " "sqlite: says so"
+like "$err" "File too large" "sqlite: with the system's reason"
+is "$(printf '%s\n' "$err" | grep -c .)" 1 "sqlite: once"
+err=$(ulimit -f 40 && "$SCRAPE" -q -o big.jsonl $urls 2>&1 >/dev/null)
+is "$?|$err" "1|scrape: error: cannot write records to big.jsonl: File too large; stopping the run" \
+   "jsonl over the file size limit: exit 1, said once"
+
+# the reader of -o - goes away: like cat | head, the run ends, under every strategy
+for strategy in sequential threaded event multiprocess; do
+	reset_target
+	{ "$SCRAPE" -q -n 100 -w 4 --strategy $strategy -o - "$SLOW" 2>head.err; echo $? >head.rc; } | head -1 >head.out
+	is "$(cat head.rc)|$(json_lines head.out)" "1|1" "$strategy: -o - | head -1 exits 1 after head read its record"
+	is "$(grep -c 'cannot write records to standard output: Broken pipe; stopping the run' head.err)" 1 \
+	   "$strategy: says so once"
+	n=$(hits /delay/50/bytes/5)
+	check "$strategy: and stops fetching ($n of 100 fetched)" test "$n" -le 12
+done
 
 done_testing
