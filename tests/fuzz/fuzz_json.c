@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes the flat-object JSON reader (core/json.c), which reads records
- * back for the CSV and SQLite outputs and, with --merge, reports that may
- * come from anywhere.  Input: the JSON text, without a terminating NUL.
- * Invariant beyond "no crash": the reader either rejects the text or
- * yields members that re-serialise (keys and strings through
- * buf_json_string, the other kinds as written) to JSON it accepts again,
- * with the same number of members, kinds and keys, and serialising that
- * second reading gives the same bytes (a fixed point).
+ * Fuzzes the core's JSON reader (core/json.c): the pull reader --merge
+ * reads whole reports with, and json_parse_object() on top of it, which
+ * reads records back for the CSV and SQLite outputs.  Input: the JSON
+ * text, without a terminating NUL.  Invariants beyond "no crash":
+ *  - the document reader either refuses the text with a one-line reason
+ *    or accepts it, and then the value's text it reports lies within the
+ *    input and is accepted again on its own;
+ *  - an object json_parse_object() accepts is a document the reader
+ *    accepts, and its members re-serialise (keys and strings through
+ *    buf_json_string, the other kinds as written) to JSON it accepts
+ *    again, with the same number of members and kinds, and serialising
+ *    that second reading gives the same bytes (a fixed point).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +76,29 @@ done:
 	buf_free(&b);
 }
 
+/* 1 if the document reader accepts text[0..len), 0 if it refuses it. */
+static int document_ok(const char *text, size_t len, int again)
+{
+	struct json_reader r;
+	const char *start = NULL, *end = NULL;
+	int ok;
+
+	json_reader_init(&r, text, len, 0);
+	ok = json_skip(&r, &start, &end) == 0 && json_reader_finish(&r) == 0;
+	if (!ok) {
+		CHECK(r.error[0] && !strchr(r.error, '\n'), "refused without a one-line reason: \"%s\"",
+		      r.error);
+	} else {
+		CHECK(start && end && text <= start && start < end && end <= text + len,
+		      "the value's text is not within the input");
+		if (again)
+			CHECK(document_ok(start, (size_t)(end - start), 0), "its own value refused: %.*s",
+			      (int)(end - start), start);
+	}
+	json_reader_free(&r);
+	return ok;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,11 +106,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_object obj;
 	char *text = malloc(size ? size : 1);
 	size_t i;
+	int document;
 
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
+	document = document_ok(text, size, 1);
 	if (json_parse_object(text, size, &obj) == 0) {
+		CHECK(document, "a flat object the document reader refuses");
 		for (i = 0; i < obj.count; i++)
 			CHECK(json_get(&obj, obj.members[i].key), "member \"%s\" not found",
 			      obj.members[i].key);
