@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping)
 {
@@ -111,6 +112,8 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
 	SET(CURLOPT_URL, req->url);
+	req->curl_error[0] = '\0';
+	SET(CURLOPT_ERRORBUFFER, req->curl_error);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -178,7 +181,39 @@ static double seconds_of(CURL *easy, CURLINFO info)
 	return (double)us / 1e6;
 }
 
-static const char *reason_of(CURLcode rc, const struct scrape_request *req, int *retryable)
+_Static_assert(sizeof ((struct scrape_request *)0)->curl_error >= CURL_ERROR_SIZE,
+               "CURLOPT_ERRORBUFFER needs CURL_ERROR_SIZE bytes");
+
+static int said(const struct scrape_request *req, const char *words)
+{
+	return strstr(req->curl_error, words) != NULL;
+}
+
+/* What the server sent when libcurl could not read it as HTTP/1.x.  One
+ * CURLcode covers several things (libcurl 7.88: a reply in HTTP/0.9 or
+ * bytes that are no HTTP at all, a bad status line, and a redirect to a
+ * scheme other than http/https are all CURLE_UNSUPPORTED_PROTOCOL; newer
+ * ones say CURLE_WEIRD_SERVER_REPLY for some).  The URL the transfer ended
+ * on tells a redirect to another scheme; libcurl's message refines the
+ * rest, and without one a reply that came after a response (a redirect)
+ * is the scheme and one that came first is not HTTP. */
+static const char *bad_reply(const struct scrape_request *req, const struct fetch_outcome *out)
+{
+	const char *url = out->final_url;
+
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+		return "protocol not allowed";
+	if (said(req, "not supported") || said(req, "disabled"))
+		return "protocol not allowed";
+	if (said(req, "HTTP/0.9"))
+		return "invalid response (not HTTP/1.x)";
+	if (said(req, "HTTP version") || said(req, "response code") || said(req, "status line"))
+		return "invalid status line";
+	return out->status > 0 ? "protocol not allowed" : "invalid response (not HTTP/1.x)";
+}
+
+static const char *reason_of(CURLcode rc, const struct scrape_request *req,
+                             const struct fetch_outcome *out, int *retryable)
 {
 	*retryable = 0;
 	switch (rc) {
@@ -196,6 +231,15 @@ static const char *reason_of(CURLcode rc, const struct scrape_request *req, int 
 		*retryable = 1;
 		return "empty reply";
 	case CURLE_RECV_ERROR:
+		/* libcurl 7.88 ends a reply whose headers pass 300 KB, or whose
+		 * chunked body is garbled, as a receive error: the server's fault,
+		 * no retry cures it */
+		if (said(req, "response headers"))
+			return "headers too large";
+		if (said(req, "chunk"))
+			return "invalid chunked encoding";
+		*retryable = 1;
+		return "reset";
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
 		*retryable = 1;
@@ -209,7 +253,22 @@ static const char *reason_of(CURLcode rc, const struct scrape_request *req, int 
 	case CURLE_TOO_MANY_REDIRECTS:
 		return "too many redirects";
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		return "protocol not allowed";
+		return bad_reply(req, out);
+	case CURLE_WEIRD_SERVER_REPLY:
+		if (said(req, "HTTP version") || said(req, "response code") || said(req, "status line") ||
+		    said(req, "HTTP/0.9"))
+			return bad_reply(req, out);
+		return "invalid headers";
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+		return "headers too large";
+#endif
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl 7.88 caps one header line at 100 KB and says "out of
+		 * memory" when a server sends a longer one: once connected, that
+		 * is by far the likelier cause */
+		return out->time_connect > 0 || out->status > 0 || said(req, "header") ? "headers too large"
+		                                                                         : "out of memory";
 	case CURLE_FILESIZE_EXCEEDED:
 		return "body too large";
 	case CURLE_WRITE_ERROR:
@@ -270,7 +329,7 @@ void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 	traffic_of(easy, out);
 
 	if (rc != CURLE_OK) {
-		out->error = reason_of(rc, req, &out->retryable);
+		out->error = reason_of(rc, req, out, &out->retryable);
 		if (!out->error) {
 			snprintf(out->error_text, sizeof out->error_text, "curl: %s", curl_easy_strerror(rc));
 			out->error = out->error_text;

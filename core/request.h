@@ -32,6 +32,9 @@ struct scrape_request {
 	int body_too_large;         /* the write callback gave up */
 	char last_error[64];        /* why the previous attempt failed */
 	long last_status;           /* and the status it got, if any */
+	char curl_error[256];       /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE):
+	                               libcurl's words for a failure, which
+	                               tell apart what one CURLcode lumps */
 	struct host *host;          /* with per-host limits: its host queue */
 	struct scrape_request *next_retry; /* retry list, or its host queue */
 };

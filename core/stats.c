@@ -367,13 +367,20 @@ size_t stats_error_classes(const struct stats *s, struct reason_count *out, size
 		char composed[24];
 		const char *cls = stats_error_class(s->reasons[i].reason, composed, sizeof composed);
 
-		for (j = 0; j < n && strcmp(names[j], cls) != 0; j++)
+		for (j = 0; j < n && strcmp(out[j].reason, cls) != 0; j++)
 			;
 		if (j == n) {
 			if (n == max)
 				continue;
-			snprintf(names[n], 24, "%s", cls);
-			out[n].reason = names[n];
+			/* a composed class ("http 5xx") is kept in names; any other
+			 * is the reason itself or a constant, which outlive out, and
+			 * may be longer than names' 24 bytes ("invalid response (not
+			 * HTTP/1.x)") */
+			if (cls == composed) {
+				snprintf(names[n], 24, "%s", cls);
+				cls = names[n];
+			}
+			out[n].reason = (char *)cls;
 			out[n].count = 0;
 			n++;
 		}

@@ -100,7 +100,7 @@ struct load_facts {
 const char *stats_error_class(const char *reason, char *buf, size_t len);
 
 /* Failures summed by class, largest first, at most max; the names the
- * entries point to live in names. */
+ * entries point to live in names (composed ones) or in s. */
 size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,
                            char names[][24]);
 
