@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes URL-file lines: the url_file check when a job loads
- * (core/job.c: job_url_line, job_url_ok) and the frontier reading the
- * same file during the run (core/frontier.c).  Input: the file's bytes.
- * Invariants beyond "no crash":
+ * Fuzzes URL-file lines: the url_file check when a job loads and the
+ * frontier reading the same file during the run, both through the
+ * bounded line reader of core/job.c (job_url_next: job_url_line,
+ * job_url_ok) and core/frontier.c.  Input: the file's bytes.  Invariants
+ * beyond "no crash":
  *  - a line job_url_line() keeps is a non-empty part of the input line,
  *    with no white space at either end and no leading "#";
- *  - the job loads exactly when the file holds at least one line and
- *    every kept line is a URL job_url_ok() accepts;
- *  - what the load counted is what the frontier hands out, URL by URL
- *    in order, and each is one job_url_ok() accepts.
+ *  - the job loads exactly when the file holds at least one URL and every
+ *    line is blank, a comment, or a URL job_url_ok() accepts, with no NUL
+ *    byte and at most JOB_URL_LINE_MAX bytes; a refusal is one line;
+ *  - what the load counted is what the frontier hands out, and each URL
+ *    is one job_url_ok() accepts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +54,17 @@ static int check_line(char *line)
 	return job_url_ok(url, &why) == 0 ? 1 : -1;
 }
 
+/* How one line (newline included, if any) should fare: as check_line(),
+ * or -1 for a NUL byte or a line that is too long. */
+static int expected_line(char *line, size_t n)
+{
+	size_t len = n && line[n - 1] == '\n' ? n - 1 : n;
+
+	if (memchr(line, '\0', len) || len > JOB_URL_LINE_MAX)
+		return -1;
+	return check_line(line);
+}
+
 /* How the lines of data should fare: the URL count, or -1 if a line
  * would refuse the job. */
 static long expected_count(const uint8_t *data, size_t size)
@@ -60,12 +73,13 @@ static long expected_count(const uint8_t *data, size_t size)
 	char *line = NULL;
 	size_t cap = 0;
 	long count = 0;
+	ssize_t n;
 	int r;
 
 	if (!f)
 		return -2;
-	while (count >= 0 && getline(&line, &cap, f) >= 0) {
-		if ((r = check_line(line)) < 0)
+	while (count >= 0 && (n = getline(&line, &cap, f)) >= 0) {
+		if ((r = expected_line(line, (size_t)n)) < 0)
 			count = -1;
 		else
 			count += r;
@@ -112,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	job = job_load(job_path, overrides, NULL, 1, NULL, 0, err, sizeof err);
 	CHECK(!job == (expected <= 0), "expected %ld URLs, the job %s: %s", expected,
 	      job ? "loaded" : "was refused", job ? "" : err);
+	CHECK(job || (err[0] && !strchr(err, '\n')), "refused without a one-line message");
 	if (job) {
 		CHECK(job->url_file_count == expected, "expected %ld URLs, counted %lld", expected,
 		      (long long)job->url_file_count);
