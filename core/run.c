@@ -604,6 +604,11 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 		expire(run);
 	if (run->job->open_model) {
 		answer = next_scheduled(run, req, not_before_ns);
+		/* A worker leaving for a start while no one keeps time wakes an
+		 * idle one to take over, or the next start would wait for a
+		 * sleeper's 100 ms check (see run_wait). */
+		if (answer == SCRAPE_NEXT_READY && !run->timekeeper)
+			pthread_cond_signal(&run->news);
 		goto out;
 	}
 	if (run->hosts) {
@@ -1068,7 +1073,8 @@ void run_wait(struct scrape_run *run, int64_t until_ns)
 	pthread_mutex_lock(&run->lock);
 	if (run->job->open_model) {
 		/* One idle worker keeps time for the schedule; the others sleep
-		 * until it leaves, so a start wakes one thread, not all of them. */
+		 * until woken to take over, so a start wakes one thread, not all
+		 * of them. */
 		if (run->timekeeper)
 			until_ns = cap;
 		else
@@ -1078,10 +1084,12 @@ void run_wait(struct scrape_run *run, int64_t until_ns)
 	deadline.tv_nsec = (long)(until_ns % 1000000000);
 	if (!run_stopping(run))
 		pthread_cond_timedwait(&run->news, &run->lock, &deadline);
-	if (keeper) {
+	/* The keeper goes on to ask next(): it keeps the role if nothing is
+	 * due yet, and a start it takes wakes a successor (run_next).  Waking
+	 * one here instead could pick a thread that also leaves for a start,
+	 * leaving nobody to keep time. */
+	if (keeper)
 		run->timekeeper = 0;
-		pthread_cond_signal(&run->news);    /* the next keeper */
-	}
 	pthread_mutex_unlock(&run->lock);
 }
 
