@@ -7,7 +7,9 @@
  * truncated, binary, endlessly nested - yields some document and no noise.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -189,6 +191,78 @@ const char *html_encoding(const struct scrape_response *resp, char *buf, size_t 
 	return "UTF-8";
 }
 
+/* The length of the valid UTF-8 sequence at p (no overlong forms, no
+ * surrogates, nothing above U+10FFFF); 0 if it is not one. */
+static size_t utf8_length(const unsigned char *p, size_t avail)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * A UTF-8 body with each invalid byte replaced by the UTF-8 of the
+ * ISO-8859-1 character of its value, or NULL when the body is valid (the
+ * usual case: no copy) or memory ran out (*oom set).  libxml2, told a page
+ * is UTF-8, passes invalid bytes through (the record then shows U+FFFD)
+ * or drops them (an encoded surrogate); told nothing, it reads all the
+ * rest of the page as ISO-8859-1, good UTF-8 too.  A page with a few
+ * invalid bytes is nearly always Latin-1 text in a page labelled UTF-8,
+ * so reading just those bytes as Latin-1 gives the words the author
+ * meant, and the good UTF-8 around them stays as it is.
+ */
+static char *latin1_repaired(const unsigned char *body, size_t len, size_t *out_len, int *oom)
+{
+	size_t i = 0, n, o = 0;
+	char *out;
+
+	*oom = 0;
+	while (i < len && (n = utf8_length(body + i, len - i)) > 0)
+		i += n;
+	if (i == len)
+		return NULL;
+	/* each byte grows to two at most */
+	if (len > (SIZE_MAX - 1) / 2 || !(out = malloc(2 * len + 1))) {
+		*oom = 1;
+		return NULL;
+	}
+	memcpy(out, body, i);
+	o = i;
+	while (i < len) {
+		if ((n = utf8_length(body + i, len - i)) > 0) {
+			memcpy(out + o, body + i, n);
+			o += n, i += n;
+		} else {
+			out[o++] = (char)(0xc0 | body[i] >> 6);
+			out[o++] = (char)(0x80 | (body[i] & 0x3f));
+			i++;
+		}
+	}
+	*out_len = o;
+	return out;
+}
+
 int html_parse(const struct scrape_host *host, const char *who,
                const struct scrape_response *resp, const htmlSAXHandler *sax,
                struct html_sax *user, htmlDocPtr *doc)
@@ -196,18 +270,29 @@ int html_parse(const struct scrape_host *host, const char *who,
 	const char *url = resp->final_url ? resp->final_url : resp->url;
 	char charset[64];
 	const char *encoding = html_encoding(resp, charset, sizeof charset);
+	const char *text = (const char *)resp->body;
+	size_t len = resp->body_len;
+	char *repaired = NULL;
 	htmlParserCtxtPtr ctxt;
 	htmlDocPtr tree;
-	int oom;
+	int oom = 0;
 
-	if (resp->body_len > INT_MAX) {
+	if (is_utf8_name(encoding) && (repaired = latin1_repaired(resp->body, len, &len, &oom)))
+		text = repaired;
+	if (oom) {
+		host->log(SCRAPE_LOG_ERROR, "%s: out of memory", who);
+		return -1;
+	}
+	if (len > INT_MAX) {
 		host->log(SCRAPE_LOG_ERROR, "%s: %s: a body of %zu bytes is more than libxml2 parses",
-		          who, url, resp->body_len);
+		          who, url, len);
+		free(repaired);
 		return -1;
 	}
 	ctxt = htmlNewParserCtxt();
 	if (!ctxt) {
 		host->log(SCRAPE_LOG_ERROR, "%s: out of memory", who);
+		free(repaired);
 		return -1;
 	}
 	if (sax) {
@@ -215,8 +300,8 @@ int html_parse(const struct scrape_host *host, const char *who,
 		ctxt->userData = user;
 		user->ctxt = ctxt;
 	}
-	tree = htmlCtxtReadMemory(ctxt, (const char *)resp->body, (int)resp->body_len, url,
-	                          encoding, PARSE_OPTIONS);
+	tree = htmlCtxtReadMemory(ctxt, text, (int)len, url, encoding, PARSE_OPTIONS);
+	free(repaired);
 	oom = ctxt->errNo == XML_ERR_NO_MEMORY;
 	htmlFreeParserCtxt(ctxt);
 	if (sax)

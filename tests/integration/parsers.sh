@@ -96,6 +96,14 @@ is "$(title_of 'meta-wrong.html?ct=text/html;%20charset=utf-8')" '"Grüße in UT
    "title: the header's charset wins over a wrong <meta>"
 is "$(title_of 'meta-wrong.html?ct=text/html' | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))')" \
    '"Gr\u00c3\u00bc\u00c3\u009fe in UTF-8"' "title: with no header charset the <meta> is believed"
+is "$(title_of title-mislabelled.html)" '"Café crème — Grüße, naïve €"' \
+   "title: invalid UTF-8 in a UTF-8 page reads as ISO-8859-1, byte by byte; good UTF-8 stays"
+is "$(title_of 'title-mislabelled.html?ct=text/html')" '"Café crème — Grüße, naïve €"' \
+   "title: the same when UTF-8 is only the default"
+printf 'urls: ["%s/static/title-mislabelled.html"]\nparsers: [links, {name: xpath, fields: {p: "string(//p)"}}]\n' "$TARGET" >mislabelled.yaml
+run mislabelled -c mislabelled.yaml
+is "$(get mislabelled.jsonl p)|$(items mislabelled.jsonl links)" "\"été à la plage\"|$TARGET/caf%c3%a9" \
+   "xpath and links read the invalid bytes as ISO-8859-1 too"
 is "$(title_of no-title.html)" "<absent>" "title: no <title>, no field"
 is "$(get title.jsonl error)" "null" "title: a page without a title is no error"
 is "$(title_of 'title-plain.html?ct=application/xhtml%2Bxml')" '"A plain title"' "title: XHTML is HTML too"
