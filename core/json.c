@@ -815,6 +815,12 @@ int json_parse_object(const char *text, size_t len, struct json_object *out)
 	if (json_object_begin(&r) < 0)
 		goto done;
 	while ((more = json_object_next(&r, &k, &klen)) == 1) {
+		/* keys are C strings here: two that differ after a NUL would
+		 * become one */
+		if (memchr(k, '\0', klen)) {
+			json_reader_fail(&r, "a key has a NUL character");
+			goto done;
+		}
 		/* the key buffer is reused by a nested array's objects */
 		buf_reset(&key);
 		buf_append(&key, k, klen);
