@@ -11,10 +11,12 @@
 #include "fetch.h"
 #include "run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping)
 {
@@ -85,6 +87,19 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	return *s->stopping || run_signal ? 1 : 0;
 }
 
+/* libcurl's own socket() call, noting a lack of descriptors, which
+ * libcurl reports only as a failure to connect. */
+static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct scrape_request *req = user;
+	curl_socket_t fd = socket(addr->family, addr->socktype, addr->protocol);
+
+	(void)purpose;
+	if (fd == CURL_SOCKET_BAD && (errno == EMFILE || errno == ENFILE))
+		req->no_descriptors = 1;
+	return fd;
+}
+
 static long http_version(enum job_http2 http2)
 {
 	switch (http2) {
@@ -105,6 +120,7 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 	buf_reset(&req->body);
 	buf_reset(&req->headers);
 	req->body_too_large = 0;
+	req->no_descriptors = 0;
 	req->received = 0;
 	req->keep_body = job->parser_count > 0 || req->robots;
 	req->max_body = job->max_body;
@@ -131,6 +147,8 @@ int fetch_prepare(const struct fetch_settings *s, struct scrape_request *req, CU
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);
 	}
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, req);
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_XFERINFODATA, (void *)s);
 	SET(CURLOPT_NOPROGRESS, 0L);
@@ -304,6 +322,17 @@ static void traffic_of(CURL *easy, struct fetch_outcome *out)
 	out->connections = connects > 0 ? (uint64_t)connects : 0;
 }
 
+/* Whether the transfer failed for want of a descriptor here: scrape's
+ * own failure, not the target's, and no retry helps while the others
+ * hold theirs.  libcurl says "connect" and, before 8.x, no errno. */
+static int out_of_descriptors(const struct scrape_request *req, CURL *easy)
+{
+	long os_errno = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+	return req->no_descriptors || os_errno == EMFILE || os_errno == ENFILE;
+}
+
 void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
                    struct fetch_outcome *out)
 {
@@ -338,5 +367,9 @@ void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 		snprintf(out->error_text, sizeof out->error_text, "http %ld", out->status);
 		out->error = out->error_text;
 		out->retryable = out->status >= 500 || out->status == 429;
+	}
+	if (rc != CURLE_OK && out_of_descriptors(req, easy)) {
+		out->error = FETCH_NO_DESCRIPTORS;
+		out->retryable = 0;
 	}
 }

@@ -42,4 +42,9 @@ struct fetch_outcome {
 void fetch_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
                    struct fetch_outcome *out);
 
+/* Failures of scrape's own making start with "local: "; they are not the
+ * target's and stay out of its error figures. */
+#define FETCH_LOCAL_PREFIX "local: "
+#define FETCH_NO_DESCRIPTORS FETCH_LOCAL_PREFIX "too many open files"
+
 #endif

@@ -667,6 +667,56 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 	return status;
 }
 
+/* Descriptors beyond the transfers: stdio, plugins, the records and
+ * SQLite's journal, epoll, resolver pipes. */
+#define FD_MARGIN 32
+
+/* About how many descriptors the job holds at once: a socket per transfer
+ * in flight, or per worker process (its socketpair); the sequential
+ * strategy has one transfer at a time whatever workers says. */
+static rlim_t descriptors_needed(const struct job *job, int compare)
+{
+	int64_t n = job->workers;
+
+	if (job->open_model && job->max_connections > n)
+		n = job->max_connections;
+	if (!compare && strcmp(job->strategy.name, "sequential") == 0)
+		n = 1;
+	return (rlim_t)n + FD_MARGIN;
+}
+
+/* Thousands of transfers in flight need thousands of descriptors: a soft
+ * limit below the job's need (often 1024) is raised as far as the hard one
+ * allows.  Beyond that, one warning now says what will happen and what to
+ * do, rather than every transfer failing later as if the target refused
+ * connections. */
+static void fit_file_limit(const struct job *job, int compare)
+{
+	rlim_t need = descriptors_needed(job, compare);
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= need)
+		return;
+	if (limit.rlim_cur < limit.rlim_max) {
+		struct rlimit raised = limit;
+		raised.rlim_cur = limit.rlim_max;
+		/* an unlimited hard limit is still capped by the kernel's nr_open */
+		if (setrlimit(RLIMIT_NOFILE, &raised) != 0 && need < limit.rlim_max) {
+			raised.rlim_cur = need;
+			setrlimit(RLIMIT_NOFILE, &raised);
+		}
+		getrlimit(RLIMIT_NOFILE, &limit);
+	}
+	if (limit.rlim_cur >= need)
+		return;
+	fprintf(stderr,
+	        "scrape: warning: the job needs about %llu file descriptors (%llu transfers at once "
+	        "and %d more) but the limit is %llu (ulimit -n); raise it (ulimit -n %llu, or "
+	        "LimitNOFILE= in a systemd unit) or lower workers: requests beyond it are not sent\n",
+	        (unsigned long long)need, (unsigned long long)(need - FD_MARGIN), FD_MARGIN,
+	        (unsigned long long)limit.rlim_cur, (unsigned long long)need);
+}
+
 static int run_job(const struct cli *cli, const struct loader_paths *paths)
 {
 	struct run_settings settings = settings_of(cli);
@@ -680,6 +730,8 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
 	}
+	if (!cli->dry_run)
+		fit_file_limit(job, cli->compare);
 	if (cli->compare && !cli->dry_run) {
 		/* check every plugin once up front, so mistakes show before any run */
 		status = run_with_plugins(job, paths, &settings, DRY_RUN_CHECK, NULL);
@@ -690,18 +742,6 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	}
 	job_free(job);
 	return status;
-}
-
-/* Thousands of transfers in flight need thousands of sockets; the soft
- * limit (often 1024) is raised to the hard one the admin allows. */
-static void raise_file_limit(void)
-{
-	struct rlimit limit;
-
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-		limit.rlim_cur = limit.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &limit);
-	}
 }
 
 int main(int argc, char **argv)
@@ -727,7 +767,6 @@ int main(int argc, char **argv)
 		return EXIT_SOME_FAILED;
 	}
 	run_install_signals();
-	raise_file_limit();
 	if (cli.list_plugins)
 		status = loader_list(&paths, stdout) ? EXIT_PLUGIN : EXIT_ALL_OK;
 	else if (cli.plugin_help)

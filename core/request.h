@@ -30,6 +30,7 @@ struct scrape_request {
 	int64_t max_body;           /* the job's cap, for the write callback */
 	int robots;                 /* an internal robots.txt request */
 	int body_too_large;         /* the write callback gave up */
+	int no_descriptors;         /* socket() failed with EMFILE or ENFILE */
 	char last_error[64];        /* why the previous attempt failed */
 	long last_status;           /* and the status it got, if any */
 	char curl_error[256];       /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE):

@@ -26,6 +26,7 @@
 #include "report.h"
 #include "seen.h"
 #include "threshold.h"
+#include "units.h"
 #include "url.h"
 #include "request.h"
 
@@ -822,10 +823,38 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 		        url, res->status, res->time_total);
 }
 
+/* Lock held.  A robots.txt that could not be had refuses its whole host
+ * (RFC 9309, 2.3.1.4); without a word, a crawl would end "successfully"
+ * having fetched nothing there.  Each host's robots.txt is settled once,
+ * so this is said once per host. */
+static void warn_robots_unreachable(const struct scrape_run *run, const struct scrape_request *req,
+                                    const struct run_result *res)
+{
+	char url[512], why[160], limit[32] = "";
+
+	if ((res->status >= 200 && res->status < 300) || (res->status >= 400 && res->status < 500))
+		return;     /* rules, or none to follow (4xx): hosts_robots_done */
+	if (res->status > 0) {
+		snprintf(why, sizeof why, "answered %ld", res->status);
+	} else {
+		if (strcmp(res->error, "timeout") == 0 && run->job->timeout_ns > 0) {
+			strcpy(limit, " after ");
+			units_format_duration(run->job->timeout_ns, limit + 7, sizeof limit - 7);
+		}
+		snprintf(why, sizeof why, "did not answer (%s%s)", res->error[0] ? res->error : "no reply",
+		         limit);
+	}
+	fprintf(stderr,
+	        "scrape: warning: %s %s: every URL of this host is refused, as RFC 9309 asks for an "
+	        "unreachable robots.txt\n",
+	        visible(url, sizeof url, req->url), why);
+}
+
 /* Lock held.  A robots.txt answer: rules for its host, no record. */
 static void record_robots(struct scrape_run *run, struct scrape_request *req,
                           struct run_result *res)
 {
+	warn_robots_unreachable(run, req, res);
 	hosts_robots_done(run->hosts, req, res->status, res->line.data ? res->line.data : "",
 	                  res->line.len);
 	hosts_release(run->hosts, req);
@@ -848,12 +877,35 @@ void run_result_free(struct run_result *res)
 }
 
 /* Lock held.  Counts a measured result. */
+/* Lock held.  A transfer that failed here, not at the target (no file
+ * descriptor left): counted with the requests not fetched, so it never
+ * reads as the target's error or enters its error rate, and said once,
+ * with the cure. */
+static void count_local_failure(struct scrape_run *run, const struct run_result *res)
+{
+	struct rlimit limit = { 0 };
+
+	stats_refuse(&run->stats, res->error);
+	if (run->local_failed++)
+		return;
+	getrlimit(RLIMIT_NOFILE, &limit);
+	fprintf(stderr,
+	        "scrape: warning: out of file descriptors (the limit is %llu, ulimit -n): requests "
+	        "that find none are not sent; they count as \"%s\", apart from the target's "
+	        "failures\n",
+	        (unsigned long long)limit.rlim_cur, res->error);
+}
+
 static void count_result(struct scrape_run *run, struct scrape_request *req,
                          const struct run_result *res)
 {
 	struct stats *st = &run->stats;
 	int64_t service = (int64_t)(res->time_total * 1e9), latency = -1;
 
+	if (res->has_error && strncmp(res->error, FETCH_LOCAL_PREFIX, strlen(FETCH_LOCAL_PREFIX)) == 0) {
+		count_local_failure(run, res);
+		return;
+	}
 	if (res->has_error)
 		stats_fail(st, res->error);
 	else
@@ -976,6 +1028,10 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 		res->status = result == CURLE_OK ? o.status : 0;
 		if (result == CURLE_OK)
 			buf_append(&res->line, req->body.data ? req->body.data : "", req->body.len);
+		else
+			res->has_error = 1;     /* why, for the warning (also from a worker) */
+		if (o.error)
+			snprintf(res->error, sizeof res->error, "%s", o.error);
 		return RUN_FINAL;
 	}
 	record_init(&rec);
@@ -1259,8 +1315,9 @@ int run_report(struct scrape_run *run)
 	/* a load test with thresholds passes or fails by them alone: its
 	 * error budget is one of them */
 	if (run->job->threshold_count)
-		return thresholds_failed || run->frontier.error[0] || run->output_failed ? 1 : 0;
-	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed)
+		return thresholds_failed || run->frontier.error[0] || run->output_failed ||
+		       run->local_failed ? 1 : 0;
+	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed || run->local_failed)
 		return 1;
 	return 0;
 }

@@ -11,7 +11,10 @@
  * parent always knows which request a worker holds; if the worker dies,
  * that request is failed as "worker died" (or retried) and nothing else is
  * lost.  Workers leave with _exit so they never flush stdio buffers they
- * inherited from the parent (records would be written twice).
+ * inherited from the parent (records would be written twice).  A worker
+ * dies with its parent (PR_SET_PDEATHSIG): a SIGKILLed parent must not
+ * leave workers holding transfers for as long as they last (for ever with
+ * timeout: 0s).
  */
 #include <config.h>
 
@@ -21,6 +24,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +53,13 @@ struct scrape_worker {
 
 /* Live workers, so a new worker can close its siblings' sockets. */
 static struct scrape_worker *live_workers;
+
+/* The parent's records, kept reachable in a worker that must not touch
+ * them: closing would flush or checkpoint the parent's file or database
+ * from here (SQLite forbids using a connection across fork), and dropping
+ * the pointer would leak it.  volatile: the store must stay, although
+ * nothing reads it. */
+static struct output *volatile inherited_output;
 
 /* ---- frames ---- */
 
@@ -233,6 +245,7 @@ static void __attribute__((noreturn)) worker_main(struct scrape_run *run, int fd
 	int type, status = 1;
 
 	/* the parent owns the records: never write them from here */
+	inherited_output = run->output;
 	run->output = NULL;
 	while (easy && read_frame(fd, &in, &type) == 0) {
 		struct reader r = { in.data + 1, in.data + in.len, 0 };
@@ -253,13 +266,43 @@ static void __attribute__((noreturn)) worker_main(struct scrape_run *run, int fd
 
 /* ---- the parent side ---- */
 
+/* In a new worker: ends it with the parent, however the parent ends.
+ * The signal is tied to the thread that forked, which is the strategy's
+ * loop; the check after it covers a parent that died before it was set. */
+static void die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(1);
+}
+
+/* Said once: a strategy retries a worker that could not start each time
+ * it looks, and the reason (out of descriptors or processes) stays the
+ * same. */
+static void spawn_failed(const char *what)
+{
+	static int said;
+	struct rlimit limit = { 0 };
+	int saved = errno;
+
+	if (said++)
+		return;
+	fprintf(stderr, "scrape: error: cannot %s a worker: %s", what, strerror(saved));
+	if ((saved == EMFILE || saved == ENFILE) && getrlimit(RLIMIT_NOFILE, &limit) == 0)
+		fprintf(stderr, " (the limit is %llu, ulimit -n)", (unsigned long long)limit.rlim_cur);
+	else if (saved == EAGAIN && getrlimit(RLIMIT_NPROC, &limit) == 0)
+		fprintf(stderr, " (the limit is %llu processes, ulimit -u)",
+		        (unsigned long long)limit.rlim_cur);
+	fputs("; going on with the workers there are\n", stderr);
+}
+
 struct scrape_worker *worker_spawn(struct scrape_run *run)
 {
 	struct scrape_worker *w = calloc(1, sizeof *w), *sibling;
+	pid_t parent = getpid();
 	int fds[2];
 
 	if (!w || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
-		fprintf(stderr, "scrape: error: cannot create a worker: %s\n", strerror(errno));
+		spawn_failed("create");
 		free(w);
 		return NULL;
 	}
@@ -267,16 +310,18 @@ struct scrape_worker *worker_spawn(struct scrape_run *run)
 	fflush(NULL);
 	w->pid = fork();
 	if (w->pid < 0) {
-		fprintf(stderr, "scrape: error: cannot fork a worker: %s\n", strerror(errno));
+		spawn_failed("fork");
 		close(fds[0]);
 		close(fds[1]);
 		free(w);
 		return NULL;
 	}
 	if (w->pid == 0) {
+		die_with_parent(parent);
 		close(fds[0]);
 		for (sibling = live_workers; sibling; sibling = sibling->next)
 			close(sibling->fd);
+		free(w);        /* the parent's handle on this worker */
 		worker_main(run, fds[1]);
 	}
 	close(fds[1]);
