@@ -105,13 +105,38 @@ for s in $STRATEGIES; do
 	is "$gaps" "12 0" "$s: 4 batches of 3, each starting after the previous one finished"
 done
 
-# ---- rate limit: 151 starts at 50/s span 3 s (within 5%) ----
+# ---- rate limit: 151 starts at 50/s span 3 s ----
+# paced URL N INTERVAL_MS: checks the server's arrival log (of URL's host)
+# against a rate limit of one start every INTERVAL_MS: N starts; never
+# faster than the limit: the limiter forgives a late start up to 20 ms
+# (ratelimit.c), so a window of a second holds at most one start more than
+# the rate, and one more for the log's own timing; and paced at the limit:
+# the middle half of the gaps is the interval (within 10%).  A busy machine
+# may delay some starts, which the log shows as a long gap and a short
+# one; a quarter of the starts may be so and the check still holds, while
+# a limiter that sleeps too long moves every gap.  Prints "ok", or why not,
+# and the figures.
+paced() {
+	curl -s "$1/_log" | python3 -c '
+import sys
+n, interval = int(sys.argv[1]), float(sys.argv[2]) * 1000
+t = [int(l.split()[1]) for l in sys.stdin if l.strip()]
+g = sorted(b - a for a, b in zip(t, t[1:]))
+per_second = 1e6 / interval
+most = max(sum(1 for u in t if s <= u < s + 1e6) for s in t) if t else 0
+q1, q3 = (g[len(g) // 4], g[3 * len(g) // 4]) if g else (0, 0)
+why = []
+if len(t) != n: why.append("%d starts" % len(t))
+if most > per_second + 2: why.append("%d in a second" % most)
+if not (0.9 * interval <= q1 and q3 <= 1.1 * interval): why.append("gaps not paced")
+print("%s (%d starts over %d us, at most %d a second, middle gaps %.1f-%.1f ms)" %
+      ("ok" if not why else "off: " + ", ".join(why), len(t), t[-1] - t[0] if t else 0, most, q1 / 1e3, q3 / 1e3))' "$2" "$3"
+}
 for s in $STRATEGIES; do
 	reset_target
 	"$SCRAPE" -q -s "$s" -w 4 -n 151 -r 50/s "$TARGET/bytes/1" >/dev/null 2>&1
-	span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-	is "$(awk -v s="$span" 'BEGIN { print (s >= 2850000 && s <= 3150000) ? "ok" : "off" }')" ok \
-	   "$s: rate_limit 50/s holds over 3 s (151 starts over ${span} us)"
+	got=$(paced "$TARGET" 151 20)
+	is "${got%% *}" ok "$s: rate_limit 50/s holds over 3 s: $got"
 done
 
 # ---- per-host limits: each host on its own, neither holds up the other ----
@@ -130,23 +155,33 @@ for s in $STRATEGIES; do
 		is "$pairs" "6 0" "$s: per_host concurrency keeps host A at its limit"
 	else
 		is "$pairs" "6 0" "$s: per_host concurrency 2: host A never has 3 in flight"
+		# held up, one of B's requests would wait for an answer of A's,
+		# which comes 300 ms after A's first arrival at the earliest
 		b_done=$(curl -s "$TARGET2/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-		is "$(awk -v s="$b_done" 'BEGIN { print (s < 250000) ? "ok" : "held up" }')" ok \
+		is "$(awk -v s="$b_done" 'BEGIN { print (s < 300000) ? "ok" : "held up" }')" ok \
 		   "$s: host B is not held up by host A (its 6 requests within ${b_done} us)"
 	fi
 done
+# In parallel: the run takes about one host's second, not the two one
+# after the other would.  What a run costs beyond its requests (start-up,
+# plugins, exit; much more under a sanitizer) is measured, not assumed:
+# the same strategy fetching one URL once.
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 for s in threaded event multiprocess; do
+	start=$(date +%s%N)
+	"$SCRAPE" -q -s "$s" -w 4 "$TARGET/bytes/1" >/dev/null 2>&1
+	overhead=$(ms_since "$start")
 	reset_target
 	curl -s "$TARGET2/_reset" >/dev/null
 	start=$(date +%s%N)
 	"$SCRAPE" -q -s "$s" -w 4 -n 11 --set 'per_host={rate: 10/s}' \
 		"$TARGET/bytes/1" "$TARGET2/bytes/2" >/dev/null 2>&1
-	wall=$((($(date +%s%N) - start) / 1000000))
-	span_a=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-	span_b=$(curl -s "$TARGET2/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-	is "$(awk -v a="$span_a" -v b="$span_b" -v w="$wall" 'BEGIN {
-		print (a >= 950000 && a <= 1100000 && b >= 950000 && b <= 1100000 && w < 1800) ? "ok" : "off" }')" ok \
-	   "$s: per_host rate 10/s holds for each host in parallel (spans ${span_a}, ${span_b} us; ${wall} ms in all)"
+	wall=$(ms_since "$start")
+	got_a=$(paced "$TARGET" 11 100)
+	got_b=$(paced "$TARGET2" 11 100)
+	is "${got_a%% *} ${got_b%% *}" "ok ok" "$s: per_host rate 10/s holds for each host: $got_a; $got_b"
+	is "$(awk -v w="$wall" -v o="$overhead" 'BEGIN { print (w - o < 1500) ? "ok" : "off" }')" ok \
+	   "$s: and for both in parallel (${wall} ms in all, ${overhead} ms for a run of one request: 1 s more in parallel, 2 s one host after the other)"
 done
 
 # host names are one host in any case
