@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,13 +35,14 @@ static int run_child(const char *strategy, compare_run_fn run, void *ctx, struct
 	struct rusage usage;
 	int fds[2], wstatus = 0;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, parent;
 
 	memset(row, 0, sizeof *row);
 	row->strategy = strategy;
 	if (pipe(fds) < 0)
 		return -1;
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
@@ -51,6 +53,9 @@ static int run_child(const char *strategy, compare_run_fn run, void *ctx, struct
 		struct run_summary sum;
 		int status;
 
+		/* a SIGKILLed parent must not leave the run going on its own */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(1);
 		close(fds[0]);
 		memset(&sum, 0, sizeof sum);
 		status = run(strategy, &sum, ctx);

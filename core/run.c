@@ -804,23 +804,40 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
 	pthread_mutex_unlock(&run->lock);
 }
 
+/* Lock held.  Lines nobody can read any more (scrape ... | head, a full
+ * disk) end the run like records that cannot be written: fetching on would
+ * only throw them away.  Seen when stdio flushes its buffer. */
+static void check_lines(struct scrape_run *run, FILE *out)
+{
+	int saved = errno;
+
+	if (!ferror(out) || run->lines_failed)
+		return;
+	run->lines_failed = 1;
+	run->stopping = 1;
+	fprintf(stderr, "scrape: error: cannot write to standard %s: %s; stopping the run\n",
+	        out == stderr ? "error" : "output", strerror(saved ? saved : EIO));
+}
+
 static void print_line(struct scrape_run *run, struct scrape_request *req,
                        const struct run_result *res)
 {
 	FILE *out = run->settings.lines;
 	char url[1024], error[512];
 
-	if (run->settings.quiet || !out)
+	if (run->settings.quiet || !out || run->lines_failed)
 		return;
 	progress_erase(run->progress);
 	/* URLs come from files and pages: escaped, they cannot drive the terminal */
 	visible(url, sizeof url, req->url);
+	errno = 0;
 	if (res->has_error)
 		fprintf(out, "Failed %s: %s (%.3fs)\n", url, visible(error, sizeof error, res->error),
 		        res->time_total);
 	else
 		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
 		        url, res->status, res->time_total);
+	check_lines(run, out);
 }
 
 /* Lock held.  A robots.txt that could not be had refuses its whole host
@@ -1316,8 +1333,9 @@ int run_report(struct scrape_run *run)
 	 * error budget is one of them */
 	if (run->job->threshold_count)
 		return thresholds_failed || run->frontier.error[0] || run->output_failed ||
-		       run->local_failed ? 1 : 0;
-	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed || run->local_failed)
+		       run->lines_failed || run->local_failed ? 1 : 0;
+	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed || run->lines_failed ||
+	    run->local_failed)
 		return 1;
 	return 0;
 }

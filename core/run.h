@@ -66,6 +66,7 @@ struct scrape_run {
 	double cpu_start, main_cpu_start; /* process and main-thread CPU seconds */
 	struct output *output;      /* records, or NULL */
 	int output_failed;
+	int lines_failed;           /* the per-download lines could not be written */
 	uint64_t local_failed;      /* failed here ("local: ..."), not at the target */
 	int64_t start_ns;
 	int64_t end_ns;             /* when the strategy returned */

@@ -210,5 +210,13 @@ for strategy in sequential threaded event multiprocess; do
 	n=$(hits /delay/50/bytes/5)
 	check "$strategy: and stops fetching ($n of 100 fetched)" test "$n" -le 12
 done
+# the same for the per-download lines: scrape ... | head; seen when stdio
+# flushes its buffer (4 KiB, some 60 lines), so a few buffers' worth
+reset_target
+{ "$SCRAPE" -n 1000 -s threaded -w 4 "$TARGET/delay/10/bytes/5" 2>lines.err; echo $? >lines.rc; } | head -1 >/dev/null
+n=$(hits /delay/10/bytes/5)
+is "$(cat lines.rc)|$(cat lines.err)" "1|scrape: error: cannot write to standard output: Broken pipe; stopping the run" \
+   "lines whose reader went away stop the run, said once, exit 1"
+check "and it stops fetching ($n of 1000 fetched)" test "$n" -lt 500
 
 done_testing

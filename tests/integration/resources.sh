@@ -41,6 +41,28 @@ done
 is "$left" "" "the workers die with their SIGKILLed parent (after $i checks of 0.1 s)"
 for w in $left; do kill -9 $w 2>/dev/null; done
 
+# the same for the run a --compare child makes
+reset_target
+"$SCRAPE" -q --compare sequential -t 0s "$TARGET/fault/hang" >/dev/null 2>&1 &
+parent=$!
+i=0
+child=
+while [ $i -lt 100 ] && { [ -z "$child" ] || [ "$(hits /fault/hang)" -lt 1 ]; }; do
+	child=$(pgrep -P $parent | head -1)
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $parent
+wait $parent 2>/dev/null
+i=0
+while [ $i -lt 100 ] && [ -n "$child" ] && alive $child; do sleep 0.1; i=$((i + 1)); done
+if [ -n "$child" ] && ! alive $child; then
+	ok 0 "--compare: the child running a strategy dies with its SIGKILLed parent"
+else
+	ok 1 "--compare: the child running a strategy dies with its SIGKILLed parent (child: '$child')"
+	[ -n "$child" ] && kill -9 $child 2>/dev/null
+fi
+
 # ---- file descriptors ----
 hard=$(ulimit -Hn)
 # a hard limit of 64: the job cannot have the 232 it needs
