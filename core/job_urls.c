@@ -154,7 +154,8 @@ char *job_url_line(char *line)
 {
 	char *end;
 
-	while (*line == ' ' || *line == '\t')
+	/* a CR is white space at either end, as it is in the trim below */
+	while (*line == ' ' || *line == '\t' || *line == '\r')
 		line++;
 	end = line + strlen(line);
 	while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
