@@ -185,40 +185,13 @@ int job_model_check(struct checker *c)
 	return 0;
 }
 
-/* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000" */
-static int parse_threshold(struct checker *c, const struct node *n, struct job_threshold *t)
+/* A threshold's value in the metric's unit: seconds, a fraction, per
+ * second or a count. */
+static int threshold_value(struct checker *c, const struct node *n, const char *metric,
+                           const char *value, struct job_threshold *t)
 {
-	static const char *const metrics[] = {
-		"min", "mean", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99",
-		"stddev", "error_rate", "rate", "requests", "failed", "late", "dropped",
-	};
-	char metric[16], op[3], value[64];
 	const char *why;
-	size_t i;
 
-	if (job_want_scalar(c, "thresholds", n, "a condition such as \"p99 < 250ms\"") < 0)
-		return -1;
-	int end = 0;
-
-	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s %n", metric, op, value, &end) != 3 ||
-	    n->text[end] != '\0')
-		return job_fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\"",
-		                n->text);
-	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
-		if (strcmp(metric, metrics[i]) == 0)
-			break;
-	if (i == sizeof metrics / sizeof metrics[0]) {
-		const char *hint = job_suggest(metric, metrics, sizeof metrics / sizeof metrics[0]);
-		return job_fail(c, n, "threshold \"%s\": unknown metric \"%s\"%s%s%s", n->text, metric,
-		                hint ? " (did you mean \"" : " (use p50, p99, mean, max, error_rate, rate, ...)",
-		                hint ? hint : "", hint ? "\"?)" : "");
-	}
-	if (strcmp(op, "<") && strcmp(op, "<=") && strcmp(op, ">") && strcmp(op, ">=") &&
-	    strcmp(op, "=="))
-		return job_fail(c, n, "threshold \"%s\": the comparison is one of < <= > >= ==", n->text);
-	snprintf(t->metric, sizeof t->metric, "%s", metric);
-	snprintf(t->op, sizeof t->op, "%s", op);
-	snprintf(t->text, sizeof t->text, "%s", n->text);
 	if (metric[0] == 'p' || strcmp(metric, "min") == 0 || strcmp(metric, "mean") == 0 ||
 	    strcmp(metric, "max") == 0 || strcmp(metric, "stddev") == 0) {
 		int64_t ns;
@@ -248,6 +221,42 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 		t->value = (double)count;
 	}
 	return 0;
+}
+
+/* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000" */
+static int parse_threshold(struct checker *c, const struct node *n, struct job_threshold *t)
+{
+	static const char *const metrics[] = {
+		"min", "mean", "max", "p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99",
+		"stddev", "error_rate", "rate", "requests", "failed", "late", "dropped",
+	};
+	char metric[16], op[3], value[64];
+	size_t i;
+
+	if (job_want_scalar(c, "thresholds", n, "a condition such as \"p99 < 250ms\"") < 0)
+		return -1;
+	int end = 0;
+
+	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s %n", metric, op, value, &end) != 3 ||
+	    n->text[end] != '\0')
+		return job_fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\"",
+		                n->text);
+	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+		if (strcmp(metric, metrics[i]) == 0)
+			break;
+	if (i == sizeof metrics / sizeof metrics[0]) {
+		const char *hint = job_suggest(metric, metrics, sizeof metrics / sizeof metrics[0]);
+		return job_fail(c, n, "threshold \"%s\": unknown metric \"%s\"%s%s%s", n->text, metric,
+		                hint ? " (did you mean \"" : " (use p50, p99, mean, max, error_rate, rate, ...)",
+		                hint ? hint : "", hint ? "\"?)" : "");
+	}
+	if (strcmp(op, "<") && strcmp(op, "<=") && strcmp(op, ">") && strcmp(op, ">=") &&
+	    strcmp(op, "=="))
+		return job_fail(c, n, "threshold \"%s\": the comparison is one of < <= > >= ==", n->text);
+	snprintf(t->metric, sizeof t->metric, "%s", metric);
+	snprintf(t->op, sizeof t->op, "%s", op);
+	snprintf(t->text, sizeof t->text, "%s", n->text);
+	return threshold_value(c, n, metric, value, t);
 }
 
 static int key_thresholds(struct checker *c, const struct node *n)
