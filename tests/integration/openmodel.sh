@@ -75,8 +75,6 @@ for s in event threaded; do
 	like "$(cat "c-$s.out")" "p99.99" "$s: the summary shows the whole distribution"
 	is "$(warnings_match "c-$s.json" "c-$s.err")" ok \
 	   "$s: no warnings on a run that kept its schedule, or just the slip its figures show ($(report "c-$s.json" 'r["late"]') of $sent late, $dropped dropped)"
-	is "$(report "c-$s.json" 'r["late"] < r["sent"] / 2')" True \
-	   "$s: most starts leave on time even on a busy machine ($(report "c-$s.json" 'r["late"]') late)"
 done
 
 # ---- constant spacing versus Poisson arrivals (server arrival times) ----
