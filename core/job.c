@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include "job_keys.h"
+#include "buf.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -199,16 +200,18 @@ static int check_tree(struct checker *c)
 static int apply_override(struct checker *c, const char *spec, const char *label)
 {
 	const char *eq = strchr(spec, '=');
-	char key[128], source[160];
+	char key[128], source[160], shown[200], shown_key[160];
 	struct node *value;
 
+	/* the spec is untrusted text: messages show it escaped, on one line */
+	visible(shown, sizeof shown, spec);
 	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof key) {
-		snprintf(c->err, c->errlen, "--set %s: expected KEY=VALUE", spec);
+		snprintf(c->err, c->errlen, "--set %s: expected KEY=VALUE", shown);
 		return -1;
 	}
 	memcpy(key, spec, (size_t)(eq - spec));
 	key[eq - spec] = '\0';
-	snprintf(source, sizeof source, "--set %s", key);
+	snprintf(source, sizeof source, "--set %s", visible(shown_key, sizeof shown_key, key));
 	/* a lone "-" would be YAML for a list of one empty item, which no key
 	 * takes; it means standard input (url_file) or standard output */
 	if (label || strcmp(eq + 1, "-") == 0)
@@ -223,7 +226,8 @@ static int apply_override(struct checker *c, const char *spec, const char *label
 	}
 	if (tree_set(c->job->tree, key, value) < 0) {
 		tree_free(value);
-		snprintf(c->err, c->errlen, "--set %s: \"%s\" cannot take a sub-key here", spec, key);
+		snprintf(c->err, c->errlen, "--set %s: \"%s\" cannot take a sub-key here", shown,
+		         shown_key);
 		return -1;
 	}
 	return 0;
