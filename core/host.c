@@ -12,34 +12,25 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "log.h"
 #include "options.h"
 #include "record.h"
 #include "run.h"
 #include "worker.h"
 
-static int verbosity;
-
-void host_set_verbosity(int level)
+/* The plugin's text goes through the core's logger, escaped: plugins quote
+ * pages and URLs, which must not drive the terminal. */
+static void LOG_PRINTF(2, 3) host_log(enum scrape_log_level level, const char *fmt, ...)
 {
-	verbosity = level;
-}
-
-static void host_log(enum scrape_log_level level, const char *fmt, ...)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
 	char line[1024], shown[1024];
 	va_list ap;
 
-	if ((level == SCRAPE_LOG_INFO && verbosity < 1) || (level == SCRAPE_LOG_DEBUG && verbosity < 2))
+	if (!log_enabled(level))
 		return;
-	if ((unsigned)level > SCRAPE_LOG_DEBUG)
-		level = SCRAPE_LOG_ERROR;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	/* one fprintf per line keeps lines from different threads whole */
-	/* plugins quote pages and URLs: escaped, they cannot drive the terminal */
-	fprintf(stderr, "scrape: %s: %s\n", names[level], visible(shown, sizeof shown, line));
+	log_msg(level, "%s", visible(shown, sizeof shown, line));
 }
 
 static unsigned host_workers(const struct scrape_run *run)

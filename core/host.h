@@ -10,7 +10,4 @@
 
 extern const struct scrape_host host_table;
 
-/* How chatty host->log is: 0 errors and warnings, 1 info, 2 debug. */
-void host_set_verbosity(int level);
-
 #endif

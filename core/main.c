@@ -23,6 +23,7 @@
 #include "host.h"
 #include "job.h"
 #include "loader.h"
+#include "log.h"
 #include "merge.h"
 #include "options.h"
 #include "progress.h"
@@ -754,7 +755,7 @@ int main(int argc, char **argv)
 		free_cli(&cli);
 		return status;
 	}
-	host_set_verbosity(cli.verbose);
+	log_set_verbosity(cli.verbose ? cli.verbose : cli.quiet ? LOG_QUIET : LOG_NORMAL);
 	if (loader_paths_init(&paths, cli.plugin_dirs, cli.plugin_dir_count) < 0) {
 		fprintf(stderr, "scrape: out of memory\n");
 		free_cli(&cli);

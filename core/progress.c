@@ -3,7 +3,9 @@
  * Progress drawing.  The line is drawn under the run's lock, the same lock
  * that per-download lines are printed under, so the two never interleave:
  * a download line first erases the progress line, and the next redraw puts
- * it back below.
+ * it back below.  Messages from any thread go through the logger, which
+ * calls erase_for_message and redraw_after_message around each one; the
+ * line's own writes hold the logger's lock, so no message lands in it.
  */
 #include <config.h>
 
@@ -12,12 +14,15 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "job.h"
+#include "log.h"
 #include "run.h"
 
 #define REDRAW_NS 250000000
+#define ERASE_LINE "\r\033[K"
 
 struct progress {
 	struct scrape_run *run;
@@ -25,7 +30,10 @@ struct progress {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop;
+	/* under the log lock: */
 	int drawn;                  /* a line is on the screen */
+	int erased;                 /* taken away for a message: put it back */
+	char line[256];             /* what was drawn last */
 };
 
 static void format_eta(double seconds, char *buf, size_t len)
@@ -40,8 +48,35 @@ static void format_eta(double seconds, char *buf, size_t len)
 		snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
 }
 
-/* Lock held. */
-static void draw(struct progress *p)
+/* Log lock held: a message is about to be written. */
+static void erase_for_message(void *arg)
+{
+	struct progress *p = arg;
+
+	if (p->drawn) {
+		fputs(ERASE_LINE, stderr);
+		p->drawn = 0;
+		p->erased = 1;
+	}
+}
+
+/* Log lock held: the message is out, the cursor is at the start of a
+ * line; put back what erase_for_message took away, not waiting for the
+ * next redraw. */
+static void redraw_after_message(void *arg)
+{
+	struct progress *p = arg;
+
+	if (p->erased) {
+		fputs(p->line, stderr);
+		fflush(stderr);
+		p->drawn = 1;
+		p->erased = 0;
+	}
+}
+
+/* Run lock held: what the line says now. */
+static void format_line(const struct progress *p, char *line, size_t len)
 {
 	struct scrape_run *run = p->run;
 	uint64_t done = run->stats.ok + run->stats.failed;
@@ -54,11 +89,9 @@ static void draw(struct progress *p)
 		/* a load test bounded by time: count the time down */
 		double span = (double)run->job->duration_ns / 1e9;
 		format_eta(span - elapsed, eta, sizeof eta);
-		fprintf(stderr, "\r\033[K%llu done %3.0f%%  %.1f req/s  %llu errors  ends in %s",
-		        (unsigned long long)done, elapsed < span ? 100.0 * elapsed / span : 100.0, rate,
-		        (unsigned long long)run->stats.failed, eta);
-		fflush(stderr);
-		p->drawn = 1;
+		snprintf(line, len, "%llu done %3.0f%%  %.1f req/s  %llu errors  ends in %s",
+		         (unsigned long long)done, elapsed < span ? 100.0 * elapsed / span : 100.0, rate,
+		         (unsigned long long)run->stats.failed, eta);
 		return;
 	}
 	if (run->job->crawl.enabled && run->job->crawl.max_pages > 0) {
@@ -66,29 +99,46 @@ static void draw(struct progress *p)
 	} else if (run->job->crawl.enabled || total < 0) {
 		/* a crawl without a page budget, or a url_file read from a pipe,
 		 * has no total to count down */
-		fprintf(stderr, "\r\033[K%llu done, %zu queued  %.1f req/s  %llu errors",
-		        (unsigned long long)done, run->frontier.queued, rate,
-		        (unsigned long long)run->stats.failed);
-		fflush(stderr);
-		p->drawn = 1;
+		snprintf(line, len, "%llu done, %zu queued  %.1f req/s  %llu errors",
+		         (unsigned long long)done, run->frontier.queued, rate,
+		         (unsigned long long)run->stats.failed);
 		return;
 	}
 
 	format_eta(rate > 0 ? (double)(total - (int64_t)done) / rate : -1, eta, sizeof eta);
-	fprintf(stderr, "\r\033[K%llu/%lld %3.0f%%  %.1f req/s  %llu errors  ETA %s",
-	        (unsigned long long)done, (long long)total,
-	        total > 0 ? 100.0 * (double)done / (double)total : 0.0, rate,
-	        (unsigned long long)run->stats.failed, eta);
+	snprintf(line, len, "%llu/%lld %3.0f%%  %.1f req/s  %llu errors  ETA %s",
+	         (unsigned long long)done, (long long)total,
+	         total > 0 ? 100.0 * (double)done / (double)total : 0.0, rate,
+	         (unsigned long long)run->stats.failed, eta);
+}
+
+/* Run lock held (the figures hold still); the log lock keeps messages out
+ * of the middle of the line. */
+static void draw(struct progress *p)
+{
+	char line[sizeof p->line];
+
+	format_line(p, line, sizeof line);
+	log_lock();
+	memcpy(p->line, line, sizeof line);
+	fputs(ERASE_LINE, stderr);
+	fputs(p->line, stderr);
 	fflush(stderr);
 	p->drawn = 1;
+	p->erased = 0;
+	log_unlock();
 }
 
 void progress_erase(struct progress *p)
 {
-	if (p && p->drawn) {
-		fputs("\r\033[K", stderr);
-		p->drawn = 0;
-	}
+	if (!p)
+		return;
+	log_lock();
+	if (p->drawn)
+		fputs(ERASE_LINE, stderr);
+	p->drawn = 0;
+	p->erased = 0;
+	log_unlock();
 }
 
 static void *loop(void *arg)
@@ -130,6 +180,7 @@ struct progress *progress_start(struct scrape_run *run)
 		free(p);
 		return NULL;
 	}
+	log_set_status(erase_for_message, redraw_after_message, p);
 	return p;
 }
 
@@ -143,6 +194,7 @@ void progress_stop(struct progress *p)
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
 	pthread_mutex_lock(&p->run->lock);
+	log_set_status(NULL, NULL, NULL);
 	progress_erase(p);
 	pthread_mutex_unlock(&p->run->lock);
 	pthread_cond_destroy(&p->wake);

@@ -12,7 +12,8 @@ struct progress;
 
 struct progress *progress_start(struct scrape_run *run);
 void progress_stop(struct progress *p);
-/* Erases the line before other output; call with the run's lock held. */
+/* Erases the line before other output; call with the run's lock held (the
+ * next redraw then waits until the caller's line is out). */
 void progress_erase(struct progress *p);
 
 #endif
