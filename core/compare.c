@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "units.h"
 
 struct row {
@@ -147,10 +148,9 @@ int compare_strategies(char *const *names, size_t count, compare_run_fn run, voi
 		return 1;
 	for (i = 0; i < count; i++) {
 		if (!json)
-			fprintf(stderr, "scrape: running the job with strategy %s\n", names[i]);
+			log_note(LOG_NORMAL, "running the job with strategy %s", names[i]);
 		if (run_child(names[i], run, ctx, &rows[i]) < 0) {
-			fprintf(stderr, "scrape: error: cannot start a run for %s: %s\n", names[i],
-			        strerror(errno));
+			log_error("cannot start a run for %s: %s", names[i], strerror(errno));
 			worst = 1;
 			break;
 		}

@@ -11,6 +11,7 @@
 
 #include "frontier.h"
 
+#include "log.h"
 #include "seen.h"
 
 #include <errno.h>
@@ -136,7 +137,7 @@ static const char *next_from_file(struct frontier *f)
 		return NULL;
 	}
 	while ((rc = job_url_next(&f->file, &url)) == -1 && !job->url_file_stream)
-		fprintf(stderr, "scrape: warning: %s (skipped)\n", f->file.message);
+		log_warning("%s (skipped)", f->file.message);
 	if (rc > 0) {
 		f->stream_urls++;
 		return url;

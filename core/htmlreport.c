@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 #include "outfile.h"
 
 /* Every chart has the same geometry, in SVG user units; the stylesheet
@@ -1038,8 +1039,7 @@ int html_report_write(const char *path, const struct html_report_view *view)
 		errno = ENOMEM;
 	failed = b.oom || outfile_replace(path, b.data, b.len) != 0;
 	if (failed)
-		fprintf(stderr, "scrape: error: cannot write the HTML report %s: %s\n", path,
-		        strerror(errno));
+		log_error("cannot write the HTML report %s: %s", path, strerror(errno));
 	buf_free(&b);
 	return failed ? -1 : 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "options.h"
 
 /* The smallest descriptor of ABI major 1: everything up to the parser ops. */
@@ -284,7 +285,7 @@ int loader_list(const struct loader_paths *paths, FILE *out)
 			struct loaded_plugin p;
 			char err[512];
 			if (loader_open(paths, kinds[k], names[i], &p, err, sizeof err) != LOADER_OK) {
-				fprintf(stderr, "scrape: %s\n", err);
+				log_fatal("%s", err);
 				failures++;
 				continue;
 			}

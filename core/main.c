@@ -267,7 +267,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		case 'c': cli->config = optarg; break;
 		case OPT_SET:
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				fprintf(stderr, "scrape: --set %s: expected KEY=VALUE\n", optarg);
+				log_fatal("--set %s: expected KEY=VALUE", optarg);
 				return -1;
 			}
 			{
@@ -295,7 +295,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		case OPT_OUTPUT_FORMAT: rc = push_override(cli, "output.format", optarg, "--output-format"); break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "scrape: --format takes text or json, not \"%s\"\n", optarg);
+				log_fatal("--format takes text or json, not \"%s\"", optarg);
 				return -1;
 			}
 			cli->json = strcmp(optarg, "json") == 0;
@@ -331,17 +331,17 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			*status = EXIT_ALL_OK;
 			return -1;
 		case ':':
-			fprintf(stderr, "scrape: option %s needs a value (try scrape --help)\n", argv[optind - 1]);
+			log_fatal("option %s needs a value (try scrape --help)", argv[optind - 1]);
 			return -1;
 		default:
 			if (optopt)
-				fprintf(stderr, "scrape: unknown option -%c (try scrape --help)\n", optopt);
+				log_fatal("unknown option -%c (try scrape --help)", optopt);
 			else
-				fprintf(stderr, "scrape: unknown option %s (try scrape --help)\n", argv[optind - 1]);
+				log_fatal("unknown option %s (try scrape --help)", argv[optind - 1]);
 			return -1;
 		}
 		if (rc < 0) {
-			fprintf(stderr, "scrape: out of memory\n");
+			log_fatal("out of memory");
 			return -1;
 		}
 	}
@@ -357,7 +357,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	}
 	if (!cli->config && cli->url_count == 0 && cli->override_count == 0 && !cli->list_plugins &&
 	    !cli->plugin_help) {
-		fprintf(stderr, "scrape: no job: give -c JOB.yaml or URLs (try scrape --help)\n");
+		log_fatal("no job: give -c JOB.yaml or URLs (try scrape --help)");
 		return -1;
 	}
 	return 0;
@@ -383,7 +383,7 @@ static int plugin_help(const struct loader_paths *paths, const char *name)
 			continue;
 		found = 1;
 		if (rc != LOADER_OK) {
-			fprintf(stderr, "scrape: %s\n", err);
+			log_fatal("%s", err);
 			status = EXIT_PLUGIN;
 			continue;
 		}
@@ -391,8 +391,7 @@ static int plugin_help(const struct loader_paths *paths, const char *name)
 		loader_close(&p);
 	}
 	if (!found) {
-		fprintf(stderr, "scrape: no strategy or parser named \"%s\" (scrape --list-plugins shows them)\n",
-		        name);
+		log_fatal("no strategy or parser named \"%s\" (scrape --list-plugins shows them)", name);
 		return EXIT_USAGE;
 	}
 	return status;
@@ -425,23 +424,24 @@ static int open_instance(const struct loader_paths *paths, enum scrape_plugin_ki
 
 		if (!at)
 			at = entry;
-		fprintf(stderr, "%s:%d:%d: %s", at->source, at->line, at->col, err);
 		if (strchr(ref->name, '/'))
-			fputc('\n', stderr);
+			log_located("%s:%d:%d: %s", at->source, at->line, at->col, err);
 		else if (hint)
-			fprintf(stderr, " (did you mean \"%s\"?)\n", hint);
+			log_located("%s:%d:%d: %s (did you mean \"%s\"?)", at->source, at->line, at->col, err,
+			            hint);
 		else
-			fprintf(stderr, " (scrape --list-plugins shows what is installed)\n");
+			log_located("%s:%d:%d: %s (scrape --list-plugins shows what is installed)", at->source,
+			            at->line, at->col, err);
 		loader_free_names(names, count);
 		return EXIT_USAGE;
 	}
 	if (rc != LOADER_OK) {
-		fprintf(stderr, "scrape: %s\n", err);
+		log_fatal("%s", err);
 		return EXIT_PLUGIN;
 	}
 	inst->opts = options_build(inst->loaded.desc, entry, err, sizeof err);
 	if (!inst->opts) {
-		fprintf(stderr, "%s\n", err);
+		log_located("%s", err);
 		return EXIT_USAGE;
 	}
 	return EXIT_ALL_OK;
@@ -458,11 +458,11 @@ static int create_instance(struct instance *inst)
 	if (d->create(&host_table, inst->opts, &inst->state) != 0) {
 		const char *why = options_failure(inst->opts);
 		if (why) {
-			fprintf(stderr, "%s\n", why);
+			log_located("%s", why);
 			return EXIT_USAGE;
 		}
-		fprintf(stderr, "scrape: plugin \"%s\" (%s): could not start (its create() failed); "
-		        "see the messages above\n", d->name, inst->loaded.path);
+		log_fatal("plugin \"%s\" (%s): could not start (its create() failed); see the messages above",
+		          d->name, inst->loaded.path);
 		return EXIT_PLUGIN;
 	}
 	inst->created = 1;
@@ -489,7 +489,7 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	size_t i;
 
 	if (!active) {
-		fprintf(stderr, "scrape: out of memory\n");
+		log_error("out of memory");
 		return EXIT_SOME_FAILED;
 	}
 	for (i = 0; i < parser_count; i++) {
@@ -499,7 +499,7 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	/* with records on stdout, the human-readable lines move to stderr */
 	settings.lines = job->output_path && strcmp(job->output_path, "-") == 0 ? stderr : stdout;
 	if (run_init(&run, job, active, parser_count, &settings, err, sizeof err) < 0) {
-		fprintf(stderr, "scrape: %s\n", err);
+		log_fatal("%s", err);
 		run_free(&run);
 		free(active);
 		return EXIT_USAGE;
@@ -508,8 +508,8 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 		run.progress = progress_start(&run);
 	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
 	if (strategy_failed)
-		fprintf(stderr, "scrape: strategy \"%s\" failed; the summary covers what finished\n",
-		        strategy->loaded.desc->name);
+		log_error("strategy \"%s\" failed; the summary covers what finished",
+		          strategy->loaded.desc->name);
 	run.end_ns = run_now_ns();
 	run_drain(&run);
 	progress_stop(run.progress);
@@ -565,9 +565,8 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 	    !open_model_capable(&strategy.loaded)) {
 		char where[256];
 		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
-		fprintf(stderr,
-		        "%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded\n",
-		        where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
+		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded",
+		            where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
 		status = EXIT_USAGE;
 	}
 	if (status == EXIT_ALL_OK)
@@ -579,7 +578,7 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 			job_print(job, stdout);
 	} else if (status == EXIT_ALL_OK) {
 		if (job->insecure)
-			fprintf(stderr, "scrape: warning: insecure: true turns off TLS certificate checks\n");
+			log_warning("insecure: true turns off TLS certificate checks");
 		status = execute(job, &strategy, parsers, job->parser_count, settings, summary);
 	}
 	for (i = 0; parsers && i < opened; i++)
@@ -632,7 +631,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 			names[count] = (char *)all_strategies[count];
 	}
 	if (count == 0) {
-		fprintf(stderr, "scrape: --compare needs at least one strategy name\n");
+		log_fatal("--compare needs at least one strategy name");
 		free(list);
 		return EXIT_USAGE;
 	}
@@ -641,7 +640,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		char err[512];
 		int capable;
 		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
-			fprintf(stderr, "scrape: --compare: %s\n", err);
+			log_fatal("--compare: %s", err);
 			free(list);
 			return EXIT_USAGE;
 		}
@@ -650,8 +649,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		if (!job->open_model || capable)
 			continue;
 		if (list) {
-			fprintf(stderr, "scrape: --compare: the %s strategy cannot run the open model (rate or stages)\n",
-			        names[i]);
+			log_fatal("--compare: the %s strategy cannot run the open model (rate or stages)", names[i]);
 			free(list);
 			return EXIT_USAGE;
 		}
@@ -661,8 +659,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		i--;
 	}
 	if (job->output_path)
-		fprintf(stderr, "scrape: note: --compare writes no records (output %s is ignored)\n",
-		        job->output_path);
+		log_warning("--compare writes no records (output %s is ignored)", job->output_path);
 	status = compare_strategies(names, count, compare_one, &ctx, cli->json, stdout);
 	free(list);
 	return status;
@@ -710,12 +707,11 @@ static void fit_file_limit(const struct job *job, int compare)
 	}
 	if (limit.rlim_cur >= need)
 		return;
-	fprintf(stderr,
-	        "scrape: warning: the job needs about %llu file descriptors (%llu transfers at once "
-	        "and %d more) but the limit is %llu (ulimit -n); raise it (ulimit -n %llu, or "
-	        "LimitNOFILE= in a systemd unit) or lower workers: requests beyond it are not sent\n",
-	        (unsigned long long)need, (unsigned long long)(need - FD_MARGIN), FD_MARGIN,
-	        (unsigned long long)limit.rlim_cur, (unsigned long long)need);
+	log_warning("the job needs about %llu file descriptors (%llu transfers at once and %d more) "
+	            "but the limit is %llu (ulimit -n); raise it (ulimit -n %llu, or LimitNOFILE= in a "
+	            "systemd unit) or lower workers: requests beyond it are not sent",
+	            (unsigned long long)need, (unsigned long long)(need - FD_MARGIN), FD_MARGIN,
+	            (unsigned long long)limit.rlim_cur, (unsigned long long)need);
 }
 
 static int run_job(const struct cli *cli, const struct loader_paths *paths)
@@ -728,7 +724,7 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count, cli->urls,
 	               cli->url_count, err, sizeof err);
 	if (!job) {
-		fprintf(stderr, "%s\n", err);
+		log_located("%s", err);
 		return EXIT_USAGE;
 	}
 	if (!cli->dry_run)
@@ -757,12 +753,12 @@ int main(int argc, char **argv)
 	}
 	log_set_verbosity(cli.verbose ? cli.verbose : cli.quiet ? LOG_QUIET : LOG_NORMAL);
 	if (loader_paths_init(&paths, cli.plugin_dirs, cli.plugin_dir_count) < 0) {
-		fprintf(stderr, "scrape: out of memory\n");
+		log_fatal("out of memory");
 		free_cli(&cli);
 		return EXIT_USAGE;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "scrape: libcurl could not be initialised\n");
+		log_fatal("libcurl could not be initialised");
 		loader_paths_free(&paths);
 		free_cli(&cli);
 		return EXIT_SOME_FAILED;

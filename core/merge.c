@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "log.h"
 #include "stats.h"
 
 /* Reports are a few MB; a GiB is not a report, whatever it holds. */
@@ -614,11 +615,11 @@ int merge_reports(char *const *paths, size_t count, int json)
 	int status = 2;
 
 	if (count == 0) {
-		fprintf(stderr, "scrape: --merge needs report files (written with --report)\n");
+		log_fatal("--merge needs report files (written with --report)");
 		return 2;
 	}
 	if (merged_init(&m) < 0) {
-		fprintf(stderr, "scrape: --merge: out of memory\n");
+		log_fatal("--merge: out of memory");
 		merged_free(&m);
 		return 2;
 	}
@@ -628,7 +629,7 @@ int merge_reports(char *const *paths, size_t count, int json)
 		if (json_read_file(paths[i], MAX_REPORT_SIZE, &text, &why) < 0)
 			snprintf(m.why, sizeof m.why, "%s", why);
 		if (why || merge_text(&m, text.data, text.len) < 0) {
-			fprintf(stderr, "scrape: --merge: %s: %s\n", visible(shown, sizeof shown, paths[i]), m.why);
+			log_fatal("--merge: %s: %s", visible(shown, sizeof shown, paths[i]), m.why);
 			goto done;
 		}
 	}

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "job.h"
 #include "json.h"
+#include "log.h"
 #include "outfile.h"
 
 #define COMMIT_ROWS 1000
@@ -215,9 +216,9 @@ static int csv_write(struct output *o, const struct json_object *rec)
 				if (strcmp(o->columns[j], rec->members[i].key) == 0)
 					break;
 			if (j == o->column_count) {
-				fprintf(stderr, "scrape: warning: csv: field \"%s\" first appeared after the "
-				        "header was written and is left out; list the columns in "
-				        "output.columns to keep it\n", rec->members[i].key);
+				log_warning("csv: field \"%s\" first appeared after the header was written "
+				            "and is left out; list the columns in output.columns to keep it",
+				            rec->members[i].key);
 				o->warned_extra = 1;
 				break;
 			}

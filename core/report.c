@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "htmlreport.h"
 #include "job.h"
+#include "log.h"
 #include "outfile.h"
 #include "run.h"
 #include "threshold.h"
@@ -263,12 +264,12 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 
 	if (b.oom) {
 		buf_free(&b);
-		fprintf(stderr, "scrape: error: out of memory writing the report\n");
+		log_error("out of memory writing the report");
 		return -1;
 	}
 	failed = outfile_replace(path, b.data, b.len) != 0;
 	if (failed)
-		fprintf(stderr, "scrape: error: cannot write the report %s: %s\n", path, strerror(errno));
+		log_error("cannot write the report %s: %s", path, strerror(errno));
 	buf_free(&b);
 	return failed ? -1 : 0;
 }
@@ -381,7 +382,7 @@ int report_write_html(const char *path, const struct scrape_run *run, const stru
 		v.service_count = percentile_curve(&st->service, service, CURVE_POINTS);
 	}
 	if (run->timeline.count && !(seconds = calloc(run->timeline.count, sizeof *seconds))) {
-		fprintf(stderr, "scrape: error: out of memory writing the HTML report\n");
+		log_error("out of memory writing the HTML report");
 		return -1;
 	}
 	for (i = 0; i < run->timeline.count; i++) {

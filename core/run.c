@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "hosts.h"
+#include "log.h"
 #include "output.h"
 #include "progress.h"
 #include "record.h"
@@ -185,8 +186,7 @@ void run_cpu_seconds(double *process, double *thread)
  * found at close (the last buffer) only reports. */
 static void output_failure(const struct scrape_run *run, const char *reason, const char *then)
 {
-	fprintf(stderr, "scrape: error: cannot write records to %s: %s%s\n", output_name(run->job),
-	        reason, then);
+	log_error("cannot write records to %s: %s%s", output_name(run->job), reason, then);
 }
 
 int run_close_output(struct scrape_run *run)
@@ -306,7 +306,7 @@ static void refuse(struct scrape_run *run, const char *url, const char *reason)
 	stats_refuse(&run->stats, reason);
 	/* a link comes from a page: escaped, it cannot drive the terminal */
 	if (run->settings.verbose)
-		fprintf(stderr, "scrape: refused %s (%s)\n", visible(shown, sizeof shown, url), reason);
+		log_note(LOG_VERBOSE, "refused %s (%s)", visible(shown, sizeof shown, url), reason);
 }
 
 /* Lock held.  A link found on a page at depth - 1. */
@@ -324,7 +324,7 @@ static void discover(struct scrape_run *run, const char *link, int depth)
 	else if (fresh > 0 && frontier_add(&run->frontier, canonical, depth) < 0)
 		fresh = -1;
 	if (fresh < 0) {
-		fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+		log_error("out of memory; stopping the run");
 		run->stopping = 1;
 	}
 	free(canonical);
@@ -383,7 +383,7 @@ static struct scrape_request *peek(struct scrape_run *run)
 		return NULL;
 	run->pending = new_request(run, url, depth);
 	if (!run->pending) {
-		fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+		log_error("out of memory; stopping the run");
 		run->stopping = 1;
 		return NULL;
 	}
@@ -423,7 +423,7 @@ static void expire(struct scrape_run *run)
 	while ((req = keep) != NULL) {
 		keep = req->next_retry;
 		if (hosts_enqueue(run->hosts, req, 1) < 0) {
-			fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+			log_error("out of memory; stopping the run");
 			run->stopping = 1;
 		}
 	}
@@ -467,7 +467,7 @@ static void fill_host_queues(struct scrape_run *run, int64_t now)
 	}
 	return;
 oom:
-	fprintf(stderr, "scrape: error: out of memory; stopping the run\n");
+	log_error("out of memory; stopping the run");
 	run->stopping = 1;
 }
 
@@ -815,8 +815,8 @@ static void check_lines(struct scrape_run *run, FILE *out)
 		return;
 	run->lines_failed = 1;
 	run->stopping = 1;
-	fprintf(stderr, "scrape: error: cannot write to standard %s: %s; stopping the run\n",
-	        out == stderr ? "error" : "output", strerror(saved ? saved : EIO));
+	log_error("cannot write to standard %s: %s; stopping the run", out == stderr ? "error" : "output",
+	          strerror(saved ? saved : EIO));
 }
 
 static void print_line(struct scrape_run *run, struct scrape_request *req,
@@ -861,10 +861,8 @@ static void warn_robots_unreachable(const struct scrape_run *run, const struct s
 		snprintf(why, sizeof why, "did not answer (%s%s)", res->error[0] ? res->error : "no reply",
 		         limit);
 	}
-	fprintf(stderr,
-	        "scrape: warning: %s %s: every URL of this host is refused, as RFC 9309 asks for an "
-	        "unreachable robots.txt\n",
-	        visible(url, sizeof url, req->url), why);
+	log_warning("%s %s: every URL of this host is refused, as RFC 9309 asks for an unreachable "
+	            "robots.txt", visible(url, sizeof url, req->url), why);
 }
 
 /* Lock held.  A robots.txt answer: rules for its host, no record. */
@@ -906,11 +904,9 @@ static void count_local_failure(struct scrape_run *run, const struct run_result 
 	if (run->local_failed++)
 		return;
 	getrlimit(RLIMIT_NOFILE, &limit);
-	fprintf(stderr,
-	        "scrape: warning: out of file descriptors (the limit is %llu, ulimit -n): requests "
-	        "that find none are not sent; they count as \"%s\", apart from the target's "
-	        "failures\n",
-	        (unsigned long long)limit.rlim_cur, res->error);
+	log_warning("out of file descriptors (the limit is %llu, ulimit -n): requests that find none "
+	            "are not sent; they count as \"%s\", apart from the target's failures",
+	            (unsigned long long)limit.rlim_cur, res->error);
 }
 
 static void count_result(struct scrape_run *run, struct scrape_request *req,
@@ -1296,7 +1292,7 @@ int run_report(struct scrape_run *run)
 	load.warmup_ns = run->job->warmup_ns;
 	warning_count = run_warnings(run, &sum, warnings, 4);
 	if (run->frontier.error[0])
-		fprintf(stderr, "scrape: error: %s\n", run->frontier.error);
+		log_error("%s", run->frontier.error);
 	if (run->settings.report_path &&
 	    report_write(run->settings.report_path, run, &sum, interrupted) < 0)
 		run->output_failed = 1;
@@ -1326,7 +1322,7 @@ int run_report(struct scrape_run *run)
 	fflush(out);
 	if (!run->settings.silent)
 		for (i = 0; i < warning_count; i++)
-			fprintf(stderr, "scrape: warning: %s\n", warnings[i]);
+			log_warning("%s", warnings[i]);
 	if (interrupted)
 		return 128 + run_signal;
 	/* a load test with thresholds passes or fails by them alone: its

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "request.h"
 #include "run.h"
 
@@ -283,16 +285,18 @@ static void spawn_failed(const char *what)
 	static int said;
 	struct rlimit limit = { 0 };
 	int saved = errno;
+	char why[64] = "";
 
 	if (said++)
 		return;
-	fprintf(stderr, "scrape: error: cannot %s a worker: %s", what, strerror(saved));
 	if ((saved == EMFILE || saved == ENFILE) && getrlimit(RLIMIT_NOFILE, &limit) == 0)
-		fprintf(stderr, " (the limit is %llu, ulimit -n)", (unsigned long long)limit.rlim_cur);
+		snprintf(why, sizeof why, " (the limit is %llu, ulimit -n)",
+		         (unsigned long long)limit.rlim_cur);
 	else if (saved == EAGAIN && getrlimit(RLIMIT_NPROC, &limit) == 0)
-		fprintf(stderr, " (the limit is %llu processes, ulimit -u)",
-		        (unsigned long long)limit.rlim_cur);
-	fputs("; going on with the workers there are\n", stderr);
+		snprintf(why, sizeof why, " (the limit is %llu processes, ulimit -u)",
+		         (unsigned long long)limit.rlim_cur);
+	log_error("cannot %s a worker: %s%s; going on with the workers there are", what,
+	          strerror(saved), why);
 }
 
 struct scrape_worker *worker_spawn(struct scrape_run *run)
