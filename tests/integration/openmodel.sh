@@ -197,7 +197,7 @@ is "$(report drop.json 'r["dropped"] > 250, r["sent"] + r["dropped"], r["peak_in
 is "$(report drop.json 'r["sent"] == r["requests"]')" True "every start that went out was recorded"
 
 # ---- the report: histogram buckets that add up, merged percentiles ----
-is "$(report c-event.json 'sum(b[2] for b in r["latency_histogram"]["buckets"]) == r["latency_seconds"]["count"] == 2000')" True \
+is "$(report c-event.json 'sum(b[2] for b in r["latency_histogram"]["buckets"]) == r["latency_seconds"]["count"] == r["requests"] == r["sent"] and r["sent"] + r["dropped"] == 2000')" True \
    "the report's histogram buckets hold every measured request"
 is "$(report c-event.json 'all(lo <= hi for lo, hi, n in r["latency_histogram"]["buckets"]) and all(a[1] < b[0] for a, b in zip(r["latency_histogram"]["buckets"], r["latency_histogram"]["buckets"][1:]))')" True \
    "the buckets are ordered and do not overlap"
@@ -271,7 +271,7 @@ is "$(cat merge.check)" "True True True True 3" \
    "the merged counts add up; percentiles come from the added buckets; the mean is exact"
 out=$("$SCRAPE" --merge c-event.json c-event.json)
 like "$out" "Merged 2 reports" "the text summary says how many reports it merged"
-like "$out" "Downloaded 4000 sites" "and counts each report's requests"
+like "$out" "Downloaded $((2 * $(report c-event.json 'r["requests"]'))) sites" "and counts each report's requests"
 printf '{"schema": 1}' >old.json
 err=$("$SCRAPE" --merge c-event.json old.json 2>&1 >/dev/null)
 is "$?" 2 "a report of another schema is refused (exit 2)"
