@@ -89,7 +89,6 @@ int job_want_scalar(struct checker *c, const char *key, const struct node *n, co
 int job_get_count(struct checker *c, const char *key, const struct node *n, int64_t min,
                   int64_t *out);
 int job_get_duration(struct checker *c, const char *key, const struct node *n, int64_t *out);
-int job_get_timeout(struct checker *c, const char *key, const struct node *n, int64_t *out);
 int job_get_string(struct checker *c, const char *key, const struct node *n, char **out);
 int job_get_path(struct checker *c, const char *key, const struct node *n, char **out);
 int job_get_bool(struct checker *c, const char *key, const struct node *n, int *out);

@@ -81,7 +81,8 @@ int job_get_duration(struct checker *c, const char *key, const struct node *n, i
 /* libcurl takes timeouts in whole milliseconds and reads 0 as "none":
  * 500us truncated would be no timeout at all, so a timeout is rounded up
  * to the next millisecond; only 0s itself means none. */
-int job_get_timeout(struct checker *c, const char *key, const struct node *n, int64_t *out)
+static int job_get_timeout(struct checker *c, const char *key, const struct node *n,
+                           int64_t *out)
 {
 	if (job_get_duration(c, key, n, out) < 0)
 		return -1;

@@ -43,7 +43,9 @@ static size_t key_count(const struct json_reader *r)
 
 /* ---- errors ---- */
 
-int json_reader_fail(struct json_reader *r, const char *fmt, ...)
+/* Refuses the text with a reason (the first one stays). */
+static int __attribute__((format(printf, 2, 3)))
+json_reader_fail(struct json_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -414,7 +416,7 @@ int json_read_bool(struct json_reader *r, int *out)
 	return literal(r, *out ? "true" : "false");
 }
 
-int json_read_null(struct json_reader *r)
+static int json_read_null(struct json_reader *r)
 {
 	if (json_peek(r) != JSON_NULL)
 		return r->error[0] ? -1 : fail_here(r, "null was expected");

@@ -68,15 +68,11 @@ int json_read_string(struct json_reader *r, const char **s, size_t *len);
 int json_read_number(struct json_reader *r, double *out);
 int json_read_count(struct json_reader *r, uint64_t *out);
 int json_read_bool(struct json_reader *r, int *out);
-int json_read_null(struct json_reader *r);
 /* Consumes any value, checked all the way down; *start and *end (either
  * may be NULL) get its text. */
 int json_skip(struct json_reader *r, const char **start, const char **end);
 /* 0 if only white space is left. */
 int json_reader_finish(struct json_reader *r);
-/* Refuses the text with a reason of the caller's (the first one stays). */
-int json_reader_fail(struct json_reader *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* The reader's string hash, seeded once per process so that keys chosen
  * to collide cannot make a table of them quadratic. */

@@ -42,11 +42,6 @@ void log_set_verbosity(int level)
 	verbosity = level;
 }
 
-int log_verbosity(void)
-{
-	return verbosity;
-}
-
 int log_enabled(enum scrape_log_level level)
 {
 	if (level == SCRAPE_LOG_INFO)
@@ -175,7 +170,7 @@ static void LOG_PRINTF(2, 0) emit(const char *prefix, const char *fmt, va_list a
 	errno = saved;      /* callers go on to use errno, as after fprintf */
 }
 
-void log_vmsg(enum scrape_log_level level, const char *fmt, va_list ap)
+static void LOG_PRINTF(2, 0) log_vmsg(enum scrape_log_level level, const char *fmt, va_list ap)
 {
 	char prefix[32];
 

@@ -31,14 +31,12 @@ enum { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG_VERBOSE = 2 };
 
 /* Set once, from the command line, before any thread starts. */
 void log_set_verbosity(int verbosity);
-int log_verbosity(void);
 /* Whether a message of the plugin ABI's level would be shown. */
 int log_enabled(enum scrape_log_level level);
 
 /* "scrape: LEVEL: ..." when the level is enabled (error and warning always,
  * info from -v, debug from -vv). */
 void log_msg(enum scrape_log_level level, const char *fmt, ...) LOG_PRINTF(2, 3);
-void log_vmsg(enum scrape_log_level level, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warning(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* "scrape: ...": a line about the run, shown from this verbosity up. */

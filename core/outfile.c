@@ -21,6 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A whole file being written: its temporary file until commit. */
+struct outfile {
+	char *path;         /* what is written: PATH, or the target of its link */
+	char *tmp;          /* the temporary file; NULL when writing in place */
+	int fd;
+};
+
 #define TEMP_TRIES 64
 /* keeps ".NAME.XXXXXXXXXXXX" within NAME_MAX for any NAME */
 #define TEMP_BASE_MAX 200
@@ -113,7 +120,10 @@ static void clear(struct outfile *f)
 	errno = saved;
 }
 
-int outfile_open(struct outfile *f, const char *path)
+/* Opens path for a whole file written at once: a temporary file if the
+ * target is (or will be) a regular file, else the target itself.  -1 with
+ * errno set (ELOOP for a link to nothing). */
+static int outfile_open(struct outfile *f, const char *path)
 {
 	struct stat st;
 	int exists, nofollow;
@@ -140,7 +150,8 @@ int outfile_open(struct outfile *f, const char *path)
 	return 0;
 }
 
-int outfile_write(struct outfile *f, const void *data, size_t len)
+/* Writes all of data through short writes and EINTR; -1 with errno. */
+static int outfile_write(struct outfile *f, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -159,7 +170,9 @@ int outfile_write(struct outfile *f, const void *data, size_t len)
 	return 0;
 }
 
-int outfile_commit(struct outfile *f)
+/* Syncs and renames the temporary file into place, or closes the target
+ * written in place; -1 with errno set, the temporary file removed. */
+static int outfile_commit(struct outfile *f)
 {
 	int rc = 0;
 
@@ -179,7 +192,8 @@ int outfile_commit(struct outfile *f)
 	return rc;
 }
 
-void outfile_abort(struct outfile *f)
+/* Closes and removes the temporary file; the target stays as it was. */
+static void outfile_abort(struct outfile *f)
 {
 	int saved = errno;
 

@@ -15,25 +15,8 @@
 
 #include <stddef.h>
 
-struct outfile {
-	char *path;         /* what is written: PATH, or the target of its link */
-	char *tmp;          /* the temporary file; NULL when writing in place */
-	int fd;
-};
-
-/* Opens path for a whole file written at once: a temporary file if the
- * target is (or will be) a regular file, else the target itself.  -1 with
- * errno set (ELOOP for a link to nothing). */
-int outfile_open(struct outfile *f, const char *path);
-/* Writes all of data through short writes and EINTR; -1 with errno. */
-int outfile_write(struct outfile *f, const void *data, size_t len);
-/* Syncs and renames the temporary file into place, or closes the target
- * written in place; -1 with errno set, the temporary file removed. */
-int outfile_commit(struct outfile *f);
-/* Closes and removes the temporary file; the target stays as it was. */
-void outfile_abort(struct outfile *f);
-
-/* open, write, commit in one: -1 with errno set. */
+/* A whole file written at once, replaced atomically when it is a regular
+ * file: -1 with errno set (ELOOP for a link to nothing). */
 int outfile_replace(const char *path, const void *data, size_t len);
 
 /* For records, written as the run goes and readable while it grows: the

@@ -16,7 +16,8 @@ static const char *const reserved[] = {
 	"time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
 };
 
-int record_key_reserved(const char *key)
+/* Whether the core owns this key. */
+static int record_key_reserved(const char *key)
 {
 	size_t i;
 

@@ -45,7 +45,4 @@ int record_link(struct scrape_record *r, const char *url);
 /* Appends the fields as JSON members (",\"key\":value" each). */
 void record_json_members(const struct scrape_record *r, struct buf *out);
 
-/* Whether the core owns this key. */
-int record_key_reserved(const char *key);
-
 #endif

@@ -54,6 +54,8 @@ static void format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
+static double report_target_rate(const struct scrape_run *run, size_t second);
+
 static void timeline(struct buf *b, const struct scrape_run *run)
 {
 	const struct timeline *t = &run->timeline;
@@ -154,7 +156,9 @@ static void counts(struct buf *b, const struct stats *s)
 	buf_putc(b, '}');
 }
 
-double report_target_rate(const struct scrape_run *run, size_t second)
+/* What the open model's schedule asked for in a second of the timeline,
+ * requests/s; 0 for the closed model. */
+static double report_target_rate(const struct scrape_run *run, size_t second)
 {
 	/* the middle of the second, counted from the end of the warmup */
 	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;

@@ -29,8 +29,4 @@ void report_load_members(struct buf *b, const struct scrape_run *run, const stru
 int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
                       int interrupted);
 
-/* What the open model's schedule asked for in a second of the timeline,
- * requests/s; 0 for the closed model. */
-double report_target_rate(const struct scrape_run *run, size_t second);
-
 #endif

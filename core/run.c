@@ -76,6 +76,8 @@ int run_stopping(const struct scrape_run *run)
 
 static void refuse(struct scrape_run *run, const char *url, const char *reason);
 static struct scrape_request *new_request(struct scrape_run *run, const char *url, int depth);
+static void run_free_request(struct scrape_request *req);
+static void run_cpu_seconds(double *process, double *thread);
 
 /* Lock held (called from hosts_pick): the robots.txt request of a host. */
 static struct scrape_request *make_robots_request(void *ctx, const char *url)
@@ -176,7 +178,8 @@ static double cpu_seconds(int who)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-void run_cpu_seconds(double *process, double *thread)
+/* CPU seconds used so far by the process and by the calling thread. */
+static void run_cpu_seconds(double *process, double *thread)
 {
 	*process = cpu_seconds(RUSAGE_SELF);
 	*thread = cpu_seconds(RUSAGE_THREAD);
@@ -202,7 +205,7 @@ int run_close_output(struct scrape_run *run)
 	return run->output_failed ? -1 : 0;
 }
 
-void run_free_request(struct scrape_request *req)
+static void run_free_request(struct scrape_request *req)
 {
 	buf_free(&req->body);
 	buf_free(&req->headers);
@@ -1193,7 +1196,9 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out)
 	out->ran = 1;
 }
 
-int run_is_load_test(const struct scrape_run *run)
+/* Whether the job is a load test (duration, requests, rate, stages or
+ * warmup): its summary shows the whole distribution and traffic. */
+static int run_is_load_test(const struct scrape_run *run)
 {
 	const struct job *job = run->job;
 

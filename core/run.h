@@ -101,8 +101,6 @@ void run_wait(struct scrape_run *run, int64_t until_ns);
  * has exactly one result. */
 void run_drain(struct scrape_run *run);
 int64_t run_now_ns(void);
-/* CPU seconds used so far by the process and by the calling thread. */
-void run_cpu_seconds(double *process, double *thread);
 
 /* What became of one request, in a form that can cross a process
  * boundary: the worker processes fill it and the parent records it. */
@@ -134,7 +132,6 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
 /* A request that ended without a transfer result (a worker died): retried
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
-void run_free_request(struct scrape_request *req);
 void run_result_free(struct run_result *res);
 
 /* The figures --compare puts side by side. */
@@ -149,9 +146,6 @@ struct run_summary {
 
 void run_summarize(const struct scrape_run *run, struct run_summary *out);
 
-/* Whether the job is a load test (duration, requests, rate, stages or
- * warmup): its summary shows the whole distribution and traffic. */
-int run_is_load_test(const struct scrape_run *run);
 /* The schedule ("500/s, constant arrivals") and the model with how its
  * latency is measured, in words for summaries and reports. */
 void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,

@@ -203,11 +203,6 @@ void stats_refuse(struct stats *s, const char *reason)
 	count_reason(&s->refusals, &s->refusal_count, reason, 1);
 }
 
-void stats_count_reason(struct stats *s, const char *reason, uint64_t n)
-{
-	count_reason(&s->reasons, &s->reason_count, reason, n);
-}
-
 void stats_status(struct stats *s, long status)
 {
 	s->status_counts[status > 0 && status < STATUS_CODES ? status : 0]++;
@@ -264,6 +259,8 @@ static int by_count(const void *a, const void *b)
 		return x->count < y->count ? 1 : -1;
 	return strcmp(x->reason, y->reason);
 }
+
+static void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out);
 
 void stats_print_summary(const struct stats *s, double seconds, int interrupted,
                          const struct load_facts *load, FILE *out)
@@ -342,7 +339,10 @@ static void print_distribution(const char *label, const struct histogram *h, FIL
 	fputc('\n', out);
 }
 
-const char *stats_error_class(const char *reason, char *buf, size_t len)
+/* The class of a failure reason for reports: "http 503" is "http 5xx",
+ * a bare curl message "other", the rest (connect, timeout, tls, ...)
+ * stay as they are.  buf holds the composed names. */
+static const char *stats_error_class(const char *reason, char *buf, size_t len)
 {
 	long code;
 
@@ -390,7 +390,9 @@ size_t stats_error_classes(const struct stats *s, struct reason_count *out, size
 	return n;
 }
 
-void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out)
+/* The load-test lines that follow the summary: the whole latency
+ * distribution, the schedule, status codes, error classes, traffic. */
+static void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out)
 {
 	struct reason_count classes[32];
 	char names[32][24], in[32], sent[32], v[32], w[32];

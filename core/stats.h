@@ -75,8 +75,6 @@ struct stats {
 int stats_init(struct stats *s);
 void stats_free(struct stats *s);
 void stats_fail(struct stats *s, const char *reason);
-/* Adds n failures of a reason to the list only (not to failed). */
-void stats_count_reason(struct stats *s, const char *reason, uint64_t n);
 void stats_refuse(struct stats *s, const char *reason);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
@@ -94,19 +92,10 @@ struct load_facts {
 	int64_t warmup_ns;
 };
 
-/* The class of a failure reason for reports: "http 503" is "http 5xx",
- * a bare curl message "other", the rest (connect, timeout, tls, ...)
- * stay as they are.  buf holds the composed names. */
-const char *stats_error_class(const char *reason, char *buf, size_t len);
-
 /* Failures summed by class, largest first, at most max; the names the
  * entries point to live in names (composed ones) or in s. */
 size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,
                            char names[][24]);
-
-/* The load-test lines that follow the summary: the whole latency
- * distribution, the schedule, status codes, error classes, traffic. */
-void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out);
 
 /* Appends "name":{count, min, mean, stddev, p50 ... p99.99, max} in
  * seconds. */
@@ -114,7 +103,7 @@ struct buf;
 void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h);
 
 /* The summary printed at the end of a run; load, if not NULL, adds the
- * load-test lines (stats_print_load). */
+ * load-test lines. */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted,
                          const struct load_facts *load, FILE *out);
 /* The same as one JSON object, for scripts (--format json); extra, if
