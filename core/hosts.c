@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "robots.h"
@@ -85,15 +86,6 @@ void hosts_free(struct hosts *h)
 	free(h);
 }
 
-static size_t hash(const char *s)
-{
-	size_t h = 14695981039346656037u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
-	return h;
-}
-
 static int grow(struct hosts *h)
 {
 	size_t size = h->table_size * 2, i;
@@ -106,7 +98,7 @@ static int grow(struct hosts *h)
 		size_t j;
 		if (!host)
 			continue;
-		for (j = hash(host->key) & (size - 1); table[j]; j = (j + 1) & (size - 1))
+		for (j = hash_fnv1a(host->key) & (size - 1); table[j]; j = (j + 1) & (size - 1))
 			;
 		table[j] = host;
 	}
@@ -129,7 +121,7 @@ static struct host *find_or_add(struct hosts *h, const char *url)
 
 	if (!key)
 		return NULL;
-	for (i = hash(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1)) {
+	for (i = hash_fnv1a(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1)) {
 		if (strcmp(h->table[i]->key, key) == 0) {
 			free(key);
 			return h->table[i];
@@ -140,7 +132,7 @@ static struct host *find_or_add(struct hosts *h, const char *url)
 			free(key);
 			return NULL;
 		}
-		for (i = hash(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1))
+		for (i = hash_fnv1a(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1))
 			;
 	}
 	host = calloc(1, sizeof *host);

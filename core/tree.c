@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "hash.h"
 
 /* Source names live as long as the process: few, and nodes point to them. */
 struct source_name {
@@ -205,15 +206,6 @@ static int expand_variables(struct loader *l, struct node *n, const char *raw)
 	return 0;
 }
 
-static size_t hash_text(const char *s)
-{
-	size_t h = 1469598103934665603u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
-	return h;
-}
-
 /* Adds a key to the map's set; 1 if it was there already, -1 out of
  * memory.  A set rather than a scan keeps a map of many keys linear. */
 static int key_seen(struct frame *f, struct node *key)
@@ -229,7 +221,7 @@ static int key_seen(struct frame *f, struct node *key)
 		for (j = 0; j < f->slot_cap; j++) {
 			if (!f->slots[j])
 				continue;
-			for (i = hash_text(f->slots[j]->text) & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
+			for (i = hash_fnv1a(f->slots[j]->text) & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
 				;
 			slots[i] = f->slots[j];
 		}
@@ -237,7 +229,7 @@ static int key_seen(struct frame *f, struct node *key)
 		f->slots = slots;
 		f->slot_cap = cap;
 	}
-	for (i = hash_text(key->text) & (f->slot_cap - 1); f->slots[i];
+	for (i = hash_fnv1a(key->text) & (f->slot_cap - 1); f->slots[i];
 	     i = (i + 1) & (f->slot_cap - 1))
 		if (strcmp(f->slots[i]->text, key->text) == 0)
 			return 1;
@@ -305,7 +297,7 @@ static int attach(struct loader *l, struct node *child)
 
 static struct anchor **anchor_slot(struct loader *l, const char *name)
 {
-	struct anchor **a = &l->anchors[hash_text(name) % ANCHOR_BUCKETS];
+	struct anchor **a = &l->anchors[hash_fnv1a(name) % ANCHOR_BUCKETS];
 
 	while (*a && strcmp((*a)->name, name) != 0)
 		a = &(*a)->next;

@@ -21,6 +21,7 @@
 
 #include <scrape/plugin.h>
 
+#include "../core/hash.h"
 #include "html.h"
 
 struct links_parser {
@@ -245,15 +246,6 @@ struct str_set {
 	size_t cap, used;
 };
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 14695981039346656037u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 static struct str_slot *probe(struct str_slot *slots, size_t cap, uint64_t h, const char *s)
 {
 	size_t i = (size_t)h & (cap - 1);
@@ -282,7 +274,7 @@ static int grow(struct str_set *set)
 /* 1: s was not in the set and is now; 0: it was; -1: no memory. */
 static int add(struct str_set *set, const char *s)
 {
-	uint64_t h = hash(s);
+	uint64_t h = hash_fnv1a(s);
 	struct str_slot *slot;
 
 	/* at most half full, so probes stay short */
