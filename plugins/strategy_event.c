@@ -361,12 +361,12 @@ static void teardown(struct event_loop *loop)
 	loop->epfd = -1;
 }
 
-static int run(void *state, struct scrape_run *job)
+static int run(void *state, struct scrape_run *run)
 {
 	struct event_loop *loop = state;
 	struct epoll_event events[MAX_EVENTS];
 
-	if (setup(loop, job) < 0) {
+	if (setup(loop, run) < 0) {
 		teardown(loop);
 		return -1;
 	}
@@ -374,7 +374,7 @@ static int run(void *state, struct scrape_run *job)
 		int64_t wake_ns;
 		int done, n;
 
-		if (loop->host->stopping(job)) {
+		if (loop->host->stopping(run)) {
 			abort_all(loop);
 			break;
 		}

@@ -117,13 +117,13 @@ static void service(struct pool *p, int ready)
 	spawn_up_to_size(p);
 }
 
-static int run(void *state, struct scrape_run *job)
+static int run(void *state, struct scrape_run *run)
 {
 	struct pool *p = state;
 	int failed = 0;
 
-	p->run = job;
-	p->wanted = p->host->workers(job);
+	p->run = run;
+	p->wanted = p->host->workers(run);
 	p->workers = calloc(p->wanted, sizeof *p->workers);
 	p->fds = calloc(p->wanted, sizeof *p->fds);
 	if (!p->workers || !p->fds) {
@@ -138,7 +138,7 @@ static int run(void *state, struct scrape_run *job)
 		unsigned i;
 		int n;
 
-		if (p->host->stopping(job) || feed(p, &wake_ns))
+		if (p->host->stopping(run) || feed(p, &wake_ns))
 			break;
 		for (i = 0; i < p->size; i++) {
 			p->fds[i].fd = p->host->worker_fd(p->workers[i]);
@@ -154,7 +154,7 @@ static int run(void *state, struct scrape_run *job)
 		if (n > 0)
 			service(p, n);
 	}
-	if (p->size == 0 && !p->host->stopping(job)) {
+	if (p->size == 0 && !p->host->stopping(run)) {
 		p->host->log(SCRAPE_LOG_ERROR, "multiprocess: no worker process could be started");
 		failed = 1;
 	}

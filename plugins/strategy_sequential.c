@@ -16,7 +16,7 @@ static int create(const struct scrape_host *h, const struct scrape_options *opts
 	return 0;
 }
 
-static int run(void *state, struct scrape_run *job)
+static int run(void *state, struct scrape_run *run)
 {
 	CURL *easy = curl_easy_init();
 
@@ -28,17 +28,17 @@ static int run(void *state, struct scrape_run *job)
 	for (;;) {
 		struct scrape_request *req;
 		int64_t not_before;
-		enum scrape_next next = host->next(job, &req, &not_before);
+		enum scrape_next next = host->next(run, &req, &not_before);
 
 		if (next == SCRAPE_NEXT_DONE)
 			break;
 		if (next == SCRAPE_NEXT_WAIT) {
-			host->wait(job, not_before);
+			host->wait(run, not_before);
 			continue;
 		}
-		if (host->prepare(job, req, easy) != 0)
+		if (host->prepare(run, req, easy) != 0)
 			continue;
-		host->finish(job, req, easy, curl_easy_perform(easy));
+		host->finish(run, req, easy, curl_easy_perform(easy));
 	}
 	curl_easy_cleanup(easy);
 	return 0;

@@ -115,13 +115,13 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int run(void *state, struct scrape_run *job)
+static int run(void *state, struct scrape_run *run)
 {
 	struct pool *p = state;
 	unsigned i;
 
-	p->run = job;
-	p->limit = p->host->workers(job);
+	p->run = run;
+	p->limit = p->host->workers(run);
 	p->threads = calloc(p->limit, sizeof *p->threads);
 	if (!p->threads) {
 		p->host->log(SCRAPE_LOG_ERROR, "threaded: out of memory");
