@@ -39,7 +39,7 @@ fi
 
 # not part of the build: compiled here against the tree's headers
 cc -O2 -Wall -Wextra -I"$top/include" -I"$build/include" $(pkg-config --cflags libcurl) \
-	-o "$tmp/parse_bench" "$top/bench/parse_bench.c" -ldl
+	-o "$tmp/parse_bench" "$top/bench/parse_bench.c" "$top/tests/mock/mock_host.c" -ldl
 "$tmp/parse_bench" "$plugin" "$passes" <"$tmp/files" >"$tmp/c.out"
 
 $python - "$tmp/files" "$passes" >"$tmp/py.out" <<'PY'

@@ -2,22 +2,21 @@
 /*
  * parse_bench: how fast a parser plugin reads HTML, on one thread, with
  * no network and no file I/O in the timing.  It dlopens the plugin as the
- * core would, gives it a minimal host table (options at their defaults,
- * record calls only counted), reads every file named on standard input
- * into memory, then times parse() over all of them, several passes, and
- * prints the best pass as one line:
+ * core would, gives it the mock host table of tests/mock (options at their
+ * defaults, record calls checked and counted, nothing kept), reads every
+ * file named on standard input into memory, then times parse() over all
+ * of them, several passes, and prints the best pass as one line:
  *
  *   files=N bytes=B seconds=S mb_per_s=R fields=F links=L
  *
  * Each file is presented as a text/html response from
  * http://localhost/<its path>, so relative links resolve to http URLs.
- * Built and run by bench/links.sh; usage:
+ * Built (with tests/mock/mock_host.c) and run by bench/links.sh; usage:
  *
  *   parse_bench PLUGIN.so [PASSES] < list-of-html-files
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,172 +24,15 @@
 
 #include <scrape/plugin.h>
 
+#include "../tests/mock/mock_host.h"
+
 struct page {
 	struct scrape_response resp;
 	char *url;
 	unsigned char *body;
 };
 
-/* What the record calls saw in one pass. */
-struct tally {
-	size_t fields, links;
-};
-
 static const struct scrape_plugin *plugin;
-
-/* ---- the host table: defaults for options, counters for records ---- */
-
-static void host_log(enum scrape_log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > SCRAPE_LOG_WARNING)
-		return;
-	va_start(ap, fmt);
-	fputs("parse_bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static const char *default_of(const char *name)
-{
-	const struct scrape_option *o;
-
-	for (o = plugin->options; o && o->name; o++)
-		if (strcmp(o->name, name) == 0)
-			return o->default_value;
-	return NULL;
-}
-
-static int opt_isset(const struct scrape_options *opts, const char *name)
-{
-	(void)opts;
-	return default_of(name) != NULL;
-}
-
-static int opt_bool(const struct scrape_options *opts, const char *name)
-{
-	const char *v = default_of(name);
-
-	(void)opts;
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "on") == 0);
-}
-
-static int64_t opt_number(const struct scrape_options *opts, const char *name)
-{
-	const char *v = default_of(name);
-
-	(void)opts;
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static const char *opt_string(const struct scrape_options *opts, const char *name)
-{
-	(void)opts;
-	return default_of(name);
-}
-
-static size_t opt_count(const struct scrape_options *opts, const char *name)
-{
-	(void)opts;
-	(void)name;
-	return 0;
-}
-
-static const char *opt_item(const struct scrape_options *opts, const char *name, size_t i,
-                            const char **value)
-{
-	(void)opts;
-	(void)name;
-	(void)i;
-	if (value)
-		*value = NULL;
-	return NULL;
-}
-
-static void opt_fail(const struct scrape_options *opts, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)opts;
-	va_start(ap, fmt);
-	fprintf(stderr, "parse_bench: option %s: ", name ? name : "(entry)");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* The record handed to parse() is only ever this tally. */
-static int count_field(struct scrape_record *rec)
-{
-	((struct tally *)(void *)rec)->fields++;
-	return 0;
-}
-
-static int rec_string(struct scrape_record *rec, const char *key, const char *value)
-{
-	(void)key;
-	(void)value;
-	return count_field(rec);
-}
-
-static int rec_int(struct scrape_record *rec, const char *key, int64_t value)
-{
-	(void)key;
-	(void)value;
-	return count_field(rec);
-}
-
-static int rec_double(struct scrape_record *rec, const char *key, double value)
-{
-	(void)key;
-	(void)value;
-	return count_field(rec);
-}
-
-static int rec_bool(struct scrape_record *rec, const char *key, int value)
-{
-	(void)key;
-	(void)value;
-	return count_field(rec);
-}
-
-static int rec_append(struct scrape_record *rec, const char *key, const char *value)
-{
-	(void)key;
-	(void)value;
-	return count_field(rec);
-}
-
-static int rec_link(struct scrape_record *rec, const char *url)
-{
-	(void)url;
-	((struct tally *)(void *)rec)->links++;
-	return 0;
-}
-
-static const struct scrape_host host = {
-	.abi_major = SCRAPE_ABI_MAJOR,
-	.abi_minor = SCRAPE_ABI_MINOR,
-	.size = sizeof(struct scrape_host),
-	.log = host_log,
-	.opt_isset = opt_isset,
-	.opt_bool = opt_bool,
-	.opt_int = opt_number,
-	.opt_string = opt_string,
-	.opt_duration_ns = opt_number,
-	.opt_size = opt_number,
-	.opt_count = opt_count,
-	.opt_item = opt_item,
-	.opt_fail = opt_fail,
-	.record_string = rec_string,
-	.record_int = rec_int,
-	.record_double = rec_double,
-	.record_bool = rec_bool,
-	.record_append = rec_append,
-	.record_link = rec_link,
-};
 
 /* ---- the pages ---- */
 
@@ -256,7 +98,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double one_pass(void *state, const struct page *pages, size_t n, struct tally *t)
+static double one_pass(void *state, const struct page *pages, size_t n, struct mock_record *t)
 {
 	double start = now();
 	size_t i;
@@ -273,7 +115,7 @@ int main(int argc, char **argv)
 	size_t n, i, bytes = 0;
 	int passes = argc > 2 ? atoi(argv[2]) : 5;
 	double best = 0;
-	struct tally t;
+	struct mock_record t;
 	void *so, *state = NULL;
 
 	if (argc < 2 || passes < 1) {
@@ -285,7 +127,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "parse_bench: %s is not a parser plugin (%s)\n", argv[1], dlerror());
 		return 2;
 	}
-	if (plugin->create && plugin->create(&host, NULL, &state) != 0)
+	mock_host_verbosity(SCRAPE_LOG_WARNING);
+	if (plugin->create && plugin->create(mock_host(plugin, NULL), NULL, &state) != 0)
 		return 3;
 	n = read_pages(&pages);
 	for (i = 0; i < n; i++)

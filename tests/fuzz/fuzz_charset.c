@@ -21,7 +21,7 @@
 
 #include "harness.h"
 #include "html.h"
-#include "mock_host.h"
+#include "../mock/mock_host.h"
 
 #define CHECK(cond, ...)                                                   \
 	do {                                                               \

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mock_host.h"
+#include "../mock/mock_host.h"
 
 struct parser_instance {
 	const struct mock_opt *opts;    /* the job entry's keys */

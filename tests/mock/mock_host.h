@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A stand-in for the core's host table, for running a parser plugin
- * outside scrape (fuzz harnesses, benchmarks).  Options come from a small
- * table of name/value rows, falling back to the plugin's declared
- * defaults; record calls keep nothing but check what the core would rely
+ * outside scrape: the fuzz harnesses (tests/fuzz), the parser unit tests
+ * (tests/unit/test_parsers.c) and bench/parse_bench.c share this one.
+ * Options come from a small table of name/value rows, falling back to the
+ * plugin's declared defaults; record calls check what the core would rely
  * on (keys are non-empty, strings are readable to their NUL, links are
- * absolute http(s) URLs) and count, so a harness can compare runs.
+ * absolute http(s) URLs) and count, so a harness can compare runs, and
+ * keep what was recorded as text only when asked (unit tests), so fuzzing
+ * and benchmarks do not pay for copies.
  */
 #ifndef SCRAPE_MOCK_HOST_H
 #define SCRAPE_MOCK_HOST_H
@@ -26,12 +29,20 @@ struct mock_opt {
 };
 
 /* What the record calls of one parse saw; pass it to parse() as the
- * record.  Zero it before each parse. */
+ * record.  Zero it before each parse.  With keep set, each call is also
+ * written to text as a line: "key=value" ("key+=value" for a list item,
+ * numbers with %lld or %g, booleans true or false) or "link=URL"; free it
+ * with mock_record_free(). */
 struct mock_record {
 	size_t fields;
 	size_t links;
 	size_t bytes;               /* of every key and value, to touch them */
+	int keep;
+	char *text;                 /* NUL-terminated, or NULL if nothing kept */
+	size_t len, cap;
 };
+
+void mock_record_free(struct mock_record *r);
 
 /* The host table, serving opts (may be NULL) for plugin.  One instance
  * at a time: the table and plugin are remembered until the next call. */

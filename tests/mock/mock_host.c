@@ -137,7 +137,35 @@ static void opt_fail(const struct scrape_options *opts, const char *name, const 
 	va_end(ap);
 }
 
-/* ---- the record: checked, counted, not kept ---- */
+/* ---- the record: checked, counted, kept on request ---- */
+
+/* Appends one "key<sep>value" line to r->text when r->keep is set. */
+static void keep(struct mock_record *r, const char *key, const char *sep, const char *value)
+{
+	size_t need;
+
+	if (!r->keep)
+		return;
+	need = strlen(key) + strlen(sep) + strlen(value) + 2;
+	if (r->len + need > r->cap) {
+		size_t cap = r->cap ? r->cap : 256;
+		while (r->len + need > cap)
+			cap *= 2;
+		if (!(r->text = realloc(r->text, cap))) {
+			fputs("mock host: out of memory\n", stderr);
+			abort();
+		}
+		r->cap = cap;
+	}
+	r->len += (size_t)sprintf(r->text + r->len, "%s%s%s\n", key, sep, value);
+}
+
+void mock_record_free(struct mock_record *r)
+{
+	free(r->text);
+	r->text = NULL;
+	r->len = r->cap = 0;
+}
 
 static void check_text(const char *what, const char *s, int may_be_empty)
 {
@@ -175,7 +203,10 @@ static int is_utf8(const unsigned char *s)
 	return 1;
 }
 
-static int field(struct scrape_record *rec, const char *key, const char *value)
+/* Checks and counts one field; text, if not NULL, is what a kept record
+ * shows for it (sep between key and text). */
+static int field(struct scrape_record *rec, const char *key, const char *value,
+                 const char *sep, const char *text)
 {
 	struct mock_record *r = (struct mock_record *)(void *)rec;
 
@@ -187,36 +218,40 @@ static int field(struct scrape_record *rec, const char *key, const char *value)
 	r->fields++;
 	/* strlen reads every byte, so a string without its NUL shows up */
 	r->bytes += strlen(key) + (value ? strlen(value) : 0);
+	keep(r, key, sep, text);
 	return 0;
 }
 
 static int rec_string(struct scrape_record *rec, const char *key, const char *value)
 {
 	check_text("record value", value, 1);
-	return field(rec, key, value);
+	return field(rec, key, value, "=", value);
 }
 
 static int rec_int(struct scrape_record *rec, const char *key, int64_t value)
 {
-	(void)value;
-	return field(rec, key, NULL);
+	char text[32];
+
+	snprintf(text, sizeof text, "%lld", (long long)value);
+	return field(rec, key, NULL, "=", text);
 }
 
 static int rec_double(struct scrape_record *rec, const char *key, double value)
 {
-	(void)value;
-	return field(rec, key, NULL);
+	char text[64];
+
+	snprintf(text, sizeof text, "%g", value);
+	return field(rec, key, NULL, "=", text);
 }
 
 static int rec_bool(struct scrape_record *rec, const char *key, int value)
 {
-	(void)value;
-	return field(rec, key, NULL);
+	return field(rec, key, NULL, "=", value ? "true" : "false");
 }
 
 static int rec_append(struct scrape_record *rec, const char *key, const char *value)
 {
-	return field(rec, key, value);
+	return field(rec, key, value, "+=", value ? value : "");
 }
 
 /* The ABI promises the frontier absolute http(s) URLs: no relative ones,
@@ -240,6 +275,7 @@ static int rec_link(struct scrape_record *rec, const char *url)
 	}
 	r->links++;
 	r->bytes += strlen(url);
+	keep(r, "link", "=", url);
 	return 0;
 }
 
