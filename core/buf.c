@@ -6,6 +6,7 @@
  * validation makes untrusted text safe to print on a terminal.
  */
 #include "buf.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -83,33 +84,6 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 void buf_json_string(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -129,7 +103,7 @@ void buf_json_string(struct buf *b, const char *s)
 			buf_puts(b, "\\r"), p++;
 		} else if (*p < 0x20 || *p == 0x7f) {
 			buf_printf(b, "\\u%04x", *p++);
-		} else if ((n = utf8_sequence(p)) > 0) {
+		} else if ((n = utf8_length(p, 4)) > 0) {
 			buf_append(b, p, n);
 			p += n;
 		} else {
@@ -176,13 +150,7 @@ static size_t visible_unit(const unsigned char *p, size_t avail, char *out)
 		out[1] = '\0';
 		return 1;
 	}
-	/* utf8_sequence reads up to 4 bytes: stop it at the end of the input,
-	 * which need not be NUL-terminated */
-	{
-		unsigned char tmp[5] = { 0 };
-		memcpy(tmp, p, avail < 4 ? avail : 4);
-		n = utf8_sequence(tmp);
-	}
+	n = utf8_length(p, avail);
 	/* C1 controls (U+0080..U+009F, e.g. CSI U+009B) act like ESC [ on
 	 * some terminals, so they are escaped even though they are valid */
 	if (n == 0 || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {

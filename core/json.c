@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,35 +188,6 @@ static void put_utf8(struct buf *b, unsigned cp)
 		s[3] = (char)(0x80 | (cp & 0x3f));
 		buf_append(b, s, 4);
 	}
-}
-
-/* The length of the valid UTF-8 sequence at p (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF); 0 if it is not one. */
-static size_t utf8_length(const unsigned char *p, size_t avail)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
 }
 
 /* A \uXXXX escape (the cursor after the 'u'), a surrogate pair taken

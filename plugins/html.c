@@ -17,6 +17,7 @@
 #include <libxml/encoding.h>
 
 #include "html.h"
+#include "../core/utf8.h"
 
 #define PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
                        HTML_PARSE_NONET | HTML_PARSE_COMPACT)
@@ -189,36 +190,6 @@ const char *html_encoding(const struct scrape_response *resp, char *buf, size_t 
 		return buf;
 	}
 	return "UTF-8";
-}
-
-/* The length of the valid UTF-8 sequence at p (no overlong forms, no
- * surrogates, nothing above U+10FFFF); 0 if it is not one. */
-static size_t utf8_length(const unsigned char *p, size_t avail)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
 }
 
 /*
