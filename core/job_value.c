@@ -17,23 +17,15 @@
 #include "buf.h"
 #include "units.h"
 
-/* Messages quote the job's values, which may hold control bytes (from
- * the file or from ${VAR}): the message is escaped as a whole, so no
- * value can move the cursor or retitle the terminal. */
+/* The checks fail through the checker's error buffer; tree_fail formats
+ * and escapes the message. */
 int job_fail(struct checker *c, const struct node *n, const char *fmt, ...)
 {
-	char where[256], message[1024];
 	va_list ap;
-	int used;
 
-	tree_where(n, where, sizeof where);
-	used = snprintf(message, sizeof message, "%s: ", where);
-	if (used < 0 || (size_t)used >= sizeof message)
-		used = 0;
 	va_start(ap, fmt);
-	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
+	tree_vfail(c->err, c->errlen, n, fmt, ap);
 	va_end(ap);
-	visible(c->err, c->errlen, message);
 	return -1;
 }
 

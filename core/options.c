@@ -117,27 +117,6 @@ int options_check_table(const struct scrape_option *table, char *why, size_t len
 	return 0;
 }
 
-static int fail_at(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail_at(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
-{
-	char where[256], message[1024];
-	va_list ap;
-	int used;
-
-	tree_where(n, where, sizeof where);
-	used = snprintf(message, sizeof message, "%s: ", where);
-	if (used < 0 || (size_t)used >= sizeof message)
-		used = 0;
-	va_start(ap, fmt);
-	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
-	va_end(ap);
-	/* messages quote the job's values: escaped, they cannot drive the terminal */
-	visible(err, errlen, message);
-	return -1;
-}
-
 static int fill_list(struct option_value *v, const struct node *n, const char *plugin,
                      char *err, size_t errlen)
 {
@@ -145,14 +124,14 @@ static int fill_list(struct option_value *v, const struct node *n, const char *p
 
 	v->items = calloc(count ? count : 1, sizeof *v->items);
 	if (!v->items)
-		return fail_at(err, errlen, n, "out of memory");
+		return tree_fail(err, errlen, n, "out of memory");
 	for (i = 0; i < count; i++) {
 		const struct node *item = n->kind == NODE_SCALAR ? n : n->items[i];
 		if (item->kind != NODE_SCALAR)
-			return fail_at(err, errlen, item, "%s: \"%s\" must be a list of single values",
-			               plugin, v->spec->name);
+			return tree_fail(err, errlen, item, "%s: \"%s\" must be a list of single values",
+			                 plugin, v->spec->name);
 		if (!(v->items[i] = strdup(item->text)))
-			return fail_at(err, errlen, item, "out of memory");
+			return tree_fail(err, errlen, item, "out of memory");
 		v->count++;
 	}
 	return 0;
@@ -164,21 +143,21 @@ static int fill_map(struct option_value *v, const struct node *n, const char *pl
 	size_t i;
 
 	if (n->kind != NODE_MAP)
-		return fail_at(err, errlen, n, "%s: \"%s\" must be a map, not %s", plugin,
-		               v->spec->name, tree_kind_name(n->kind));
+		return tree_fail(err, errlen, n, "%s: \"%s\" must be a map, not %s", plugin,
+		                 v->spec->name, tree_kind_name(n->kind));
 	v->items = calloc(n->count ? n->count : 1, sizeof *v->items);
 	v->values = calloc(n->count ? n->count : 1, sizeof *v->values);
 	if (!v->items || !v->values)
-		return fail_at(err, errlen, n, "out of memory");
+		return tree_fail(err, errlen, n, "out of memory");
 	for (i = 0; i < n->count; i++) {
 		if (n->items[i]->kind != NODE_SCALAR)
-			return fail_at(err, errlen, n->items[i], "%s: the values of \"%s\" must be single values",
-			               plugin, v->spec->name);
+			return tree_fail(err, errlen, n->items[i], "%s: the values of \"%s\" must be single values",
+			                 plugin, v->spec->name);
 		v->items[i] = strdup(n->keys[i]->text);
 		v->values[i] = strdup(n->items[i]->text);
 		v->count++;
 		if (!v->items[i] || !v->values[i])
-			return fail_at(err, errlen, n, "out of memory");
+			return tree_fail(err, errlen, n, "out of memory");
 	}
 	return 0;
 }
@@ -192,22 +171,22 @@ static int fill_value(struct option_value *v, const struct node *n, const char *
 	v->set = 1;
 	if (v->spec->type == SCRAPE_OPT_LIST) {
 		if (n->kind == NODE_MAP)
-			return fail_at(err, errlen, n, "%s: \"%s\" must be a list, not a map", plugin,
-			               v->spec->name);
+			return tree_fail(err, errlen, n, "%s: \"%s\" must be a list, not a map", plugin,
+			                 v->spec->name);
 		return fill_list(v, n, plugin, err, errlen);
 	}
 	if (v->spec->type == SCRAPE_OPT_MAP)
 		return fill_map(v, n, plugin, err, errlen);
 	if (n->kind != NODE_SCALAR)
-		return fail_at(err, errlen, n, "%s: \"%s\" must be a single %s value, not %s", plugin,
-		               v->spec->name, type_name(v->spec->type), tree_kind_name(n->kind));
+		return tree_fail(err, errlen, n, "%s: \"%s\" must be a single %s value, not %s", plugin,
+		                 v->spec->name, type_name(v->spec->type), tree_kind_name(n->kind));
 	if (v->spec->type == SCRAPE_OPT_STRING) {
 		v->text = strdup(n->text);
-		return v->text ? 0 : fail_at(err, errlen, n, "out of memory");
+		return v->text ? 0 : tree_fail(err, errlen, n, "out of memory");
 	}
 	if (parse_scalar(v->spec->type, n->text, &v->number, &why) < 0)
-		return fail_at(err, errlen, n, "%s: \"%s\": %s, got \"%s\"", plugin, v->spec->name, why,
-		               n->text);
+		return tree_fail(err, errlen, n, "%s: \"%s\": %s, got \"%s\"", plugin, v->spec->name, why,
+		                 n->text);
 	return 0;
 }
 
@@ -244,12 +223,12 @@ static int unknown_key(const struct scrape_plugin *plugin, const struct node *ke
 	}
 	hint = job_suggest(key->text, names, n);
 	if (hint)
-		return fail_at(err, errlen, key, "unknown key \"%s\" for %s \"%s\" (did you mean \"%s\"?)",
-		               key->text, plugin->kind == SCRAPE_KIND_STRATEGY ? "strategy" : "parser",
-		               plugin->name, hint);
-	return fail_at(err, errlen, key, "unknown key \"%s\" for %s \"%s\" (scrape --plugin-help %s lists its keys)",
-	               key->text, plugin->kind == SCRAPE_KIND_STRATEGY ? "strategy" : "parser",
-	               plugin->name, plugin->name);
+		return tree_fail(err, errlen, key, "unknown key \"%s\" for %s \"%s\" (did you mean \"%s\"?)",
+		                 key->text, plugin->kind == SCRAPE_KIND_STRATEGY ? "strategy" : "parser",
+		                 plugin->name, hint);
+	return tree_fail(err, errlen, key, "unknown key \"%s\" for %s \"%s\" (scrape --plugin-help %s lists its keys)",
+	                 key->text, plugin->kind == SCRAPE_KIND_STRATEGY ? "strategy" : "parser",
+	                 plugin->name, plugin->name);
 }
 
 struct scrape_options *options_build(const struct scrape_plugin *plugin, const struct node *entry,

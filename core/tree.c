@@ -79,22 +79,39 @@ struct loader {
 static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
+/* "WHERE: message" into err, the whole message escaped: it quotes the
+ * job's text, which must not drive the terminal.  The one formatter of
+ * located errors, for the loader here and the checks (tree_fail). */
+static void fail_where(char *err, size_t errlen, const char *where, const char *fmt,
+                       va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void fail_where(char *err, size_t errlen, const char *where, const char *fmt,
+                       va_list ap)
 {
 	char message[1024];
-	int n;
+	int used;
+
+	used = snprintf(message, sizeof message, "%s: ", where);
+	if (used < 0 || (size_t)used >= sizeof message)
+		used = 0;
+	vsnprintf(message + used, sizeof message - (size_t)used, fmt, ap);
+	visible(err, errlen, message);
+}
+
+static void fail_at(struct loader *l, int line, int col, const char *fmt, ...)
+{
+	/* as long as the message: a source name too long for it is cut the
+	 * same way whether it is cut here or there */
+	char where[1024];
 	va_list ap;
 
 	if (l->err[0])
 		return;         /* the first error is the one to report */
-	n = snprintf(message, sizeof message, "%s:%d:%d: ", l->source, line, col);
-	if (n < 0 || (size_t)n >= sizeof message)
-		n = 0;
+	snprintf(where, sizeof where, "%s:%d:%d", l->source, line, col);
 	va_start(ap, fmt);
-	vsnprintf(message + n, sizeof message - (size_t)n, fmt, ap);
+	fail_where(l->err, l->errlen, where, fmt, ap);
 	va_end(ap);
-	/* messages quote the job's text: escaped, it cannot drive the terminal */
-	visible(l->err, l->errlen, message);
 }
 
 static void fail_mark(struct loader *l, const yaml_mark_t *m, const char *what)
@@ -870,6 +887,25 @@ void tree_where(const struct node *n, char *buf, size_t len)
 		snprintf(buf, len, "%s", n->source);
 	else
 		snprintf(buf, len, "%s:%d:%d", n->source, n->line, n->col);
+}
+
+int tree_vfail(char *err, size_t errlen, const struct node *n, const char *fmt, va_list ap)
+{
+	char where[256];
+
+	tree_where(n, where, sizeof where);
+	fail_where(err, errlen, where, fmt, ap);
+	return -1;
+}
+
+int tree_fail(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tree_vfail(err, errlen, n, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 const char *tree_kind_name(enum node_kind kind)

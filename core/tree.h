@@ -8,6 +8,7 @@
 #ifndef SCRAPE_TREE_H
 #define SCRAPE_TREE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* A job file is untrusted input: what it may cost is bounded, and the
@@ -53,6 +54,13 @@ struct node *tree_scalar(const char *text, const char *source);
 
 /* "file:line:col" for messages. */
 void tree_where(const struct node *n, char *buf, size_t len);
+/* Writes "file:line:col: message" about n to err, escaped whole (see
+ * visible()) because messages quote the job's values; returns -1, so a
+ * check can end with "return tree_fail(...)". */
+int tree_fail(char *err, size_t errlen, const struct node *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int tree_vfail(char *err, size_t errlen, const struct node *n, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 const char *tree_kind_name(enum node_kind kind);
 
 #endif
