@@ -23,14 +23,7 @@
 
 #define MAX_OVERRIDES 16
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_job: " __VA_ARGS__);         \
-			fputc('\n', stderr);                               \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define CHECK(cond, ...) FUZZ_CHECK("fuzz_job", cond, __VA_ARGS__)
 
 struct overrides {
 	char *spec[MAX_OVERRIDES];

@@ -19,16 +19,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "harness.h"
 #include "json.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_json: " __VA_ARGS__);        \
-			fputc('\n', stderr);                               \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define CHECK(cond, ...) FUZZ_CHECK("fuzz_json", cond, __VA_ARGS__)
 
 static void serialise(struct buf *out, const struct json_object *obj)
 {

@@ -15,8 +15,6 @@
 
 #include "parser_fuzz.h"
 
-extern const struct scrape_plugin scrape_plugin;
-
 static const struct mock_opt whole[] = {
 	{ "pattern", NULL, "<title>[^<]*</title>" },
 	{ NULL, NULL, NULL },
@@ -64,22 +62,8 @@ static struct parser_instance instances[] = {
 	{ .opts = unicode },
 };
 
-#define N (sizeof instances / sizeof instances[0])
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	mock_host_require_utf8(1);
-	parser_fuzz_init(&scrape_plugin, instances, N);
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	parser_fuzz_one(&scrape_plugin, instances, N, data, size);
-	return 0;
-}
+const struct parser_fuzz parser_fuzz_harness = {
+	.inst = instances,
+	.n = sizeof instances / sizeof instances[0],
+	.require_utf8 = 1,
+};

@@ -13,8 +13,6 @@
 
 #include "parser_fuzz.h"
 
-extern const struct scrape_plugin scrape_plugin;
-
 static const struct mock_opt fields[] = {
 	{ "fields", "title", "//title" },
 	{ "fields", "heading", "normalize-space(//h1)" },
@@ -33,21 +31,7 @@ static struct parser_instance instances[] = {
 	{ .opts = fields },
 };
 
-#define N (sizeof instances / sizeof instances[0])
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	parser_fuzz_init(&scrape_plugin, instances, N);
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	parser_fuzz_one(&scrape_plugin, instances, N, data, size);
-	return 0;
-}
+const struct parser_fuzz parser_fuzz_harness = {
+	.inst = instances,
+	.n = sizeof instances / sizeof instances[0],
+};

@@ -25,14 +25,7 @@
 #include "robots.h"
 #include "url.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_robots: " __VA_ARGS__);      \
-			fputc('\n', stderr);                               \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define CHECK(cond, ...) FUZZ_CHECK("fuzz_robots", cond, __VA_ARGS__)
 
 static void check_path(const struct robots *r, const struct robots *versioned, const char *path)
 {

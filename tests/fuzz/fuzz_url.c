@@ -24,14 +24,7 @@
 #include "harness.h"
 #include "url.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_url: " __VA_ARGS__);         \
-			fputc('\n', stderr);                               \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define CHECK(cond, ...) FUZZ_CHECK("fuzz_url", cond, __VA_ARGS__)
 
 static void check_views(const char *canon)
 {

@@ -22,14 +22,7 @@
 #include "harness.h"
 #include "job.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_urlfile: " __VA_ARGS__);     \
-			fputc('\n', stderr);                               \
-			abort();                                           \
-		}                                                          \
-	} while (0)
+#define CHECK(cond, ...) FUZZ_CHECK("fuzz_urlfile", cond, __VA_ARGS__)
 
 static int is_blank(char c)
 {

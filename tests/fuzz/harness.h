@@ -43,4 +43,16 @@ const char *fuzz_file(const char *name, const uint8_t *data, size_t size);
 /* A NUL-terminated copy of data, of exactly size + 1 bytes. */
 char *fuzz_string(const uint8_t *data, size_t size);
 
+/* Prints "WHO: message" and aborts, which is how a harness reports a
+ * broken invariant: libFuzzer then keeps the input as a crash. */
+void fuzz_abort(const char *who, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
+/* Each harness defines CHECK(cond, ...) as FUZZ_CHECK with its name. */
+#define FUZZ_CHECK(who, cond, ...)                 \
+	do {                                       \
+		if (!(cond))                       \
+			fuzz_abort(who, __VA_ARGS__); \
+	} while (0)
+
 #endif

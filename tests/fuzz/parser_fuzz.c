@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The parser harness driver (see parser_fuzz.h).
+ * The parser harness driver and libFuzzer's entry points for every
+ * parser harness (see parser_fuzz.h), so a harness holds only its
+ * instances.
  */
 #include "parser_fuzz.h"
 
@@ -10,7 +12,13 @@
 
 #include "harness.h"
 
-void parser_fuzz_init(const struct scrape_plugin *plugin, struct parser_instance *inst, size_t n)
+extern const struct scrape_plugin scrape_plugin;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void parser_fuzz_init(const struct scrape_plugin *plugin, struct parser_instance *inst,
+                             size_t n)
 {
 	size_t i;
 
@@ -26,8 +34,8 @@ void parser_fuzz_init(const struct scrape_plugin *plugin, struct parser_instance
 	}
 }
 
-void parser_fuzz_one(const struct scrape_plugin *plugin, const struct parser_instance *inst,
-                     size_t n, const uint8_t *data, size_t size)
+static void parser_fuzz_one(const struct scrape_plugin *plugin, const struct parser_instance *inst,
+                            size_t n, const uint8_t *data, size_t size)
 {
 	struct fuzz_response r;
 	size_t i;
@@ -49,4 +57,20 @@ void parser_fuzz_one(const struct scrape_plugin *plugin, const struct parser_ins
 		}
 	}
 	fuzz_response_free(&r);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (parser_fuzz_harness.require_utf8)
+		mock_host_require_utf8(1);
+	parser_fuzz_init(&scrape_plugin, parser_fuzz_harness.inst, parser_fuzz_harness.n);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	parser_fuzz_one(&scrape_plugin, parser_fuzz_harness.inst, parser_fuzz_harness.n, data, size);
+	return 0;
 }

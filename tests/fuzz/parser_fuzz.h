@@ -21,12 +21,19 @@ struct parser_instance {
 	void *state;
 };
 
-/* Creates each instance; aborts if the plugin refuses one, since the
- * harness's fixed options are meant to be valid. */
-void parser_fuzz_init(const struct scrape_plugin *plugin, struct parser_instance *inst,
-                      size_t n);
-/* Parses data as a response with every instance. */
-void parser_fuzz_one(const struct scrape_plugin *plugin, const struct parser_instance *inst,
-                     size_t n, const uint8_t *data, size_t size);
+/* What each parser harness defines, the only part that is its own: the
+ * instances of the plugin it is built with (its scrape_plugin), and
+ * whether recorded text must be UTF-8 (see mock_host_require_utf8()).
+ * parser_fuzz.c holds libFuzzer's entry points: it creates the instances
+ * once, aborting if the plugin refuses one since the harness's fixed
+ * options are meant to be valid, then parses each input with every
+ * instance. */
+struct parser_fuzz {
+	struct parser_instance *inst;
+	size_t n;
+	int require_utf8;
+};
+
+extern const struct parser_fuzz parser_fuzz_harness;
 
 #endif
