@@ -5,9 +5,9 @@
  * file's text and the merged tables; members may come in any order.  One
  * report's numbers go into a `part` first and are added to the merge only
  * when the whole report has read and checked, with every sum checked for
- * overflow.  Failure reasons go straight into one hash table (the reader
- * already refuses a reason twice in one report), so a merge is linear in
- * the reasons.  Histogram buckets ([low_ns, high_ns, count]) must be this
+ * overflow.  Failure and refusal reasons go straight into hash tables
+ * (the reader already refuses a reason twice in one report), so a merge
+ * is linear in the reasons.  Histogram buckets ([low_ns, high_ns, count]) must be this
  * scrape's buckets; mean and standard deviation merge exactly from each
  * report's count, mean and stddev.
  */
@@ -25,6 +25,7 @@
 #include "json.h"
 #include "log.h"
 #include "stats.h"
+#include "summary.h"
 
 /* Reports are a few MB; a GiB is not a report, whatever it holds. */
 #define MAX_REPORT_SIZE ((size_t)1 << 30)
@@ -177,7 +178,7 @@ struct part {
 
 struct merged {
 	struct stats stats;
-	struct reasons reasons;
+	struct reasons reasons, refusals; /* failed_by_reason, refused_by_reason */
 	double seconds, rate;
 	int interrupted, open_model;
 	size_t reports;
@@ -312,9 +313,9 @@ static int read_statuses(struct json_reader *r, struct merged *m, struct part *p
 	return more;
 }
 
-/* {"reason": n, ...} added into the merge's table straight away: a
- * report that fails later fails the whole merge anyway. */
-static int read_reasons(struct json_reader *r, struct merged *m)
+/* {"reason": n, ...} added into the table t straight away: a report
+ * that fails later fails the whole merge anyway. */
+static int read_reasons(struct json_reader *r, struct merged *m, struct reasons *t)
 {
 	struct reason_count *e;
 	const char *key;
@@ -327,13 +328,13 @@ static int read_reasons(struct json_reader *r, struct merged *m)
 		return -1;
 	while ((more = json_object_next(r, &key, &len)) == 1) {
 		if (memchr(key, '\0', len))
-			return refuse(m, "failed_by_reason: a reason has a NUL character");
-		if (!(e = reasons_find(&m->reasons, key, len)))
+			return refuse(m, "%s: a reason has a NUL character", m->member);
+		if (!(e = reasons_find(t, key, len)))
 			return refuse(m, "out of memory");
 		if (json_read_count(r, &n) < 0)
 			return -1;
 		if (__builtin_add_overflow(e->count, n, &e->count))
-			return refuse(m, "failed_by_reason: \"%s\" adds up to more than " COUNT_MAX,
+			return refuse(m, "%s: \"%s\" adds up to more than " COUNT_MAX, m->member,
 			              visible(shown, sizeof shown, e->reason));
 	}
 	return more;
@@ -382,7 +383,9 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 	if (strcmp(key, "status_counts") == 0)
 		return read_statuses(r, m, p);
 	if (strcmp(key, "failed_by_reason") == 0)
-		return read_reasons(r, m);
+		return read_reasons(r, m, &m->reasons);
+	if (strcmp(key, "refused_by_reason") == 0)
+		return read_reasons(r, m, &m->refusals);
 	if (strcmp(key, "latency_histogram") == 0)
 		return read_histogram(r, m, &p->latency, &p->has_latency);
 	if (strcmp(key, "service_time_histogram") == 0)
@@ -547,11 +550,12 @@ static int merged_init(struct merged *m)
 
 static void merged_free(struct merged *m)
 {
-	/* the reasons belong to the table, not to the stats */
-	m->stats.reasons = NULL;
-	m->stats.reason_count = 0;
+	/* the reasons belong to the tables, not to the stats */
+	m->stats.reasons = m->stats.refusals = NULL;
+	m->stats.reason_count = m->stats.refusal_count = 0;
 	stats_free(&m->stats);
 	reasons_free(&m->reasons);
+	reasons_free(&m->refusals);
 	free(m->part);
 }
 
@@ -572,21 +576,21 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 
 /* ---- printing ---- */
 
+/* The same writer as a run's --format json: every member a report can
+ * give back (no model parameters, warnings, verdicts or send lags), and
+ * how many reports were merged with their rates added up. */
 static void print_json(const struct merged *m)
 {
-	const struct stats *s = &m->stats;
-	struct buf extra = { 0 };
+	struct summary_input in = { 0 };
+	char extra[96];
 
-	buf_printf(&extra, "\"reports\":%zu,\"sent\":%llu,\"late\":%llu,\"dropped\":%llu,"
-	           "\"warmup_requests\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-	           "\"connections_opened\":%llu,\"rates_added\":%.3f,",
-	           m->reports, (unsigned long long)s->sent, (unsigned long long)s->late,
-	           (unsigned long long)s->dropped, (unsigned long long)s->warmup,
-	           (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
-	           (unsigned long long)s->connections, m->rate);
-	stats_json_distribution(&extra, "service_time_seconds", m->open_model ? &s->service : &s->latency);
-	stats_print_json(s, m->seconds, m->interrupted, extra.oom ? NULL : extra.data, stdout);
-	buf_free(&extra);
+	in.stats = &m->stats;
+	in.seconds = m->seconds;
+	in.interrupted = m->interrupted;
+	in.load = 1;
+	in.open_model = m->open_model;
+	snprintf(extra, sizeof extra, "\"reports\":%zu,\"rates_added\":%.3f", m->reports, m->rate);
+	summary_print_json(&in, extra, stdout);
 }
 
 static void print_text(struct merged *m)
@@ -637,6 +641,8 @@ int merge_reports(char *const *paths, size_t count, int json)
 	buf_free(&text);
 	m.stats.reasons = m.reasons.items;
 	m.stats.reason_count = m.reasons.count;
+	m.stats.refusals = m.refusals.items;
+	m.stats.refusal_count = m.refusals.count;
 	if (json)
 		print_json(&m);
 	else

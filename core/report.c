@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outfile.h"
 #include "run.h"
+#include "summary.h"
 #include "threshold.h"
 #include "units.h"
 
@@ -94,6 +95,7 @@ static void config_echo(struct buf *b, const struct job *job)
 	free(text);
 }
 
+/* The "model" object: the load model and its parameters. */
 static void model(struct buf *b, const struct scrape_run *run)
 {
 	const struct job *job = run->job;
@@ -101,7 +103,7 @@ static void model(struct buf *b, const struct scrape_run *run)
 	size_t i;
 
 	run_describe(run, schedule, sizeof schedule, words, sizeof words);
-	buf_printf(b, "\"model\":{\"type\":\"%s\",\"description\":", job->open_model ? "open" : "closed");
+	buf_printf(b, "{\"type\":\"%s\",\"description\":", job->open_model ? "open" : "closed");
 	buf_json_string(b, words);
 	if (job->open_model) {
 		buf_printf(b, ",\"rate\":%.6g,\"arrival\":\"%s\",\"max_connections\":%lld,\"stages\":[",
@@ -116,35 +118,14 @@ static void model(struct buf *b, const struct scrape_run *run)
 	buf_printf(b, ",\"warmup_seconds\":%.9g}", (double)job->warmup_ns / 1e9);
 }
 
-static void counts(struct buf *b, const struct stats *s)
+/* What only a report carries: how many robots.txt were fetched, and the
+ * requests per host (a crawl may meet many hosts, too many for a
+ * summary). */
+static void hosts(struct buf *b, const struct stats *s)
 {
 	size_t i;
-	int first = 1;
 
-	buf_puts(b, "\"status_counts\":{");
-	for (i = 0; i < STATUS_CODES; i++) {
-		if (!s->status_counts[i])
-			continue;
-		buf_printf(b, "%s\"%zu\":%llu", first ? "" : ",", i,
-		           (unsigned long long)s->status_counts[i]);
-		first = 0;
-	}
-	buf_puts(b, "},\"failed_by_reason\":{");
-	for (i = 0; i < s->reason_count; i++) {
-		if (i)
-			buf_putc(b, ',');
-		buf_json_string(b, s->reasons[i].reason);
-		buf_printf(b, ":%llu", (unsigned long long)s->reasons[i].count);
-	}
-	buf_puts(b, "},\"refused_by_reason\":{");
-	for (i = 0; i < s->refusal_count; i++) {
-		if (i)
-			buf_putc(b, ',');
-		buf_json_string(b, s->refusals[i].reason);
-		buf_printf(b, ":%llu", (unsigned long long)s->refusals[i].count);
-	}
-	buf_printf(b, "},\"robots_fetched\":%llu", (unsigned long long)s->robots_fetched);
-	buf_puts(b, ",\"hosts\":{");
+	buf_printf(b, ",\"robots_fetched\":%llu,\"hosts\":{", (unsigned long long)s->robots_fetched);
 	for (i = 0; i < s->host_count; i++) {
 		if (i)
 			buf_putc(b, ',');
@@ -174,59 +155,49 @@ static double report_target_rate(const struct scrape_run *run, size_t second)
 	return run->job->open_model ? schedule_rate_at(&run->schedule, t) : 0;
 }
 
-void report_load_members(struct buf *b, const struct scrape_run *run, const struct run_summary *sum)
+void report_summary_init(struct report_summary *rs, const struct scrape_run *run,
+                         const struct run_summary *sum, int interrupted)
 {
-	const struct stats *st = &run->stats;
-	struct reason_count classes[32];
-	char names[32][24], warnings[4][RUN_WARNING_LEN];
-	size_t n, i;
+	size_t i;
 
-	buf_printf(b, "\"sent\":%llu,\"late\":%llu,\"dropped\":%llu,\"warmup_requests\":%llu,"
-	           "\"bytes_in\":%llu,\"bytes_out\":%llu,\"connections_opened\":%llu,"
-	           "\"peak_in_flight\":%llu,",
-	           (unsigned long long)st->sent, (unsigned long long)st->late,
-	           (unsigned long long)st->dropped, (unsigned long long)st->warmup,
-	           (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
-	           (unsigned long long)st->connections, (unsigned long long)st->peak_in_flight);
-	model(b, run);
-	buf_puts(b, ",\"failed_by_class\":{");
-	n = stats_error_classes(st, classes, 32, names);
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(b, ',');
-		buf_json_string(b, classes[i].reason);
-		buf_printf(b, ":%llu", (unsigned long long)classes[i].count);
-	}
-	buf_puts(b, "},");
-	if (run->job->open_model) {
-		stats_json_distribution(b, "service_time_seconds", &st->service);
-		buf_putc(b, ',');
-		stats_json_distribution(b, "send_lag_seconds", &st->lag);
-	} else {
-		/* the closed model measures from the actual send: one and the same */
-		stats_json_distribution(b, "service_time_seconds", &st->latency);
-	}
-	buf_puts(b, ",\"warnings\":[");
-	n = run_warnings(run, sum, warnings, 4);
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(b, ',');
-		buf_json_string(b, warnings[i]);
-	}
-	buf_puts(b, "],");
+	memset(rs, 0, sizeof *rs);
+	model(&rs->model, run);
+	rs->thresholds_failed = threshold_check(run->job, &run->stats, sum, NULL, &rs->verdicts);
+	rs->warning_count = run_warnings(run, sum, rs->warnings, REPORT_WARNINGS);
+	for (i = 0; i < rs->warning_count; i++)
+		rs->warning_list[i] = rs->warnings[i];
+	rs->in.stats = &run->stats;
+	rs->in.seconds = sum->seconds;
+	rs->in.interrupted = interrupted;
+	rs->in.load = 1;
+	rs->in.open_model = run->job->open_model;
+	rs->in.send_lag = 1;
+	rs->in.model = rs->model.oom ? NULL : rs->model.data;
+	rs->in.warnings = rs->warning_list;
+	rs->in.warning_count = rs->warning_count;
+	rs->in.thresholds = rs->verdicts.oom ? NULL : rs->verdicts.data;
+}
+
+void report_summary_free(struct report_summary *rs)
+{
+	buf_free(&rs->model);
+	buf_free(&rs->verdicts);
 }
 
 int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
-                 int interrupted)
+                 const struct report_summary *rs)
 {
 	const struct job *job = run->job;
 	const struct stats *st = &run->stats;
+	struct summary_input in = rs->in;
 	struct buf b = { 0 };
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int failed;
 
+	/* every report has the load members, also a crawl's */
+	in.load = 1;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_printf(&b, "{\"schema\":%d,\"scrape_version\":\"%s\",\"finished_at\":\"%s\",", REPORT_SCHEMA,
@@ -238,20 +209,10 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 		buf_puts(&b, "null");
 	buf_puts(&b, ",\"strategy\":");
 	buf_json_string(&b, job->strategy.name);
-	buf_printf(&b, ",\"workers\":%lld,\"interrupted\":%s,", (long long)job->workers,
-	           interrupted ? "true" : "false");
-	buf_printf(&b, "\"seconds\":%.6f,\"requests\":%llu,\"ok\":%llu,\"failed\":%llu,"
-	           "\"retries\":%llu,\"bytes\":%llu,\"requests_per_second\":%.3f,",
-	           sum->seconds, (unsigned long long)sum->requests, (unsigned long long)sum->ok,
-	           (unsigned long long)sum->failed, (unsigned long long)sum->retries,
-	           (unsigned long long)sum->bytes,
-	           sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0.0);
-	buf_printf(&b, "\"measured_seconds\":%.6f,\"tail_seconds\":%.6f,", sum->seconds,
-	           sum->tail_seconds);
-	report_load_members(&b, run, sum);
-	counts(&b, st);
-	buf_putc(&b, ',');
-	stats_json_distribution(&b, "latency_seconds", &st->latency);
+	buf_printf(&b, ",\"workers\":%lld,\"measured_seconds\":%.9f,\"tail_seconds\":%.9f,",
+	           (long long)job->workers, sum->seconds, sum->tail_seconds);
+	summary_json_members(&b, &in);
+	hosts(&b, st);
 	buf_putc(&b, ',');
 	timeline(&b, run);
 	buf_putc(&b, ',');
@@ -260,8 +221,6 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 		buf_putc(&b, ',');
 		buckets(&b, "service_time_histogram", &st->service);
 	}
-	buf_puts(&b, ",\"thresholds\":");
-	threshold_check(job, st, sum, NULL, &b);
 	buf_putc(&b, ',');
 	config_echo(&b, job);
 	buf_puts(&b, "}\n");

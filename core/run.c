@@ -26,6 +26,7 @@
 #include "record.h"
 #include "report.h"
 #include "seen.h"
+#include "summary.h"
 #include "threshold.h"
 #include "units.h"
 #include "url.h"
@@ -1282,8 +1283,9 @@ int run_report(struct scrape_run *run)
 	FILE *out = run->settings.lines ? run->settings.lines : stdout;
 	int interrupted = run_signal != 0;
 	struct run_summary sum;
-	size_t thresholds_failed, warning_count, i;
-	char warnings[4][RUN_WARNING_LEN], schedule[96], model[256];
+	struct report_summary rs;
+	size_t thresholds_failed, i;
+	char schedule[96], model[256];
 	struct load_facts load = { 0 };
 
 	if (!run->end_ns)
@@ -1295,26 +1297,23 @@ int run_report(struct scrape_run *run)
 	load.schedule = schedule;
 	load.model = model;
 	load.warmup_ns = run->job->warmup_ns;
-	warning_count = run_warnings(run, &sum, warnings, 4);
+	report_summary_init(&rs, run, &sum, interrupted);
+	thresholds_failed = rs.thresholds_failed;
 	if (run->frontier.error[0])
 		log_error("%s", run->frontier.error);
 	if (run->settings.report_path &&
-	    report_write(run->settings.report_path, run, &sum, interrupted) < 0)
+	    report_write(run->settings.report_path, run, &sum, &rs) < 0)
 		run->output_failed = 1;
 	if (run->settings.html_path &&
 	    report_write_html(run->settings.html_path, run, &sum, interrupted) < 0)
 		run->output_failed = 1;
 	if (run->settings.silent) {
-		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, NULL);
+		/* the verdicts decide the exit status only */
 	} else if (run->settings.json) {
-		struct buf verdicts = { 0 };
-		if (run_is_load_test(run))
-			report_load_members(&verdicts, run, &sum);
-		buf_puts(&verdicts, "\"thresholds\":");
-		thresholds_failed = threshold_check(run->job, &run->stats, &sum, NULL, &verdicts);
-		stats_print_json(&run->stats, sum.seconds, interrupted,
-		                 verdicts.oom ? NULL : verdicts.data, out);
-		buf_free(&verdicts);
+		/* the report's members, less the load test's for a crawl */
+		struct summary_input in = rs.in;
+		in.load = run_is_load_test(run);
+		summary_print_json(&in, NULL, out);
 	} else {
 		stats_print_summary(&run->stats, sum.seconds, interrupted,
 		                    run_is_load_test(run) ? &load : NULL, out);
@@ -1322,12 +1321,13 @@ int run_report(struct scrape_run *run)
 			fprintf(out, "  %s%s%s, seed %llu\n", run->job->random_order ? "random order" : "",
 			        run->job->random_order && run->job->poisson ? " and " : "",
 			        run->job->poisson ? "poisson arrivals" : "", (unsigned long long)run->job->seed);
-		thresholds_failed = threshold_check(run->job, &run->stats, &sum, out, NULL);
+		threshold_check(run->job, &run->stats, &sum, out, NULL);
 	}
 	fflush(out);
 	if (!run->settings.silent)
-		for (i = 0; i < warning_count; i++)
-			log_warning("%s", warnings[i]);
+		for (i = 0; i < rs.warning_count; i++)
+			log_warning("%s", rs.warnings[i]);
+	report_summary_free(&rs);
 	if (interrupted)
 		return 128 + run_signal;
 	/* a load test with thresholds passes or fails by them alone: its

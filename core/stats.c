@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "units.h"
 
 #define MAX_TRACKED ((INT64_C(1) << 44) - 1)   /* about 4.9 hours in ns */
@@ -445,72 +444,4 @@ static void stats_print_load(const struct stats *s, const struct load_facts *f, 
 		fprintf(out, "  warmup    %s: %llu requests not counted\n", v,
 		        (unsigned long long)s->warmup);
 	}
-}
-
-/* ,"name":seconds to the nanosecond; null if not finite, as "inf" and
- * "nan" are not JSON (sums of hostile merged reports could get there) */
-static void json_seconds(struct buf *b, const char *name, double ns)
-{
-	if (isfinite(ns))
-		buf_printf(b, ",\"%s\":%.9f", name, ns / 1e9);
-	else
-		buf_printf(b, ",\"%s\":null", name);
-}
-
-void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h)
-{
-	char point[16];
-	size_t i;
-
-	buf_printf(b, "\"%s\":{", name);
-	if (h->total) {
-		buf_printf(b, "\"count\":%llu", (unsigned long long)h->total);
-		json_seconds(b, "min", (double)h->min);
-		json_seconds(b, "mean", histogram_mean(h));
-		json_seconds(b, "stddev", histogram_stddev(h));
-		for (i = 0; i < STATS_POINTS; i++) {
-			snprintf(point, sizeof point, "p%g", stats_points[i]);
-			json_seconds(b, point, (double)histogram_percentile(h, stats_points[i]));
-		}
-		json_seconds(b, "max", (double)h->max);
-	} else {
-		buf_puts(b, "\"count\":0");
-	}
-	buf_putc(b, '}');
-}
-
-void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,
-                      FILE *out)
-{
-	uint64_t done = s->ok + s->failed;
-	struct buf b = { 0 };
-	size_t i;
-
-	buf_printf(&b, "{\"requests\":%llu,\"ok\":%llu,\"failed\":%llu,\"retries\":%llu,",
-	           (unsigned long long)done, (unsigned long long)s->ok,
-	           (unsigned long long)s->failed, (unsigned long long)s->retries);
-	buf_printf(&b, "\"seconds\":%.6f,\"interrupted\":%s,\"requests_per_second\":%.3f,",
-	           seconds, interrupted ? "true" : "false", seconds > 0 ? (double)done / seconds : 0.0);
-	buf_printf(&b, "\"bytes\":%llu,\"failed_by_reason\":{", (unsigned long long)s->bytes);
-	for (i = 0; i < s->reason_count; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_json_string(&b, s->reasons[i].reason);
-		buf_printf(&b, ":%llu", (unsigned long long)s->reasons[i].count);
-	}
-	buf_puts(&b, "},\"refused_by_reason\":{");
-	for (i = 0; i < s->refusal_count; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_json_string(&b, s->refusals[i].reason);
-		buf_printf(&b, ":%llu", (unsigned long long)s->refusals[i].count);
-	}
-	buf_puts(&b, "},");
-	stats_json_distribution(&b, "latency_seconds", &s->latency);
-	if (extra)
-		buf_printf(&b, ",%s", extra);
-	buf_puts(&b, "}\n");
-	if (!b.oom)
-		fputs(b.data, out);
-	buf_free(&b);
 }

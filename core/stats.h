@@ -97,18 +97,9 @@ struct load_facts {
 size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,
                            char names[][24]);
 
-/* Appends "name":{count, min, mean, stddev, p50 ... p99.99, max} in
- * seconds. */
-struct buf;
-void stats_json_distribution(struct buf *b, const char *name, const struct histogram *h);
-
 /* The summary printed at the end of a run; load, if not NULL, adds the
  * load-test lines. */
 void stats_print_summary(const struct stats *s, double seconds, int interrupted,
                          const struct load_facts *load, FILE *out);
-/* The same as one JSON object, for scripts (--format json); extra, if
- * not NULL, is more members to add ("\"key\":value,..."). */
-void stats_print_json(const struct stats *s, double seconds, int interrupted, const char *extra,
-                      FILE *out);
 
 #endif
