@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping)
+int fetch_settings_init(struct fetch_settings *s, const struct job *job, const atomic_int *stopping)
 {
 	size_t i;
 
@@ -84,7 +84,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	/* the signal flag too: a SIGINT must end a transfer that hangs */
-	return *s->stopping || run_signal ? 1 : 0;
+	return atomic_load_explicit(s->stopping, memory_order_acquire) || run_signal ? 1 : 0;
 }
 
 /* libcurl's own socket() call, noting a lack of descriptors, which

@@ -8,6 +8,7 @@
 #define SCRAPE_FETCH_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "job.h"
@@ -16,10 +17,10 @@
 struct fetch_settings {
 	const struct job *job;
 	struct curl_slist *headers; /* built once, shared read-only by all handles */
-	volatile int *stopping;     /* aborts transfers in flight */
+	const atomic_int *stopping; /* aborts transfers in flight */
 };
 
-int fetch_settings_init(struct fetch_settings *s, const struct job *job, volatile int *stopping);
+int fetch_settings_init(struct fetch_settings *s, const struct job *job, const atomic_int *stopping);
 void fetch_settings_free(struct fetch_settings *s);
 
 /* Resets the easy handle (keeping its connections) and sets it up for req. */

@@ -72,7 +72,12 @@ int64_t run_now_ns(void)
 
 int run_stopping(const struct scrape_run *run)
 {
-	return run->stopping || run_signal != 0;
+	return atomic_load_explicit(&run->stopping, memory_order_acquire) || run_signal != 0;
+}
+
+void run_stop(struct scrape_run *run)
+{
+	atomic_store_explicit(&run->stopping, 1, memory_order_release);
 }
 
 static void refuse(struct scrape_run *run, const char *url, const char *reason);
@@ -329,7 +334,7 @@ static void discover(struct scrape_run *run, const char *link, int depth)
 		fresh = -1;
 	if (fresh < 0) {
 		log_error("out of memory; stopping the run");
-		run->stopping = 1;
+		run_stop(run);
 	}
 	free(canonical);
 }
@@ -388,7 +393,7 @@ static struct scrape_request *peek(struct scrape_run *run)
 	run->pending = new_request(run, url, depth);
 	if (!run->pending) {
 		log_error("out of memory; stopping the run");
-		run->stopping = 1;
+		run_stop(run);
 		return NULL;
 	}
 	run->outstanding++;
@@ -428,7 +433,7 @@ static void expire(struct scrape_run *run)
 		keep = req->next_retry;
 		if (hosts_enqueue(run->hosts, req, 1) < 0) {
 			log_error("out of memory; stopping the run");
-			run->stopping = 1;
+			run_stop(run);
 		}
 	}
 }
@@ -472,7 +477,7 @@ static void fill_host_queues(struct scrape_run *run, int64_t now)
 	return;
 oom:
 	log_error("out of memory; stopping the run");
-	run->stopping = 1;
+	run_stop(run);
 }
 
 /* run_next() with per-host limits.  Lock held. */
@@ -818,7 +823,7 @@ static void check_lines(struct scrape_run *run, FILE *out)
 	if (!ferror(out) || run->lines_failed)
 		return;
 	run->lines_failed = 1;
-	run->stopping = 1;
+	run_stop(run);
 	log_error("cannot write to standard %s: %s; stopping the run", out == stderr ? "error" : "output",
 	          strerror(saved ? saved : EIO));
 }
@@ -974,7 +979,7 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 			output_failure(run, res->line.oom ? "out of memory" : output_error(run->output),
 			               "; stopping the run");
 			run->output_failed = 1;
-			run->stopping = 1;
+			run_stop(run);
 		}
 	}
 	print_line(run, req, res);

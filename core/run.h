@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <scrape/plugin.h>
 
@@ -23,6 +24,7 @@
 #include "timeline.h"
 
 struct progress;
+struct scrape_worker;
 
 struct parser_instance {
 	const struct scrape_plugin *plugin;
@@ -71,9 +73,14 @@ struct scrape_run {
 	int64_t start_ns;
 	int64_t end_ns;             /* when the strategy returned */
 	struct progress *progress;
+	/* multiprocess: the live worker processes (worker.c), so a new one
+	 * can close its siblings' sockets; only the strategy's thread */
+	struct scrape_worker *workers;
 
 	struct fetch_settings fetch;
-	volatile int stopping;      /* set from the signal watcher */
+	/* Set under the lock but read without it (strategy threads, curl's
+	 * progress callback): atomic, release on store, acquire on load. */
+	atomic_int stopping;
 };
 
 /* Set by the signal handlers; the run polls it. */
@@ -87,8 +94,10 @@ void run_free(struct scrape_run *run);
 
 /* Installs SIGINT/SIGTERM handlers that ask runs to stop. */
 void run_install_signals(void);
-/* Whether stop was requested; folds the signal flag into run->stopping. */
+/* Whether stop was requested (run_stop or a signal); safe without the lock. */
 int run_stopping(const struct scrape_run *run);
+/* Asks the run to stop: next() answers DONE, transfers in flight abort. */
+void run_stop(struct scrape_run *run);
 
 /* The work loop (see struct scrape_host). */
 enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,

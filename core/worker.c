@@ -53,14 +53,13 @@ struct scrape_worker {
 	struct scrape_worker *next;       /* the run's list of live workers */
 };
 
-/* Live workers, so a new worker can close its siblings' sockets. */
-static struct scrape_worker *live_workers;
-
 /* The parent's records, kept reachable in a worker that must not touch
  * them: closing would flush or checkpoint the parent's file or database
  * from here (SQLite forbids using a connection across fork), and dropping
  * the pointer would leak it.  volatile: the store must stay, although
- * nothing reads it. */
+ * nothing reads it.  A process-wide variable on purpose, and no shared
+ * state: only a forked worker, a single-threaded process of its own,
+ * ever writes it. */
 static struct output *volatile inherited_output;
 
 /* ---- frames ---- */
@@ -323,15 +322,15 @@ struct scrape_worker *worker_spawn(struct scrape_run *run)
 	if (w->pid == 0) {
 		die_with_parent(parent);
 		close(fds[0]);
-		for (sibling = live_workers; sibling; sibling = sibling->next)
+		for (sibling = run->workers; sibling; sibling = sibling->next)
 			close(sibling->fd);
 		free(w);        /* the parent's handle on this worker */
 		worker_main(run, fds[1]);
 	}
 	close(fds[1]);
 	w->fd = fds[0];
-	w->next = live_workers;
-	live_workers = w;
+	w->next = run->workers;
+	run->workers = w;
 	return w;
 }
 
@@ -376,11 +375,11 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 	return next;
 }
 
-static void unlink_worker(struct scrape_worker *w)
+static void unlink_worker(struct scrape_run *run, struct scrape_worker *w)
 {
 	struct scrape_worker **p;
 
-	for (p = &live_workers; *p; p = &(*p)->next) {
+	for (p = &run->workers; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
 			break;
@@ -391,7 +390,7 @@ static void unlink_worker(struct scrape_worker *w)
 /* Reaps the worker and settles what it held with reason. */
 static void bury(struct scrape_run *run, struct scrape_worker *w, const char *reason)
 {
-	unlink_worker(w);
+	unlink_worker(run, w);
 	close(w->fd);
 	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
 		;

@@ -4,23 +4,40 @@
  * lives for the whole run, so connections are reused as in a browser
  * session.  The baseline every other strategy is compared with.
  */
+#include <stdlib.h>
+
 #include <scrape/plugin.h>
 
-static const struct scrape_host *host;
+/* The host table lives in the state, not in a global: two runs in one
+ * process (--compare) each keep their own. */
+struct sequential {
+	const struct scrape_host *host;
+};
 
 static int create(const struct scrape_host *h, const struct scrape_options *opts, void **state)
 {
+	struct sequential *s = calloc(1, sizeof *s);
+
 	(void)opts;
-	host = h;
-	*state = NULL;
+	if (!s) {
+		h->log(SCRAPE_LOG_ERROR, "sequential: out of memory");
+		return -1;
+	}
+	s->host = h;
+	*state = s;
 	return 0;
+}
+
+static void destroy(void *state)
+{
+	free(state);
 }
 
 static int run(void *state, struct scrape_run *run)
 {
+	const struct scrape_host *host = ((struct sequential *)state)->host;
 	CURL *easy = curl_easy_init();
 
-	(void)state;
 	if (!easy) {
 		host->log(SCRAPE_LOG_ERROR, "sequential: cannot create a curl handle");
 		return -1;
@@ -51,5 +68,6 @@ SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	.version = SCRAPE_VERSION,
 	.description = "one transfer at a time on one reused connection",
 	.create = create,
+	.destroy = destroy,
 	.strategy = &ops,
 };
