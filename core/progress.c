@@ -100,7 +100,7 @@ static void format_line(const struct progress *p, char *line, size_t len)
 		/* a crawl without a page budget, or a url_file read from a pipe,
 		 * has no total to count down */
 		snprintf(line, len, "%llu done, %zu queued  %.1f req/s  %llu errors",
-		         (unsigned long long)done, run->frontier.queued, rate,
+		         (unsigned long long)done, run->dispatch.frontier.queued, rate,
 		         (unsigned long long)run->stats.failed);
 		return;
 	}

@@ -152,7 +152,7 @@ static double report_target_rate(const struct scrape_run *run, size_t second)
 		t = run->job->duration_ns - 1;
 	}
 
-	return run->job->open_model ? schedule_rate_at(&run->schedule, t) : 0;
+	return run->job->open_model ? schedule_rate_at(&run->dispatch.schedule, t) : 0;
 }
 
 void report_summary_init(struct report_summary *rs, const struct scrape_run *run,

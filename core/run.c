@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dispatch.h"
 #include "hosts.h"
 #include "log.h"
 #include "output.h"
@@ -33,13 +34,6 @@
 #include "request.h"
 
 volatile sig_atomic_t run_signal;
-
-/* Requests pulled ahead into host queues, at most. */
-#define HOST_LOOKAHEAD 10000
-
-/* The open model counts a start as late when it leaves this long after
- * its scheduled time. */
-#define LATE_NS 1000000
 
 static void on_signal(int sig)
 {
@@ -81,18 +75,16 @@ void run_stop(struct scrape_run *run)
 }
 
 static void refuse(struct scrape_run *run, const char *url, const char *reason);
-static struct scrape_request *new_request(struct scrape_run *run, const char *url, int depth);
-static void run_free_request(struct scrape_request *req);
 static void run_cpu_seconds(double *process, double *thread);
 
 /* Lock held (called from hosts_pick): the robots.txt request of a host. */
 static struct scrape_request *make_robots_request(void *ctx, const char *url)
 {
 	struct scrape_run *run = ctx;
-	struct scrape_request *req = new_request(run, url, 0);
+	struct scrape_request *req = dispatch_request_new(&run->dispatch, url, 0);
 
 	if (req)
-		run->outstanding++;
+		run->dispatch.outstanding++;
 	return req;
 }
 
@@ -103,16 +95,16 @@ static void refuse_queued(void *ctx, struct scrape_request *req, const char *rea
 
 	refuse(run, req->url, reason);
 	if (req->attempt == 1)
-		frontier_give_back(&run->frontier);
-	run->outstanding--;
-	run_free_request(req);
+		frontier_give_back(&run->dispatch.frontier);
+	run->dispatch.outstanding--;
+	dispatch_request_free(req);
 }
 
-/* Host queues when the job limits hosts or a crawl obeys robots.txt. */
-static int setup_crawl(struct scrape_run *run)
+/* Dispatch, with the robots.txt callbacks its host queues use when a
+ * crawl obeys robots.txt. */
+static int setup_dispatch(struct scrape_run *run)
 {
 	const struct job *job = run->job;
-	const struct host_limits *l = &job->per_host;
 	struct hosts_callbacks robots = {
 		.ctx = run,
 		.make_request = make_robots_request,
@@ -120,17 +112,12 @@ static int setup_crawl(struct scrape_run *run)
 		.product = run->product,
 		.max_crawl_delay_ns = job->crawl.max_crawl_delay_ns,
 	};
-	int obey = job->crawl.enabled && job->crawl.robots;
 
 	/* the robots.txt group to follow is named by our product token */
 	snprintf(run->product, sizeof run->product, "%.*s",
 	         (int)strcspn(job->user_agent, "/ "), job->user_agent);
-	if (job->crawl.enabled && !(run->seed_hosts = seen_create(64)))
-		return -1;
-	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey)
-		if (!(run->hosts = hosts_create(l, obey ? &robots : NULL)))
-			return -1;
-	return 0;
+	return dispatch_init(&run->dispatch, job, run, &run->stats, &run->timeline, &run->stopping,
+	                     &robots);
 }
 
 int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
@@ -151,25 +138,17 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 		pthread_condattr_destroy(&attr);
 	}
 	stats_init(&run->stats);
-	ratelimit_init(&run->limiter, job->rate_limit, job->burst);
-	if (frontier_init(&run->frontier, job) < 0 || setup_crawl(run) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (fetch_settings_init(&run->fetch, job, &run->stopping) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (job->open_model && schedule_init(&run->schedule, job) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	timeline_init(&run->timeline);
+	if (setup_dispatch(run) < 0 || fetch_settings_init(&run->fetch, job, &run->stopping) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (job->output_path && !(run->output = output_open(job, err, errlen)))
 		return -1;
 	run_cpu_seconds(&run->cpu_start, &run->main_cpu_start);
 	run->start_ns = run_now_ns();
 	run->measure_ns = run->start_ns + job->warmup_ns;
+	dispatch_start(&run->dispatch, run->start_ns);
 	return 0;
 }
 
@@ -211,64 +190,15 @@ int run_close_output(struct scrape_run *run)
 	return run->output_failed ? -1 : 0;
 }
 
-static void run_free_request(struct scrape_request *req)
-{
-	buf_free(&req->body);
-	buf_free(&req->headers);
-	free(req->url);
-	free(req);
-}
-
 void run_free(struct scrape_run *run)
 {
-	struct scrape_request *r, *next;
-
-	for (r = run->retry_head; r; r = next) {
-		next = r->next_retry;
-		run_free_request(r);
-	}
-	if (run->pending)
-		run_free_request(run->pending);
-	if (run->hosts) {
-		while ((r = hosts_take_any(run->hosts)) != NULL)
-			run_free_request(r);
-		hosts_free(run->hosts);
-		run->hosts = NULL;
-	}
+	dispatch_free(&run->dispatch);
 	run_close_output(run);
 	fetch_settings_free(&run->fetch);
-	frontier_free(&run->frontier);
-	seen_free(run->seed_hosts);
-	schedule_free(&run->schedule);
 	timeline_free(&run->timeline);
 	stats_free(&run->stats);
 	pthread_cond_destroy(&run->news);
 	pthread_mutex_destroy(&run->lock);
-}
-
-static struct scrape_request *new_request(struct scrape_run *run, const char *url, int depth)
-{
-	struct scrape_request *req = calloc(1, sizeof *req);
-
-	if (!req || !(req->url = strdup(url))) {
-		free(req);
-		return NULL;
-	}
-	req->run = run;
-	req->attempt = 1;
-	req->depth = depth;
-	return req;
-}
-
-/* Called with the lock held: what the batch boundary allows now. */
-static int batch_is_full(struct scrape_run *run)
-{
-	if (run->job->batch_size == 0 || run->batch_started < run->job->batch_size)
-		return 0;
-	if (run->outstanding > 0)
-		return 1;
-	run->batch_started = 0;      /* the batch is done: open the next */
-	return 0;
 }
 
 /* Lock held.  Whether the crawl may follow a link: its host is in scope
@@ -291,7 +221,7 @@ static const char *out_of_scope(struct scrape_run *run, const char *canonical)
 			    (hl > dl && host[hl - dl - 1] == '.' && strcmp(host + hl - dl, cr->allow_domains[i]) == 0))
 				why = NULL;
 		}
-	} else if (cr->same_host && !seen_contains(run->seed_hosts, host, strlen(host))) {
+	} else if (cr->same_host && !seen_contains(run->dispatch.seed_hosts, host, strlen(host))) {
 		why = "out of scope";
 	}
 	free(host);
@@ -327,10 +257,10 @@ static void discover(struct scrape_run *run, const char *link, int depth)
 
 	if (!canonical)
 		return;                 /* not http(s): links parsers keep those out anyway */
-	fresh = frontier_mark_seen(&run->frontier, canonical);
+	fresh = frontier_mark_seen(&run->dispatch.frontier, canonical);
 	if (fresh > 0 && (why = out_of_scope(run, canonical)) != NULL)
 		refuse(run, canonical, why);
-	else if (fresh > 0 && frontier_add(&run->frontier, canonical, depth) < 0)
+	else if (fresh > 0 && frontier_add(&run->dispatch.frontier, canonical, depth) < 0)
 		fresh = -1;
 	if (fresh < 0) {
 		log_error("out of memory; stopping the run");
@@ -339,312 +269,22 @@ static void discover(struct scrape_run *run, const char *link, int depth)
 	free(canonical);
 }
 
-/* Lock held.  The next URL of the frontier; a crawl marks each seed seen
- * (skipping repeated seeds) and remembers its host for same_host. */
-static const char *next_url(struct scrape_run *run, int *depth)
-{
-	const char *url;
-
-	while ((url = frontier_next(&run->frontier)) != NULL) {
-		char *canonical, *host;
-		int fresh;
-
-		*depth = run->frontier.last_depth;
-		if (!run->job->crawl.enabled || *depth > 0)
-			return url;
-		canonical = url_canonical(url);
-		fresh = canonical ? frontier_mark_seen(&run->frontier, canonical) : 1;
-		host = canonical ? url_host(canonical) : NULL;
-		if (host)
-			seen_add(run->seed_hosts, host, strlen(host));
-		free(host);
-		free(canonical);
-		if (fresh != 0)
-			return url;
-		/* a repeated seed is not a page of its own */
-		frontier_give_back(&run->frontier);
-	}
-	return NULL;
-}
-
-/* Called with the lock held: the request to start next, whether or not
- * limits let it start now.  Pulling the URL early keeps the rate limiter
- * from spending a slot on a frontier that turns out to be empty. */
-static struct scrape_request *peek(struct scrape_run *run)
-{
-	const char *url;
-	int depth;
-
-	if (run->pending)
-		return run->pending;
-	if (run->retry_head && run->retry_head->ready_ns <= run_now_ns()) {
-		run->pending = run->retry_head;
-		run->retry_head = run->pending->next_retry;
-		if (!run->retry_head)
-			run->retry_tail = NULL;
-		run->pending->next_retry = NULL;
-		return run->pending;
-	}
-	if (batch_is_full(run))
-		return NULL;
-	url = next_url(run, &depth);
-	if (!url)
-		return NULL;
-	run->pending = new_request(run, url, depth);
-	if (!run->pending) {
-		log_error("out of memory; stopping the run");
-		run_stop(run);
-		return NULL;
-	}
-	run->outstanding++;
-	run->batch_started++;
-	return run->pending;
-}
-
-/* Lock held.  The duration is over: start nothing new.  Requests waiting
- * in host queues that never started are dropped; what is in flight and
- * retries of it still finish. */
-static void expire(struct scrape_run *run)
-{
-	struct scrape_request *req, *keep = NULL;
-
-	frontier_expire(&run->frontier);
-	if (run->job->open_model) {
-		/* starts the schedule wanted within the duration that never got
-		 * out (every connection was busy): dropped, and said so */
-		schedule_skip(&run->schedule, run->job->warmup_ns);
-		run->stats.dropped += schedule_skip(&run->schedule, run->job->duration_ns);
-	}
-	if (run->pending && run->pending->attempt == 1) {
-		run_free_request(run->pending);
-		run->pending = NULL;
-		run->outstanding--;
-	}
-	while (run->hosts && (req = hosts_take_any(run->hosts)) != NULL) {
-		if (req->attempt > 1) {
-			req->next_retry = keep;
-			keep = req;
-			continue;
-		}
-		run_free_request(req);
-		run->outstanding--;
-	}
-	while ((req = keep) != NULL) {
-		keep = req->next_retry;
-		if (hosts_enqueue(run->hosts, req, 1) < 0) {
-			log_error("out of memory; stopping the run");
-			run_stop(run);
-		}
-	}
-}
-
-/* Lock held.  Moves due retries and new URLs into the host queues, up to a
- * bounded look-ahead, so a host at its limit does not stall the others. */
-static void fill_host_queues(struct scrape_run *run, int64_t now)
-{
-	struct scrape_request *due = NULL;
-
-	/* due retries go to the front of their host queues; reversed first so
-	 * that several for one host keep their order */
-	while (run->retry_head && run->retry_head->ready_ns <= now) {
-		struct scrape_request *req = run->retry_head;
-		run->retry_head = req->next_retry;
-		if (!run->retry_head)
-			run->retry_tail = NULL;
-		req->next_retry = due;
-		due = req;
-	}
-	while (due) {
-		struct scrape_request *req = due;
-		due = req->next_retry;
-		if (hosts_enqueue(run->hosts, req, 1) < 0)
-			goto oom;
-	}
-	while (hosts_queued(run->hosts) < HOST_LOOKAHEAD && !batch_is_full(run)) {
-		struct scrape_request *req;
-		int depth;
-		const char *url = next_url(run, &depth);
-
-		if (!url)
-			break;
-		if (!(req = new_request(run, url, depth)))
-			goto oom;
-		run->outstanding++;
-		run->batch_started++;
-		if (hosts_enqueue(run->hosts, req, 0) < 0)
-			goto oom;
-	}
-	return;
-oom:
-	log_error("out of memory; stopping the run");
-	run_stop(run);
-}
-
-/* run_next() with per-host limits.  Lock held. */
-static enum scrape_next next_by_host(struct scrape_run *run, struct scrape_request **req,
-                                     int64_t *not_before_ns)
-{
-	int64_t now = run_now_ns(), open, host_wait;
-
-	/* the run's own limit first, so no host spends a slot in vain */
-	open = ratelimit_peek(&run->limiter, now);
-	if (open != 0) {
-		*not_before_ns = open;
-		return SCRAPE_NEXT_WAIT;
-	}
-	fill_host_queues(run, now);
-	*req = hosts_pick(run->hosts, now, &host_wait);
-	if (*req) {
-		ratelimit_take(&run->limiter, now);
-		return SCRAPE_NEXT_READY;
-	}
-	if (frontier_done(&run->frontier) && run->outstanding == 0)
-		return SCRAPE_NEXT_DONE;
-	*not_before_ns = host_wait;
-	if (run->retry_head && (host_wait < 0 || run->retry_head->ready_ns < host_wait))
-		*not_before_ns = run->retry_head->ready_ns;
-	return SCRAPE_NEXT_WAIT;
-}
-
-/* The second of the timeline a time falls in (the measurement's start is
- * second 0). */
-static size_t second_of(const struct scrape_run *run, int64_t t)
-{
-	return t > run->measure_ns ? (size_t)((t - run->measure_ns) / 1000000000) : 0;
-}
-
-/* Lock held.  A request leaves for a strategy at now. */
-static void hand_out(struct scrape_run *run, struct scrape_request *req, int64_t now)
-{
-	struct stats *st = &run->stats;
-	int64_t start = run->job->open_model ? req->intended_ns : now;
-
-	req->sent_ns = now;
-	req->warmup = start < run->measure_ns;
-	req->in_flight = 1;
-	if (++st->in_flight > st->peak_in_flight)
-		st->peak_in_flight = st->in_flight;
-	/* a retry is the same request again, not a start of its own */
-	if (req->warmup || req->attempt > 1)
-		return;
-	st->sent++;
-	timeline_sent(&run->timeline, second_of(run, start));
-	if (run->job->open_model) {
-		histogram_record(&st->lag, now - req->intended_ns);
-		if (now - req->intended_ns > LATE_NS)
-			st->late++;
-	}
-}
-
-/* Lock held.  A request leaves the strategy's hands (recorded, or queued
- * for a retry). */
-static void settle_in_flight(struct scrape_run *run, struct scrape_request *req)
-{
-	if (req->in_flight) {
-		req->in_flight = 0;
-		run->stats.in_flight--;
-	}
-}
-
-/* run_next() in the open model: the schedule, not the finished
- * transfers, says when the next request starts.  Lock held. */
-static enum scrape_next next_scheduled(struct scrape_run *run, struct scrape_request **req,
-                                       int64_t *not_before_ns)
-{
-	struct scrape_request *candidate = run->retry_head;
-	int64_t now = run_now_ns(), due, wake = candidate ? candidate->ready_ns : -1;
-
-	/* A retry goes as soon as it is due, outside the schedule: it is the
-	 * same request as before, so it keeps its first scheduled start and
-	 * its latency counts every attempt the user would have waited for. */
-	if (candidate && candidate->ready_ns <= now) {
-		run->retry_head = candidate->next_retry;
-		if (!run->retry_head)
-			run->retry_tail = NULL;
-		candidate->next_retry = NULL;
-		hand_out(run, candidate, now);
-		*req = candidate;
-		return SCRAPE_NEXT_READY;
-	}
-	if (run->schedule.next_ns == SCHEDULE_END || run->frontier.expired) {
-		/* the schedule is over; a fresh request pulled before the end
-		 * never starts */
-		int64_t live = run->outstanding - (run->pending ? 1 : 0);
-		*not_before_ns = wake;
-		return live == 0 && !run->retry_head ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
-	}
-	due = run->start_ns + run->schedule.next_ns;
-	if (now < due) {
-		*not_before_ns = wake >= 0 && wake < due ? wake : due;
-		return SCRAPE_NEXT_WAIT;
-	}
-	candidate = peek(run);
-	if (!candidate) {
-		*not_before_ns = wake;
-		if (!run->retry_head && frontier_done(&run->frontier) && run->outstanding == 0)
-			return SCRAPE_NEXT_DONE;
-		return SCRAPE_NEXT_WAIT;
-	}
-	run->pending = NULL;
-	if (candidate->attempt == 1) {
-		schedule_advance(&run->schedule);
-		candidate->intended_ns = due;
-	}                               /* (else a retry that fell due just now) */
-	hand_out(run, candidate, now);
-	*req = candidate;
-	return SCRAPE_NEXT_READY;
-}
-
 enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
                           int64_t *not_before_ns)
 {
-	enum scrape_next answer = SCRAPE_NEXT_WAIT;
-	struct scrape_request *candidate;
-	int64_t wait_until;
+	enum scrape_next answer = SCRAPE_NEXT_DONE;
 
 	*req = NULL;
 	*not_before_ns = -1;
 	pthread_mutex_lock(&run->lock);
-	if (run_stopping(run)) {
-		answer = SCRAPE_NEXT_DONE;
-		goto out;
-	}
-	if (run->job->duration_ns && !run->frontier.expired &&
-	    run_now_ns() - run->start_ns >= run->job->duration_ns)
-		expire(run);
-	if (run->job->open_model) {
-		answer = next_scheduled(run, req, not_before_ns);
+	if (!run_stopping(run)) {
+		answer = dispatch_next(&run->dispatch, req, not_before_ns, run_now_ns());
 		/* A worker leaving for a start while no one keeps time wakes an
 		 * idle one to take over, or the next start would wait for a
 		 * sleeper's 100 ms check (see run_wait). */
-		if (answer == SCRAPE_NEXT_READY && !run->timekeeper)
+		if (run->job->open_model && answer == SCRAPE_NEXT_READY && !run->timekeeper)
 			pthread_cond_signal(&run->news);
-		goto out;
 	}
-	if (run->hosts) {
-		answer = next_by_host(run, req, not_before_ns);
-		if (answer == SCRAPE_NEXT_READY)
-			hand_out(run, *req, run_now_ns());
-		goto out;
-	}
-	candidate = peek(run);
-	if (!candidate) {
-		if (run->retry_head)
-			*not_before_ns = run->retry_head->ready_ns;
-		else if (frontier_done(&run->frontier) && run->outstanding == 0)
-			answer = SCRAPE_NEXT_DONE;
-		goto out;
-	}
-	wait_until = ratelimit_take(&run->limiter, run_now_ns());
-	if (wait_until != 0) {
-		*not_before_ns = wait_until;
-		goto out;
-	}
-	run->pending = NULL;
-	hand_out(run, candidate, run_now_ns());
-	*req = candidate;
-	answer = SCRAPE_NEXT_READY;
-out:
 	pthread_mutex_unlock(&run->lock);
 	return answer;
 }
@@ -784,23 +424,6 @@ static void count_traffic(struct scrape_run *run, const struct run_result *res)
 	run->stats.connections += res->connections;
 }
 
-/* Puts a failed request back in line for another attempt.  Lock held. */
-static void schedule_retry(struct scrape_run *run, struct scrape_request *req)
-{
-	if (run->hosts)
-		hosts_release(run->hosts, req);
-	settle_in_flight(run, req);
-	req->attempt++;
-	req->ready_ns = run_now_ns() + run->job->retry_delay_ns;
-	req->next_retry = NULL;
-	if (run->retry_tail)
-		run->retry_tail->next_retry = req;
-	else
-		run->retry_head = req;
-	run->retry_tail = req;
-	run->stats.retries++;
-}
-
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
                const struct run_result *attempt)
 {
@@ -808,7 +431,7 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
 	pthread_mutex_lock(&run->lock);
 	if (attempt)
 		count_traffic(run, attempt);
-	schedule_retry(run, req);
+	dispatch_retry(&run->dispatch, req, run_now_ns());
 	pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
 }
@@ -879,12 +502,10 @@ static void record_robots(struct scrape_run *run, struct scrape_request *req,
                           struct run_result *res)
 {
 	warn_robots_unreachable(run, req, res);
-	hosts_robots_done(run->hosts, req, res->status, res->line.data ? res->line.data : "",
+	hosts_robots_done(run->dispatch.hosts, req, res->status, res->line.data ? res->line.data : "",
 	                  res->line.len);
-	hosts_release(run->hosts, req);
 	run->stats.robots_fetched++;
-	settle_in_flight(run, req);
-	run->outstanding--;
+	dispatch_release(&run->dispatch, req);
 	pthread_cond_broadcast(&run->news);
 }
 
@@ -948,7 +569,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 		}
 		histogram_record(&st->latency, latency);
 	}
-	timeline_done(&run->timeline, second_of(run, run_now_ns()), latency, res->has_error);
+	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, run_now_ns()), latency, res->has_error);
 }
 
 void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
@@ -960,14 +581,12 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 		record_robots(run, req, res);
 		pthread_mutex_unlock(&run->lock);
 		run_result_free(res);
-		run_free_request(req);
+		dispatch_request_free(req);
 		return;
 	}
 	for (i = 0; i < res->link_count; i++)
 		discover(run, res->links[i], req->depth + 1);
-	if (run->hosts)
-		hosts_release(run->hosts, req);
-	settle_in_flight(run, req);
+	dispatch_release(&run->dispatch, req);
 	count_traffic(run, res);
 	if (req->warmup)
 		run->stats.warmup++;
@@ -983,15 +602,14 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 		}
 	}
 	print_line(run, req, res);
-	run->outstanding--;
 	/* In the open model the schedule, not a finished transfer, frees the
 	 * next start, and the thread that finished asks next() itself: waking
 	 * every idle worker on each result would only make them contend. */
-	if (!run->job->open_model || run->outstanding == 0)
+	if (!run->job->open_model || run->dispatch.outstanding == 0)
 		pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
 	run_result_free(res);
-	run_free_request(req);
+	dispatch_request_free(req);
 }
 
 /* The result of a request that never got a response to parse. */
@@ -1098,11 +716,11 @@ void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, 
 void run_drain(struct scrape_run *run)
 {
 	pthread_mutex_lock(&run->lock);
-	while (run->retry_head) {
-		struct scrape_request *req = run->retry_head;
+	while (run->dispatch.retry_head) {
+		struct scrape_request *req = run->dispatch.retry_head;
 		struct run_result res;
 
-		run->retry_head = req->next_retry;
+		run->dispatch.retry_head = req->next_retry;
 		req->host = NULL;       /* released when the retry was queued */
 		pthread_mutex_unlock(&run->lock);
 		req->attempt--;         /* the retry it waited for never started */
@@ -1110,20 +728,20 @@ void run_drain(struct scrape_run *run)
 		run_record(run, req, &res);
 		pthread_mutex_lock(&run->lock);
 	}
-	run->retry_tail = NULL;
-	if (run->pending) {
-		run_free_request(run->pending);
-		run->pending = NULL;
+	run->dispatch.retry_tail = NULL;
+	if (run->dispatch.pending) {
+		dispatch_request_free(run->dispatch.pending);
+		run->dispatch.pending = NULL;
 	}
-	while (run->hosts) {
-		struct scrape_request *req = hosts_take_any(run->hosts);
+	while (run->dispatch.hosts) {
+		struct scrape_request *req = hosts_take_any(run->dispatch.hosts);
 		struct run_result res;
 
 		if (!req)
 			break;
 		if (req->attempt == 1) {
 			/* never handed to a strategy: nothing to report */
-			run_free_request(req);
+			dispatch_request_free(req);
 			continue;
 		}
 		req->host = NULL;       /* not in flight: nothing to release */
@@ -1190,7 +808,7 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out)
 	if (job->duration_ns && end > window_end && !run_stopping(run)) {
 		out->seconds = (double)(window_end - run->measure_ns) / 1e9;
 		out->tail_seconds = (double)(end - window_end) / 1e9;
-	} else if (job->open_model && job->duration_ns && run->schedule.next_ns == SCHEDULE_END &&
+	} else if (job->open_model && job->duration_ns && run->dispatch.schedule.next_ns == SCHEDULE_END &&
 	           !run_stopping(run)) {
 		/* the schedule ran to its end: its last start falls just short
 		 * of the window's end, but the window was asked for */
@@ -1304,8 +922,8 @@ int run_report(struct scrape_run *run)
 	load.warmup_ns = run->job->warmup_ns;
 	report_summary_init(&rs, run, &sum, interrupted);
 	thresholds_failed = rs.thresholds_failed;
-	if (run->frontier.error[0])
-		log_error("%s", run->frontier.error);
+	if (run->dispatch.frontier.error[0])
+		log_error("%s", run->dispatch.frontier.error);
 	if (run->settings.report_path &&
 	    report_write(run->settings.report_path, run, &sum, &rs) < 0)
 		run->output_failed = 1;
@@ -1338,9 +956,9 @@ int run_report(struct scrape_run *run)
 	/* a load test with thresholds passes or fails by them alone: its
 	 * error budget is one of them */
 	if (run->job->threshold_count)
-		return thresholds_failed || run->frontier.error[0] || run->output_failed ||
+		return thresholds_failed || run->dispatch.frontier.error[0] || run->output_failed ||
 		       run->lines_failed || run->local_failed ? 1 : 0;
-	if (run->stats.failed > 0 || run->frontier.error[0] || run->output_failed || run->lines_failed ||
+	if (run->stats.failed > 0 || run->dispatch.frontier.error[0] || run->output_failed || run->lines_failed ||
 	    run->local_failed)
 		return 1;
 	return 0;

@@ -15,6 +15,7 @@
 #include <scrape/plugin.h>
 
 #include "buf.h"
+#include "dispatch.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "job.h"
@@ -51,17 +52,9 @@ struct scrape_run {
 
 	pthread_mutex_t lock;       /* guards everything below */
 	pthread_cond_t news;        /* a transfer finished, or the run stops */
-	struct frontier frontier;
-	struct ratelimit limiter;
-	struct scrape_request *retry_head, *retry_tail;
-	struct scrape_request *pending; /* taken from the frontier, not yet started */
-	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
-	struct seen *seed_hosts;    /* crawling: hosts of the seeds, for same_host */
+	struct dispatch dispatch;   /* sources, queues and limits of the work */
 	char product[64];           /* our user-agent token, for robots.txt */
-	int64_t outstanding;        /* handed out and not yet recorded */
-	int64_t batch_started;      /* requests started in the current batch */
 	struct stats stats;
-	struct schedule schedule;   /* open model: when each start is due */
 	struct timeline timeline;   /* per second of the measured part */
 	int64_t measure_ns;         /* measurement starts: start + warmup */
 	int timekeeper;             /* open model: a worker waits for the next start */
