@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of dispatch, driven by a fake clock: DONE only when nothing is
+ * in flight and no retry waits, batches that never overlap, the rate
+ * limit's spacing, per-host turns and caps, the open model's schedule, and
+ * the end of a run's duration.  No transfer is made: a test "finishes" a
+ * request by releasing it, or fails it by queueing a retry.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "job.h"
+#include "tap.h"
+
+#define MS 1000000LL
+#define T0 (1000 * 1000 * MS)   /* the fake clock's start: any time but 0 */
+
+struct fixture {
+	struct job *job;
+	struct dispatch d;
+	struct stats stats;
+	struct timeline timeline;
+	atomic_int stop;
+};
+
+static struct job *load_text(const char *yaml)
+{
+	char path[] = "/tmp/scrape-test-XXXXXX", err[512];
+	int fd = mkstemp(path);
+	struct job *job;
+
+	if (fd < 0 || write(fd, yaml, strlen(yaml)) != (ssize_t)strlen(yaml))
+		return NULL;
+	close(fd);
+	job = job_load(path, NULL, NULL, 0, NULL, 0, err, sizeof err);
+	unlink(path);
+	if (!job)
+		printf("# %s\n", err);
+	return job;
+}
+
+static int setup(struct fixture *f, const char *yaml)
+{
+	memset(f, 0, sizeof *f);
+	if (!(f->job = load_text(yaml)))
+		return -1;
+	stats_init(&f->stats);
+	timeline_init(&f->timeline);
+	if (dispatch_init(&f->d, f->job, NULL, &f->stats, &f->timeline, &f->stop, NULL) < 0)
+		return -1;
+	dispatch_start(&f->d, T0);
+	return 0;
+}
+
+static void teardown(struct fixture *f)
+{
+	dispatch_free(&f->d);
+	timeline_free(&f->timeline);
+	stats_free(&f->stats);
+	job_free(f->job);
+}
+
+/* One next() at now; *nb gets not_before. */
+static enum scrape_next ask(struct fixture *f, int64_t now, struct scrape_request **req, int64_t *nb)
+{
+	return dispatch_next(&f->d, req, nb, now);
+}
+
+/* A request comes back recorded. */
+static void finish(struct fixture *f, struct scrape_request *req)
+{
+	dispatch_release(&f->d, req);
+	dispatch_request_free(req);
+}
+
+static void test_done_waits_for_retries(void)
+{
+	struct fixture f;
+	struct scrape_request *a = NULL, *b = NULL, *r;
+	int64_t nb;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2]\nretries: 1\nretry_delay: 1s\n") == 0,
+	        "closed job loads"))
+		return;
+	ok(ask(&f, T0, &a, &nb) == SCRAPE_NEXT_READY && ask(&f, T0, &b, &nb) == SCRAPE_NEXT_READY,
+	   "closed: both URLs READY at once");
+	ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_WAIT && nb == -1,
+	   "sources used up, two in flight: WAIT until something finishes (-1)");
+	dispatch_retry(&f.d, a, T0);
+	finish(&f, b);
+	ok(ask(&f, T0 + 500 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 1000 * MS,
+	   "nothing in flight but a retry queued: WAIT until its ready time, not DONE");
+	ok(ask(&f, T0 + 1000 * MS, &r, &nb) == SCRAPE_NEXT_READY && r == a && r->attempt == 2,
+	   "the retry is READY at its ready time, as attempt 2");
+	ok(ask(&f, T0 + 1000 * MS, &b, &nb) == SCRAPE_NEXT_WAIT && nb == -1,
+	   "the retry in flight: WAIT, not DONE");
+	finish(&f, a);
+	ok(ask(&f, T0 + 1001 * MS, &r, &nb) == SCRAPE_NEXT_DONE,
+	   "DONE once nothing is in flight and no retry waits");
+	ok(f.stats.retries == 1 && f.stats.sent == 2 && f.stats.in_flight == 0,
+	   "one retry counted, two starts, none in flight");
+	teardown(&f);
+}
+
+static void test_batches(void)
+{
+	struct fixture f;
+	struct scrape_request *r[5], *x;
+	int64_t nb;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://a/3, http://a/4, http://a/5]\n"
+	                  "batch_size: 2\n") == 0, "batch job loads"))
+		return;
+	ok(ask(&f, T0, &r[0], &nb) == SCRAPE_NEXT_READY && ask(&f, T0, &r[1], &nb) == SCRAPE_NEXT_READY,
+	   "the first batch: two READY");
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT && nb == -1, "the batch is full: WAIT (-1)");
+	finish(&f, r[0]);
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT && nb == -1,
+	   "one of the batch still in flight: the next batch does not start");
+	finish(&f, r[1]);
+	ok(ask(&f, T0, &r[2], &nb) == SCRAPE_NEXT_READY && ask(&f, T0, &r[3], &nb) == SCRAPE_NEXT_READY &&
+	   strcmp(r[2]->url, "http://a/3") == 0, "the previous batch finished: the next opens, in order");
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT, "the second batch is full too");
+	finish(&f, r[2]);
+	finish(&f, r[3]);
+	ok(ask(&f, T0, &r[4], &nb) == SCRAPE_NEXT_READY, "the last, short batch");
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT, "WAIT while the last is in flight");
+	finish(&f, r[4]);
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_DONE, "DONE after the last batch");
+	teardown(&f);
+}
+
+static void test_rate_limit(void)
+{
+	struct fixture f;
+	struct scrape_request *r;
+	int64_t nb;
+	int n = 0;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://a/3]\nrate_limit: 10/s\n") == 0,
+	        "rate-limited job loads"))
+		return;
+	ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_READY, "the first start is READY at once");
+	finish(&f, r);
+	ok(ask(&f, T0 + 1 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 100 * MS,
+	   "the next WAITs until 100 ms after the first (10/s)");
+	ok(ask(&f, T0 + 100 * MS, &r, &nb) == SCRAPE_NEXT_READY && strcmp(r->url, "http://a/2") == 0,
+	   "READY at its slot, and the URL it waited with");
+	finish(&f, r);
+	ok(ask(&f, T0 + 150 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 200 * MS,
+	   "the third WAITs until 200 ms");
+	while (ask(&f, T0 + 200 * MS, &r, &nb) == SCRAPE_NEXT_READY) {
+		n++;
+		finish(&f, r);
+	}
+	ok(n == 1, "one READY at 200 ms (%d)", n);
+	ok(ask(&f, T0 + 200 * MS, &r, &nb) == SCRAPE_NEXT_DONE, "then DONE");
+	teardown(&f);
+}
+
+static void test_per_host(void)
+{
+	struct fixture f;
+	struct scrape_request *a1, *b1, *a2, *x;
+	enum scrape_next answer;
+	int64_t nb;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://b/1]\n"
+	                  "per_host: {concurrency: 1}\n") == 0, "per-host job loads"))
+		return;
+	ok(ask(&f, T0, &a1, &nb) == SCRAPE_NEXT_READY && strcmp(a1->url, "http://a/1") == 0,
+	   "host a's first request");
+	ok(ask(&f, T0, &b1, &nb) == SCRAPE_NEXT_READY && strcmp(b1->url, "http://b/1") == 0,
+	   "host a at its cap: host b takes its turn, not held up");
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT && nb == -1,
+	   "both hosts at their cap of 1: WAIT until a transfer finishes");
+	finish(&f, b1);
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT,
+	   "host b's slot freed does not let host a exceed its cap");
+	finish(&f, a1);
+	ok(ask(&f, T0, &a2, &nb) == SCRAPE_NEXT_READY && strcmp(a2->url, "http://a/2") == 0,
+	   "host a's slot freed: its next request");
+	finish(&f, a2);
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_DONE, "DONE when every host queue is empty");
+	teardown(&f);
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2]\nper_host: {rate: 10/s}\n") == 0,
+	        "per-host rate job loads"))
+		return;
+	ok(ask(&f, T0, &a1, &nb) == SCRAPE_NEXT_READY, "the host's first start");
+	finish(&f, a1);
+	answer = ask(&f, T0 + 1 * MS, &x, &nb);
+	ok(answer == SCRAPE_NEXT_WAIT && nb > T0 + 1 * MS && nb <= T0 + 100 * MS,
+	   "the host's rate: WAIT until its next slot (%lld ms)", (long long)((nb - T0) / MS));
+	ok(ask(&f, nb, &a2, &nb) == SCRAPE_NEXT_READY, "READY at that slot");
+	finish(&f, a2);
+	teardown(&f);
+}
+
+static void test_open_model(void)
+{
+	struct fixture f;
+	struct scrape_request *r, *held[16];
+	int64_t nb, due;
+	size_t n = 0, i;
+
+	if (!ok(setup(&f, "urls: [http://a/]\nrate: 10/s\nduration: 1s\n") == 0, "open job loads"))
+		return;
+	due = T0 + f.d.schedule.next_ns;
+	if (due > T0)
+		ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_WAIT && nb == due,
+		   "before the first start is due: WAIT until it");
+	ok(ask(&f, due, &held[n], &nb) == SCRAPE_NEXT_READY && held[n]->intended_ns == due,
+	   "a due start is READY, with its scheduled time");
+	n++;
+	ok(f.stats.late == 0, "on time: not late");
+	ok(ask(&f, due, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + f.d.schedule.next_ns &&
+	   nb - due == 100 * MS, "the next start WAITs for its own time, 100 ms on (10/s)");
+	due = nb;
+	ok(ask(&f, due + 5 * MS, &held[n], &nb) == SCRAPE_NEXT_READY && held[n]->intended_ns == due,
+	   "a start taken 5 ms after it was due keeps its scheduled time");
+	n++;
+	ok(f.stats.late == 1, "and is counted late");
+	finish(&f, held[0]);
+	ok(ask(&f, T0 + 1000 * MS, &r, &nb) == SCRAPE_NEXT_WAIT,
+	   "at the end of the duration: nothing new, WAIT for the one in flight");
+	ok(f.stats.dropped > 0, "the starts the schedule wanted but never got out are dropped (%llu)",
+	   (unsigned long long)f.stats.dropped);
+	ok(ask(&f, T0 + 2000 * MS, &r, &nb) == SCRAPE_NEXT_WAIT, "nothing after the end");
+	for (i = 1; i < n; i++)
+		finish(&f, held[i]);
+	ok(ask(&f, T0 + 2000 * MS, &r, &nb) == SCRAPE_NEXT_DONE,
+	   "DONE when the schedule has ended and nothing is in flight");
+	ok(f.stats.sent == 2, "two starts sent");
+	teardown(&f);
+}
+
+static void test_expiry(void)
+{
+	struct fixture f;
+	struct scrape_request *r, *x;
+	int64_t nb;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2]\nduration: 1s\n") == 0,
+	        "closed job with a duration loads"))
+		return;
+	ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_READY, "within the duration: READY");
+	ok(ask(&f, T0 + 1000 * MS, &x, &nb) == SCRAPE_NEXT_WAIT,
+	   "the duration is over: nothing new, WAIT for the one in flight");
+	ok(f.d.frontier.expired, "the frontier expired");
+	finish(&f, r);
+	ok(ask(&f, T0 + 1001 * MS, &x, &nb) == SCRAPE_NEXT_DONE, "then DONE");
+	teardown(&f);
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2]\nduration: 1s\n"
+	                  "per_host: {concurrency: 1}\n") == 0, "per-host job with a duration loads"))
+		return;
+	ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_READY, "per-host: the first start");
+	ok(ask(&f, T0, &x, &nb) == SCRAPE_NEXT_WAIT && f.d.outstanding > 1,
+	   "the URLs cycle for the duration: more wait in the host queue");
+	ok(ask(&f, T0 + 1000 * MS, &x, &nb) == SCRAPE_NEXT_WAIT && f.d.outstanding == 1,
+	   "at the end of the duration the queued requests that never started are dropped");
+	finish(&f, r);
+	ok(ask(&f, T0 + 1000 * MS, &x, &nb) == SCRAPE_NEXT_DONE, "then DONE");
+	teardown(&f);
+}
+
+int main(void)
+{
+	test_done_waits_for_retries();
+	test_batches();
+	test_rate_limit();
+	test_per_host();
+	test_open_model();
+	test_expiry();
+	return done_testing();
+}
