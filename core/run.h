@@ -158,6 +158,9 @@ void run_describe(const struct scrape_run *run, char *schedule, size_t slen, cha
 size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
                     char warnings[][RUN_WARNING_LEN], size_t max);
 
+/* CPU seconds used so far by the process and by the calling thread. */
+void run_cpu_seconds(double *process, double *thread);
+
 /* Summary and exit status: 0 all fine, 1 some requests failed,
  * 128+signal when interrupted. */
 int run_report(struct scrape_run *run);
