@@ -17,7 +17,7 @@
 #include <libxml/encoding.h>
 
 #include "html.h"
-#include "../core/utf8.h"
+#include "../src/util/utf8.h"
 
 #define PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
                        HTML_PARSE_NONET | HTML_PARSE_COMPACT)

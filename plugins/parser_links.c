@@ -21,7 +21,7 @@
 
 #include <scrape/plugin.h>
 
-#include "../core/hash.h"
+#include "../src/util/hash.h"
 #include "html.h"
 
 struct links_parser {

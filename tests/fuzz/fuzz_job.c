@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes job loading: YAML through core/tree.c, ${VAR} expansion, the
+ * Fuzzes job loading: YAML through src/config/tree.c, ${VAR} expansion, the
  * --set KEY=VALUE overrides (tree_set) and every key's check in
- * core/job.c.  Input: a job file; a line "#--set" (a YAML comment, so a
+ * src/config/job.c.  Input: a job file; a line "#--set" (a YAML comment, so a
  * seed stays a valid job) ends it, and each later line is an override:
  * "KEY=VALUE" as --set gives it (VALUE is YAML), "@KEY=VALUE" as a named
  * option such as -w gives it (VALUE is plain text).  SCRAPE_FUZZ_HOST
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "job.h"
+#include "config/job.h"
 
 #define MAX_OVERRIDES 16
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes the core's JSON reader (core/json.c): the pull reader --merge
+ * Fuzzes the core's JSON reader (src/util/json.c): the pull reader --merge
  * reads whole reports with, and json_parse_object() on top of it, which
  * reads records back for the CSV and SQLite outputs.  Input: the JSON
  * text, without a terminating NUL.  Invariants beyond "no crash":
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "harness.h"
-#include "json.h"
+#include "util/json.h"
 
 #define CHECK(cond, ...) FUZZ_CHECK("fuzz_json", cond, __VA_ARGS__)
 

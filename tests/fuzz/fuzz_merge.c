@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes --merge (core/merge.c): a report read with the core's JSON
+ * Fuzzes --merge (src/cli/merge.c): a report read with the core's JSON
  * reader, every number checked, and added into one summary.  Reports
  * come from other machines and other versions of scrape, so odd ones
  * must be refused in one line, never crash or overflow a counter.
@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "merge.h"
+#include "cli/merge.h"
 
 #define CHECK(cond, ...) FUZZ_CHECK("fuzz_merge", cond, __VA_ARGS__)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes robots.txt parsing and matching (core/robots.c), which reads a
+ * Fuzzes robots.txt parsing and matching (src/crawl/robots.c), which reads a
  * file every crawled site writes as it likes.  Input: "PATH\nBODY": the
  * first line is the request path to ask about, the rest the robots.txt;
  * the body is handed over without a terminating NUL, as a response body
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "harness.h"
-#include "robots.h"
-#include "url.h"
+#include "crawl/robots.h"
+#include "crawl/url.h"
 
 #define CHECK(cond, ...) FUZZ_CHECK("fuzz_robots", cond, __VA_ARGS__)
 

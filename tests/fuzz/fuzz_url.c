@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes URL resolution and canonicalisation (core/url.c), which see every
+ * Fuzzes URL resolution and canonicalisation (src/crawl/url.c), which see every
  * href of every crawled page.  Input: "BASE\nREF"; without a newline the
  * whole input is the reference, resolved against a fixed page URL.
  * Invariants beyond "no crash":
@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "harness.h"
-#include "url.h"
+#include "crawl/url.h"
 
 #define CHECK(cond, ...) FUZZ_CHECK("fuzz_url", cond, __VA_ARGS__)
 

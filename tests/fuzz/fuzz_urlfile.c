@@ -2,8 +2,8 @@
 /*
  * Fuzzes URL-file lines: the url_file check when a job loads and the
  * frontier reading the same file during the run, both through the
- * bounded line reader of core/job.c (job_url_next: job_url_line,
- * job_url_ok) and core/frontier.c.  Input: the file's bytes.  Invariants
+ * bounded line reader of src/config/job.c (job_url_next: job_url_line,
+ * job_url_ok) and src/engine/frontier.c.  Input: the file's bytes.  Invariants
  * beyond "no crash":
  *  - a line job_url_line() keeps is a non-empty part of the input line,
  *    with no white space at either end and no leading "#";
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontier.h"
+#include "engine/frontier.h"
 #include "harness.h"
-#include "job.h"
+#include "config/job.h"
 
 #define CHECK(cond, ...) FUZZ_CHECK("fuzz_urlfile", cond, __VA_ARGS__)
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Messages on standard error go one way (core/log.c): a plugin's message
+# Messages on standard error go one way (src/util/log.c): a plugin's message
 # printed while the progress line is drawn erases the line first, under
 # every strategy, also from a forked worker, so no remains of the line
 # share the message's line; -q keeps warnings and drops notes.

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of core/buf.c's escaping: JSON string encoding (UTF-8 kept,
+ * Unit tests of src/util/buf.c's escaping: JSON string encoding (UTF-8 kept,
  * bad bytes replaced) and visible(), which makes untrusted text safe to
  * print on a terminal.
  */
 #include <config.h>
 
-#include "../../core/buf.h"
+#include "util/buf.h"
 #include "tap.h"
 
 static void test_json(void)

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "frontier.h"
-#include "job.h"
-#include "record.h"
-#include "tree.h"
+#include "engine/frontier.h"
+#include "config/job.h"
+#include "results/record.h"
+#include "config/tree.h"
 #include "tap.h"
 
 static struct job *load_text(const char *yaml, char *const *overrides, size_t n, char *err,

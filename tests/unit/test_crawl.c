@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "robots.h"
-#include "seen.h"
-#include "url.h"
+#include "crawl/robots.h"
+#include "crawl/seen.h"
+#include "crawl/url.h"
 #include "tap.h"
 
 /* is_str() on a malloc'd result, freed afterwards. */

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dispatch.h"
-#include "job.h"
+#include "engine/dispatch.h"
+#include "config/job.h"
 #include "tap.h"
 
 #define MS 1000000LL

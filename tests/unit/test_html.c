@@ -18,7 +18,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "htmlreport.h"
+#include "report/html.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/scrape-html-XXXXXX";

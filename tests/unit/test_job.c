@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "job_keys.h"
-#include "tree.h"
+#include "config/job_keys.h"
+#include "config/tree.h"
 #include "tap.h"
 
 #define GOOD_JOBS "/tests/jobs/good"

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "tap.h"
 
 #define THREADS 8

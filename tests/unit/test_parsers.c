@@ -2,7 +2,7 @@
 /*
  * Unit tests of the parser plugins (title, links, xpath, regex, size):
  * each is opened from the build's plugins/.libs by the core's own loader
- * (core/loader.c) and driven through the shared mock host table
+ * (src/plugin/loader.c) and driven through the shared mock host table
  * (tests/mock), on fixtures of tests/parsers/ read from disk; the checks
  * are on the fields and links each records.  Loading the built .so files
  * rather than compiling the plugin sources in tests what ships: the
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/loader.h"
+#include "plugin/loader.h"
 #include "../mock/mock_host.h"
 #include "tap.h"
 

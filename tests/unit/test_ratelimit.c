@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of core/ratelimit.c, the token bucket behind rate: one start
+ * Unit tests of src/engine/ratelimit.c, the token bucket behind rate: one start
  * per interval, bursts, and no limit at rate 0.
  */
 #include <config.h>
 
 #include <stdint.h>
 
-#include "../../core/ratelimit.h"
+#include "engine/ratelimit.h"
 #include "tap.h"
 
 static void test_ratelimit(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of core/schedule.c, the open model's arrival times: constant
+ * Unit tests of src/engine/schedule.c, the open model's arrival times: constant
  * rate, ramps, skipping ahead without counting one by one, and Poisson
  * arrivals.
  */
@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../core/job.h"
-#include "../../core/schedule.h"
+#include "config/job.h"
+#include "engine/schedule.h"
 #include "tap.h"
 
 /* Starts of a schedule before t_ns. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of core/stats.c's latency histogram, against the exact
+ * Unit tests of src/results/stats.c's latency histogram, against the exact
  * percentiles, mean and standard deviation of the same samples.
  */
 #include <config.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../core/stats.h"
+#include "results/stats.h"
 #include "tap.h"
 
 static int compare_i64(const void *a, const void *b)

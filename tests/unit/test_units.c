@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of core/units.c: durations, rates, sizes, counts and booleans
+ * Unit tests of src/config/units.c: durations, rates, sizes, counts and booleans
  * as the job file writes them, and the limits each is held to.
  */
 #include <config.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../core/units.h"
+#include "config/units.h"
 #include "tap.h"
 
 static void test_durations(void)

@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scrape's command line: read the job, load and check the plugins, run the
+ * job with its strategy, report.  Every way this can go wrong ends in one
+ * line on stderr and a documented exit status: 0 all fine, 1 some requests
+ * failed, 2 a usage or job error, 3 a plugin that cannot be used, 128+N
+ * when stopped by signal N.
+ */
+#include <config.h>
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util/buf.h"
+#include "cli/compare.h"
+#include "plugin/host.h"
+#include "config/job.h"
+#include "plugin/loader.h"
+#include "util/log.h"
+#include "cli/merge.h"
+#include "config/plugin_options.h"
+#include "report/progress.h"
+#include "engine/run.h"
+
+enum exit_status {
+	EXIT_ALL_OK = 0,
+	EXIT_SOME_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_PLUGIN = 3,
+};
+
+struct cli {
+	const char *config;
+	char **overrides;
+	char **labels;              /* per override: the option, or NULL for --set */
+	size_t override_count;
+	char **plugin_dirs;
+	size_t plugin_dir_count;
+	char **urls;
+	size_t url_count;
+	char *parsers;              /* --parser values, joined as a YAML list */
+	int dry_run, quiet, verbose, list_plugins, json;
+	int progress;               /* -1: when stderr is a terminal */
+	int compare;
+	char *compare_list;         /* NULL: all four */
+	const char *plugin_help;
+	const char *report;
+	const char *html;
+	int merge;
+};
+
+/* run_with_plugins(): check the job and plugins, and print it or not. */
+enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
+
+static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess" };
+
+/* A plugin instance of the job: loaded, configured, created. */
+struct instance {
+	struct loaded_plugin loaded;
+	struct scrape_options *opts;
+	void *state;
+	int created;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: scrape -c JOB.yaml [OPTION]...\n"
+	      "       scrape [OPTION]... URL...\n"
+	      "Fetch URLs as a job describes: concurrently through a strategy plugin, parse\n"
+	      "each response with parser plugins, write one record per response.\n"
+	      "\n"
+	      "Job:\n"
+	      "  -c, --config FILE      the job file (YAML, see scrape-job(5))\n"
+	      "      --set KEY=VALUE    override a job key; VALUE is YAML, KEY may be dotted\n"
+	      "                         (output.path); repeatable\n"
+	      "  -s, --strategy NAME    how to run transfers: sequential, ...\n"
+	      "  -w, --workers N        transfers at once\n"
+	      "  -r, --rate-limit RATE  requests started per second, e.g. 100/s or 6000/m\n"
+	      "  -b, --batch-size N     start N requests, wait for all of them, repeat\n"
+	      "  -n, --repeat N         fetch the URL list N times\n"
+
+	      "  -t, --timeout DURATION limit for one transfer, e.g. 10s\n"
+	      "      --retries N        retry a failed transfer up to N times\n"
+	      "  -p, --parser NAME      run this parser (repeatable; replaces the job's list)\n"
+	      "  -o, --output PATH      write records to PATH (- for standard output)\n"
+	      "      --output-format F  record format: jsonl, csv or sqlite\n"
+	      "      --dry-run          check the job and plugins, print the resolved job, stop\n"
+	      "      --compare [LIST]   run the job once per strategy (default: all four, or\n"
+	      "                         e.g. sequential,event) and print a comparison table\n"
+	      "\n"
+	      "Load tests:\n"
+	      "  -d, --duration D       run for D (e.g. 30s), cycling through the URLs\n"
+	      "      --requests N       stop after N requests\n"
+	      "      --rate RATE        open model: start RATE requests a second (e.g. 500/s)\n"
+	      "                         on schedule, however the server answers\n"
+	      "      --max-connections N  open model: transfers in flight at most\n"
+	      "      --warmup D         leave the first D of the run out of the statistics\n"
+	      "      --merge REPORT...  one summary for --report files of runs that went side\n"
+	      "                         by side (counts add up, percentiles from the buckets)\n"
+	      "\n"
+	      "Messages:\n"
+	      "  -q, --quiet            no line per download, only the summary\n"
+	      "  -v, --verbose          more detail (twice for debug)\n"
+	      "      --format FORMAT    summary and comparison as text (default) or json\n"
+	      "      --report FILE      also write the run summary as JSON to FILE\n"
+	      "      --html FILE        also write a self-contained HTML report with charts\n"
+	      "      --progress         draw a progress line on stderr even if it is no terminal\n"
+	      "      --no-progress      never draw the progress line\n"
+	      "\n"
+	      "Plugins:\n"
+	      "      --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
+	      "      --list-plugins     list the plugins that can be found\n"
+	      "      --plugin-help NAME show a plugin's job keys\n"
+	      "\n"
+	      "  -V, --version          print versions of scrape and its libraries\n"
+	      "  -h, --help             print this help\n"
+	      "\n"
+	      "Exit status: 0 all requests fine (or, with thresholds, all thresholds met),\n"
+	      "1 some failed (a threshold failed), 2 usage or job error, 3 plugin error,\n"
+	      "130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
+	      out);
+}
+
+static void print_version(void)
+{
+	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	int xml = atoi(xmlParserVersion);
+
+	printf("scrape %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, SCRAPE_ABI_MAJOR, SCRAPE_ABI_MINOR);
+	printf("libcurl %s%s%s\n", curl->version, curl->ssl_version ? ", " : "",
+	       curl->ssl_version ? curl->ssl_version : "");
+	printf("libxml2 %d.%d.%d\n", xml / 10000, xml / 100 % 100, xml % 100);
+	printf("libyaml %s\n", yaml_get_version_string());
+}
+
+static int push(char ***list, size_t *count, const char *value)
+{
+	char **grown = realloc(*list, (*count + 1) * sizeof *grown);
+
+	if (!grown)
+		return -1;
+	*list = grown;
+	if (!(grown[*count] = strdup(value)))
+		return -1;
+	(*count)++;
+	return 0;
+}
+
+/* KEY=VALUE for a named option such as -w: the value is text, never YAML
+ * ("-o -" must not become a list), and messages name the option. */
+static int push_override(struct cli *cli, const char *key, const char *value, const char *label)
+{
+	char *spec, *name = NULL;
+	int rc;
+
+	if (asprintf(&spec, "%s=%s", key, value) < 0)
+		return -1;
+	if (label && !(name = strdup(label))) {
+		free(spec);
+		return -1;
+	}
+	rc = push(&cli->overrides, &cli->override_count, spec);
+	free(spec);
+	if (rc == 0) {
+		char **grown = realloc(cli->labels, cli->override_count * sizeof *grown);
+		if (!grown) {
+			free(name);
+			return -1;
+		}
+		cli->labels = grown;
+		grown[cli->override_count - 1] = name;
+	} else {
+		free(name);
+	}
+	return rc;
+}
+
+static int add_parser(struct cli *cli, const char *name)
+{
+	char *joined;
+
+	if (asprintf(&joined, "%s%s%s", cli->parsers ? cli->parsers : "", cli->parsers ? ", " : "",
+	             name) < 0)
+		return -1;
+	free(cli->parsers);
+	cli->parsers = joined;
+	return 0;
+}
+
+static void free_cli(struct cli *cli)
+{
+	size_t i;
+
+	for (i = 0; i < cli->override_count; i++) {
+		free(cli->overrides[i]);
+		free(cli->labels[i]);
+	}
+	free(cli->overrides);
+	free(cli->labels);
+	for (i = 0; i < cli->plugin_dir_count; i++)
+		free(cli->plugin_dirs[i]);
+	free(cli->plugin_dirs);
+	for (i = 0; i < cli->url_count; i++)
+		free(cli->urls[i]);
+	free(cli->urls);
+	free(cli->parsers);
+	free(cli->compare_list);
+}
+
+/* -1: exit with status *status (help, version, or a usage error). */
+static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
+{
+	enum {
+		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
+		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
+		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE,
+	};
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "strategy", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "batch-size", required_argument, NULL, 'b' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "requests", required_argument, NULL, OPT_REQUESTS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "parser", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "compare", no_argument, NULL, OPT_COMPARE },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "html", required_argument, NULL, OPT_HTML },
+		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "list-plugins", no_argument, NULL, OPT_LIST },
+		{ "plugin-help", required_argument, NULL, OPT_PLUGIN_HELP },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	*status = EXIT_USAGE;
+	cli->progress = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:w:r:b:n:d:t:p:o:qvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli->config = optarg; break;
+		case OPT_SET:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				log_fatal("--set %s: expected KEY=VALUE", optarg);
+				return -1;
+			}
+			{
+				char *key = strndup(optarg, (size_t)(strchr(optarg, '=') - optarg));
+				rc = key ? push_override(cli, key, strchr(optarg, '=') + 1, NULL) : -1;
+				free(key);
+			}
+			break;
+		case 's': rc = push_override(cli, "strategy", optarg, "--strategy"); break;
+		case 'w': rc = push_override(cli, "workers", optarg, "--workers"); break;
+		case 'r': rc = push_override(cli, "rate_limit", optarg, "--rate-limit"); break;
+		case 'b': rc = push_override(cli, "batch_size", optarg, "--batch-size"); break;
+		case 'n': rc = push_override(cli, "repeat", optarg, "--repeat"); break;
+		case 'd': rc = push_override(cli, "duration", optarg, "--duration"); break;
+		case OPT_REQUESTS: rc = push_override(cli, "requests", optarg, "--requests"); break;
+		case OPT_RATE: rc = push_override(cli, "rate", optarg, "--rate"); break;
+		case OPT_MAX_CONNECTIONS:
+			rc = push_override(cli, "max_connections", optarg, "--max-connections");
+			break;
+		case OPT_WARMUP: rc = push_override(cli, "warmup", optarg, "--warmup"); break;
+		case 't': rc = push_override(cli, "timeout", optarg, "--timeout"); break;
+		case OPT_RETRIES: rc = push_override(cli, "retries", optarg, "--retries"); break;
+		case 'p': rc = add_parser(cli, optarg); break;
+		case 'o': rc = push_override(cli, "output.path", optarg, "--output"); break;
+		case OPT_OUTPUT_FORMAT: rc = push_override(cli, "output.format", optarg, "--output-format"); break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				log_fatal("--format takes text or json, not \"%s\"", optarg);
+				return -1;
+			}
+			cli->json = strcmp(optarg, "json") == 0;
+			break;
+		case OPT_PROGRESS: cli->progress = 1; break;
+		case OPT_REPORT: cli->report = optarg; break;
+		case OPT_HTML: cli->html = optarg; break;
+		case OPT_MERGE: cli->merge = 1; break;
+		case OPT_NO_PROGRESS: cli->progress = 0; break;
+		case OPT_COMPARE:
+			cli->compare = 1;
+			/* an optional list as the next word: names and commas only */
+			if (optind < argc && argv[optind][0] &&
+			    strspn(argv[optind], "abcdefghijklmnopqrstuvwxyz0123456789_-,") ==
+			    strlen(argv[optind]) && argv[optind][0] != '-') {
+				free(cli->compare_list);
+				cli->compare_list = strdup(argv[optind++]);
+				rc = cli->compare_list ? 0 : -1;
+			}
+			break;
+		case OPT_DRY_RUN: cli->dry_run = 1; break;
+		case 'q': cli->quiet = 1; break;
+		case 'v': cli->verbose++; break;
+		case OPT_PLUGIN_DIR: rc = push(&cli->plugin_dirs, &cli->plugin_dir_count, optarg); break;
+		case OPT_LIST: cli->list_plugins = 1; break;
+		case OPT_PLUGIN_HELP: cli->plugin_help = optarg; break;
+		case 'V':
+			print_version();
+			*status = EXIT_ALL_OK;
+			return -1;
+		case 'h':
+			usage(stdout);
+			*status = EXIT_ALL_OK;
+			return -1;
+		case ':':
+			log_fatal("option %s needs a value (try scrape --help)", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_fatal("unknown option -%c (try scrape --help)", optopt);
+			else
+				log_fatal("unknown option %s (try scrape --help)", argv[optind - 1]);
+			return -1;
+		}
+		if (rc < 0) {
+			log_fatal("out of memory");
+			return -1;
+		}
+	}
+	for (; optind < argc; optind++)
+		if (push(&cli->urls, &cli->url_count, argv[optind]) < 0)
+			return -1;
+	if (cli->parsers) {
+		char *list;
+		if (asprintf(&list, "[%s]", cli->parsers) < 0 ||
+		    push_override(cli, "parsers", list, NULL) < 0)
+			return -1;
+		free(list);
+	}
+	if (!cli->config && cli->url_count == 0 && cli->override_count == 0 && !cli->list_plugins &&
+	    !cli->plugin_help) {
+		log_fatal("no job: give -c JOB.yaml or URLs (try scrape --help)");
+		return -1;
+	}
+	return 0;
+}
+
+static int plugin_help(const struct loader_paths *paths, const char *name)
+{
+	static const enum scrape_plugin_kind kinds[] = { SCRAPE_KIND_STRATEGY, SCRAPE_KIND_PARSER };
+	int found = 0, status = EXIT_ALL_OK;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct loaded_plugin p;
+		const char *base = strrchr(name, '/');
+
+		/* a path names its kind in the file name: strategy_x.so, parser_y.so */
+		if (base && strncmp(base + 1, loader_kind_name(kinds[k]), strlen(loader_kind_name(kinds[k]))) != 0)
+			continue;
+		char err[512];
+		enum loader_status rc = loader_open(paths, kinds[k], name, &p, err, sizeof err);
+
+		if (rc == LOADER_NOT_FOUND)
+			continue;
+		found = 1;
+		if (rc != LOADER_OK) {
+			log_fatal("%s", err);
+			status = EXIT_PLUGIN;
+			continue;
+		}
+		options_print_help(p.desc, stdout);
+		loader_close(&p);
+	}
+	if (!found) {
+		log_fatal("no strategy or parser named \"%s\" (scrape --list-plugins shows them)", name);
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
+/* The job's entry for a plugin, or a stand-in for a default. */
+static const struct node *entry_of(const struct job_plugin *ref)
+{
+	static struct node defaulted = {
+		.kind = NODE_SCALAR, .source = "(default strategy)", .line = 1, .col = 1,
+	};
+
+	return ref->entry ? ref->entry : &defaulted;
+}
+
+static int open_instance(const struct loader_paths *paths, enum scrape_plugin_kind kind,
+                         const struct job_plugin *ref, struct instance *inst)
+{
+	const struct node *entry = entry_of(ref);
+	char err[1024];
+	enum loader_status rc;
+
+	memset(inst, 0, sizeof *inst);
+	rc = loader_open(paths, kind, ref->name, &inst->loaded, err, sizeof err);
+	if (rc == LOADER_NOT_FOUND) {
+		size_t count;
+		char **names = loader_names(paths, kind, &count);
+		const char *hint = job_suggest(ref->name, (const char *const *)names, count);
+		const struct node *at = entry->kind == NODE_MAP ? tree_get(entry, "name") : entry;
+
+		if (!at)
+			at = entry;
+		if (strchr(ref->name, '/'))
+			log_located("%s:%d:%d: %s", at->source, at->line, at->col, err);
+		else if (hint)
+			log_located("%s:%d:%d: %s (did you mean \"%s\"?)", at->source, at->line, at->col, err,
+			            hint);
+		else
+			log_located("%s:%d:%d: %s (scrape --list-plugins shows what is installed)", at->source,
+			            at->line, at->col, err);
+		loader_free_names(names, count);
+		return EXIT_USAGE;
+	}
+	if (rc != LOADER_OK) {
+		log_fatal("%s", err);
+		return EXIT_PLUGIN;
+	}
+	inst->opts = options_build(inst->loaded.desc, entry, err, sizeof err);
+	if (!inst->opts) {
+		log_located("%s", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_ALL_OK;
+}
+
+static int create_instance(struct instance *inst)
+{
+	const struct scrape_plugin *d = inst->loaded.desc;
+
+	if (!d->create) {
+		inst->created = 1;
+		return EXIT_ALL_OK;
+	}
+	if (d->create(&host_table, inst->opts, &inst->state) != 0) {
+		const char *why = options_failure(inst->opts);
+		if (why) {
+			log_located("%s", why);
+			return EXIT_USAGE;
+		}
+		log_fatal("plugin \"%s\" (%s): could not start (its create() failed); see the messages above",
+		          d->name, inst->loaded.path);
+		return EXIT_PLUGIN;
+	}
+	inst->created = 1;
+	return EXIT_ALL_OK;
+}
+
+static void close_instance(struct instance *inst)
+{
+	if (inst->created && inst->loaded.desc->destroy)
+		inst->loaded.desc->destroy(inst->state);
+	options_free(inst->opts);
+	loader_close(&inst->loaded);
+	memset(inst, 0, sizeof *inst);
+}
+
+static int execute(const struct job *job, struct instance *strategy, struct instance *parsers,
+                   size_t parser_count, const struct run_settings *base, struct run_summary *summary)
+{
+	struct parser_instance *active = calloc(parser_count ? parser_count : 1, sizeof *active);
+	struct run_settings settings = *base;
+	struct scrape_run run;
+	char err[512];
+	int status, reported, strategy_failed;
+	size_t i;
+
+	if (!active) {
+		log_error("out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	for (i = 0; i < parser_count; i++) {
+		active[i].plugin = parsers[i].loaded.desc;
+		active[i].state = parsers[i].state;
+	}
+	/* with records on stdout, the human-readable lines move to stderr */
+	settings.lines = job->output_path && strcmp(job->output_path, "-") == 0 ? stderr : stdout;
+	if (run_init(&run, job, active, parser_count, &settings, err, sizeof err) < 0) {
+		log_fatal("%s", err);
+		run_free(&run);
+		free(active);
+		return EXIT_USAGE;
+	}
+	if (settings.progress)
+		run.progress = progress_start(&run);
+	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
+	if (strategy_failed)
+		log_error("strategy \"%s\" failed; the summary covers what finished",
+		          strategy->loaded.desc->name);
+	run.end_ns = run_now_ns();
+	run_drain(&run);
+	progress_stop(run.progress);
+	run.progress = NULL;
+	status = run_close_output(&run) < 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	reported = run_report(&run);
+	if (reported != 0)
+		status = reported;
+	else if (strategy_failed)
+		status = EXIT_SOME_FAILED;
+	if (summary)
+		run_summarize(&run, summary);
+	run_free(&run);
+	free(active);
+	return status;
+}
+
+static struct run_settings settings_of(const struct cli *cli)
+{
+	struct run_settings s = {
+		.quiet = cli->quiet, .verbose = cli->verbose, .json = cli->json,
+		.report_path = cli->report, .html_path = cli->html, .job_path = cli->config,
+	};
+
+	s.progress = cli->progress >= 0 ? cli->progress : !cli->quiet && isatty(STDERR_FILENO);
+	return s;
+}
+
+/* Whether a strategy promises to keep the open model's schedule. */
+static int open_model_capable(const struct loaded_plugin *p)
+{
+	return (loader_capabilities(p->desc) & SCRAPE_CAP_OPEN_MODEL) != 0;
+}
+
+/* Opens and creates the job's strategy and parsers, runs the job (or
+ * prints it for --dry-run), and closes them again. */
+static int run_with_plugins(struct job *job, const struct loader_paths *paths,
+                            const struct run_settings *settings, int dry_run,
+                            struct run_summary *summary)
+{
+	struct instance strategy, *parsers;
+	int status;
+	size_t i, opened = 0;
+
+	parsers = calloc(job->parser_count ? job->parser_count : 1, sizeof *parsers);
+	memset(&strategy, 0, sizeof strategy);
+	status = parsers ? open_instance(paths, SCRAPE_KIND_STRATEGY, &job->strategy, &strategy)
+	                 : EXIT_PLUGIN;
+	for (i = 0; status == EXIT_ALL_OK && i < job->parser_count; i++, opened++)
+		status = open_instance(paths, SCRAPE_KIND_PARSER, &job->parsers[i], &parsers[i]);
+	/* (--compare checks each of its strategies itself) */
+	if (status == EXIT_ALL_OK && job->open_model && dry_run != DRY_RUN_CHECK &&
+	    !open_model_capable(&strategy.loaded)) {
+		char where[256];
+		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
+		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded",
+		            where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
+		status = EXIT_USAGE;
+	}
+	if (status == EXIT_ALL_OK)
+		status = create_instance(&strategy);
+	for (i = 0; status == EXIT_ALL_OK && i < opened; i++)
+		status = create_instance(&parsers[i]);
+	if (status == EXIT_ALL_OK && dry_run) {
+		if (dry_run == DRY_RUN_PRINT)
+			job_print(job, stdout);
+	} else if (status == EXIT_ALL_OK) {
+		if (job->insecure)
+			log_warning("insecure: true turns off TLS certificate checks");
+		status = execute(job, &strategy, parsers, job->parser_count, settings, summary);
+	}
+	for (i = 0; parsers && i < opened; i++)
+		close_instance(&parsers[i]);
+	close_instance(&strategy);
+	free(parsers);
+	return status;
+}
+
+struct compare_context {
+	struct job *job;
+	const struct loader_paths *paths;
+};
+
+/* One strategy's run for --compare, in its own process: no records, no
+ * per-download lines, no progress; only the figures go back. */
+static int compare_one(const char *strategy, struct run_summary *out, void *ctx)
+{
+	struct compare_context *c = ctx;
+	struct run_settings settings = { .quiet = 1, .silent = 1 };
+	struct job *job = c->job;
+
+	if (strcmp(job->strategy.name, strategy) != 0) {
+		/* another strategy's keys would not fit this one */
+		free(job->strategy.name);
+		job->strategy.name = strdup(strategy);
+		job->strategy.entry = NULL;
+		if (!job->strategy.name)
+			return EXIT_SOME_FAILED;
+	}
+	free(job->output_path);
+	job->output_path = NULL;
+	return run_with_plugins(job, c->paths, &settings, 0, out);
+}
+
+static int compare(struct job *job, const struct cli *cli, const struct loader_paths *paths)
+{
+	struct compare_context ctx = { .job = job, .paths = paths };
+	char *names[16], *list = NULL, *save = NULL, *name;
+	size_t count = 0;
+	int status;
+
+	if (cli->compare_list && !(list = strdup(cli->compare_list)))
+		return EXIT_SOME_FAILED;
+	if (list) {
+		for (name = strtok_r(list, ",", &save); name && count < 16; name = strtok_r(NULL, ",", &save))
+			names[count++] = name;
+	} else {
+		for (count = 0; count < 4; count++)
+			names[count] = (char *)all_strategies[count];
+	}
+	if (count == 0) {
+		log_fatal("--compare needs at least one strategy name");
+		free(list);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct loaded_plugin p;
+		char err[512];
+		int capable;
+		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
+			log_fatal("--compare: %s", err);
+			free(list);
+			return EXIT_USAGE;
+		}
+		capable = open_model_capable(&p);
+		loader_close(&p);
+		if (!job->open_model || capable)
+			continue;
+		if (list) {
+			log_fatal("--compare: the %s strategy cannot run the open model (rate or stages)", names[i]);
+			free(list);
+			return EXIT_USAGE;
+		}
+		/* the default list: compare the strategies that can */
+		memmove(&names[i], &names[i + 1], (count - i - 1) * sizeof names[0]);
+		count--;
+		i--;
+	}
+	if (job->output_path)
+		log_warning("--compare writes no records (output %s is ignored)", job->output_path);
+	status = compare_strategies(names, count, compare_one, &ctx, cli->json, stdout);
+	free(list);
+	return status;
+}
+
+/* Descriptors beyond the transfers: stdio, plugins, the records and
+ * SQLite's journal, epoll, resolver pipes. */
+#define FD_MARGIN 32
+
+/* About how many descriptors the job holds at once: a socket per transfer
+ * in flight, or per worker process (its socketpair); the sequential
+ * strategy has one transfer at a time whatever workers says. */
+static rlim_t descriptors_needed(const struct job *job, int compare)
+{
+	int64_t n = job->workers;
+
+	if (job->open_model && job->max_connections > n)
+		n = job->max_connections;
+	if (!compare && strcmp(job->strategy.name, "sequential") == 0)
+		n = 1;
+	return (rlim_t)n + FD_MARGIN;
+}
+
+/* Thousands of transfers in flight need thousands of descriptors: a soft
+ * limit below the job's need (often 1024) is raised as far as the hard one
+ * allows.  Beyond that, one warning now says what will happen and what to
+ * do, rather than every transfer failing later as if the target refused
+ * connections. */
+static void fit_file_limit(const struct job *job, int compare)
+{
+	rlim_t need = descriptors_needed(job, compare);
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= need)
+		return;
+	if (limit.rlim_cur < limit.rlim_max) {
+		struct rlimit raised = limit;
+		raised.rlim_cur = limit.rlim_max;
+		/* an unlimited hard limit is still capped by the kernel's nr_open */
+		if (setrlimit(RLIMIT_NOFILE, &raised) != 0 && need < limit.rlim_max) {
+			raised.rlim_cur = need;
+			setrlimit(RLIMIT_NOFILE, &raised);
+		}
+		getrlimit(RLIMIT_NOFILE, &limit);
+	}
+	if (limit.rlim_cur >= need)
+		return;
+	log_warning("the job needs about %llu file descriptors (%llu transfers at once and %d more) "
+	            "but the limit is %llu (ulimit -n); raise it (ulimit -n %llu, or LimitNOFILE= in a "
+	            "systemd unit) or lower workers: requests beyond it are not sent",
+	            (unsigned long long)need, (unsigned long long)(need - FD_MARGIN), FD_MARGIN,
+	            (unsigned long long)limit.rlim_cur, (unsigned long long)need);
+}
+
+static int run_job(const struct cli *cli, const struct loader_paths *paths)
+{
+	struct run_settings settings = settings_of(cli);
+	struct job *job;
+	char err[1024];
+	int status;
+
+	job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count, cli->urls,
+	               cli->url_count, err, sizeof err);
+	if (!job) {
+		log_located("%s", err);
+		return EXIT_USAGE;
+	}
+	if (!cli->dry_run)
+		fit_file_limit(job, cli->compare);
+	if (cli->compare && !cli->dry_run) {
+		/* check every plugin once up front, so mistakes show before any run */
+		status = run_with_plugins(job, paths, &settings, DRY_RUN_CHECK, NULL);
+		if (status == EXIT_ALL_OK)
+			status = compare(job, cli, paths);
+	} else {
+		status = run_with_plugins(job, paths, &settings, cli->dry_run ? DRY_RUN_PRINT : 0, NULL);
+	}
+	job_free(job);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct loader_paths paths;
+	int status;
+
+	if (parse_cli(argc, argv, &cli, &status) < 0) {
+		free_cli(&cli);
+		return status;
+	}
+	log_set_verbosity(cli.verbose ? cli.verbose : cli.quiet ? LOG_QUIET : LOG_NORMAL);
+	if (loader_paths_init(&paths, cli.plugin_dirs, cli.plugin_dir_count) < 0) {
+		log_fatal("out of memory");
+		free_cli(&cli);
+		return EXIT_USAGE;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_fatal("libcurl could not be initialised");
+		loader_paths_free(&paths);
+		free_cli(&cli);
+		return EXIT_SOME_FAILED;
+	}
+	run_install_signals();
+	if (cli.list_plugins)
+		status = loader_list(&paths, stdout) ? EXIT_PLUGIN : EXIT_ALL_OK;
+	else if (cli.plugin_help)
+		status = plugin_help(&paths, cli.plugin_help);
+	else if (cli.merge)
+		status = merge_reports(cli.urls, cli.url_count, cli.json);
+	else
+		status = run_job(&cli, &paths);
+	curl_global_cleanup();
+	loader_paths_free(&paths);
+	free_cli(&cli);
+	return status;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The validated job: every key of the job file checked, converted to its
+ * unit and defaulted.  Plugin entries keep their YAML node, because their
+ * keys can only be checked against the plugin's own option table once the
+ * plugin is loaded (see plugin_options.c).
+ */
+#ifndef SCRAPE_JOB_H
+#define SCRAPE_JOB_H
+
+#include <curl/curl.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/tree.h"
+
+/* per_host: the limits each target host gets (engine/host_queues.c) */
+struct host_limits {
+	int64_t concurrency;        /* 0: no cap */
+	double rate;                /* starts per second; 0: no limit */
+	int64_t burst;
+	int64_t delay_ns;           /* at least this between starts; 0: none */
+	int64_t jitter_ns;          /* plus a random 0..jitter */
+};
+
+struct job_plugin {
+	char *name;
+	const struct node *entry;   /* the map (or scalar) that named it */
+};
+
+struct crawl_settings {
+	int enabled;                /* a crawl: section was given */
+	int64_t max_depth;
+	int64_t max_pages;          /* 0: no limit */
+	int same_host;
+	char **allow_domains;
+	size_t allow_domain_count;
+	regex_t *allow;             /* URL patterns (POSIX extended) */
+	size_t allow_count;
+	regex_t *deny;
+	size_t deny_count;
+	int robots;
+	int64_t max_crawl_delay_ns;
+};
+
+struct job_header {
+	char *name;
+	char *value;
+};
+
+/* A condition checked at the end of a run, e.g. "p99 < 250ms". */
+struct job_threshold {
+	char metric[16];            /* p99, mean, error_rate, rate, ... */
+	char op[3];                 /* <, <=, >, >=, == */
+	double value;               /* seconds, a fraction, per second or a count */
+	char text[96];              /* as written, for the verdict lines */
+};
+
+/* One step of an open-model ramp: the rate moves linearly from the
+ * previous step's (or the job's `rate`) to this one over its duration. */
+struct job_stage {
+	int64_t duration_ns;
+	double rate;                /* requests/s at the end of the step */
+};
+
+/* `http2`: which HTTP version a request asks for. */
+enum job_http2 {
+	JOB_HTTP2_OFF,              /* HTTP/1.1 (the default) */
+	JOB_HTTP2_TLS,              /* HTTP/2 over TLS by ALPN, HTTP/1.1 on http:// */
+	JOB_HTTP2_PRIOR_KNOWLEDGE,  /* HTTP/2 without upgrade, also on http:// (h2c) */
+};
+
+struct job {
+	struct node *tree;          /* owns every node referenced below */
+
+	char **urls;                /* from `urls` */
+	int64_t *url_weights;       /* 1 unless the entry says weight */
+	size_t url_count;
+	char *url_file;             /* from `url_file`; "-": standard input */
+	int64_t url_file_count;     /* valid lines, counted at load; -1: streamed */
+	int url_file_stream;        /* not a regular file: read once, while the job runs */
+	int64_t repeat;
+	int64_t duration_ns;        /* 0: until the URLs run out */
+	int64_t requests;           /* 0: no count; else the URLs cycle */
+	int random_order;
+	uint64_t seed;
+	int seed_set;
+	struct job_threshold *thresholds;
+	size_t threshold_count;
+
+	/* the open model: the core schedules request starts (rate, stages) */
+	int open_model;
+	double rate;                /* requests/s; with stages, the start rate */
+	int poisson;                /* arrival: poisson (else constant spacing) */
+	struct job_stage *stages;
+	size_t stage_count;
+	int64_t stages_ns;          /* the stages' total length */
+	int64_t max_connections;    /* transfers in flight at most (open model) */
+	int64_t warmup_ns;          /* the first part of duration, not measured */
+
+	struct job_plugin strategy;
+	int64_t workers;
+	int64_t batch_size;         /* 0: no batches */
+	double rate_limit;          /* requests/s; 0: unlimited */
+	int64_t burst;
+	struct host_limits per_host;
+
+	int64_t timeout_ns;         /* whole transfer; 0: none */
+	int64_t connect_timeout_ns;
+	int64_t retries;
+	int64_t retry_delay_ns;
+	int64_t max_redirects;      /* 0: do not follow */
+	int64_t max_body;           /* bytes */
+	int insecure;
+	enum job_http2 http2;
+	int http2_fresh;            /* prior knowledge on a libcurl that cannot reuse it */
+	char *ca_file;              /* PEM bundle to verify servers with; NULL: the system's */
+	char *client_cert;          /* PEM client certificate for mutual TLS */
+	char *client_key;           /* its PEM private key; NULL: in client_cert */
+	int keepalive;              /* 0: a fresh connection for every request */
+	int64_t connection_max_age_ns;  /* 0: unset (libcurl's default, no limit) */
+	int64_t connection_max_idle_ns; /* 0: unset (libcurl's default, 118s) */
+
+	char *method;
+	struct job_header *headers;
+	size_t header_count;
+	char *body;
+	size_t body_len;            /* a body_file may hold NUL bytes */
+	struct curl_slist *resolve; /* HOST:PORT:ADDRESS overrides */
+	char *user_agent;
+
+	struct job_plugin *parsers;
+	size_t parser_count;
+
+	char *output_format;        /* "jsonl", "csv" or "sqlite" */
+	char *output_path;          /* NULL: no records written; "-": stdout */
+	char **output_columns;      /* csv: the columns, if the job lists them */
+	size_t output_column_count;
+	char *output_table;         /* sqlite: the table */
+
+	struct crawl_settings crawl;
+};
+
+/* Reads and validates a job.  overrides are "KEY=VALUE" strings applied
+ * on top of the file; labels[i] (if labels and it are not NULL) names the
+ * option that gave override i, whose VALUE is then plain text rather than
+ * YAML.  path may be NULL: the job is built from overrides and extra_urls
+ * alone.  On failure returns NULL after writing a one-line message to err. */
+struct job *job_load(const char *path, char *const *overrides, char *const *labels,
+                     size_t override_count, char *const *extra_urls, size_t extra_url_count,
+                     char *err, size_t errlen);
+void job_free(struct job *job);
+
+/* Total requests the job will issue (URLs x repeat, or `requests`);
+ * -1 when only a duration bounds it. */
+int64_t job_total_requests(const struct job *job);
+
+/* Prints the resolved configuration, as YAML, for --dry-run. */
+void job_print(const struct job *job, FILE *out);
+
+/* A line of a URL file with the white space around it cut off, or NULL
+ * for a blank line or a # comment.  Modifies line. */
+char *job_url_line(char *line);
+
+/* The largest body_file: it is held in memory for the whole run. */
+#define JOB_BODY_MAX (64 << 20)
+
+/* The longest line a URL file may hold, newline not counted: a file with
+ * no newline (/dev/zero) must not grow memory without end. */
+#define JOB_URL_LINE_MAX 65536
+
+/* Reads a URL file line by line, in bounded memory, for the check at load
+ * and for the frontier at run time, so both see the same lines. */
+struct job_url_reader {
+	FILE *f;
+	const char *name;           /* for messages: the path, or "standard input" */
+	long lineno;
+	int rest_of_line;           /* a too long line is still being read */
+	char *line;                 /* JOB_URL_LINE_MAX + 1 bytes */
+	char message[512];          /* why the last line was refused */
+};
+
+/* Opens path ("-": standard input) for reading.  -1 with errno set. */
+int job_url_open(struct job_url_reader *r, const char *path);
+void job_url_close(struct job_url_reader *r);
+/* The next URL: 1 and *url (valid until the next call); 0 at the end; -1
+ * for a line that is not a URL (too long, a NUL byte, malformed), with
+ * "NAME:LINE:COL: why" in r->message, after which reading may go on; -2
+ * for a read error, also in r->message. */
+int job_url_next(struct job_url_reader *r, char **url);
+
+/* Whether a URL is acceptable (absolute http/https with a host, nothing
+ * job_wire_ok() refuses); on failure *why says what is wrong. */
+int job_url_ok(const char *url, const char **why);
+
+/* What may go on the wire as a request line or header. */
+enum job_wire {
+	JOB_WIRE_URL,               /* no white space or control bytes */
+	JOB_WIRE_TOKEN,             /* a method or header name: RFC 9110 token characters */
+	JOB_WIRE_VALUE,             /* a header value: no CR, LF, NUL or other control bytes but tab */
+};
+
+/* The one check for every text the job sends: the method, URLs (also
+ * from url_file and the command line), User-Agent, header names and
+ * values.  CR or LF in any of them would let a value add headers or a
+ * second request.  0 if text is fine as kind; else -1 and *why. */
+int job_wire_ok(const char *text, enum job_wire kind, const char **why);
+
+/* The closest of candidates to word within a small edit distance, or NULL:
+ * for "did you mean" hints. */
+const char *job_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The request: the method, headers, body (inline or from a file), DNS
+ * overrides and User-Agent every request of the job is sent with.  Each
+ * text that goes on the wire passes job_wire_check() at its spot.
+ */
+#include <config.h>
+
+#include "config/job_keys.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+static int key_method(struct checker *c, const struct node *n)
+{
+	char *p;
+
+	if (job_get_string(c, "method", n, &c->job->method) < 0)
+		return -1;
+	for (p = c->job->method; *p; p++) {
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'))
+			return job_fail(c, n, "\"method\" must be a word such as GET or POST, got \"%s\"",
+			                c->job->method);
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	}
+	return job_wire_check(c, "method", n, c->job->method, JOB_WIRE_TOKEN);
+}
+
+static int key_headers(struct checker *c, const struct node *n)
+{
+	const char *why;
+	size_t i;
+
+	if (n->kind != NODE_MAP)
+		return job_fail(c, n, "\"headers\" must be a map of header names to values");
+	c->job->headers = calloc(n->count ? n->count : 1, sizeof *c->job->headers);
+	if (!c->job->headers)
+		return job_fail(c, n, "out of memory");
+	for (i = 0; i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		struct job_header *h = &c->job->headers[i];
+
+                if (job_wire_ok(k->text, JOB_WIRE_TOKEN, &why) < 0)
+                        return job_fail(c, k, "\"%s\" is not a valid header name", k->text);
+                if (v->kind != NODE_SCALAR)
+                        return job_fail(c, v, "the value of header \"%s\" must be text", k->text);
+                if (strpbrk(v->text, "\r\n"))
+                        return job_fail(c, v, "the value of header \"%s\" must be on one line", k->text);
+                if (job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0)
+                        return job_fail(c, v, "the value of header \"%s\": %s", k->text, why);
+                h->name = strdup(k->text);
+                h->value = strdup(v->text);
+                c->job->header_count++;
+                if (!h->name || !h->value)
+                        return job_fail(c, n, "out of memory");
+	}
+	return 0;
+}
+
+static int key_body(struct checker *c, const struct node *n)
+{
+	if (job_is_null(n))
+		return 0;       /* body: ~ means no body */
+	if (n->kind != NODE_SCALAR)
+		return job_fail(c, n, "\"body\" must be text");
+	if (c->job->body)
+		return job_fail(c, n, "give either \"body\" or \"body_file\", not both");
+	c->job->body = strdup(n->text);
+	c->job->body_len = strlen(n->text);
+	return c->job->body ? 0 : job_fail(c, n, "out of memory");
+}
+
+/* The request body from a file (relative to the job file), read once at
+ * load: any bytes, NULs included. */
+static int key_body_file(struct checker *c, const struct node *n)
+{
+	char *path = NULL;
+	struct buf data = { 0 };
+	char chunk[65536];
+	size_t got;
+	FILE *f;
+
+	if (c->job->body)
+		return job_fail(c, n, "give either \"body\" or \"body_file\", not both");
+	if (job_get_path(c, "body_file", n, &path) < 0)
+		return -1;
+	f = fopen(path, "rb");
+	if (!f) {
+		job_fail(c, n, "cannot read body_file \"%s\": %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	buf_append(&data, "", 0);
+	/* held in memory and sent with every request: /dev/zero must not fill
+	 * memory before it is refused */
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && data.len <= JOB_BODY_MAX)
+		buf_append(&data, chunk, got);
+	if (data.len > JOB_BODY_MAX) {
+		fclose(f);
+		buf_free(&data);
+		return job_fail(c, n, "body_file is larger than %d MiB", JOB_BODY_MAX >> 20);
+	}
+	if (ferror(f) || data.oom) {
+		fclose(f);
+		buf_free(&data);
+		return job_fail(c, n, "cannot read body_file: %s", data.oom ? "out of memory" : strerror(errno));
+	}
+	fclose(f);
+	c->job->body = data.data;
+	c->job->body_len = data.len;
+	return 0;
+}
+
+/* "host:port:address" entries, as curl's --resolve takes them. */
+static int key_resolve(struct checker *c, const struct node *n)
+{
+	size_t i, count = n->kind == NODE_LIST ? n->count : 1;
+
+	if (n->kind == NODE_MAP)
+		return job_fail(c, n, "\"resolve\" must be a list of HOST:PORT:ADDRESS entries");
+	for (i = 0; i < count; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+		const char *colon1, *colon2;
+		struct curl_slist *grown;
+
+                if (job_want_scalar(c, "resolve", item, "HOST:PORT:ADDRESS") < 0)
+                        return -1;
+                colon1 = strchr(item->text, ':');
+                colon2 = colon1 ? strchr(colon1 + 1, ':') : NULL;
+                if (!colon1 || !colon2 || colon1 == item->text || colon2 == colon1 + 1 || !colon2[1] ||
+		    strspn(colon1 + 1, "0123456789") != (size_t)(colon2 - colon1 - 1))
+			return job_fail(c, item, "\"resolve\": \"%s\" is not HOST:PORT:ADDRESS, e.g. "
+			                "example.test:443:127.0.0.1", item->text);
+		grown = curl_slist_append(c->job->resolve, item->text);
+		if (!grown)
+			return job_fail(c, item, "out of memory");
+		c->job->resolve = grown;
+	}
+	return 0;
+}
+
+static int key_user_agent(struct checker *c, const struct node *n)
+{
+	if (job_get_string(c, "user_agent", n, &c->job->user_agent) < 0)
+		return -1;
+	return job_wire_check(c, "user_agent", n, c->job->user_agent, JOB_WIRE_VALUE);
+}
+
+
+static void print_method(const struct job *job, FILE *out)
+{
+	fprintf(out, "method: %s\n", job->method);
+}
+
+static void print_headers(const struct job *job, FILE *out)
+{
+	size_t i;
+
+	if (!job->header_count)
+		return;
+	fputs("headers:\n", out);
+	for (i = 0; i < job->header_count; i++) {
+		fprintf(out, "  %s: ", job->headers[i].name);
+		job_print_scalar(out, job->headers[i].value);
+		fputc('\n', out);
+	}
+}
+
+static void free_headers(struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->header_count; i++) {
+		free(job->headers[i].name);
+		free(job->headers[i].value);
+	}
+	free(job->headers);
+}
+
+/* body_file's bytes too: they may not be text */
+static void print_body(const struct job *job, FILE *out)
+{
+	if (job->body && strlen(job->body) == job->body_len) {
+		fputs("body: ", out);
+		job_print_scalar(out, job->body);
+		fputc('\n', out);
+	} else if (job->body) {
+		fprintf(out, "body: ~  # %zu bytes of binary data from body_file\n", job->body_len);
+	}
+}
+
+static void free_body(struct job *job)
+{
+	free(job->body);
+}
+
+static void print_resolve(const struct job *job, FILE *out)
+{
+	const struct curl_slist *r;
+
+	if (!job->resolve)
+		return;
+	fputs("resolve:\n", out);
+	for (r = job->resolve; r; r = r->next)
+		fprintf(out, "  - %s\n", r->data);
+}
+
+static void free_resolve(struct job *job)
+{
+	curl_slist_free_all(job->resolve);
+}
+
+#define AT(field) offsetof(struct job, field)
+
+const struct job_key job_request_keys[] = {
+	{ .name = "method", .type = JOB_KEY_STRING, .offset = AT(method), .def_text = "GET",
+	  .parse = key_method, .print = print_method, .help = "the HTTP method, e.g. GET or POST" },
+	{ .name = "headers", .parse = key_headers, .print = print_headers, .release = free_headers,
+	  .help = "a map of request header names to values" },
+	{ .name = "body", .parse = key_body, .print = print_body, .release = free_body,
+	  .help = "the request body, as text" },
+	/* printed as body; freed with it */
+	{ .name = "body_file", .parse = key_body_file,
+	  .help = "a file whose bytes are the request body" },
+	{ .name = "resolve", .parse = key_resolve, .print = print_resolve, .release = free_resolve,
+	  .help = "HOST:PORT:ADDRESS entries that override DNS, as curl's --resolve" },
+	{ .name = "user_agent", .type = JOB_KEY_STRING, .offset = AT(user_agent),
+	  .def_text = "scrape/" PACKAGE_VERSION, .parse = key_user_agent,
+	  .help = "the User-Agent header" },
+	{ .name = NULL },
+};

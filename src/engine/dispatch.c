@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Request dispatch for the three models: closed (the next request as soon
+ * as a worker asks, within batches and the rate limit), per-host (queues
+ * that take turns within each host's limits) and open (the schedule says
+ * when each start is due).  Retries go out when they fall due, whatever
+ * the model.  The time comes in as an argument, so the decisions can be
+ * tested with a fake clock; the run's lock is held around every call.
+ */
+#include <config.h>
+
+#include "engine/dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/log.h"
+#include "crawl/seen.h"
+#include "crawl/url.h"
+
+/* Requests pulled ahead into host queues, at most. */
+#define HOST_LOOKAHEAD 10000
+
+/* The open model counts a start as late when it leaves this long after
+ * its scheduled time. */
+#define LATE_NS 1000000
+
+int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *run,
+                  struct stats *stats, struct timeline *timeline, atomic_int *stopping,
+                  const struct hosts_callbacks *robots)
+{
+	const struct host_limits *l = &job->per_host;
+	int obey = job->crawl.enabled && job->crawl.robots;
+
+	memset(d, 0, sizeof *d);
+	d->job = job;
+	d->run = run;
+	d->stats = stats;
+	d->timeline = timeline;
+	d->stopping = stopping;
+	ratelimit_init(&d->limiter, job->rate_limit, job->burst);
+	if (frontier_init(&d->frontier, job) < 0)
+		return -1;
+	if (job->crawl.enabled && !(d->seed_hosts = seen_create(64)))
+		return -1;
+	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey)
+		if (!(d->hosts = hosts_create(l, obey ? robots : NULL)))
+			return -1;
+	if (job->open_model && schedule_init(&d->schedule, job) < 0)
+		return -1;
+	return 0;
+}
+
+void dispatch_start(struct dispatch *d, int64_t start_ns)
+{
+	d->start_ns = start_ns;
+	d->measure_ns = start_ns + d->job->warmup_ns;
+}
+
+void dispatch_free(struct dispatch *d)
+{
+	struct scrape_request *r, *next;
+
+	for (r = d->retry_head; r; r = next) {
+		next = r->next_retry;
+		dispatch_request_free(r);
+	}
+	d->retry_head = d->retry_tail = NULL;
+	if (d->pending)
+		dispatch_request_free(d->pending);
+	d->pending = NULL;
+	if (d->hosts) {
+		while ((r = hosts_take_any(d->hosts)) != NULL)
+			dispatch_request_free(r);
+		hosts_free(d->hosts);
+		d->hosts = NULL;
+	}
+	frontier_free(&d->frontier);
+	seen_free(d->seed_hosts);
+	d->seed_hosts = NULL;
+	schedule_free(&d->schedule);
+}
+
+struct scrape_request *dispatch_request_new(struct dispatch *d, const char *url, int depth)
+{
+	struct scrape_request *req = calloc(1, sizeof *req);
+
+	if (!req || !(req->url = strdup(url))) {
+		free(req);
+		return NULL;
+	}
+	req->run = d->run;
+	req->attempt = 1;
+	req->depth = depth;
+	return req;
+}
+
+void dispatch_request_free(struct scrape_request *req)
+{
+	buf_free(&req->body);
+	buf_free(&req->headers);
+	free(req->url);
+	free(req);
+}
+
+/* Nothing can go on without memory: the run stops (said once per cause). */
+static void out_of_memory(struct dispatch *d)
+{
+	log_error("out of memory; stopping the run");
+	atomic_store_explicit(d->stopping, 1, memory_order_release);
+}
+
+size_t dispatch_second_of(const struct dispatch *d, int64_t t)
+{
+	return t > d->measure_ns ? (size_t)((t - d->measure_ns) / 1000000000) : 0;
+}
+
+/* What the batch boundary allows now. */
+static int batch_is_full(struct dispatch *d)
+{
+	if (d->job->batch_size == 0 || d->batch_started < d->job->batch_size)
+		return 0;
+	if (d->outstanding > 0)
+		return 1;
+	d->batch_started = 0;        /* the batch is done: open the next */
+	return 0;
+}
+
+/* The one end-of-work rule: the sources are exhausted (the frontier, or
+ * the open model's schedule), nothing handed out is unreleased and no
+ * retry waits.  A fresh request pulled but never started does not count
+ * as in flight. */
+static int no_work_left(const struct dispatch *d)
+{
+	int64_t live = d->outstanding - (d->pending && d->pending->attempt == 1 ? 1 : 0);
+	int exhausted = frontier_done(&d->frontier) ||
+	                (d->job->open_model &&
+	                 (d->schedule.next_ns == SCHEDULE_END || d->frontier.expired));
+
+	return exhausted && live == 0 && !d->retry_head;
+}
+
+/* The next URL of the frontier; a crawl marks each seed seen (skipping
+ * repeated seeds) and remembers its host for same_host. */
+static const char *next_url(struct dispatch *d, int *depth)
+{
+	const char *url;
+
+	while ((url = frontier_next(&d->frontier)) != NULL) {
+		char *canonical, *host;
+		int fresh;
+
+		*depth = d->frontier.last_depth;
+		if (!d->job->crawl.enabled || *depth > 0)
+			return url;
+		canonical = url_canonical(url);
+		fresh = canonical ? frontier_mark_seen(&d->frontier, canonical) : 1;
+		host = canonical ? url_host(canonical) : NULL;
+		if (host)
+			seen_add(d->seed_hosts, host, strlen(host));
+		free(host);
+		free(canonical);
+		if (fresh != 0)
+			return url;
+		/* a repeated seed is not a page of its own */
+		frontier_give_back(&d->frontier);
+	}
+	return NULL;
+}
+
+/* The first retry of the queue, taken out of it. */
+static struct scrape_request *take_retry(struct dispatch *d)
+{
+	struct scrape_request *req = d->retry_head;
+
+	d->retry_head = req->next_retry;
+	if (!d->retry_head)
+		d->retry_tail = NULL;
+	req->next_retry = NULL;
+	return req;
+}
+
+/* The request to start next, whether or not limits let it start now.
+ * Pulling the URL early keeps the rate limiter from spending a slot on a
+ * frontier that turns out to be empty. */
+static struct scrape_request *peek(struct dispatch *d, int64_t now)
+{
+	const char *url;
+	int depth;
+
+	if (d->pending)
+		return d->pending;
+	if (d->retry_head && d->retry_head->ready_ns <= now)
+		return d->pending = take_retry(d);
+	if (batch_is_full(d))
+		return NULL;
+	url = next_url(d, &depth);
+	if (!url)
+		return NULL;
+	d->pending = dispatch_request_new(d, url, depth);
+	if (!d->pending) {
+		out_of_memory(d);
+		return NULL;
+	}
+	d->outstanding++;
+	d->batch_started++;
+	return d->pending;
+}
+
+/* The duration is over: start nothing new.  Requests waiting in host
+ * queues that never started are dropped; what is in flight and retries
+ * of it still finish. */
+static void expire(struct dispatch *d)
+{
+	struct scrape_request *req, *keep = NULL;
+
+	frontier_expire(&d->frontier);
+	if (d->job->open_model) {
+		/* starts the schedule wanted within the duration that never got
+		 * out (every connection was busy): dropped, and said so */
+		schedule_skip(&d->schedule, d->job->warmup_ns);
+		d->stats->dropped += schedule_skip(&d->schedule, d->job->duration_ns);
+	}
+	if (d->pending && d->pending->attempt == 1) {
+		dispatch_request_free(d->pending);
+		d->pending = NULL;
+		d->outstanding--;
+	}
+	while (d->hosts && (req = hosts_take_any(d->hosts)) != NULL) {
+		if (req->attempt > 1) {
+			req->next_retry = keep;
+			keep = req;
+			continue;
+		}
+		dispatch_request_free(req);
+		d->outstanding--;
+	}
+	while ((req = keep) != NULL) {
+		keep = req->next_retry;
+		if (hosts_enqueue(d->hosts, req, 1) < 0)
+			out_of_memory(d);
+	}
+}
+
+/* Moves due retries and new URLs into the host queues, up to a bounded
+ * look-ahead, so a host at its limit does not stall the others. */
+static void fill_host_queues(struct dispatch *d, int64_t now)
+{
+	struct scrape_request *due = NULL;
+
+	/* due retries go to the front of their host queues; reversed first so
+	 * that several for one host keep their order */
+	while (d->retry_head && d->retry_head->ready_ns <= now) {
+		struct scrape_request *req = take_retry(d);
+		req->next_retry = due;
+		due = req;
+	}
+	while (due) {
+		struct scrape_request *req = due;
+		due = req->next_retry;
+		if (hosts_enqueue(d->hosts, req, 1) < 0)
+			goto oom;
+	}
+	while (hosts_queued(d->hosts) < HOST_LOOKAHEAD && !batch_is_full(d)) {
+		struct scrape_request *req;
+		int depth;
+		const char *url = next_url(d, &depth);
+
+		if (!url)
+			break;
+		if (!(req = dispatch_request_new(d, url, depth)))
+			goto oom;
+		d->outstanding++;
+		d->batch_started++;
+		if (hosts_enqueue(d->hosts, req, 0) < 0)
+			goto oom;
+	}
+	return;
+oom:
+	out_of_memory(d);
+}
+
+/* A request leaves for a strategy at now. */
+static void hand_out(struct dispatch *d, struct scrape_request *req, int64_t now)
+{
+	struct stats *st = d->stats;
+	int64_t start = d->job->open_model ? req->intended_ns : now;
+
+	req->sent_ns = now;
+	req->warmup = start < d->measure_ns;
+	req->in_flight = 1;
+	if (++st->in_flight > st->peak_in_flight)
+		st->peak_in_flight = st->in_flight;
+	/* a retry is the same request again, not a start of its own */
+	if (req->warmup || req->attempt > 1)
+		return;
+	st->sent++;
+	timeline_sent(d->timeline, dispatch_second_of(d, start));
+	if (d->job->open_model) {
+		histogram_record(&st->lag, now - req->intended_ns);
+		if (now - req->intended_ns > LATE_NS)
+			st->late++;
+	}
+}
+
+/* A request leaves the strategy's hands (released, or queued for a retry). */
+static void settle(struct dispatch *d, struct scrape_request *req)
+{
+	if (req->in_flight) {
+		req->in_flight = 0;
+		d->stats->in_flight--;
+	}
+}
+
+/* The closed model: the next request as soon as a worker asks, within
+ * the batch and the run's rate limit. */
+static enum scrape_next next_closed(struct dispatch *d, struct scrape_request **req,
+                                    int64_t *not_before_ns, int64_t now)
+{
+	struct scrape_request *candidate = peek(d, now);
+	int64_t wait_until;
+
+	if (!candidate) {
+		if (d->retry_head)
+			*not_before_ns = d->retry_head->ready_ns;
+		return no_work_left(d) ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+	}
+	wait_until = ratelimit_take(&d->limiter, now);
+	if (wait_until != 0) {
+		*not_before_ns = wait_until;
+		return SCRAPE_NEXT_WAIT;
+	}
+	d->pending = NULL;
+	hand_out(d, candidate, now);
+	*req = candidate;
+	return SCRAPE_NEXT_READY;
+}
+
+/* With per-host limits: hosts take turns within their own limits. */
+static enum scrape_next next_by_host(struct dispatch *d, struct scrape_request **req,
+                                     int64_t *not_before_ns, int64_t now)
+{
+	int64_t open, host_wait;
+
+	/* the run's own limit first, so no host spends a slot in vain */
+	open = ratelimit_peek(&d->limiter, now);
+	if (open != 0) {
+		*not_before_ns = open;
+		return SCRAPE_NEXT_WAIT;
+	}
+	fill_host_queues(d, now);
+	*req = hosts_pick(d->hosts, now, &host_wait);
+	if (*req) {
+		ratelimit_take(&d->limiter, now);
+		hand_out(d, *req, now);
+		return SCRAPE_NEXT_READY;
+	}
+	if (no_work_left(d))
+		return SCRAPE_NEXT_DONE;
+	*not_before_ns = host_wait;
+	if (d->retry_head && (host_wait < 0 || d->retry_head->ready_ns < host_wait))
+		*not_before_ns = d->retry_head->ready_ns;
+	return SCRAPE_NEXT_WAIT;
+}
+
+/* The open model: the schedule, not the finished transfers, says when the
+ * next request starts. */
+static enum scrape_next next_scheduled(struct dispatch *d, struct scrape_request **req,
+                                       int64_t *not_before_ns, int64_t now)
+{
+	struct scrape_request *candidate = d->retry_head;
+	int64_t due, wake = candidate ? candidate->ready_ns : -1;
+
+	/* A retry goes as soon as it is due, outside the schedule: it is the
+	 * same request as before, so it keeps its first scheduled start and
+	 * its latency counts every attempt the user would have waited for. */
+	if (candidate && candidate->ready_ns <= now) {
+		take_retry(d);
+		hand_out(d, candidate, now);
+		*req = candidate;
+		return SCRAPE_NEXT_READY;
+	}
+	if (d->schedule.next_ns == SCHEDULE_END || d->frontier.expired) {
+		/* the schedule is over; a fresh request pulled before the end
+		 * never starts */
+		*not_before_ns = wake;
+		return no_work_left(d) ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+	}
+	due = d->start_ns + d->schedule.next_ns;
+	if (now < due) {
+		*not_before_ns = wake >= 0 && wake < due ? wake : due;
+		return SCRAPE_NEXT_WAIT;
+	}
+	candidate = peek(d, now);
+	if (!candidate) {
+		*not_before_ns = wake;
+		return no_work_left(d) ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+	}
+	d->pending = NULL;
+	if (candidate->attempt == 1) {
+		schedule_advance(&d->schedule);
+		candidate->intended_ns = due;
+	}                               /* (else a retry that fell due just now) */
+	hand_out(d, candidate, now);
+	*req = candidate;
+	return SCRAPE_NEXT_READY;
+}
+
+enum scrape_next dispatch_next(struct dispatch *d, struct scrape_request **req,
+                               int64_t *not_before_ns, int64_t now)
+{
+	*req = NULL;
+	*not_before_ns = -1;
+	if (d->job->duration_ns && !d->frontier.expired && now - d->start_ns >= d->job->duration_ns)
+		expire(d);
+	if (d->job->open_model)
+		return next_scheduled(d, req, not_before_ns, now);
+	if (d->hosts)
+		return next_by_host(d, req, not_before_ns, now);
+	return next_closed(d, req, not_before_ns, now);
+}
+
+void dispatch_retry(struct dispatch *d, struct scrape_request *req, int64_t now)
+{
+	if (d->hosts)
+		hosts_release(d->hosts, req);
+	settle(d, req);
+	req->attempt++;
+	req->ready_ns = now + d->job->retry_delay_ns;
+	req->next_retry = NULL;
+	if (d->retry_tail)
+		d->retry_tail->next_retry = req;
+	else
+		d->retry_head = req;
+	d->retry_tail = req;
+	d->stats->retries++;
+}
+
+void dispatch_release(struct dispatch *d, struct scrape_request *req)
+{
+	if (d->hosts)
+		hosts_release(d->hosts, req);
+	settle(d, req);
+	d->outstanding--;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dispatch: which request a strategy may start next, and when.  It owns
+ * the sources of work (the frontier, the open model's schedule, the retry
+ * queue, per-host queues) and the limits on handing it out (batches, the
+ * run's rate limit, per-host turns), for the three models: closed (a
+ * worker asks when it is free), per-host and open (the schedule says when).
+ * It never reads a clock: every call is told the time, so tests drive it
+ * with a fake one.  It does not lock either; the run holds its lock
+ * around every call.
+ */
+#ifndef SCRAPE_DISPATCH_H
+#define SCRAPE_DISPATCH_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <scrape/plugin.h>
+
+#include "engine/frontier.h"
+#include "engine/host_queues.h"
+#include "config/job.h"
+#include "engine/ratelimit.h"
+#include "engine/request.h"
+#include "engine/schedule.h"
+#include "results/stats.h"
+#include "results/timeline.h"
+
+struct seen;
+
+struct dispatch {
+	const struct job *job;
+	struct scrape_run *run;     /* the owner, for each request's back pointer */
+	struct frontier frontier;
+	struct ratelimit limiter;
+	struct schedule schedule;   /* open model: when each start is due */
+	struct scrape_request *retry_head, *retry_tail;
+	struct scrape_request *pending; /* taken from the frontier, not yet started */
+	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
+	struct seen *seed_hosts;    /* crawling: hosts of the seeds, for same_host */
+	int64_t outstanding;        /* handed out (or queued) and not yet released */
+	int64_t batch_started;      /* requests started in the current batch */
+	int64_t start_ns;           /* the run's start: the schedule and duration count from it */
+	int64_t measure_ns;         /* measurement starts: start + warmup */
+	struct stats *stats;        /* the run's: starts, lag, late, drops, retries */
+	struct timeline *timeline;  /* the run's: starts per second */
+	atomic_int *stopping;       /* set when memory runs out */
+};
+
+/* robots: the host queues' robots.txt callbacks, used when the crawl obeys
+ * robots.txt.  -1: out of memory. */
+int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *run,
+                  struct stats *stats, struct timeline *timeline, atomic_int *stopping,
+                  const struct hosts_callbacks *robots);
+/* Sets when the run started (its duration, schedule and warmup count from then). */
+void dispatch_start(struct dispatch *d, int64_t start_ns);
+/* Frees every request still queued, then the sources. */
+void dispatch_free(struct dispatch *d);
+
+/* READY with *req handed out at now; WAIT until *not_before_ns (-1: until
+ * something in flight is released); DONE when no work is left. */
+enum scrape_next dispatch_next(struct dispatch *d, struct scrape_request **req,
+                               int64_t *not_before_ns, int64_t now);
+/* Queues req, which failed at now, for another attempt after the job's
+ * retry_delay; it stays outstanding. */
+void dispatch_retry(struct dispatch *d, struct scrape_request *req, int64_t now);
+/* req is done with (recorded): its host slot and its outstanding count
+ * are freed.  The caller frees req. */
+void dispatch_release(struct dispatch *d, struct scrape_request *req);
+
+/* A request for url at depth, first attempt; NULL without memory. */
+struct scrape_request *dispatch_request_new(struct dispatch *d, const char *url, int depth);
+void dispatch_request_free(struct scrape_request *req);
+
+/* The second of the timeline a time falls in (second 0 starts the
+ * measurement). */
+size_t dispatch_second_of(const struct dispatch *d, int64_t t);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-host limits: requests wait in one queue per host (scheme, host and
+ * port) and start only while that host has fewer than `concurrency`
+ * transfers in flight and its own rate limit allows.  Hosts take turns, so
+ * one slow or limited host does not hold up the others.  Callers serialise
+ * access (the run's lock).
+ */
+#ifndef SCRAPE_HOST_QUEUES_H
+#define SCRAPE_HOST_QUEUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/job.h"   /* struct host_limits */
+
+struct scrape_request;
+struct hosts;
+
+/* What the host queues need from the run when robots.txt is obeyed. */
+struct hosts_callbacks {
+	void *ctx;
+	/* A new internal request for url (the robots.txt of a host). */
+	struct scrape_request *(*make_request)(void *ctx, const char *url);
+	/* A queued request that will not be fetched, with the reason. */
+	void (*refuse)(void *ctx, struct scrape_request *req, const char *reason);
+	const char *product;        /* our user-agent token for robots.txt groups */
+	int64_t max_crawl_delay_ns;
+};
+
+/* callbacks NULL: robots.txt is not consulted. */
+struct hosts *hosts_create(const struct host_limits *limits, const struct hosts_callbacks *robots);
+void hosts_free(struct hosts *h);
+
+/* Queues req for its host (at the front for a retry).  -1: no memory. */
+int hosts_enqueue(struct hosts *h, struct scrape_request *req, int front);
+/* The next request some host may start at now, counted as in flight; NULL
+ * if none may.  *wait_ns: when a rate limit opens next, or -1 if only a
+ * finished transfer can help. */
+struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns);
+/* A request of this host is no longer in flight. */
+void hosts_release(struct hosts *h, struct scrape_request *req);
+/* The robots.txt request of a host came back: status 2xx parses body,
+ * 4xx allows everything, anything else (5xx, no answer) disallows all. */
+void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
+                       size_t len);
+/* Requests waiting in queues. */
+size_t hosts_queued(const struct hosts *h);
+/* Takes any queued request out (end of a stopped run); NULL when empty. */
+struct scrape_request *hosts_take_any(struct hosts *h);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From a response to a record: the parsers run on a read-only view of the
+ * response (headers split, charset found), and the record is encoded as
+ * one JSON line with the core's own fields first; run_conclude puts the
+ * two together for a performed transfer.  Runs in the worker that holds
+ * the response, without the run's lock.
+ */
+#include <config.h>
+
+#include "engine/record_make.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/buf.h"
+
+/* Splits the raw header block of the last response into name/value pairs. */
+static size_t split_headers(struct buf *raw, struct scrape_header *out, size_t max)
+{
+	size_t n = 0;
+	char *line = raw->data, *end;
+
+	if (!line)
+		return 0;
+	for (; *line && n < max; line = end) {
+		char *colon, *value, *stop;
+
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		stop = end;
+		while (stop > line && (stop[-1] == '\n' || stop[-1] == '\r'))
+			stop--;
+		*stop = '\0';
+		colon = strchr(line, ':');
+		if (!colon || strncmp(line, "HTTP/", 5) == 0)
+			continue;
+		*colon = '\0';
+		value = colon + 1;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		out[n].name = line;
+		out[n].value = value;
+		n++;
+	}
+	return n;
+}
+
+/* The charset parameter of a Content-Type, copied into buf. */
+static const char *charset_of(const char *content_type, char *buf, size_t len)
+{
+	const char *p = content_type ? strcasestr(content_type, "charset=") : NULL;
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += 8;
+	if (*p == '"')
+		p++;
+	n = strcspn(p, "\"; \t");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+#define MAX_HEADERS 200
+
+/* Runs the parsers on a response; returns the name of one that failed. */
+static const char *record_parse(const struct scrape_run *run, struct scrape_request *req,
+                                const struct transfer_outcome *o, struct scrape_record *rec)
+{
+	struct scrape_header headers[MAX_HEADERS];
+	struct scrape_response resp;
+	const char *failed = NULL;
+	char charset[64];
+	size_t i;
+
+	if (run->parser_count == 0)
+		return NULL;
+	memset(&resp, 0, sizeof resp);
+	resp.size = sizeof resp;
+	resp.url = req->url;
+	resp.final_url = o->final_url;
+	resp.status = o->status;
+	resp.content_type = o->content_type;
+	resp.charset = charset_of(o->content_type, charset, sizeof charset);
+	resp.body = (const unsigned char *)(req->body.data ? req->body.data : "");
+	resp.body_len = req->body.len;
+	resp.header_count = split_headers(&req->headers, headers, MAX_HEADERS);
+	resp.headers = headers;
+	resp.depth = req->depth;
+	for (i = 0; i < run->parser_count; i++) {
+		const struct parser_instance *p = &run->parsers[i];
+		if (p->plugin->parser->parse(p->state, &resp, rec) != 0 && !failed)
+			failed = p->plugin->name;
+	}
+	return failed;
+}
+
+void record_encode(const struct scrape_request *req, const struct transfer_outcome *o,
+                   const char *error, const struct scrape_record *rec, struct buf *line)
+{
+	buf_puts(line, "{\"url\":");
+	buf_json_string(line, req->url);
+	buf_puts(line, ",\"final_url\":");
+	buf_json_string(line, o->final_url);
+	buf_printf(line, ",\"status\":%ld,\"content_type\":", o->status);
+	if (o->content_type)
+		buf_json_string(line, o->content_type);
+	else
+		buf_puts(line, "null");
+	buf_printf(line, ",\"bytes\":%llu,\"attempts\":%d,\"depth\":%d",
+	           (unsigned long long)o->bytes, req->attempt, req->depth);
+	buf_puts(line, ",\"time_total\":");
+	buf_printf(line, "%.6f", o->time_total);
+	buf_puts(line, ",\"time_dns\":");
+	buf_printf(line, "%.6f", o->time_dns);
+	buf_puts(line, ",\"time_connect\":");
+	buf_printf(line, "%.6f", o->time_connect);
+	buf_puts(line, ",\"time_tls\":");
+	buf_printf(line, "%.6f", o->time_tls);
+	buf_puts(line, ",\"time_first_byte\":");
+	buf_printf(line, "%.6f", o->time_first_byte);
+	buf_puts(line, ",\"error\":");
+	if (error)
+		buf_json_string(line, error);
+	else
+		buf_puts(line, "null");
+	record_json_members(rec, line);
+	buf_puts(line, "}\n");
+}
+
+int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
+                 CURLcode result, struct run_result *res)
+{
+	struct scrape_record rec;
+	struct transfer_outcome o;
+	const char *error, *failed_parser = NULL;
+	char parser_error[96];
+
+	memset(res, 0, sizeof *res);
+	transfer_outcome(req, easy, result, &o);
+	/* every attempt's traffic counts, a retried one's too */
+	res->bytes_in = o.bytes_in;
+	res->bytes_out = o.bytes_out;
+	res->connections = o.connections;
+	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
+		snprintf(res->error, sizeof res->error, "%s", o.error);
+		req->last_status = o.status;
+		return RUN_RETRY;
+	}
+	if (req->robots) {
+		/* the rules travel back as the "line"; run_record reads them */
+		res->status = result == CURLE_OK ? o.status : 0;
+		if (result == CURLE_OK)
+			buf_append(&res->line, req->body.data ? req->body.data : "", req->body.len);
+		else
+			res->has_error = 1;     /* why, for the warning (also from a worker) */
+		if (o.error)
+			snprintf(res->error, sizeof res->error, "%s", o.error);
+		return RUN_FINAL;
+	}
+	record_init(&rec);
+	error = o.error;
+	/* a transfer that broke off has no body worth parsing; an HTTP error
+	 * page arrived whole and may be */
+	if (result == CURLE_OK && o.status > 0)
+		failed_parser = record_parse(run, req, &o, &rec);
+	if (run->job->crawl.enabled && req->depth < run->job->crawl.max_depth) {
+		/* links leave with the result, to be queued where the frontier is */
+		res->links = rec.links;
+		res->link_count = rec.link_count;
+		rec.links = NULL;
+		rec.link_count = rec.link_cap = 0;
+	}
+	if (!error && failed_parser) {
+		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
+		error = parser_error;
+	}
+	if (run->job->output_path)
+		record_encode(req, &o, error, &rec, &res->line);
+	record_free(&rec);
+	res->status = o.status;
+	res->bytes = o.bytes;
+	res->time_total = o.time_total;
+	res->has_error = error != NULL;
+	if (error)
+		snprintf(res->error, sizeof res->error, "%s", error);
+	return RUN_FINAL;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One request as the core tracks it from the frontier, through a strategy,
+ * to its record.  Strategies see it only as an opaque pointer.
+ */
+#ifndef SCRAPE_REQUEST_H
+#define SCRAPE_REQUEST_H
+
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct scrape_run;
+struct host;
+
+struct scrape_request {
+	struct scrape_run *run;
+	char *url;
+	int depth;
+	int attempt;                /* 1 for the first try */
+	int64_t ready_ns;           /* a retry waits until then */
+	int64_t intended_ns;        /* open model: when it was scheduled to start */
+	int64_t sent_ns;            /* when a strategy took it */
+	int warmup;                 /* started in the warmup: not measured */
+	int in_flight;              /* handed to a strategy, not yet settled */
+	struct buf body;            /* kept only when parsers will read it */
+	uint64_t received;          /* body bytes, kept or not */
+	int keep_body;
+	struct buf headers;         /* raw header lines of the last response */
+	int64_t max_body;           /* the job's cap, for the write callback */
+	int robots;                 /* an internal robots.txt request */
+	int body_too_large;         /* the write callback gave up */
+	int no_descriptors;         /* socket() failed with EMFILE or ENFILE */
+	char last_error[64];        /* why the previous attempt failed */
+	long last_status;           /* and the status it got, if any */
+	char curl_error[256];       /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE):
+	                               libcurl's words for a failure, which
+	                               tell apart what one CURLcode lumps */
+	struct host *host;          /* with per-host limits: its host queue */
+	struct scrape_request *next_retry; /* retry list, or its host queue */
+};
+
+#endif

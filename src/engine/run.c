@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The work loop every strategy drives: next() asks dispatch (dispatch.c)
+ * for a request under the run's lock; finish() turns a performed transfer
+ * into a retry or a record.  One mutex guards the shared state; the slow
+ * parts (parsers, JSON encoding: record_make.c) run outside it, in the
+ * worker that owns the response, so parsing scales with the workers.
+ * Links and robots.txt are run_crawl.c's; the summary is run_report.c's.
+ */
+#include <config.h>
+
+#include "engine/run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "engine/run_crawl.h"
+#include "engine/dispatch.h"
+#include "engine/host_queues.h"
+#include "util/log.h"
+#include "results/output.h"
+#include "report/progress.h"
+#include "results/record.h"
+#include "engine/record_make.h"
+#include "engine/request.h"
+
+volatile sig_atomic_t run_signal;
+
+static void on_signal(int sig)
+{
+	run_signal = sig;
+}
+
+void run_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a peer closing a connection, or the reader of -o - going away, must
+	 * not kill the process: the write fails with EPIPE and is reported */
+	signal(SIGPIPE, SIG_IGN);
+	/* likewise an output past the file size limit (ulimit -f): EFBIG */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+int64_t run_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int run_stopping(const struct scrape_run *run)
+{
+	return atomic_load_explicit(&run->stopping, memory_order_acquire) || run_signal != 0;
+}
+
+void run_stop(struct scrape_run *run)
+{
+	atomic_store_explicit(&run->stopping, 1, memory_order_release);
+}
+
+
+/* Dispatch, with the robots.txt callbacks its host queues use when a
+ * crawl obeys robots.txt. */
+static int setup_dispatch(struct scrape_run *run)
+{
+	const struct job *job = run->job;
+	struct hosts_callbacks robots = {
+		.ctx = run,
+		.make_request = crawl_make_robots_request,
+		.refuse = crawl_refuse_queued,
+		.product = run->product,
+		.max_crawl_delay_ns = job->crawl.max_crawl_delay_ns,
+	};
+
+	/* the robots.txt group to follow is named by our product token */
+	snprintf(run->product, sizeof run->product, "%.*s",
+	         (int)strcspn(job->user_agent, "/ "), job->user_agent);
+	return dispatch_init(&run->dispatch, job, run, &run->stats, &run->timeline, &run->stopping,
+	                     &robots);
+}
+
+int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
+             size_t parser_count, const struct run_settings *settings, char *err, size_t errlen)
+{
+	memset(run, 0, sizeof *run);
+	run->job = job;
+	run->settings = *settings;
+	run->parsers = parsers;
+	run->parser_count = parser_count;
+	pthread_mutex_init(&run->lock, NULL);
+	{
+		pthread_condattr_t attr;
+		/* deadlines come from CLOCK_MONOTONIC, like every time in a run */
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&run->news, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	stats_init(&run->stats);
+	timeline_init(&run->timeline);
+	if (setup_dispatch(run) < 0 || transfer_settings_init(&run->fetch, job, &run->stopping) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (job->output_path && !(run->output = output_open(job, err, errlen)))
+		return -1;
+	run_cpu_seconds(&run->cpu_start, &run->main_cpu_start);
+	run->start_ns = run_now_ns();
+	run->measure_ns = run->start_ns + job->warmup_ns;
+	dispatch_start(&run->dispatch, run->start_ns);
+	return 0;
+}
+
+/* Said once, when it happens: a failure at a record stops the run, one
+ * found at close (the last buffer) only reports. */
+static void output_failure(const struct scrape_run *run, const char *reason, const char *then)
+{
+	log_error("cannot write records to %s: %s%s", output_name(run->job), reason, then);
+}
+
+int run_close_output(struct scrape_run *run)
+{
+	char reason[160];
+
+	if (run->output && output_close(run->output, reason, sizeof reason) < 0 &&
+	    !run->output_failed) {
+		output_failure(run, reason, "");
+		run->output_failed = 1;
+	}
+	run->output = NULL;
+	return run->output_failed ? -1 : 0;
+}
+
+void run_free(struct scrape_run *run)
+{
+	dispatch_free(&run->dispatch);
+	run_close_output(run);
+	transfer_settings_free(&run->fetch);
+	timeline_free(&run->timeline);
+	stats_free(&run->stats);
+	pthread_cond_destroy(&run->news);
+	pthread_mutex_destroy(&run->lock);
+}
+
+enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
+                          int64_t *not_before_ns)
+{
+	enum scrape_next answer = SCRAPE_NEXT_DONE;
+
+	*req = NULL;
+	*not_before_ns = -1;
+	pthread_mutex_lock(&run->lock);
+	if (!run_stopping(run)) {
+		answer = dispatch_next(&run->dispatch, req, not_before_ns, run_now_ns());
+		/* A worker leaving for a start while no one keeps time wakes an
+		 * idle one to take over, or the next start would wait for a
+		 * sleeper's 100 ms check (see run_wait). */
+		if (run->job->open_model && answer == SCRAPE_NEXT_READY && !run->timekeeper)
+			pthread_cond_signal(&run->news);
+	}
+	pthread_mutex_unlock(&run->lock);
+	return answer;
+}
+
+int run_prepare(struct scrape_run *run, struct scrape_request *req, CURL *easy)
+{
+	if (transfer_prepare(&run->fetch, req, easy) == 0)
+		return 0;
+	/* only an out-of-memory in curl_easy_setopt gets here */
+	run_finish(run, req, easy, CURLE_OUT_OF_MEMORY);
+	return -1;
+}
+
+/* Lock held.  Traffic is the whole run's, every attempt's: connections
+ * opened in the warmup are the ones the measured requests reuse. */
+static void count_traffic(struct scrape_run *run, const struct run_result *res)
+{
+	run->stats.bytes_in += res->bytes_in;
+	run->stats.bytes_out += res->bytes_out;
+	run->stats.connections += res->connections;
+}
+
+void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
+               const struct run_result *attempt)
+{
+	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
+	pthread_mutex_lock(&run->lock);
+	if (attempt)
+		count_traffic(run, attempt);
+	dispatch_retry(&run->dispatch, req, run_now_ns());
+	pthread_cond_broadcast(&run->news);
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Lock held.  Lines nobody can read any more (scrape ... | head, a full
+ * disk) end the run like records that cannot be written: fetching on would
+ * only throw them away.  Seen when stdio flushes its buffer. */
+static void check_lines(struct scrape_run *run, FILE *out)
+{
+	int saved = errno;
+
+	if (!ferror(out) || run->lines_failed)
+		return;
+	run->lines_failed = 1;
+	run_stop(run);
+	log_error("cannot write to standard %s: %s; stopping the run", out == stderr ? "error" : "output",
+	          strerror(saved ? saved : EIO));
+}
+
+static void print_line(struct scrape_run *run, struct scrape_request *req,
+                       const struct run_result *res)
+{
+	FILE *out = run->settings.lines;
+	char url[1024], error[512];
+
+	if (run->settings.quiet || !out || run->lines_failed)
+		return;
+	progress_erase(run->progress);
+	/* URLs come from files and pages: escaped, they cannot drive the terminal */
+	visible(url, sizeof url, req->url);
+	errno = 0;
+	if (res->has_error)
+		fprintf(out, "Failed %s: %s (%.3fs)\n", url, visible(error, sizeof error, res->error),
+		        res->time_total);
+	else
+		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
+		        url, res->status, res->time_total);
+	check_lines(run, out);
+}
+
+void run_result_free(struct run_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->link_count; i++)
+		free(res->links[i]);
+	free(res->links);
+	res->links = NULL;
+	res->link_count = 0;
+	buf_free(&res->line);
+}
+
+/* Lock held.  Counts a measured result. */
+/* Lock held.  A transfer that failed here, not at the target (no file
+ * descriptor left): counted with the requests not fetched, so it never
+ * reads as the target's error or enters its error rate, and said once,
+ * with the cure. */
+static void count_local_failure(struct scrape_run *run, const struct run_result *res)
+{
+	struct rlimit limit = { 0 };
+
+	stats_refuse(&run->stats, res->error);
+	if (run->local_failed++)
+		return;
+	getrlimit(RLIMIT_NOFILE, &limit);
+	log_warning("out of file descriptors (the limit is %llu, ulimit -n): requests that find none "
+	            "are not sent; they count as \"%s\", apart from the target's failures",
+	            (unsigned long long)limit.rlim_cur, res->error);
+}
+
+static void count_result(struct scrape_run *run, struct scrape_request *req,
+                         const struct run_result *res)
+{
+	struct stats *st = &run->stats;
+	int64_t service = (int64_t)(res->time_total * 1e9), latency = -1;
+
+	if (res->has_error && strncmp(res->error, FETCH_LOCAL_PREFIX, strlen(FETCH_LOCAL_PREFIX)) == 0) {
+		count_local_failure(run, res);
+		return;
+	}
+	if (res->has_error)
+		stats_fail(st, res->error);
+	else
+		st->ok++;
+	stats_status(st, res->status);
+	if (run->settings.report_path)
+		stats_host(st, req->url, res->has_error);
+	st->bytes += res->bytes;
+	/* a request settled without a transfer (stopped before its retry, or
+	 * its worker died) has no latency to count */
+	if (res->status > 0 && res->time_total > 0) {
+		latency = service;
+		if (run->job->open_model) {
+			/* from the scheduled start: time spent waiting for a free
+			 * connection is part of what a user would have seen */
+			latency += req->sent_ns - req->intended_ns;
+			histogram_record(&st->service, service);
+		}
+		histogram_record(&st->latency, latency);
+	}
+	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, run_now_ns()), latency, res->has_error);
+}
+
+void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
+{
+	size_t i;
+
+	pthread_mutex_lock(&run->lock);
+	if (req->robots) {
+		crawl_record_robots(run, req, res);
+		pthread_mutex_unlock(&run->lock);
+		run_result_free(res);
+		dispatch_request_free(req);
+		return;
+	}
+	for (i = 0; i < res->link_count; i++)
+		crawl_discover(run, res->links[i], req->depth + 1);
+	dispatch_release(&run->dispatch, req);
+	count_traffic(run, res);
+	if (req->warmup)
+		run->stats.warmup++;
+	else
+		count_result(run, req, res);
+	if (run->output && !run->output_failed) {
+		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0) {
+			/* fetching on would only throw the records away */
+			output_failure(run, res->line.oom ? "out of memory" : output_error(run->output),
+			               "; stopping the run");
+			run->output_failed = 1;
+			run_stop(run);
+		}
+	}
+	print_line(run, req, res);
+	/* In the open model the schedule, not a finished transfer, frees the
+	 * next start, and the thread that finished asks next() itself: waking
+	 * every idle worker on each result would only make them contend. */
+	if (!run->job->open_model || run->dispatch.outstanding == 0)
+		pthread_cond_broadcast(&run->news);
+	pthread_mutex_unlock(&run->lock);
+	run_result_free(res);
+	dispatch_request_free(req);
+}
+
+/* The result of a request that never got a response to parse. */
+static void fill_failure(struct scrape_run *run, struct scrape_request *req, const char *reason,
+                         struct run_result *res)
+{
+	struct scrape_record empty;
+	struct transfer_outcome o;
+
+	memset(res, 0, sizeof *res);
+	memset(&o, 0, sizeof o);
+	o.final_url = req->url;
+	o.status = req->last_status;
+	res->status = req->last_status;
+	res->has_error = 1;
+	snprintf(res->error, sizeof res->error, "%s", reason);
+	if (run->job->output_path) {
+		record_init(&empty);
+		record_encode(req, &o, res->error, &empty, &res->line);
+	}
+}
+
+void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason)
+{
+	struct run_result res;
+
+	if (req->attempt <= run->job->retries && !run_stopping(run)) {
+		run_retry(run, req, reason, NULL);
+		return;
+	}
+	fill_failure(run, req, reason, &res);
+	run_record(run, req, &res);
+}
+
+void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result)
+{
+	struct run_result res;
+
+	if (run_conclude(run, req, easy, result, &res) == RUN_RETRY)
+		run_retry(run, req, res.error, &res);
+	else
+		run_record(run, req, &res);
+}
+
+void run_drain(struct scrape_run *run)
+{
+	pthread_mutex_lock(&run->lock);
+	while (run->dispatch.retry_head) {
+		struct scrape_request *req = run->dispatch.retry_head;
+		struct run_result res;
+
+		run->dispatch.retry_head = req->next_retry;
+		req->host = NULL;       /* released when the retry was queued */
+		pthread_mutex_unlock(&run->lock);
+		req->attempt--;         /* the retry it waited for never started */
+		fill_failure(run, req, req->last_error, &res);
+		run_record(run, req, &res);
+		pthread_mutex_lock(&run->lock);
+	}
+	run->dispatch.retry_tail = NULL;
+	if (run->dispatch.pending) {
+		dispatch_request_free(run->dispatch.pending);
+		run->dispatch.pending = NULL;
+	}
+	while (run->dispatch.hosts) {
+		struct scrape_request *req = hosts_take_any(run->dispatch.hosts);
+		struct run_result res;
+
+		if (!req)
+			break;
+		if (req->attempt == 1) {
+			/* never handed to a strategy: nothing to report */
+			dispatch_request_free(req);
+			continue;
+		}
+		req->host = NULL;       /* not in flight: nothing to release */
+		pthread_mutex_unlock(&run->lock);
+		req->attempt--;
+		fill_failure(run, req, req->last_error, &res);
+		run_record(run, req, &res);
+		pthread_mutex_lock(&run->lock);
+	}
+	pthread_mutex_unlock(&run->lock);
+}
+
+void run_wait(struct scrape_run *run, int64_t until_ns)
+{
+	struct timespec deadline;
+	int64_t now = run_now_ns();
+	/* wake at least every 100 ms so a signal is noticed promptly */
+	int64_t cap = now + 100000000;
+	int keeper = 0;
+
+	if (until_ns < 0 || until_ns > cap)
+		until_ns = cap;
+	if (until_ns <= now)
+		return;
+	pthread_mutex_lock(&run->lock);
+	if (run->job->open_model) {
+		/* One idle worker keeps time for the schedule; the others sleep
+		 * until woken to take over, so a start wakes one thread, not all
+		 * of them. */
+		if (run->timekeeper)
+			until_ns = cap;
+		else
+			keeper = run->timekeeper = 1;
+	}
+	deadline.tv_sec = (time_t)(until_ns / 1000000000);
+	deadline.tv_nsec = (long)(until_ns % 1000000000);
+	if (!run_stopping(run))
+		pthread_cond_timedwait(&run->news, &run->lock, &deadline);
+	/* The keeper goes on to ask next(): it keeps the role if nothing is
+	 * due yet, and a start it takes wakes a successor (run_next).  Waking
+	 * one here instead could pick a thread that also leaves for a start,
+	 * leaving nobody to keep time. */
+	if (keeper)
+		run->timekeeper = 0;
+	pthread_mutex_unlock(&run->lock);
+}
+

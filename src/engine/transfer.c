@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The curl side of a request.  Safe defaults live here: only http and
+ * https, also after redirects; TLS verification on unless the job says
+ * insecure; a cap on the body, enforced both from Content-Length and while
+ * bytes arrive; no signals (threads) and a progress callback that lets a
+ * SIGINT abort transfers in flight.
+ */
+#include <config.h>
+
+#include "engine/transfer.h"
+#include "engine/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping)
+{
+	size_t i;
+
+	s->job = job;
+	s->stopping = stopping;
+	s->headers = NULL;
+	for (i = 0; i < job->header_count; i++) {
+		char *line;
+		struct curl_slist *grown;
+		/* "Name;" is curl's way to send a header with an empty value */
+		if (asprintf(&line, job->headers[i].value[0] ? "%s: %s" : "%s;", job->headers[i].name,
+		             job->headers[i].value) < 0)
+			return -1;
+		grown = curl_slist_append(s->headers, line);
+		free(line);
+		if (!grown)
+			return -1;
+		s->headers = grown;
+	}
+	return 0;
+}
+
+void transfer_settings_free(struct transfer_settings *s)
+{
+	curl_slist_free_all(s->headers);
+	s->headers = NULL;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+	struct scrape_request *req = user;
+	size_t len = size * count;
+
+	if ((int64_t)(req->received + len) > req->max_body) {
+		req->body_too_large = 1;
+		return CURL_WRITEFUNC_ERROR;
+	}
+	req->received += len;
+	/* the body is kept only for parsers to read; a load test just counts */
+	if (!req->keep_body)
+		return len;
+	buf_append(&req->body, data, len);
+	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+	struct scrape_request *req = user;
+	size_t len = size * count;
+
+	/* a new status line starts the headers of the next response in a
+	 * redirect chain: keep only the last response's */
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		buf_reset(&req->headers);
+	buf_append(&req->headers, data, len);
+	return len;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	const struct transfer_settings *s = user;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	/* the signal flag too: a SIGINT must end a transfer that hangs */
+	return atomic_load_explicit(s->stopping, memory_order_acquire) || run_signal ? 1 : 0;
+}
+
+/* libcurl's own socket() call, noting a lack of descriptors, which
+ * libcurl reports only as a failure to connect. */
+static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct scrape_request *req = user;
+	curl_socket_t fd = socket(addr->family, addr->socktype, addr->protocol);
+
+	(void)purpose;
+	if (fd == CURL_SOCKET_BAD && (errno == EMFILE || errno == ENFILE))
+		req->no_descriptors = 1;
+	return fd;
+}
+
+static long http_version(enum job_http2 http2)
+{
+	switch (http2) {
+	case JOB_HTTP2_TLS:
+		return CURL_HTTP_VERSION_2TLS;
+	case JOB_HTTP2_PRIOR_KNOWLEDGE:
+		return CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+	default:
+		return CURL_HTTP_VERSION_1_1;
+	}
+}
+
+int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
+{
+	const struct job *job = s->job;
+	CURLcode rc = CURLE_OK;
+
+	buf_reset(&req->body);
+	buf_reset(&req->headers);
+	req->body_too_large = 0;
+	req->no_descriptors = 0;
+	req->received = 0;
+	req->keep_body = job->parser_count > 0 || req->robots;
+	req->max_body = job->max_body;
+	curl_easy_reset(easy);
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+	SET(CURLOPT_URL, req->url);
+	req->curl_error[0] = '\0';
+	SET(CURLOPT_ERRORBUFFER, req->curl_error);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FOLLOWLOCATION, job->max_redirects > 0 ? 1L : 0L);
+	SET(CURLOPT_MAXREDIRS, (long)job->max_redirects);
+	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
+	SET(CURLOPT_USERAGENT, job->user_agent);
+	SET(CURLOPT_HTTPHEADER, s->headers);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, req);
+	/* headers are kept only for parsers to read */
+	if (job->parser_count > 0) {
+		SET(CURLOPT_HEADERFUNCTION, on_header);
+		SET(CURLOPT_HEADERDATA, req);
+	}
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, req);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, (void *)s);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	if (job->insecure) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	SET(CURLOPT_HTTP_VERSION, http_version(job->http2));
+	if (job->ca_file)
+		SET(CURLOPT_CAINFO, job->ca_file);
+	if (job->client_cert)
+		SET(CURLOPT_SSLCERT, job->client_cert);
+	if (job->client_key)
+		SET(CURLOPT_SSLKEY, job->client_key);
+	if (!job->keepalive || job->http2_fresh) {
+		/* a new connection for this request, closed after it */
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (job->connection_max_age_ns)
+		SET(CURLOPT_MAXLIFETIME_CONN, (long)(job->connection_max_age_ns / 1000000000));
+	if (job->connection_max_idle_ns)
+		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
+	if (strcmp(job->method, "HEAD") == 0) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else if (strcmp(job->method, "GET") != 0) {
+		SET(CURLOPT_CUSTOMREQUEST, job->method);
+	}
+	if (job->resolve)
+		SET(CURLOPT_RESOLVE, job->resolve);
+	if (job->body) {
+		SET(CURLOPT_POSTFIELDS, job->body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
+		/* POSTFIELDS turns the request into a POST; keep the job's method */
+		if (strcmp(job->method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, job->method);
+	}
+#undef SET
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static double seconds_of(CURL *easy, CURLINFO info)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(easy, info, &us) != CURLE_OK)
+		return 0;
+	return (double)us / 1e6;
+}
+
+_Static_assert(sizeof ((struct scrape_request *)0)->curl_error >= CURL_ERROR_SIZE,
+               "CURLOPT_ERRORBUFFER needs CURL_ERROR_SIZE bytes");
+
+static int said(const struct scrape_request *req, const char *words)
+{
+	return strstr(req->curl_error, words) != NULL;
+}
+
+/* What the server sent when libcurl could not read it as HTTP/1.x.  One
+ * CURLcode covers several things (libcurl 7.88: a reply in HTTP/0.9 or
+ * bytes that are no HTTP at all, a bad status line, and a redirect to a
+ * scheme other than http/https are all CURLE_UNSUPPORTED_PROTOCOL; newer
+ * ones say CURLE_WEIRD_SERVER_REPLY for some).  The URL the transfer ended
+ * on tells a redirect to another scheme; libcurl's message refines the
+ * rest, and without one a reply that came after a response (a redirect)
+ * is the scheme and one that came first is not HTTP. */
+static const char *bad_reply(const struct scrape_request *req, const struct transfer_outcome *out)
+{
+	const char *url = out->final_url;
+
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+		return "protocol not allowed";
+	if (said(req, "not supported") || said(req, "disabled"))
+		return "protocol not allowed";
+	if (said(req, "HTTP/0.9"))
+		return "invalid response (not HTTP/1.x)";
+	if (said(req, "HTTP version") || said(req, "response code") || said(req, "status line"))
+		return "invalid status line";
+	return out->status > 0 ? "protocol not allowed" : "invalid response (not HTTP/1.x)";
+}
+
+static const char *reason_of(CURLcode rc, const struct scrape_request *req,
+                             const struct transfer_outcome *out, int *retryable)
+{
+	*retryable = 0;
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		*retryable = 1;
+		return "connect";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*retryable = 1;
+		return "dns";
+	case CURLE_OPERATION_TIMEDOUT:
+		*retryable = 1;
+		return "timeout";
+	case CURLE_GOT_NOTHING:
+		*retryable = 1;
+		return "empty reply";
+	case CURLE_RECV_ERROR:
+		/* libcurl 7.88 ends a reply whose headers pass 300 KB, or whose
+		 * chunked body is garbled, as a receive error: the server's fault,
+		 * no retry cures it */
+		if (said(req, "response headers"))
+			return "headers too large";
+		if (said(req, "chunk"))
+			return "invalid chunked encoding";
+		*retryable = 1;
+		return "reset";
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		*retryable = 1;
+		return "reset";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_TOO_MANY_REDIRECTS:
+		return "too many redirects";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return bad_reply(req, out);
+	case CURLE_WEIRD_SERVER_REPLY:
+		if (said(req, "HTTP version") || said(req, "response code") || said(req, "status line") ||
+		    said(req, "HTTP/0.9"))
+			return bad_reply(req, out);
+		return "invalid headers";
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+		return "headers too large";
+#endif
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl 7.88 caps one header line at 100 KB and says "out of
+		 * memory" when a server sends a longer one: once connected, that
+		 * is by far the likelier cause */
+		return out->time_connect > 0 || out->status > 0 || said(req, "header") ? "headers too large"
+		                                                                         : "out of memory";
+	case CURLE_FILESIZE_EXCEEDED:
+		return "body too large";
+	case CURLE_WRITE_ERROR:
+		return req->body_too_large ? "body too large" : "out of memory";
+	case CURLE_ABORTED_BY_CALLBACK:
+		return "interrupted";
+	default:
+		return NULL;
+	}
+}
+
+/* Bytes both ways and connections opened, for load-test reports. */
+static void traffic_of(CURL *easy, struct transfer_outcome *out)
+{
+	curl_off_t down = 0, up = 0;
+	long header = 0, request = 0, connects = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header);
+	curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request);
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	out->bytes_in = (uint64_t)(down > 0 ? down : 0) + (uint64_t)(header > 0 ? header : 0);
+	if (up < 0)
+		up = 0;
+	if (request < 0)
+		request = 0;
+	/* libcurl counts a small in-memory body (under 64 KiB) in the request
+	 * size, as it goes out in one write with the headers, and a large one
+	 * only in the upload size.  Headers are never that large, so a request
+	 * size at least as big as the upload already holds it. */
+	out->bytes_out = (uint64_t)request + (request >= up ? 0 : (uint64_t)up);
+	out->connections = connects > 0 ? (uint64_t)connects : 0;
+}
+
+/* Whether the transfer failed for want of a descriptor here: scrape's
+ * own failure, not the target's, and no retry helps while the others
+ * hold theirs.  libcurl says "connect" and, before 8.x, no errno. */
+static int out_of_descriptors(const struct scrape_request *req, CURL *easy)
+{
+	long os_errno = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+	return req->no_descriptors || os_errno == EMFILE || os_errno == ENFILE;
+}
+
+void transfer_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
+                   struct transfer_outcome *out)
+{
+	char *s = NULL;
+	curl_off_t size = 0;
+
+	memset(out, 0, sizeof *out);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out->status);
+	if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s)
+		out->final_url = s;
+	else
+		out->final_url = req->url;
+	s = NULL;
+	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK)
+		out->content_type = s;
+	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &size);
+	out->bytes = rc == CURLE_OK ? (uint64_t)req->received : (uint64_t)size;
+	out->time_total = seconds_of(easy, CURLINFO_TOTAL_TIME_T);
+	out->time_dns = seconds_of(easy, CURLINFO_NAMELOOKUP_TIME_T);
+	out->time_connect = seconds_of(easy, CURLINFO_CONNECT_TIME_T);
+	out->time_tls = seconds_of(easy, CURLINFO_APPCONNECT_TIME_T);
+	out->time_first_byte = seconds_of(easy, CURLINFO_STARTTRANSFER_TIME_T);
+	traffic_of(easy, out);
+
+	if (rc != CURLE_OK) {
+		out->error = reason_of(rc, req, out, &out->retryable);
+		if (!out->error) {
+			snprintf(out->error_text, sizeof out->error_text, "curl: %s", curl_easy_strerror(rc));
+			out->error = out->error_text;
+		}
+	} else if (out->status >= 400) {
+		snprintf(out->error_text, sizeof out->error_text, "http %ld", out->status);
+		out->error = out->error_text;
+		out->retryable = out->status >= 500 || out->status == 429;
+	}
+	if (rc != CURLE_OK && out_of_descriptors(req, easy)) {
+		out->error = FETCH_NO_DESCRIPTORS;
+		out->retryable = 0;
+	}
+}

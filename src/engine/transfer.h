@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fetch set-up and take-down: the curl options every strategy gets the
+ * same way, and what a finished transfer turned out to be (status,
+ * timings, failure reason, whether a retry may help).
+ */
+#ifndef SCRAPE_TRANSFER_H
+#define SCRAPE_TRANSFER_H
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config/job.h"
+#include "engine/request.h"
+
+struct transfer_settings {
+	const struct job *job;
+	struct curl_slist *headers; /* built once, shared read-only by all handles */
+	const atomic_int *stopping; /* aborts transfers in flight */
+};
+
+int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping);
+void transfer_settings_free(struct transfer_settings *s);
+
+/* Resets the easy handle (keeping its connections) and sets it up for req. */
+int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy);
+
+struct transfer_outcome {
+	long status;
+	const char *final_url;      /* owned by the easy handle */
+	const char *content_type;   /* owned by the easy handle */
+	double time_total, time_dns, time_connect, time_tls, time_first_byte; /* seconds */
+	uint64_t bytes;
+	uint64_t bytes_in;          /* response headers and bodies, redirects too */
+	uint64_t bytes_out;         /* request headers and bodies */
+	uint64_t connections;       /* new connections the transfer opened */
+	const char *error;          /* NULL, or the failure reason */
+	char error_text[64];        /* storage for composed reasons */
+	int retryable;
+};
+
+void transfer_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
+                   struct transfer_outcome *out);
+
+/* Failures of scrape's own making start with "local: "; they are not the
+ * target's and stay out of its error figures. */
+#define FETCH_LOCAL_PREFIX "local: "
+#define FETCH_NO_DESCRIPTORS FETCH_LOCAL_PREFIX "too many open files"
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTML run report (--html FILE): one self-contained page with inline
+ * SVG charts (latency percentile curve, rate and p50/p99 over time) and
+ * the summary, status and error tables.  No scripts, no network: it opens
+ * the same from a CI artifact store as from a laptop.  The run fills a
+ * view of plain numbers and strings; this module only draws it.
+ */
+#ifndef SCRAPE_REPORT_HTML_H
+#define SCRAPE_REPORT_HTML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A label and its already formatted value, e.g. {"p99", "12.3ms"}. */
+struct html_pair {
+	const char *label;
+	const char *value;
+};
+
+/* One point of a percentile curve: percentile (0..100) and latency. */
+struct html_point {
+	double percentile;
+	double seconds;
+};
+
+/* One second of the timeline (t counts from the start of measurement). */
+struct html_second {
+	double t;                   /* seconds since the start, e.g. 0, 1, 2 */
+	uint64_t requests;          /* completed in that second */
+	uint64_t errors;            /* of them failed */
+	double p50, p99;            /* seconds; 0 when requests == 0 */
+	double target_rate;         /* requests/s the schedule asked for in
+	                               that second; 0: closed model */
+};
+
+/* A row of a count table: a status code, an error reason ... */
+struct html_row {
+	const char *label;
+	uint64_t count;
+};
+
+struct html_verdict {
+	const char *text;           /* as written in the job, e.g. "p99 < 250ms" */
+	const char *actual;         /* the measured value, formatted */
+	int passed;
+};
+
+struct html_report_view {
+	const char *title;          /* the job file, or "scrape run" */
+	const char *subtitle;       /* e.g. "event, open model at 500/s, 10 s" */
+	const char *finished_at;    /* ISO 8601 UTC */
+	const char *version;        /* scrape's */
+
+	const struct html_pair *summary;   /* headline figures, in order */
+	size_t summary_count;
+
+	/* Latency by percentile.  `latency` is measured from the intended
+	 * start (open model) or equals service time (closed model);
+	 * `service` is from the actual send and may be empty. */
+	const struct html_point *latency;
+	size_t latency_count;
+	const struct html_point *service;
+	size_t service_count;
+
+	const struct html_second *timeline;
+	size_t timeline_count;
+
+	const struct html_row *statuses;   /* "200", "503", "no response" */
+	size_t status_count;
+	const struct html_row *errors;     /* by reason */
+	size_t error_count;
+	const struct html_verdict *thresholds;
+	size_t threshold_count;
+	const char *const *warnings;       /* plain sentences */
+	size_t warning_count;
+};
+
+/* Writes the page to path atomically (a temporary file renamed into
+ * place).  0, or -1 after printing "scrape: error: ..." to stderr. */
+int html_report_write(const char *path, const struct html_report_view *view);
+
+#endif

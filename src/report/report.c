@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON run report.  Written through outfile_replace, so a reader never
+ * sees half a report, also when the run was interrupted, and a FIFO or
+ * device named as the report is written, not replaced.
+ */
+#include <config.h>
+
+#include "report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "report/html.h"
+#include "config/job.h"
+#include "util/log.h"
+#include "results/outfile.h"
+#include "engine/run.h"
+#include "report/summary.h"
+#include "results/threshold.h"
+#include "config/units.h"
+
+/* The non-empty buckets as [low_ns, high_ns, count], so reports of
+ * several runs (or machines) can be merged into exact percentiles. */
+static void buckets(struct buf *b, const char *name, const struct histogram *h)
+{
+	size_t i;
+	int first = 1;
+
+	buf_printf(b, "\"%s\":{\"unit\":\"ns\",\"buckets\":[", name);
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++) {
+		int64_t low, high;
+		if (!h->counts[i])
+			continue;
+		histogram_bucket(i, &low, &high);
+		buf_printf(b, "%s[%lld,%lld,%llu]", first ? "" : ",", (long long)low, (long long)high,
+		           (unsigned long long)h->counts[i]);
+		first = 0;
+	}
+	buf_puts(b, "]}");
+}
+
+static void format_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= 10ULL << 20)
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (1ULL << 20));
+	else if (bytes >= 10ULL << 10)
+		snprintf(buf, len, "%.1f KiB", (double)bytes / (1ULL << 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+}
+
+static double report_target_rate(const struct scrape_run *run, size_t second);
+
+static void timeline(struct buf *b, const struct scrape_run *run)
+{
+	const struct timeline *t = &run->timeline;
+	size_t i;
+
+	buf_puts(b, "\"timeline\":[");
+	for (i = 0; i < t->count; i++) {
+		const struct timeline_second *s = &t->seconds[i];
+		buf_printf(b, "%s{\"second\":%zu,\"sent\":%llu,\"requests\":%llu,\"errors\":%llu,"
+		           "\"p50\":%.9f,\"p99\":%.9f",
+		           i ? "," : "", i, (unsigned long long)s->sent, (unsigned long long)s->requests,
+		           (unsigned long long)s->errors, (double)s->p50_ns / 1e9, (double)s->p99_ns / 1e9);
+		if (run->job->open_model)
+			buf_printf(b, ",\"target_rate\":%.3f", report_target_rate(run, i));
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+/* The job as --dry-run prints it, so a report says what produced it. */
+static void config_echo(struct buf *b, const struct job *job)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	buf_puts(b, "\"config\":");
+	if (f) {
+		job_print(job, f);
+		fclose(f);
+	}
+	if (text)
+		buf_json_string(b, text);
+	else
+		buf_puts(b, "null");
+	free(text);
+}
+
+/* The "model" object: the load model and its parameters. */
+static void model(struct buf *b, const struct scrape_run *run)
+{
+	const struct job *job = run->job;
+	char schedule[96], words[256];
+	size_t i;
+
+	run_describe(run, schedule, sizeof schedule, words, sizeof words);
+	buf_printf(b, "{\"type\":\"%s\",\"description\":", job->open_model ? "open" : "closed");
+	buf_json_string(b, words);
+	if (job->open_model) {
+		buf_printf(b, ",\"rate\":%.6g,\"arrival\":\"%s\",\"max_connections\":%lld,\"stages\":[",
+		           job->rate, job->poisson ? "poisson" : "constant", (long long)job->max_connections);
+		for (i = 0; i < job->stage_count; i++)
+			buf_printf(b, "%s{\"seconds\":%.9g,\"rate\":%.6g}", i ? "," : "",
+			           (double)job->stages[i].duration_ns / 1e9, job->stages[i].rate);
+		buf_putc(b, ']');
+	} else {
+		buf_printf(b, ",\"workers\":%lld", (long long)job->workers);
+	}
+	buf_printf(b, ",\"warmup_seconds\":%.9g}", (double)job->warmup_ns / 1e9);
+}
+
+/* What only a report carries: how many robots.txt were fetched, and the
+ * requests per host (a crawl may meet many hosts, too many for a
+ * summary). */
+static void hosts(struct buf *b, const struct stats *s)
+{
+	size_t i;
+
+	buf_printf(b, ",\"robots_fetched\":%llu,\"hosts\":{", (unsigned long long)s->robots_fetched);
+	for (i = 0; i < s->host_count; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_string(b, s->hosts[i].host);
+		buf_printf(b, ":{\"requests\":%llu,\"failed\":%llu}",
+		           (unsigned long long)s->hosts[i].requests,
+		           (unsigned long long)s->hosts[i].failed);
+	}
+	buf_putc(b, '}');
+}
+
+/* What the open model's schedule asked for in a second of the timeline,
+ * requests/s; 0 for the closed model. */
+static double report_target_rate(const struct scrape_run *run, size_t second)
+{
+	/* the middle of the second, counted from the end of the warmup */
+	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
+
+	if (run->job->duration_ns && t >= run->job->duration_ns) {
+		/* a second after the end (responses still arriving) asked for
+		 * nothing; a last, partial one for the rate just before the end */
+		if (t - 500000000 >= run->job->duration_ns)
+			return 0;
+		t = run->job->duration_ns - 1;
+	}
+
+	return run->job->open_model ? schedule_rate_at(&run->dispatch.schedule, t) : 0;
+}
+
+void report_summary_init(struct report_summary *rs, const struct scrape_run *run,
+                         const struct run_summary *sum, int interrupted)
+{
+	size_t i;
+
+	memset(rs, 0, sizeof *rs);
+	model(&rs->model, run);
+	rs->thresholds_failed = threshold_check(run->job, &run->stats, sum, NULL, &rs->verdicts);
+	rs->warning_count = run_warnings(run, sum, rs->warnings, REPORT_WARNINGS);
+	for (i = 0; i < rs->warning_count; i++)
+		rs->warning_list[i] = rs->warnings[i];
+	rs->in.stats = &run->stats;
+	rs->in.seconds = sum->seconds;
+	rs->in.interrupted = interrupted;
+	rs->in.load = 1;
+	rs->in.open_model = run->job->open_model;
+	rs->in.send_lag = 1;
+	rs->in.model = rs->model.oom ? NULL : rs->model.data;
+	rs->in.warnings = rs->warning_list;
+	rs->in.warning_count = rs->warning_count;
+	rs->in.thresholds = rs->verdicts.oom ? NULL : rs->verdicts.data;
+}
+
+void report_summary_free(struct report_summary *rs)
+{
+	buf_free(&rs->model);
+	buf_free(&rs->verdicts);
+}
+
+int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
+                 const struct report_summary *rs)
+{
+	const struct job *job = run->job;
+	const struct stats *st = &run->stats;
+	struct summary_input in = rs->in;
+	struct buf b = { 0 };
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int failed;
+
+	/* every report has the load members, also a crawl's */
+	in.load = 1;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(&b, "{\"schema\":%d,\"scrape_version\":\"%s\",\"finished_at\":\"%s\",", REPORT_SCHEMA,
+	           PACKAGE_VERSION, stamp);
+	buf_puts(&b, "\"job\":");
+	if (run->settings.job_path)
+		buf_json_string(&b, run->settings.job_path);
+	else
+		buf_puts(&b, "null");
+	buf_puts(&b, ",\"strategy\":");
+	buf_json_string(&b, job->strategy.name);
+	buf_printf(&b, ",\"workers\":%lld,\"measured_seconds\":%.9f,\"tail_seconds\":%.9f,",
+	           (long long)job->workers, sum->seconds, sum->tail_seconds);
+	summary_json_members(&b, &in);
+	hosts(&b, st);
+	buf_putc(&b, ',');
+	timeline(&b, run);
+	buf_putc(&b, ',');
+	buckets(&b, "latency_histogram", &st->latency);
+	if (job->open_model) {
+		buf_putc(&b, ',');
+		buckets(&b, "service_time_histogram", &st->service);
+	}
+	buf_putc(&b, ',');
+	config_echo(&b, job);
+	buf_puts(&b, "}\n");
+
+	if (b.oom) {
+		buf_free(&b);
+		log_error("out of memory writing the report");
+		return -1;
+	}
+	failed = outfile_replace(path, b.data, b.len) != 0;
+	if (failed)
+		log_error("cannot write the report %s: %s", path, strerror(errno));
+	buf_free(&b);
+	return failed ? -1 : 0;
+}
+
+/* Points of a percentile curve spread evenly over the "nines" (0, 90, 99,
+ * 99.9 ...), where the tail lives, up to what the sample count supports. */
+static size_t percentile_curve(const struct histogram *h, struct html_point *out, size_t max)
+{
+	size_t n = 0;
+	double nines, limit = h->total > 1 ? log10((double)h->total) : 0;
+
+	if (!h->total)
+		return 0;
+	for (nines = 0; nines <= limit + 1e-9 && n + 1 < max; nines += 0.05) {
+		out[n].percentile = 100 * (1 - pow(10, -nines));
+		out[n].seconds = (double)histogram_percentile(h, out[n].percentile) / 1e9;
+		n++;
+	}
+	out[n].percentile = 100;
+	out[n].seconds = (double)h->max / 1e9;
+	return n + 1;
+}
+
+#define CURVE_POINTS 200
+#define HTML_PAIRS 24
+
+int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
+                      int interrupted)
+{
+	const struct job *job = run->job;
+	const struct stats *st = &run->stats;
+	struct html_report_view v;
+	struct html_point latency[CURVE_POINTS], service[CURVE_POINTS];
+	struct html_pair pairs[HTML_PAIRS];
+	char values[HTML_PAIRS][64], subtitle[320], schedule[96], model[256], stamp[32];
+	char warnings[4][RUN_WARNING_LEN], status_names[STATUS_CODES][16];
+	const char *warning_list[4];
+	struct html_second *seconds = NULL;
+	struct html_row statuses[STATUS_CODES], errors[32];
+	struct html_verdict verdicts[64];
+	char actual[64][48], class_names[32][24];
+	struct reason_count classes[32];
+	size_t i, n = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	memset(&v, 0, sizeof v);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	run_describe(run, schedule, sizeof schedule, model, sizeof model);
+	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, model,
+	         interrupted ? " (interrupted)" : "");
+	v.title = run->settings.job_path ? run->settings.job_path : "scrape run";
+	v.subtitle = subtitle;
+	v.finished_at = stamp;
+	v.version = PACKAGE_VERSION;
+
+#define PAIR(label_, ...) do { \
+		if (n < HTML_PAIRS) { \
+			snprintf(values[n], sizeof values[n], __VA_ARGS__); \
+			pairs[n].label = (label_); \
+			pairs[n].value = values[n]; \
+			n++; \
+		} \
+	} while (0)
+	PAIR("requests", "%llu", (unsigned long long)sum->requests);
+	PAIR("failed", "%llu (%.2f%%)", (unsigned long long)sum->failed,
+	     sum->requests ? 100.0 * (double)sum->failed / (double)sum->requests : 0.0);
+	PAIR("rate", "%.1f/s", sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0.0);
+	PAIR("measured", "%.3f s", sum->seconds);
+	if (st->latency.total) {
+		static const double shown[] = { 50, 90, 99, 99.9 };
+		static const char *const names[] = { "p50", "p90", "p99", "p99.9" };
+		for (i = 0; i < 4; i++) {
+			char d[32];
+			units_format_duration(histogram_percentile(&st->latency, shown[i]), d, sizeof d);
+			PAIR(names[i], "%s", d);
+		}
+		{
+			char d[32];
+			units_format_duration(st->latency.max, d, sizeof d);
+			PAIR("max", "%s", d);
+		}
+	}
+	if (job->open_model) {
+		PAIR("sent", "%llu", (unsigned long long)st->sent);
+		PAIR("late", "%llu", (unsigned long long)st->late);
+		PAIR("dropped", "%llu", (unsigned long long)st->dropped);
+	}
+	{
+		char in[32], out[32];
+		format_size(st->bytes_in, in, sizeof in);
+		format_size(st->bytes_out, out, sizeof out);
+		PAIR("received", "%s", in);
+		PAIR("sent bytes", "%s", out);
+	}
+	PAIR("connections", "%llu", (unsigned long long)st->connections);
+	PAIR("most in flight", "%llu", (unsigned long long)st->peak_in_flight);
+	if (job->warmup_ns)
+		PAIR("warmup requests", "%llu", (unsigned long long)st->warmup);
+#undef PAIR
+	v.summary = pairs;
+	v.summary_count = n;
+
+	v.latency = latency;
+	v.latency_count = percentile_curve(&st->latency, latency, CURVE_POINTS);
+	if (job->open_model) {
+		v.service = service;
+		v.service_count = percentile_curve(&st->service, service, CURVE_POINTS);
+	}
+	if (run->timeline.count && !(seconds = calloc(run->timeline.count, sizeof *seconds))) {
+		log_error("out of memory writing the HTML report");
+		return -1;
+	}
+	for (i = 0; i < run->timeline.count; i++) {
+		const struct timeline_second *t = &run->timeline.seconds[i];
+		seconds[i].t = (double)i;
+		seconds[i].requests = t->requests;
+		seconds[i].errors = t->errors;
+		seconds[i].p50 = (double)t->p50_ns / 1e9;
+		seconds[i].p99 = (double)t->p99_ns / 1e9;
+		seconds[i].target_rate = report_target_rate(run, i);
+	}
+	v.timeline = seconds;
+	v.timeline_count = run->timeline.count;
+
+	for (i = 0, n = 0; i < STATUS_CODES; i++) {
+		if (!st->status_counts[i])
+			continue;
+		if (i == 0)
+			snprintf(status_names[n], sizeof status_names[n], "no response");
+		else
+			snprintf(status_names[n], sizeof status_names[n], "%zu", i);
+		statuses[n].label = status_names[n];
+		statuses[n].count = st->status_counts[i];
+		n++;
+	}
+	v.statuses = statuses;
+	v.status_count = n;
+	n = stats_error_classes(st, classes, 32, class_names);
+	for (i = 0; i < n; i++) {
+		errors[i].label = classes[i].reason;
+		errors[i].count = classes[i].count;
+	}
+	v.errors = errors;
+	v.error_count = n;
+	for (i = 0; i < job->threshold_count && i < 64; i++) {
+		verdicts[i].text = job->thresholds[i].text;
+		verdicts[i].passed = threshold_verdict(&job->thresholds[i], st, sum, actual[i],
+		                                       sizeof actual[i], NULL);
+		verdicts[i].actual = actual[i];
+	}
+	v.thresholds = verdicts;
+	v.threshold_count = i;
+	v.warning_count = run_warnings(run, sum, warnings, 4);
+	for (i = 0; i < v.warning_count; i++)
+		warning_list[i] = warnings[i];
+	v.warnings = warning_list;
+
+	rc = html_report_write(path, &v);
+	free(seconds);
+	return rc;
+}

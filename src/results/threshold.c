@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threshold verdicts.  Latencies come from the run's histogram (so within
+ * its 0.4% error), rates from the summary.  A threshold on latency with no
+ * transfer measured fails: an empty run has met no latency goal.
+ */
+#include <config.h>
+
+#include "results/threshold.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/job.h"
+#include "engine/run.h"
+#include "results/stats.h"
+#include "config/units.h"
+
+/* The measured value of a metric, in the unit thresholds use; -1 if none. */
+static double measure(const char *metric, const struct stats *s, const struct run_summary *sum)
+{
+	const struct histogram *h = &s->latency;
+
+	if (strcmp(metric, "error_rate") == 0)
+		return sum->requests ? (double)sum->failed / (double)sum->requests : 0;
+	if (strcmp(metric, "rate") == 0)
+		return sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0;
+	if (strcmp(metric, "requests") == 0)
+		return (double)sum->requests;
+	if (strcmp(metric, "failed") == 0)
+		return (double)sum->failed;
+	if (strcmp(metric, "late") == 0)
+		return (double)s->late;
+	if (strcmp(metric, "dropped") == 0)
+		return (double)s->dropped;
+	if (h->total == 0)
+		return -1;
+	if (strcmp(metric, "min") == 0)
+		return (double)h->min / 1e9;
+	if (strcmp(metric, "max") == 0)
+		return (double)h->max / 1e9;
+	if (strcmp(metric, "mean") == 0)
+		return histogram_mean(h) / 1e9;
+	if (strcmp(metric, "stddev") == 0)
+		return histogram_stddev(h) / 1e9;
+	return (double)histogram_percentile(h, strtod(metric + 1, NULL)) / 1e9;
+}
+
+static int holds(double got, const char *op, double want)
+{
+	if (strcmp(op, "<") == 0)
+		return got < want;
+	if (strcmp(op, "<=") == 0)
+		return got <= want;
+	if (strcmp(op, ">") == 0)
+		return got > want;
+	if (strcmp(op, ">=") == 0)
+		return got >= want;
+	return got == want;
+}
+
+/* The measured value as a person reads it: 180ms, 0.42%, 1931/s, 1000. */
+static void describe(const char *metric, double v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "nothing measured");
+	else if (strcmp(metric, "error_rate") == 0)
+		snprintf(buf, len, "%.3g%%", v * 100);
+	else if (strcmp(metric, "rate") == 0)
+		snprintf(buf, len, "%.1f/s", v);
+	else if (strcmp(metric, "requests") == 0 || strcmp(metric, "failed") == 0 ||
+	         strcmp(metric, "late") == 0 || strcmp(metric, "dropped") == 0)
+		snprintf(buf, len, "%.0f", v);
+	else
+		units_format_duration((int64_t)(v * 1e9), buf, len);
+}
+
+int threshold_verdict(const struct job_threshold *t, const struct stats *stats,
+                      const struct run_summary *sum, char *actual, size_t len, double *value)
+{
+	double got = measure(t->metric, stats, sum);
+
+	describe(t->metric, got, actual, len);
+	if (value)
+		*value = got;
+	return got >= 0 && holds(got, t->op, t->value);
+}
+
+size_t threshold_check(const struct job *job, const struct stats *stats,
+                       const struct run_summary *sum, FILE *out, struct buf *json)
+{
+	size_t i, failed = 0;
+
+	if (json)
+		buf_putc(json, '[');
+	for (i = 0; i < job->threshold_count; i++) {
+		const struct job_threshold *t = &job->thresholds[i];
+		double got;
+		char text[48];
+		int pass = threshold_verdict(t, stats, sum, text, sizeof text, &got);
+
+		failed += !pass;
+		if (out)
+			fprintf(out, "  threshold %s: %s (%s %s)\n", t->text, pass ? "pass" : "FAIL",
+			        t->metric, text);
+		if (json) {
+			if (i)
+				buf_putc(json, ',');
+			buf_puts(json, "{\"threshold\":");
+			buf_json_string(json, t->text);
+			buf_printf(json, ",\"pass\":%s,\"value\":", pass ? "true" : "false");
+			if (got >= 0)
+				buf_json_double(json, got);
+			else
+				buf_puts(json, "null");
+			buf_putc(json, '}');
+		}
+	}
+	if (json)
+		buf_putc(json, ']');
+	return failed;
+}
