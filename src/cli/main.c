@@ -47,6 +47,7 @@ struct cli {
 	size_t url_count;
 	char *parsers;              /* --parser values, joined as a YAML list */
 	int dry_run, quiet, verbose, list_plugins, json;
+	int fresh;                  /* --fresh: a crawl's state starts over */
 	int progress;               /* -1: when stderr is a terminal */
 	int compare;
 	char *compare_list;         /* NULL: all four */
@@ -92,6 +93,7 @@ static void usage(FILE *out)
 	      "  -o, --output PATH      write records to PATH (- for standard output)\n"
 	      "      --output-format F  record format: jsonl, csv or sqlite\n"
 	      "      --dry-run          check the job and plugins, print the resolved job, stop\n"
+	      "      --fresh            start a crawl with crawl.state over instead of resuming\n"
 	      "      --compare [LIST]   run the job once per strategy (default: all four, or\n"
 	      "                         e.g. sequential,event) and print a comparison table\n"
 	      "\n"
@@ -220,7 +222,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	enum {
 		OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
 		OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
-		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE,
+		OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE, OPT_FRESH,
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -248,6 +250,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "fresh", no_argument, NULL, OPT_FRESH },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
@@ -317,6 +320,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			}
 			break;
 		case OPT_DRY_RUN: cli->dry_run = 1; break;
+		case OPT_FRESH: cli->fresh = 1; break;
 		case 'q': cli->quiet = 1; break;
 		case 'v': cli->verbose++; break;
 		case OPT_PLUGIN_DIR: rc = push(&cli->plugin_dirs, &cli->plugin_dir_count, optarg); break;
@@ -726,6 +730,12 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	if (!job) {
 		log_located("%s", err);
 		return EXIT_USAGE;
+	}
+	job->crawl.fresh = cli->fresh;
+	if (cli->compare && job->crawl.state) {
+		log_warning("--compare keeps no crawl state (crawl.state %s is ignored)", job->crawl.state);
+		free(job->crawl.state);
+		job->crawl.state = NULL;
 	}
 	if (!cli->dry_run)
 		fit_file_limit(job, cli->compare);

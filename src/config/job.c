@@ -180,6 +180,10 @@ static int check_tree(struct checker *c)
 		return job_fail(c, tree_get(root, "repeat"),
 		                "url_file \"%s\" is not a regular file and can be read only once: "
 		                "\"repeat\" must be 1 (save it to a file to repeat it)", c->job->url_file);
+	if (c->job->crawl.state && c->job->url_file_stream)
+		return job_fail(c, tree_get(tree_get(root, "crawl"), "state"),
+		                "a crawl with \"crawl.state\" reads its seeds again when it resumes: url_file "
+		                "\"%s\" is not a regular file (save it to a file first)", c->job->url_file);
 	if (check_burst(c, "burst", c->job->rate_limit, c->job->burst) < 0 ||
 	    check_burst(c, "per_host.burst", c->job->per_host.rate, c->job->per_host.burst) < 0)
 		return -1;

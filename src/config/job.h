@@ -42,6 +42,9 @@ struct crawl_settings {
 	size_t deny_count;
 	int robots;
 	int64_t max_crawl_delay_ns;
+	char *patterns;             /* allow and deny as written, for the state file */
+	char *state;                /* a resumable crawl's SQLite state file, or NULL */
+	int fresh;                  /* --fresh: start the state over */
 };
 
 struct job_header {

@@ -163,6 +163,21 @@ int job_output_check(struct checker *c)
 	return 0;
 }
 
+/* Appends " KEY=TEXT" to the crawl's patterns as written: a resumed crawl
+ * compares them with the ones its state file was made under. */
+static int remember_pattern(struct crawl_settings *cr, const char *key, const char *text)
+{
+	size_t old = cr->patterns ? strlen(cr->patterns) : 0;
+	size_t add = strlen(key) + strlen(text) + 3;
+	char *p = realloc(cr->patterns, old + add);
+
+	if (!p)
+		return -1;
+	snprintf(p + old, add, "%s%s=%s", old ? " " : "", key, text);
+	cr->patterns = p;
+	return 0;
+}
+
 static int get_patterns(struct checker *c, const char *key, const struct node *n, regex_t **out,
                         size_t *count)
 {
@@ -186,6 +201,8 @@ static int get_patterns(struct checker *c, const char *key, const struct node *n
 			return job_fail(c, item, "\"%s\": bad regular expression \"%s\": %s", key, item->text, why);
 		}
 		(*count)++;
+		if (remember_pattern(&c->job->crawl, key, item->text) < 0)
+			return job_fail(c, item, "out of memory");
 	}
 	return 0;
 }
@@ -222,7 +239,7 @@ static int key_crawl(struct checker *c, const struct node *n)
 {
 	static const char *const keys[] = {
 		"max_depth", "max_pages", "same_host", "allow_domains", "allow", "deny", "robots",
-		"max_crawl_delay",
+		"max_crawl_delay", "state",
 	};
 	struct crawl_settings *cr = &c->job->crawl;
 	size_t i;
@@ -250,6 +267,8 @@ static int key_crawl(struct checker *c, const struct node *n)
                         rc = job_get_bool(c, "crawl.robots", v, &cr->robots);
                 else if (strcmp(k->text, "max_crawl_delay") == 0)
                         rc = job_get_duration(c, "crawl.max_crawl_delay", v, &cr->max_crawl_delay_ns);
+                else if (strcmp(k->text, "state") == 0)
+                        rc = job_get_path(c, "crawl.state", v, &cr->state);
                 else {
 			const char *hint = job_suggest(k->text, keys, sizeof keys / sizeof keys[0]);
 			if (hint)
@@ -320,6 +339,11 @@ static void print_crawl(const struct job *job, FILE *out)
 		fprintf(out, "  # %zu allow and %zu deny patterns\n", cr->allow_count, cr->deny_count);
 	fprintf(out, "  robots: %s\n", cr->robots ? "true" : "false");
 	job_print_duration(out, "  max_crawl_delay", cr->max_crawl_delay_ns);
+	if (cr->state) {
+		fputs("  state: ", out);
+		job_print_scalar(out, cr->state);
+		fputc('\n', out);
+	}
 }
 
 static void free_crawl(struct job *job)
@@ -327,6 +351,8 @@ static void free_crawl(struct job *job)
 	struct crawl_settings *cr = &job->crawl;
 	size_t i;
 
+	free(cr->state);
+	free(cr->patterns);
 	for (i = 0; i < cr->allow_domain_count; i++)
 		free(cr->allow_domains[i]);
 	free(cr->allow_domains);

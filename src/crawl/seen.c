@@ -72,7 +72,7 @@ static uint64_t avalanche(uint64_t h)
 
 /* The length goes in first: the last word is padded with zeros, and
  * "a" must not collide with "a\0". */
-static uint64_t fingerprint(const char *key, size_t len)
+uint64_t seen_fingerprint(const char *key, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)key;
 	uint64_t h = (uint64_t)len * GOLDEN;
@@ -153,8 +153,15 @@ static int grow(struct seen *s)
 
 int seen_add(struct seen *s, const char *key, size_t len)
 {
-	uint64_t fp = fingerprint(key, len);
-	size_t i = find(s->slots, s->size, fp);
+	return seen_add_fingerprint(s, seen_fingerprint(key, len));
+}
+
+int seen_add_fingerprint(struct seen *s, uint64_t fp)
+{
+	size_t i;
+
+	fp = fp ? fp : 1;
+	i = find(s->slots, s->size, fp);
 
 	if (s->slots[i] == fp)
 		return 0;
@@ -170,7 +177,7 @@ int seen_add(struct seen *s, const char *key, size_t len)
 
 int seen_contains(const struct seen *s, const char *key, size_t len)
 {
-	uint64_t fp = fingerprint(key, len);
+	uint64_t fp = seen_fingerprint(key, len);
 
 	return s->slots[find(s->slots, s->size, fp)] == fp;
 }

@@ -12,6 +12,7 @@
 #define SCRAPE_SEEN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct seen;
 
@@ -23,7 +24,12 @@ void seen_free(struct seen *s);
 /* 1 if key was new and is now in the set, 0 if it was already there, -1
  * out of memory (the set is then unchanged). */
 int seen_add(struct seen *s, const char *key, size_t len);
+/* The same with a fingerprint made by seen_fingerprint. */
+int seen_add_fingerprint(struct seen *s, uint64_t fp);
 int seen_contains(const struct seen *s, const char *key, size_t len);
+/* The fingerprint the set keeps for key: never zero, the same on every
+ * platform and in every version (crawl state files store it). */
+uint64_t seen_fingerprint(const char *key, size_t len);
 size_t seen_count(const struct seen *s);
 /* Bytes of the fingerprint table: 16 per URL when full to the expected
  * size, and never more than 16 a URL, also just after growing. */

@@ -28,7 +28,8 @@
 
 int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *run,
                   struct stats *stats, struct timeline *timeline, atomic_int *stopping,
-                  const struct hosts_callbacks *robots)
+                  const struct hosts_callbacks *robots, struct crawl_store *store,
+                  char *err, size_t errlen)
 {
 	const struct host_limits *l = &job->per_host;
 	int obey = job->crawl.enabled && job->crawl.robots;
@@ -40,16 +41,17 @@ int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *
 	d->timeline = timeline;
 	d->stopping = stopping;
 	ratelimit_init(&d->limiter, job->rate_limit, job->burst);
-	if (frontier_init(&d->frontier, job) < 0)
-		return -1;
-	if (job->crawl.enabled && !(d->seed_hosts = seen_create(64)))
+	if (frontier_init(&d->frontier, job, store, err, errlen) < 0)
 		return -1;
 	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey)
 		if (!(d->hosts = hosts_create(l, obey ? robots : NULL)))
-			return -1;
+			goto oom;
 	if (job->open_model && schedule_init(&d->schedule, job) < 0)
-		return -1;
+		goto oom;
 	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 void dispatch_start(struct dispatch *d, int64_t start_ns)
@@ -77,8 +79,6 @@ void dispatch_free(struct dispatch *d)
 		d->hosts = NULL;
 	}
 	frontier_free(&d->frontier);
-	seen_free(d->seed_hosts);
-	d->seed_hosts = NULL;
 	schedule_free(&d->schedule);
 }
 
@@ -141,32 +141,14 @@ static int no_work_left(const struct dispatch *d)
 	return exhausted && live == 0 && !d->retry_head;
 }
 
-/* The next URL of the frontier; a crawl marks each seed seen (skipping
- * repeated seeds) and remembers its host for same_host. */
-static const char *next_url(struct dispatch *d, int *depth)
+/* The next URL of the frontier, with its depth and fingerprint. */
+static const char *next_url(struct dispatch *d, int *depth, uint64_t *fp)
 {
-	const char *url;
+	const char *url = frontier_next(&d->frontier);
 
-	while ((url = frontier_next(&d->frontier)) != NULL) {
-		char *canonical, *host;
-		int fresh;
-
-		*depth = d->frontier.last_depth;
-		if (!d->job->crawl.enabled || *depth > 0)
-			return url;
-		canonical = url_canonical(url);
-		fresh = canonical ? frontier_mark_seen(&d->frontier, canonical) : 1;
-		host = canonical ? url_host(canonical) : NULL;
-		if (host)
-			seen_add(d->seed_hosts, host, strlen(host));
-		free(host);
-		free(canonical);
-		if (fresh != 0)
-			return url;
-		/* a repeated seed is not a page of its own */
-		frontier_give_back(&d->frontier);
-	}
-	return NULL;
+	*depth = d->frontier.last_depth;
+	*fp = d->frontier.last_fp;
+	return url;
 }
 
 /* The first retry of the queue, taken out of it. */
@@ -187,6 +169,7 @@ static struct scrape_request *take_retry(struct dispatch *d)
 static struct scrape_request *peek(struct dispatch *d, int64_t now)
 {
 	const char *url;
+	uint64_t fp;
 	int depth;
 
 	if (d->pending)
@@ -195,7 +178,7 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		return d->pending = take_retry(d);
 	if (batch_is_full(d))
 		return NULL;
-	url = next_url(d, &depth);
+	url = next_url(d, &depth, &fp);
 	if (!url)
 		return NULL;
 	d->pending = dispatch_request_new(d, url, depth);
@@ -203,6 +186,7 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		out_of_memory(d);
 		return NULL;
 	}
+	d->pending->fp = fp;
 	d->outstanding++;
 	d->batch_started++;
 	return d->pending;
@@ -264,13 +248,15 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 	}
 	while (hosts_queued(d->hosts) < HOST_LOOKAHEAD && !batch_is_full(d)) {
 		struct scrape_request *req;
+		uint64_t fp;
 		int depth;
-		const char *url = next_url(d, &depth);
+		const char *url = next_url(d, &depth, &fp);
 
 		if (!url)
 			break;
 		if (!(req = dispatch_request_new(d, url, depth)))
 			goto oom;
+		req->fp = fp;
 		d->outstanding++;
 		d->batch_started++;
 		if (hosts_enqueue(d->hosts, req, 0) < 0)

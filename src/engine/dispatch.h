@@ -25,7 +25,7 @@
 #include "results/stats.h"
 #include "results/timeline.h"
 
-struct seen;
+struct crawl_store;
 
 struct dispatch {
 	const struct job *job;
@@ -36,7 +36,6 @@ struct dispatch {
 	struct scrape_request *retry_head, *retry_tail;
 	struct scrape_request *pending; /* taken from the frontier, not yet started */
 	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
-	struct seen *seed_hosts;    /* crawling: hosts of the seeds, for same_host */
 	int64_t outstanding;        /* handed out (or queued) and not yet released */
 	int64_t batch_started;      /* requests started in the current batch */
 	int64_t start_ns;           /* the run's start: the schedule and duration count from it */
@@ -47,10 +46,12 @@ struct dispatch {
 };
 
 /* robots: the host queues' robots.txt callbacks, used when the crawl obeys
- * robots.txt.  -1: out of memory. */
+ * robots.txt; store: the crawl's store (frontier_init), or NULL.  -1 with a
+ * message in err. */
 int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *run,
                   struct stats *stats, struct timeline *timeline, atomic_int *stopping,
-                  const struct hosts_callbacks *robots);
+                  const struct hosts_callbacks *robots, struct crawl_store *store,
+                  char *err, size_t errlen);
 /* Sets when the run started (its duration, schedule and warmup count from then). */
 void dispatch_start(struct dispatch *d, int64_t start_ns);
 /* Frees every request still queued, then the sources. */

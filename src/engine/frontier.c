@@ -5,56 +5,83 @@
  * like URLs are skipped with a warning rather than handed to a strategy.
  * A streamed one (a pipe, standard input) is checked here, as it is read:
  * a bad line there ends the run with an error naming the line, because
- * the job was never checked as a whole.
+ * the job was never checked as a whole.  A crawl keeps its queue and seen
+ * set in a crawl store; a persistent one is given every seed up front, so
+ * that a resumed run knows them without reading the seeds again, and the
+ * frontier then only hands out what the store queues.
  */
 #include <config.h>
 
 #include "engine/frontier.h"
 
+#include "util/buf.h"
 #include "util/log.h"
+#include "engine/crawl_store.h"
 #include "crawl/seen.h"
+#include "crawl/url.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int frontier_init(struct frontier *f, const struct job *job)
+/* Every 300 ms or 500 pages, a persistent crawl makes its state durable:
+ * a kill loses at most that much work, never a record (see
+ * crawl_state.c). */
+#define CHECKPOINT_NS 300000000
+#define CHECKPOINT_PAGES 500
+
+static int load_seeds(struct frontier *f, char *err, size_t errlen);
+
+int frontier_init(struct frontier *f, const struct job *job, struct crawl_store *store,
+                  char *err, size_t errlen)
 {
 	memset(f, 0, sizeof *f);
 	f->job = job;
 	f->cycle = job->duration_ns > 0 || job->requests > 0;
-	if (job->crawl.enabled && !(f->seen = seen_create(1024)))
-		return -1;
 	if (job->random_order && job->url_count) {
 		size_t i;
 		f->cumulative = malloc(job->url_count * sizeof *f->cumulative);
 		if (!f->cumulative)
-			return -1;
+			goto oom;
 		for (i = 0; i < job->url_count; i++) {
 			f->total_weight += (uint64_t)job->url_weights[i];
 			f->cumulative[i] = f->total_weight;
 		}
 		f->rng = job->seed;
 	}
+	if (!job->crawl.enabled) {
+		crawl_store_close(store);
+		return 0;
+	}
+	f->store = store ? store : crawl_store_memory();
+	if (!f->store || !(f->seed_hosts = seen_create(64)))
+		goto oom;
+	if (f->store->persistent && load_seeds(f, err, errlen) < 0) {
+		/* a store not adopted is not this crawl's: nothing may be saved */
+		crawl_store_close(f->store);
+		f->store = NULL;
+		return -1;
+	}
 	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 void frontier_free(struct frontier *f)
 {
-	struct frontier_link *l, *next;
-
 	job_url_close(&f->file);
-	for (l = f->head; l; l = next) {
-		next = l->next;
-		free(l);
-	}
-	seen_free(f->seen);
+	crawl_store_close(f->store);
+	seen_free(f->seed_hosts);
 	free(f->cumulative);
 	f->cumulative = NULL;
-	free(f->returned);
-	f->returned = NULL;
-	f->head = f->tail = NULL;
-	f->seen = NULL;
+	f->store = NULL;
+	f->seed_hosts = NULL;
+}
+
+const char *frontier_store_error(const struct frontier *f)
+{
+	return f->store && f->store->error[0] ? f->store->error : "out of memory";
 }
 
 static int page_budget_spent(const struct frontier *f)
@@ -68,59 +95,63 @@ void frontier_expire(struct frontier *f)
 	f->expired = 1;
 }
 
+static uint64_t fingerprint(const char *canonical)
+{
+	return seen_fingerprint(canonical, strlen(canonical));
+}
+
 int frontier_mark_seen(struct frontier *f, const char *canonical)
 {
-	return f->seen ? seen_add(f->seen, canonical, strlen(canonical)) : 1;
+	return f->store ? f->store->ops->mark_seen(f->store, fingerprint(canonical)) : 1;
 }
 
 int frontier_add(struct frontier *f, const char *canonical, int depth)
 {
-	size_t len = strlen(canonical);
-	struct frontier_link *l;
-
-	l = malloc(sizeof *l + len + 1);
-	if (!l)
+	if (f->store->ops->push(f->store, canonical, fingerprint(canonical), depth) < 0)
 		return -1;
-	l->next = NULL;
-	l->depth = depth;
-	memcpy(l->url, canonical, len + 1);
-	if (f->tail)
-		f->tail->next = l;
-	else
-		f->head = l;
-	f->tail = l;
-	f->queued++;
+	f->queued = f->store->queued;
 	return 1;
 }
 
 int frontier_done(const struct frontier *f)
 {
-	return (f->exhausted && f->head == NULL) || page_budget_spent(f);
+	return (f->exhausted && f->queued == 0) || page_budget_spent(f);
 }
 
-void frontier_give_back(struct frontier *f)
+int frontier_give_back(struct frontier *f, uint64_t fp)
 {
 	if (f->issued > 0)
 		f->issued--;
+	return f->store && fp ? f->store->ops->refused(f->store, fp) : 0;
 }
 
-/* The next queued link; the node stays alive until the next call so the
- * returned URL remains valid. */
+void frontier_page_kept(struct frontier *f)
+{
+	f->unsaved++;
+}
+
+int frontier_checkpoint_due(const struct frontier *f, int64_t now_ns)
+{
+	return f->store && f->store->persistent && f->unsaved > 0 &&
+	       (f->unsaved >= CHECKPOINT_PAGES || now_ns - f->checkpoint_ns >= CHECKPOINT_NS);
+}
+
+void frontier_checkpointed(struct frontier *f, int64_t now_ns)
+{
+	f->checkpoint_ns = now_ns;
+	f->unsaved = 0;
+}
+
+/* The next queued link. */
 static const char *next_link(struct frontier *f)
 {
-	struct frontier_link *l = f->head;
+	const char *url;
+	int rc = f->store->ops->pop(f->store, &url, &f->last_depth, &f->last_fp);
 
-	free(f->returned);
-	f->returned = NULL;
-	if (!l)
-		return NULL;
-	f->head = l->next;
-	if (!f->head)
-		f->tail = NULL;
-	f->queued--;
-	f->returned = l;
-	f->last_depth = l->depth;
-	return l->url;
+	f->queued = f->store->queued;
+	if (rc < 0)
+		snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
+	return rc > 0 ? url : NULL;
 }
 
 /* The next URL of the file in this pass, or NULL at its end. */
@@ -187,6 +218,50 @@ static const char *next_in_list(struct frontier *f)
 	return job->urls[f->list_index];
 }
 
+/* The next seed of the list or the file, in order, or NULL at the end of
+ * the seeds. */
+static const char *next_seed(struct frontier *f)
+{
+	const struct job *job = f->job;
+	const char *url;
+
+	while (!f->exhausted) {
+		if ((url = next_in_list(f)) != NULL)
+			return url;
+		if (job->url_file && (url = next_from_file(f)) != NULL)
+			return url;
+		/* a load test (duration or requests) cycles through the URLs,
+		 * but a stream is over when it ends */
+		if (f->error[0] || (++f->pass >= job->repeat && !f->cycle) || f->stream_ended) {
+			f->exhausted = 1;
+			break;
+		}
+		f->list_index = 0;
+	}
+	return NULL;
+}
+
+/* A crawl's seed: its host is in scope for same_host, and its canonical
+ * form is marked seen.  1 if it is new, 0 if listed before, -1 on failure;
+ * *fp its fingerprint (0 for a seed with no canonical form, which the
+ * crawl then cannot dedupe). */
+static int take_seed(struct frontier *f, const char *url, uint64_t *fp)
+{
+	char *canonical = url_canonical(url), *host;
+	int fresh = 1;
+
+	*fp = 0;
+	if (!canonical)
+		return 1;
+	host = url_host(canonical);
+	if (host && seen_add(f->seed_hosts, host, strlen(host)) < 0)
+		fresh = -1;
+	free(host);
+	*fp = fingerprint(canonical);
+	free(canonical);
+	return fresh < 0 ? -1 : f->store->ops->mark_seen(f->store, *fp);
+}
+
 const char *frontier_next(struct frontier *f)
 {
 	const struct job *job = f->job;
@@ -197,28 +272,162 @@ const char *frontier_next(struct frontier *f)
 	if (page_budget_spent(f))
 		return NULL;
 	f->last_depth = 0;
+	f->last_fp = 0;
 	if (job->random_order && !f->exhausted) {
 		f->issued++;
 		return random_url(f);
 	}
-	while (!f->exhausted) {
-		if ((url = next_in_list(f)) != NULL) {
-			f->issued++;
-			return url;
+	while ((url = next_seed(f)) != NULL) {
+		if (f->store) {
+			int fresh = take_seed(f, url, &f->last_fp);
+			if (fresh < 0) {
+				snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
+				return NULL;
+			}
+			if (fresh == 0)
+				continue;       /* a repeated seed is not a page of its own */
 		}
-		if (job->url_file && (url = next_from_file(f)) != NULL) {
-			f->issued++;
-			return url;
-		}
-		/* a load test (duration or requests) cycles through the URLs,
-		 * but a stream is over when it ends */
-		if (f->error[0] || (++f->pass >= job->repeat && !f->cycle) || f->stream_ended) {
-			f->exhausted = 1;
-			break;
-		}
-		f->list_index = 0;
+		f->issued++;
+		return url;
 	}
-	if ((url = next_link(f)) != NULL)
+	if (f->store && (url = next_link(f)) != NULL)
 		f->issued++;
 	return url;
+}
+
+/* ---- a persistent crawl's seeds ---- */
+
+/* The scope as one line: a state file made under another scope would
+ * hand out pages this job does not want. */
+static void describe_scope(const struct job *job, struct buf *b)
+{
+	const struct crawl_settings *cr = &job->crawl;
+	size_t i;
+
+	buf_printf(b, "same_host=%s robots=%s", cr->same_host ? "true" : "false",
+	           cr->robots ? "true" : "false");
+	if (cr->allow_domain_count) {
+		buf_puts(b, " allow_domains=");
+		for (i = 0; i < cr->allow_domain_count; i++)
+			buf_printf(b, "%s%s", i ? "," : "", cr->allow_domains[i]);
+	}
+	if (cr->patterns)
+		buf_printf(b, " %s", cr->patterns);
+}
+
+/* Every seed, in order, once: the list, then a URL file (a regular file:
+ * a crawl that resumes refuses a stream when the job is checked). */
+static int walk_seeds(struct frontier *f, int (*each)(struct frontier *, const char *, void *),
+                      void *ctx)
+{
+	const struct job *job = f->job;
+	struct job_url_reader r;
+	char *url;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < job->url_count && rc == 0; i++)
+		rc = each(f, job->urls[i], ctx);
+	if (rc != 0 || !job->url_file)
+		return rc;
+	memset(&r, 0, sizeof r);
+	if (job_url_open(&r, job->url_file) < 0) {
+		snprintf(f->error, sizeof f->error, "cannot open %s: %s", job->url_file, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (rc = job_url_next(&r, &url)) != 0) {
+		if (rc < 0) {
+			snprintf(f->error, sizeof f->error, "%s", r.message);
+			break;
+		}
+		rc = each(f, url, ctx);
+	}
+	job_url_close(&r);
+	return rc;
+}
+
+struct seed_walk {
+	uint64_t digest;
+	int64_t count;
+	char *first;
+};
+
+/* First pass: the identity of the seeds, and their hosts. */
+static int identify_seed(struct frontier *f, const char *url, void *ctx)
+{
+	struct seed_walk *w = ctx;
+	char *canonical = url_canonical(url), *host;
+	uint64_t fp = canonical ? fingerprint(canonical) : seen_fingerprint(url, strlen(url));
+
+	w->digest = (w->digest ^ fp) * 0x100000001b3ULL + (uint64_t)w->count;
+	if (w->count++ == 0 && !(w->first = strdup(url)))
+		goto oom;
+	host = canonical ? url_host(canonical) : NULL;
+	if (host && seen_add(f->seed_hosts, host, strlen(host)) < 0) {
+		free(host);
+		goto oom;
+	}
+	free(host);
+	free(canonical);
+	return 0;
+oom:
+	free(canonical);
+	snprintf(f->error, sizeof f->error, "out of memory");
+	return -1;
+}
+
+/* Second pass, for a new state: each seed queued at depth 0, once. */
+static int queue_seed(struct frontier *f, const char *url, void *ctx)
+{
+	char *canonical = url_canonical(url);
+	uint64_t fp = canonical ? fingerprint(canonical) : seen_fingerprint(url, strlen(url));
+	int fresh = f->store->ops->mark_seen(f->store, fp);
+
+	(void)ctx;
+	free(canonical);
+	if (fresh > 0)
+		fresh = f->store->ops->push(f->store, url, fp, 0) < 0 ? -1 : 1;
+	if (fresh < 0) {
+		snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_seeds(struct frontier *f, char *err, size_t errlen)
+{
+	struct seed_walk w = { .digest = 0xcbf29ce484222325ULL };
+	struct crawl_identity id;
+	struct buf scope;
+	char output[600];
+	int rc;
+
+	memset(&scope, 0, sizeof scope);
+	if (walk_seeds(f, identify_seed, &w) < 0)
+		goto fail;
+	describe_scope(f->job, &scope);
+	snprintf(output, sizeof output, "%s%s%s", f->job->output_path ? f->job->output_path : "",
+	         f->job->output_path ? " as " : "", f->job->output_path ? f->job->output_format : "");
+	id.seeds_digest = w.digest;
+	id.seed_count = w.count;
+	id.first_seed = w.first ? w.first : "";
+	id.scope = scope.data ? scope.data : "";
+	id.output = output;
+	rc = scope.oom ? -1 : f->store->ops->adopt(f->store, &id);
+	buf_free(&scope);
+	free(w.first);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", frontier_store_error(f));
+		return -1;
+	}
+	if (rc == 1 && (walk_seeds(f, queue_seed, NULL) < 0 ||
+	                f->store->ops->commit(f->store) < 0))
+		goto fail;
+	f->exhausted = 1;           /* the seeds are in the store's queue */
+	f->issued = f->store->done;
+	f->queued = f->store->queued;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", f->error[0] ? f->error : frontier_store_error(f));
+	return -1;
 }

@@ -4,10 +4,11 @@
  * `urls` list and then its `url_file` make one pass; `repeat` makes that
  * many passes.  The URL file is streamed, one line at a time, so its size
  * does not matter; a pipe or standard input is read once, checked as it
- * goes, and ends the seeds when it ends.  When crawling, links found in responses join a queue
- * behind the seeds (breadth first), each once: a set of fingerprints of
- * canonical URLs remembers what was queued.  Callers serialise access (the
- * run's lock).
+ * goes, and ends the seeds when it ends.  When crawling, links found in
+ * responses join a queue behind the seeds (breadth first), each once: a
+ * crawl store (crawl_store.h) keeps the queue and the fingerprints of the
+ * canonical URLs seen, in memory or, for a crawl that resumes, in a file.
+ * Callers serialise access (the run's lock).
  */
 #ifndef SCRAPE_FRONTIER_H
 #define SCRAPE_FRONTIER_H
@@ -18,6 +19,7 @@
 #include "config/job.h"
 
 struct seen;
+struct crawl_store;
 
 struct frontier {
 	const struct job *job;
@@ -36,39 +38,49 @@ struct frontier {
 	int64_t issued;             /* URLs handed out, seeds and links */
 	char error[600];            /* set if the URL file failed mid-run */
 	/* crawling */
-	struct seen *seen;          /* canonical URLs queued so far */
-	struct frontier_link *head, *tail;
-	struct frontier_link *returned; /* the last link handed out */
-	size_t queued;
+	struct crawl_store *store;  /* the seen set and the queue of links */
+	struct seen *seed_hosts;    /* hosts of the seeds, for same_host */
+	size_t queued;              /* links waiting in the store's queue */
 	int last_depth;             /* depth of the URL frontier_next returned */
+	uint64_t last_fp;           /* and its fingerprint (0 when not crawling) */
+	int64_t checkpoint_ns;      /* a persistent crawl: the last checkpoint */
+	int64_t unsaved;            /* pages done since then */
 };
 
-struct frontier_link {
-	struct frontier_link *next;
-	int depth;
-	char url[];
-};
-
-/* -1 if memory for the crawl's seen set could not be had. */
-int frontier_init(struct frontier *f, const struct job *job);
+/* store: where a crawl keeps its queue and seen set, owned by the
+ * frontier from now on; NULL for the in-memory one.  A persistent store
+ * is adopted: a new one gets the seeds, one from an earlier run of the
+ * same crawl goes on where it stopped.  -1 with a message in err. */
+int frontier_init(struct frontier *f, const struct job *job, struct crawl_store *store,
+                  char *err, size_t errlen);
 void frontier_free(struct frontier *f);
-/* The next URL (valid until the next call) and its depth in
- * f->last_depth, or NULL when there is nothing right now; f->error says
- * whether that was an I/O failure. */
+/* The next URL (valid until the next call), its depth in f->last_depth
+ * and, when crawling, its fingerprint in f->last_fp; NULL when there is
+ * nothing right now (f->error says whether that was an I/O failure).  A
+ * crawl hands out each seed once, however often it is listed. */
 const char *frontier_next(struct frontier *f);
 /* Nothing more will come: the seeds are used up and no link waits (links
  * may still arrive from transfers in flight). */
 int frontier_done(const struct frontier *f);
 /* Marks a canonical URL as seen: 1 if it is new, 0 if it was seen
- * before, -1 out of memory.  Every URL is marked before it is queued or
+ * before, -1 on failure (out of memory, or the state file failed: see
+ * frontier_store_error).  Every URL is marked before it is queued or
  * refused, so each is counted once. */
 int frontier_mark_seen(struct frontier *f, const char *canonical);
 /* The job's duration is over: hand out nothing more. */
 void frontier_expire(struct frontier *f);
-/* A URL handed out was not fetched after all (robots.txt refused it): it
- * does not count against max_pages. */
-void frontier_give_back(struct frontier *f);
-/* Queues a link (already marked seen) at depth.  -1: out of memory. */
+/* A URL handed out (fingerprint fp, 0 when not crawling) was not fetched
+ * after all (robots.txt refused it): it does not count against max_pages. */
+int frontier_give_back(struct frontier *f, uint64_t fp);
+/* Queues a link (already marked seen) at depth.  -1 on failure. */
 int frontier_add(struct frontier *f, const char *canonical, int depth);
+/* A persistent crawl: a page's record was kept in the state; whether the
+ * state is due to be made durable (a few times a second, or every few
+ * hundred pages); and that it was, at now_ns. */
+void frontier_page_kept(struct frontier *f);
+int frontier_checkpoint_due(const struct frontier *f, int64_t now_ns);
+void frontier_checkpointed(struct frontier *f, int64_t now_ns);
+/* Why the crawl's store failed. */
+const char *frontier_store_error(const struct frontier *f);
 
 #endif

@@ -230,6 +230,10 @@ static void earliest(int64_t *wait_ns, int64_t t)
 		*wait_ns = t;
 }
 
+static void apply_robots(struct hosts *h, struct host *host, long status, const char *body,
+                         size_t len);
+static int robots_cached(struct hosts *h, struct host *host);
+
 /* The robots.txt request for a host that has none yet. */
 static struct scrape_request *robots_request(struct hosts *h, struct host *host)
 {
@@ -275,7 +279,7 @@ struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns
 		if (h->cursor >= h->active_count)
 			h->cursor = 0;
 		host = h->active[h->cursor++];
-		if (host->robots_state == ROBOTS_NEEDED)
+		if (host->robots_state == ROBOTS_NEEDED && !robots_cached(h, host))
 			return robots_request(h, host);
 		if (host->robots_state == ROBOTS_FETCHING)
 			continue;
@@ -311,14 +315,12 @@ struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns
 	return NULL;
 }
 
-void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
-                       size_t len)
+/* A host's rules from a robots.txt answer; its queue may go on. */
+static void apply_robots(struct hosts *h, struct host *host, long status, const char *body,
+                         size_t len)
 {
-	struct host *host = req->host;
 	int64_t delay;
 
-	if (!host)
-		return;
 	robots_free(host->rules);
 	if (status >= 200 && status < 300)
 		host->rules = robots_parse(body, len, h->robots.product);
@@ -334,6 +336,27 @@ void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status,
 		delay = h->robots.max_crawl_delay_ns;
 	if (delay > host->delay_ns)
 		host->delay_ns = delay;
+}
+
+void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
+                       size_t len)
+{
+	if (req->host)
+		apply_robots(h, req->host, status, body, len);
+}
+
+/* The rules of an earlier run, when they are still fresh: 1 if applied. */
+static int robots_cached(struct hosts *h, struct host *host)
+{
+	long status;
+	char *body = NULL;
+	size_t len = 0;
+
+	if (!h->robots.cached || h->robots.cached(h->robots.ctx, host->key, &status, &body, &len) != 1)
+		return 0;
+	apply_robots(h, host, status, body ? body : "", len);
+	free(body);
+	return 1;
 }
 
 void hosts_release(struct hosts *h, struct scrape_request *req)

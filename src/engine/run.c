@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "engine/crawl_state.h"
 #include "engine/run_crawl.h"
 #include "engine/dispatch.h"
 #include "engine/host_queues.h"
@@ -72,13 +73,15 @@ void run_stop(struct scrape_run *run)
 
 /* Dispatch, with the robots.txt callbacks its host queues use when a
  * crawl obeys robots.txt. */
-static int setup_dispatch(struct scrape_run *run)
+static int setup_dispatch(struct scrape_run *run, char *err, size_t errlen)
 {
 	const struct job *job = run->job;
+	struct crawl_store *store = NULL;
 	struct hosts_callbacks robots = {
 		.ctx = run,
 		.make_request = crawl_make_robots_request,
 		.refuse = crawl_refuse_queued,
+		.cached = crawl_cached_robots,
 		.product = run->product,
 		.max_crawl_delay_ns = job->crawl.max_crawl_delay_ns,
 	};
@@ -86,8 +89,11 @@ static int setup_dispatch(struct scrape_run *run)
 	/* the robots.txt group to follow is named by our product token */
 	snprintf(run->product, sizeof run->product, "%.*s",
 	         (int)strcspn(job->user_agent, "/ "), job->user_agent);
+	if (job->crawl.enabled && job->crawl.state &&
+	    !(store = crawl_state_open(job->crawl.state, job->crawl.fresh, err, errlen)))
+		return -1;
 	return dispatch_init(&run->dispatch, job, run, &run->stats, &run->timeline, &run->stopping,
-	                     &robots);
+	                     &robots, store, err, errlen);
 }
 
 int run_init(struct scrape_run *run, const struct job *job, const struct parser_instance *parsers,
@@ -109,11 +115,14 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	}
 	stats_init(&run->stats);
 	timeline_init(&run->timeline);
-	if (setup_dispatch(run) < 0 || transfer_settings_init(&run->fetch, job, &run->stopping) < 0) {
+	if (setup_dispatch(run, err, errlen) < 0)
+		return -1;
+	if (transfer_settings_init(&run->fetch, job, &run->stopping) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (job->output_path && !(run->output = output_open(job, err, errlen)))
+	if (crawl_persistent(run) ? crawl_open_output(run, err, errlen) < 0
+	                          : job->output_path && !(run->output = output_open(job, err, errlen)))
 		return -1;
 	run_cpu_seconds(&run->cpu_start, &run->main_cpu_start);
 	run->start_ns = run_now_ns();
@@ -133,6 +142,11 @@ int run_close_output(struct scrape_run *run)
 {
 	char reason[160];
 
+	if (crawl_persistent(run)) {
+		pthread_mutex_lock(&run->lock);
+		crawl_checkpoint(run, 1);
+		pthread_mutex_unlock(&run->lock);
+	}
 	if (run->output && output_close(run->output, reason, sizeof reason) < 0 &&
 	    !run->output_failed) {
 		output_failure(run, reason, "");
@@ -322,7 +336,10 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 		run->stats.warmup++;
 	else
 		count_result(run, req, res);
-	if (run->output && !run->output_failed) {
+	if (crawl_persistent(run)) {
+		crawl_keep_record(run, req, res);
+		crawl_checkpoint(run, 0);
+	} else if (run->output && !run->output_failed) {
 		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0) {
 			/* fetching on would only throw the records away */
 			output_failure(run, res->line.oom ? "out of memory" : output_error(run->output),

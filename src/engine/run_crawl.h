@@ -10,6 +10,8 @@
 
 /* The robots.txt request of a host (hosts_callbacks.make_request). */
 struct scrape_request *crawl_make_robots_request(void *ctx, const char *url);
+/* A robots.txt kept by a resumable crawl (hosts_callbacks.cached). */
+int crawl_cached_robots(void *ctx, const char *origin, long *status, char **body, size_t *len);
 /* A queued URL robots.txt disallows (hosts_callbacks.refuse). */
 void crawl_refuse_queued(void *ctx, struct scrape_request *req, const char *reason);
 /* A link found on a page at depth - 1: queued if in scope, else refused. */
@@ -17,5 +19,21 @@ void crawl_discover(struct scrape_run *run, const char *link, int depth);
 /* A robots.txt answer: rules for its host, no record. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
                          struct run_result *res);
+
+/* A resumable crawl (crawl.state): */
+/* Whether the run keeps its crawl in a state file. */
+int crawl_persistent(const struct scrape_run *run);
+/* The records' file of a resumed crawl: opened where the state left it,
+ * and the records the state kept but may not have written, written.
+ * Before any fetch.  -1 with a message in err. */
+int crawl_open_output(struct scrape_run *run, char *err, size_t errlen);
+/* A final result: the page is done and its record kept in the state, to
+ * be written at the next checkpoint; a result cut short by a stop is not
+ * a record (the page is fetched again when the crawl resumes). */
+void crawl_keep_record(struct scrape_run *run, struct scrape_request *req,
+                       const struct run_result *res);
+/* Makes the state durable, then writes and syncs the records kept, when
+ * it is due (force: now).  0, or -1 when it failed (said; the run stops). */
+int crawl_checkpoint(struct scrape_run *run, int force);
 
 #endif

@@ -220,13 +220,18 @@ int outfile_replace(const char *path, const void *data, size_t len)
 
 int outfile_open_stream(const char *path, int *regular)
 {
+	return outfile_open_records(path, 1, regular);
+}
+
+int outfile_open_records(const char *path, int truncate, int *regular)
+{
 	struct stat st;
 	char *target;
 	int exists, nofollow, fd;
 
 	if (!(target = resolve(path, &exists, &st, &nofollow)))
 		return -1;
-	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC |
+	fd = open(target, (truncate ? O_WRONLY | O_TRUNC : O_RDWR) | O_CREAT | O_NOCTTY | O_CLOEXEC |
 	          (nofollow ? O_NOFOLLOW : 0), 0666);
 	free(target);
 	if (fd >= 0 && fstat(fd, &st) == 0)

@@ -25,5 +25,8 @@ int outfile_replace(const char *path, const void *data, size_t len);
  * it is a regular file (else a FIFO, device or socket, worth flushing
  * record by record). */
 int outfile_open_stream(const char *path, int *regular);
+/* The same, but kept as it is (open for reading and writing) unless
+ * truncate: a resumed crawl appends to its records. */
+int outfile_open_records(const char *path, int truncate, int *regular);
 
 #endif

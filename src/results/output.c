@@ -45,6 +45,7 @@ struct output {
 	const struct job *job;
 	FILE *file;
 	int flush_each;             /* a pipe or device: every record at once */
+	int regular;                /* a regular file (not standard output) */
 	int failed;
 	char error[160];            /* why the first failure happened */
 	/* csv */
@@ -101,16 +102,26 @@ static int fail_errno(struct output *o)
 	return fail(o, strerror(errno ? errno : EIO));
 }
 
-static int open_file(struct output *o, char *err, size_t errlen)
+static int resume_file(struct output *o, int fd, int64_t offset, int *torn, char *err,
+                       size_t errlen);
+static int add_column(struct output *o, const char *name);
+static int csv_columns(struct output *o, const struct json_object *first);
+
+static int open_file(struct output *o, int64_t resume_at, int *torn, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd, regular = 1;
+	int fd = -1, regular = 1;
 
 	if (strcmp(o->job->output_path, "-") == 0) {
 		o->file = stdout;
 		regular = fstat(STDOUT_FILENO, &st) != 0 || S_ISREG(st.st_mode);
-	} else if ((fd = outfile_open_stream(o->job->output_path, &regular)) < 0 ||
-	           !(o->file = fdopen(fd, "w"))) {
+	} else if ((fd = outfile_open_records(o->job->output_path, resume_at < 0, &regular)) < 0 ||
+	           (resume_at >= 0 && regular && resume_file(o, fd, resume_at, torn, err, errlen) < 0) ||
+	           !(o->file = fdopen(fd, resume_at >= 0 ? "r+" : "w"))) {
+		if (o->failed) {        /* resume_file said why */
+			close(fd);
+			return -1;
+		}
 		snprintf(err, errlen, "cannot write the output file %s: %s", o->job->output_path,
 		         strerror(errno));
 		if (fd >= 0)
@@ -118,7 +129,87 @@ static int open_file(struct output *o, char *err, size_t errlen)
 		return -1;
 	}
 	o->flush_each = !regular;
+	o->regular = regular && o->file != stdout;
 	setvbuf(o->file, NULL, _IOFBF, 1 << 20);
+	if (resume_at >= 0 && o->regular && fseeko(o->file, 0, SEEK_END) != 0) {
+		snprintf(err, errlen, "cannot write the output file %s: %s", o->job->output_path,
+		         strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The header of a CSV file written by an earlier run, as its columns. */
+static int read_csv_header(struct output *o, int fd)
+{
+	char line[65536], *p, *end;
+	struct buf field = { 0 };
+	ssize_t n = pread(fd, line, sizeof line - 1, 0);
+	int quoted = 0;
+
+	if (n <= 0 || !(end = memchr(line, '\n', (size_t)n)))
+		return -1;
+	if (end > line && end[-1] == '\r')
+		end--;
+	for (p = line; p <= end; p++) {
+		if (p < end && quoted) {
+			if (*p == '"' && p + 1 < end && p[1] == '"')
+				buf_putc(&field, *p++);
+			else if (*p == '"')
+				quoted = 0;
+			else
+				buf_putc(&field, *p);
+		} else if (p < end && *p == '"') {
+			quoted = 1;
+		} else if (p == end || *p == ',') {
+			if (field.oom || add_column(o, field.data ? field.data : "") < 0) {
+				buf_free(&field);
+				return -1;
+			}
+			buf_reset(&field);
+		} else {
+			buf_putc(&field, *p);
+		}
+	}
+	buf_free(&field);
+	return 0;
+}
+
+/* A resumed crawl's file: cut back to offset, the length the crawl's
+ * state saw written and durable; what lies beyond was written again from
+ * the state's outbox or never counted.  A shorter file lost records the
+ * state counts as done, which only a fresh start can mend. */
+static int resume_file(struct output *o, int fd, int64_t offset, int *torn, char *err,
+                       size_t errlen)
+{
+	struct stat st;
+	char last;
+
+	if (fstat(fd, &st) < 0)
+		return fail(o, strerror(errno));
+	if (st.st_size < offset) {
+		snprintf(err, errlen, "%s has %lld bytes, but the crawl state saw %lld written: it was "
+		         "changed since the last run (restore it, or start over with --fresh)",
+		         o->job->output_path, (long long)st.st_size, (long long)offset);
+		return fail(o, "shorter than the crawl state says");
+	}
+	*torn = st.st_size > offset && (pread(fd, &last, 1, st.st_size - 1) != 1 || last != '\n');
+	if (st.st_size > offset && ftruncate(fd, offset) < 0) {
+		snprintf(err, errlen, "cannot cut %s back to the records the crawl state saw: %s",
+		         o->job->output_path, strerror(errno));
+		return fail(o, strerror(errno));
+	}
+	if (o->format == FORMAT_CSV && offset > 0) {
+		o->header_written = 1;
+		if (o->job->output_column_count) {
+			if (csv_columns(o, NULL) < 0)
+				return fail(o, strerror(ENOMEM));
+		} else if (read_csv_header(o, fd) < 0) {
+			snprintf(err, errlen, "%s: the CSV header of the last run cannot be read back",
+			         o->job->output_path);
+			return fail(o, "no CSV header");
+		}
+	}
 	return 0;
 }
 
@@ -370,7 +461,14 @@ static int sqlite_write(struct output *o, const struct json_object *rec)
 
 struct output *output_open(const struct job *job, char *err, size_t errlen)
 {
+	return output_open_at(job, -1, NULL, err, errlen);
+}
+
+struct output *output_open_at(const struct job *job, int64_t offset, int *torn, char *err,
+                              size_t errlen)
+{
 	struct output *o = calloc(1, sizeof *o);
+	int cut = 0;
 
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
@@ -378,11 +476,41 @@ struct output *output_open(const struct job *job, char *err, size_t errlen)
 	}
 	o->job = job;
 	o->format = format_of(job);
-	if ((o->format == FORMAT_SQLITE ? sqlite_open(o, err, errlen) : open_file(o, err, errlen)) < 0) {
+	if ((o->format == FORMAT_SQLITE ? sqlite_open(o, err, errlen)
+	                                : open_file(o, offset, &cut, err, errlen)) < 0) {
 		output_close(o, NULL, 0);
 		return NULL;
 	}
+	if (torn)
+		*torn = cut;
 	return o;
+}
+
+int output_sync(struct output *o, int64_t *offset)
+{
+	off_t end;
+
+	*offset = 0;
+	if (o->failed)
+		return -1;
+	errno = 0;
+	if (o->file) {
+		if (fflush(o->file) != 0)
+			return fail_errno(o);
+		if (!o->regular)
+			return 0;
+		if (fdatasync(fileno(o->file)) != 0)
+			return fail_errno(o);
+		if ((end = ftello(o->file)) < 0)
+			return fail_errno(o);
+		*offset = (int64_t)end;
+	}
+	if (o->db && o->uncommitted) {
+		if (sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			return sql_write_fail(o);
+		o->uncommitted = 0;
+	}
+	return 0;
 }
 
 int output_write(struct output *o, const char *line, size_t len)

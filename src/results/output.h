@@ -9,6 +9,7 @@
 #define SCRAPE_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct job;
 struct output;
@@ -19,6 +20,17 @@ struct output *output_open(const struct job *job, char *err, size_t errlen);
 /* -1 once writing failed (later writes are dropped); output_error says
  * why. */
 int output_write(struct output *o, const char *line, size_t len);
+
+/* For a resumed crawl: the records' file as the last run left it, cut back
+ * to offset bytes (the length its crawl state saw durable) and appended
+ * to; *torn set when the part cut off did not end with a whole record.
+ * offset < 0 is output_open.  NULL with a message in err. */
+struct output *output_open_at(const struct job *job, int64_t offset, int *torn, char *err,
+                              size_t errlen);
+/* Makes the records so far durable: a file flushed and synced (*offset
+ * then its length; 0 for a pipe or standard output), a database committed.
+ * 0, or -1 with the reason kept (output_error). */
+int output_sync(struct output *o, int64_t *offset);
 /* Why writing failed ("No space left on device", "Broken pipe", SQLite's
  * message), or NULL while it has not. */
 const char *output_error(const struct output *o);

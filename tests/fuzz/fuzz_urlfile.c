@@ -86,9 +86,10 @@ static void check_frontier(const struct job *job)
 {
 	struct frontier f;
 	const char *url, *why;
+	char err[600];
 	int64_t n = 0;
 
-	CHECK(frontier_init(&f, job) == 0, "frontier_init failed");
+	CHECK(frontier_init(&f, job, NULL, err, sizeof err) == 0, "frontier_init failed");
 	while ((url = frontier_next(&f)) != NULL) {
 		CHECK(job_url_ok(url, &why) == 0, "the frontier handed out \"%s\": %s", url, why);
 		n++;

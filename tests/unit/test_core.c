@@ -110,7 +110,7 @@ static void test_frontier(void)
 	}
 	ok(job->url_file_count == 2 && job_total_requests(job) == 6,
 	   "the URL file is counted at load: 2 URLs, 6 requests with repeat 2");
-	frontier_init(&f, job);
+	frontier_init(&f, job, NULL, err, sizeof err);
 	while ((url = frontier_next(&f)) != NULL) {
 		strcat(order, url);
 		strcat(order, " ");

@@ -45,12 +45,14 @@ static struct job *load_text(const char *yaml)
 
 static int setup(struct fixture *f, const char *yaml)
 {
+	char err[600];
+
 	memset(f, 0, sizeof *f);
 	if (!(f->job = load_text(yaml)))
 		return -1;
 	stats_init(&f->stats);
 	timeline_init(&f->timeline);
-	if (dispatch_init(&f->d, f->job, NULL, &f->stats, &f->timeline, &f->stop, NULL) < 0)
+	if (dispatch_init(&f->d, f->job, NULL, &f->stats, &f->timeline, &f->stop, NULL, NULL, err, sizeof err) < 0)
 		return -1;
 	dispatch_start(&f->d, T0);
 	return 0;

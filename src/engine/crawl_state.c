@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The persistent crawl store: an SQLite file (WAL, synchronous FULL) that
+ * holds everything a crawl needs to go on after any kind of stop.  One
+ * row per URL seen, keyed by its fingerprint, with its state: queued,
+ * leased (taken by this process: in flight or in the window below), done
+ * (its record written), refused, or only seen (out of scope).  The queue
+ * is the queued rows in the order they were queued (a partial index on
+ * seq), read into memory a window at a time, so a queue of ten million
+ * URLs costs the window and SQLite's page cache, not ten million strings.
+ *
+ * Records go through the state: a page's record is kept in an outbox
+ * table in the same transaction that marks the page done and queues the
+ * links it found, and is written to the records' file only once that
+ * transaction is durable (crawl_state_outbox / the run's checkpoint).  So
+ * a kill at any point leaves either nothing of the page (fetched again) or
+ * all of it: the outbox is replayed on resume, after the records' file is
+ * cut back to the length the state last saw durable.  Everything runs in
+ * one long transaction that each checkpoint commits.
+ */
+#include <config.h>
+
+#include "engine/crawl_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+
+#define SCHEMA_VERSION 1
+/* Queued URLs read into memory at a time. */
+#define WINDOW 256
+
+enum url_state { QUEUED = 0, LEASED = 1, DONE = 2, REFUSED = 3, SEEN = 4 };
+
+struct window_entry {
+	uint64_t fp;
+	int depth;
+	char *url;
+};
+
+struct state_store {
+	struct crawl_store base;
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *mark_seen, *push, *window, *lease, *set_state, *outbox_add, *meta_set;
+	struct window_entry window_rows[WINDOW];
+	size_t window_len, window_next;
+	char *returned;             /* the URL last popped */
+	int64_t next_seq;           /* for the next queued URL */
+	int64_t pending;            /* queued or leased: not yet done or refused */
+	int lock_fd;                /* holds the flock that keeps other processes out */
+	int failed;
+};
+
+static struct state_store *of(struct crawl_store *s)
+{
+	return (struct state_store *)s;
+}
+
+/* Every failure says which file and what SQLite found. */
+static int fail(struct state_store *st, const char *what)
+{
+	const char *why = st->db ? sqlite3_errmsg(st->db) : "out of memory";
+	int code = st->db ? sqlite3_errcode(st->db) : SQLITE_NOMEM;
+
+	if (code == SQLITE_NOTADB)
+		snprintf(st->base.error, sizeof st->base.error,
+		         "%s: not a crawl state file (%s); name another crawl.state or start over with --fresh",
+		         st->path, why);
+	else if (code == SQLITE_CORRUPT)
+		snprintf(st->base.error, sizeof st->base.error,
+		         "%s: the crawl state file is damaged (%s); start over with --fresh", st->path, why);
+	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		snprintf(st->base.error, sizeof st->base.error,
+		         "%s: the crawl state is in use by another scrape process", st->path);
+	else
+		snprintf(st->base.error, sizeof st->base.error, "%s: %s: %s", st->path, what, why);
+	st->failed = 1;
+	return -1;
+}
+
+static int exec(struct state_store *st, const char *sql, const char *what)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(st, what);
+}
+
+/* Runs a prepared statement that returns no rows; 0 or -1. */
+static int step_done(struct state_store *st, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : fail(st, what);
+}
+
+static int meta_put(struct state_store *st, const char *key, const char *text, int64_t number,
+                    int is_text)
+{
+	sqlite3_bind_text(st->meta_set, 1, key, -1, SQLITE_STATIC);
+	if (is_text)
+		sqlite3_bind_text(st->meta_set, 2, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st->meta_set, 2, number);
+	return step_done(st, st->meta_set, "cannot save the crawl's counters");
+}
+
+/* A meta value as text (NULL when missing) or as a number (0). */
+static char *meta_text(struct state_store *st, const char *key)
+{
+	sqlite3_stmt *q;
+	char *value = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		value = strdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return value;
+}
+
+static int64_t meta_number(struct state_store *st, const char *key)
+{
+	char *text = meta_text(st, key);
+	int64_t n = text ? strtoll(text, NULL, 10) : 0;
+
+	free(text);
+	return n;
+}
+
+/* ---- the store's operations ---- */
+
+static int state_mark_seen(struct crawl_store *s, uint64_t fp)
+{
+	struct state_store *st = of(s);
+
+	sqlite3_bind_int64(st->mark_seen, 1, (sqlite3_int64)fp);
+	if (step_done(st, st->mark_seen, "cannot mark a URL seen") < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+static int state_push(struct crawl_store *s, const char *url, uint64_t fp, int depth)
+{
+	struct state_store *st = of(s);
+
+	sqlite3_bind_int(st->push, 1, depth);
+	sqlite3_bind_int64(st->push, 2, st->next_seq++);
+	sqlite3_bind_text(st->push, 3, url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->push, 4, (sqlite3_int64)fp);
+	if (step_done(st, st->push, "cannot queue a URL") < 0)
+		return -1;
+	s->queued++;
+	st->pending++;
+	return 0;
+}
+
+static void clear_window(struct state_store *st)
+{
+	size_t i;
+
+	for (i = st->window_next; i < st->window_len; i++)
+		free(st->window_rows[i].url);
+	st->window_len = st->window_next = 0;
+}
+
+/* The next WINDOW queued URLs, leased to this process in one statement. */
+static int fill_window(struct state_store *st)
+{
+	int64_t last_seq = -1;
+	int rc;
+
+	st->window_len = st->window_next = 0;
+	while (st->window_len < WINDOW && (rc = sqlite3_step(st->window)) == SQLITE_ROW) {
+		struct window_entry *e = &st->window_rows[st->window_len];
+		const unsigned char *url = sqlite3_column_text(st->window, 2);
+
+		e->fp = (uint64_t)sqlite3_column_int64(st->window, 0);
+		e->depth = sqlite3_column_int(st->window, 1);
+		last_seq = sqlite3_column_int64(st->window, 3);
+		if (!(e->url = strdup(url ? (const char *)url : ""))) {
+			sqlite3_reset(st->window);
+			snprintf(st->base.error, sizeof st->base.error, "out of memory");
+			return -1;
+		}
+		st->window_len++;
+	}
+	sqlite3_reset(st->window);
+	if (st->window_len == 0)
+		return 0;
+	sqlite3_bind_int64(st->lease, 1, last_seq);
+	return step_done(st, st->lease, "cannot lease queued URLs");
+}
+
+static int state_pop(struct crawl_store *s, const char **url, int *depth, uint64_t *fp)
+{
+	struct state_store *st = of(s);
+	struct window_entry *e;
+
+	free(st->returned);
+	st->returned = NULL;
+	if (st->window_next == st->window_len && fill_window(st) < 0)
+		return -1;
+	if (st->window_next == st->window_len)
+		return 0;
+	e = &st->window_rows[st->window_next++];
+	st->returned = e->url;
+	*url = e->url;
+	*depth = e->depth;
+	*fp = e->fp;
+	s->queued--;
+	return 1;
+}
+
+static int set_state(struct state_store *st, uint64_t fp, enum url_state state)
+{
+	sqlite3_bind_int(st->set_state, 1, state);
+	sqlite3_bind_int64(st->set_state, 2, (sqlite3_int64)fp);
+	if (step_done(st, st->set_state, "cannot save a page's state") < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 1)
+		st->pending--;
+	return 0;
+}
+
+static int state_done(struct crawl_store *s, uint64_t fp)
+{
+	if (set_state(of(s), fp, DONE) < 0)
+		return -1;
+	s->done++;
+	return 0;
+}
+
+static int state_refused(struct crawl_store *s, uint64_t fp)
+{
+	return set_state(of(s), fp, REFUSED);
+}
+
+int crawl_state_record(struct crawl_store *s, uint64_t fp, const char *line, size_t len)
+{
+	struct state_store *st = of(s);
+
+	if (fp && state_done(s, fp) < 0)
+		return -1;
+	if (len == 0)
+		return 0;               /* no records file: nothing to keep */
+	sqlite3_bind_blob(st->outbox_add, 1, line, (int)len, SQLITE_STATIC);
+	return step_done(st, st->outbox_add, "cannot keep a record");
+}
+
+/* One difference between the crawl in the file and this job's, said in
+ * full: which part differs and both values. */
+static int differs(struct state_store *st, const char *what, const char *theirs, const char *ours)
+{
+	snprintf(st->base.error, sizeof st->base.error,
+	         "%s holds another crawl: its %s %s, this job's %s (start over with --fresh, or name "
+	         "another crawl.state)", st->path, what, theirs, ours);
+	return -1;
+}
+
+static int check_identity(struct state_store *st, const struct crawl_identity *id)
+{
+	char *digest = meta_text(st, "seeds_digest"), *first = meta_text(st, "first_seed");
+	char *scope = meta_text(st, "scope"), *output = meta_text(st, "output");
+	char ours[64], theirs[160], mine[160];
+	int64_t count = meta_number(st, "seed_count");
+	int rc = 0;
+
+	snprintf(ours, sizeof ours, "%016" PRIx64, id->seeds_digest);
+	if (!digest || strcmp(digest, ours) != 0) {
+		snprintf(theirs, sizeof theirs, "are %lld seeds starting with %.100s", (long long)count,
+		         first ? first : "?");
+		snprintf(mine, sizeof mine, "are %lld starting with %.100s", (long long)id->seed_count,
+		         id->first_seed);
+		rc = differs(st, "seeds", theirs, mine);
+	} else if (!scope || strcmp(scope, id->scope) != 0) {
+		snprintf(theirs, sizeof theirs, "is \"%.140s\"", scope ? scope : "");
+		snprintf(mine, sizeof mine, "is \"%.140s\"", id->scope);
+		rc = differs(st, "scope", theirs, mine);
+	} else if (!output || strcmp(output, id->output) != 0) {
+		snprintf(theirs, sizeof theirs, "went to %.140s", output && output[0] ? output : "no file");
+		snprintf(mine, sizeof mine, "go to %.140s", id->output[0] ? id->output : "no file");
+		rc = differs(st, "records", theirs, mine);
+	}
+	free(digest);
+	free(first);
+	free(scope);
+	free(output);
+	return rc;
+}
+
+static int save_identity(struct state_store *st, const struct crawl_identity *id)
+{
+	char digest[32];
+
+	snprintf(digest, sizeof digest, "%016" PRIx64, id->seeds_digest);
+	if (meta_put(st, "schema", NULL, SCHEMA_VERSION, 0) < 0 ||
+	    meta_put(st, "seeds_digest", digest, 0, 1) < 0 ||
+	    meta_put(st, "seed_count", NULL, id->seed_count, 0) < 0 ||
+	    meta_put(st, "first_seed", id->first_seed, 0, 1) < 0 ||
+	    meta_put(st, "scope", id->scope, 0, 1) < 0 ||
+	    meta_put(st, "output", id->output, 0, 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* Whether the file already holds a crawl: 1, 0 for an empty database, -1
+ * for something else (another program's database, a damaged file). */
+static int holds_crawl(struct state_store *st)
+{
+	sqlite3_stmt *q;
+	int tables = 0, meta = 0, rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return fail(st, "cannot read the file");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		tables++;
+		meta |= strcmp((const char *)sqlite3_column_text(q, 0), "meta") == 0;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return fail(st, "cannot read the file");
+	if (tables == 0)
+		return 0;
+	if (!meta) {
+		snprintf(st->base.error, sizeof st->base.error,
+		         "%s: not a crawl state file (an SQLite database of something else); name another "
+		         "crawl.state", st->path);
+		return -1;
+	}
+	if (meta_number(st, "schema") != SCHEMA_VERSION) {
+		snprintf(st->base.error, sizeof st->base.error,
+		         "%s: a crawl state of another version (schema %lld, this scrape reads %d); start "
+		         "over with --fresh", st->path, (long long)meta_number(st, "schema"), SCHEMA_VERSION);
+		return -1;
+	}
+	return 1;
+}
+
+static const char SCHEMA[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE urls (fp INTEGER PRIMARY KEY, state INTEGER NOT NULL, depth INTEGER,"
+	"                   seq INTEGER, url TEXT);"
+	"CREATE INDEX queue ON urls (seq) WHERE state = 0;"
+	"CREATE INDEX leased ON urls (fp) WHERE state = 1;"
+	"CREATE TABLE outbox (id INTEGER PRIMARY KEY, line BLOB NOT NULL);"
+	"CREATE TABLE robots (origin TEXT PRIMARY KEY, fetched INTEGER NOT NULL, status INTEGER,"
+	"                     body BLOB) WITHOUT ROWID;";
+
+static int prepare(struct state_store *st)
+{
+	static const struct {
+		size_t offset;
+		const char *sql;
+	} statements[] = {
+		{ offsetof(struct state_store, mark_seen),
+		  "INSERT OR IGNORE INTO urls (fp, state) VALUES (?1, 4)" },
+		{ offsetof(struct state_store, push),
+		  "UPDATE urls SET state = 0, depth = ?1, seq = ?2, url = ?3 WHERE fp = ?4" },
+		{ offsetof(struct state_store, window),
+		  "SELECT fp, depth, url, seq FROM urls WHERE state = 0 ORDER BY seq LIMIT " "256" },
+		{ offsetof(struct state_store, lease),
+		  "UPDATE urls SET state = 1 WHERE state = 0 AND seq <= ?1" },
+		{ offsetof(struct state_store, set_state),
+		  "UPDATE urls SET state = ?1 WHERE fp = ?2 AND state IN (0, 1)" },
+		{ offsetof(struct state_store, outbox_add), "INSERT INTO outbox (line) VALUES (?1)" },
+		{ offsetof(struct state_store, meta_set),
+		  "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+		sqlite3_stmt **slot = (sqlite3_stmt **)((char *)st + statements[i].offset);
+		if (sqlite3_prepare_v2(st->db, statements[i].sql, -1, slot, NULL) != SQLITE_OK)
+			return fail(st, "cannot prepare its statements");
+	}
+	return 0;
+}
+
+/* A crawl resumed: what was leased when the last run stopped (in flight,
+ * or read ahead) is queued again, and the counters are read back. */
+static int resume(struct state_store *st)
+{
+	sqlite3_stmt *q;
+
+	if (exec(st, "UPDATE urls SET state = 0 WHERE state = 1", "cannot requeue leased URLs") < 0)
+		return -1;
+	st->base.done = meta_number(st, "done");
+	st->pending = meta_number(st, "pending");
+	st->next_seq = meta_number(st, "next_seq");
+	st->base.output_offset = meta_number(st, "output_offset");
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM urls WHERE state = 0", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "cannot count the queue");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st->base.queued = (size_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return 0;
+}
+
+static int state_adopt(struct crawl_store *s, const struct crawl_identity *id)
+{
+	struct state_store *st = of(s);
+	int held = holds_crawl(st);
+
+	if (held < 0)
+		return -1;
+	if (held)
+		return check_identity(st, id) < 0 || prepare(st) < 0 || resume(st) < 0 ? -1 : 0;
+	if (exec(st, SCHEMA, "cannot create its tables") < 0 || prepare(st) < 0 ||
+	    save_identity(st, id) < 0)
+		return -1;
+	st->next_seq = 1;
+	return 1;
+}
+
+static int save_counters(struct state_store *st)
+{
+	return meta_put(st, "done", NULL, st->base.done, 0) < 0 ||
+	       meta_put(st, "pending", NULL, st->pending, 0) < 0 ||
+	       meta_put(st, "next_seq", NULL, st->next_seq, 0) < 0 ||
+	       meta_put(st, "output_offset", NULL, st->base.output_offset, 0) < 0 ? -1 : 0;
+}
+
+static int state_commit(struct crawl_store *s)
+{
+	struct state_store *st = of(s);
+
+	if (st->failed)
+		return -1;
+	if (save_counters(st) < 0 || exec(st, "COMMIT", "cannot save the crawl state") < 0 ||
+	    exec(st, "BEGIN IMMEDIATE", "cannot save the crawl state") < 0)
+		return -1;
+	return 0;
+}
+
+int crawl_state_outbox(struct crawl_store *s,
+                       int (*write)(void *ctx, const char *line, size_t len), void *ctx)
+{
+	struct state_store *st = of(s);
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT line FROM outbox ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "cannot read the records kept");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (write(ctx, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0)) < 0) {
+			sqlite3_finalize(q);
+			return -1;
+		}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cannot read the records kept");
+}
+
+int crawl_state_robots_put(struct crawl_store *s, const char *origin, long status,
+                           const char *body, size_t len, int64_t now_s)
+{
+	struct state_store *st = of(s);
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO robots VALUES (?1, ?2, ?3, ?4)", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return fail(st, "cannot keep a robots.txt");
+	sqlite3_bind_text(q, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now_s);
+	sqlite3_bind_int64(q, 3, status);
+	sqlite3_bind_blob(q, 4, body ? body : "", (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(st, "cannot keep a robots.txt");
+}
+
+int crawl_state_robots_get(struct crawl_store *s, const char *origin, int64_t fresh_after_s,
+                           long *status, char **body, size_t *len)
+{
+	struct state_store *st = of(s);
+	sqlite3_stmt *q;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT status, body FROM robots WHERE origin = ?1 AND fetched > ?2",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "cannot read a robots.txt kept");
+	sqlite3_bind_text(q, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, fresh_after_s);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(q, 1);
+		const void *data = sqlite3_column_blob(q, 1);
+
+		*status = (long)sqlite3_column_int64(q, 0);
+		*len = n;
+		if ((*body = malloc(n + 1)) != NULL) {
+			if (n)
+				memcpy(*body, data, n);
+			(*body)[n] = '\0';
+			found = 1;
+		}
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+int crawl_state_written(struct crawl_store *s, int64_t output_offset)
+{
+	struct state_store *st = of(s);
+
+	s->output_offset = output_offset;
+	return exec(st, "DELETE FROM outbox", "cannot clear the records written");
+}
+
+static void state_close(struct crawl_store *s)
+{
+	struct state_store *st = of(s);
+
+	clear_window(st);
+	free(st->returned);
+	if (st->db) {
+		/* a clean end: what is left of the transaction is saved (the
+		 * caller committed what matters; this only ends it) */
+		if (!st->failed && sqlite3_get_autocommit(st->db) == 0)
+			sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_finalize(st->mark_seen);
+		sqlite3_finalize(st->push);
+		sqlite3_finalize(st->window);
+		sqlite3_finalize(st->lease);
+		sqlite3_finalize(st->set_state);
+		sqlite3_finalize(st->outbox_add);
+		sqlite3_finalize(st->meta_set);
+		sqlite3_close(st->db);
+	}
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);         /* and the lock with it */
+	free(st->path);
+	free(st);
+}
+
+static const struct crawl_store_ops state_ops = {
+	.mark_seen = state_mark_seen,
+	.push = state_push,
+	.pop = state_pop,
+	.done = state_done,
+	.refused = state_refused,
+	.adopt = state_adopt,
+	.commit = state_commit,
+	.close = state_close,
+};
+
+/* One process at a time: an flock(2) on the file itself, taken before
+ * SQLite opens it, so another scrape is refused at once while readers
+ * (sqlite3 on the command line) are not.  --fresh empties the file in
+ * place, under the lock, rather than removing it, so the lock keeps
+ * guarding the file the crawl then uses. */
+static int lock_state(struct state_store *st, int fresh, char *err, size_t errlen)
+{
+	static const char *const companions[] = { "-wal", "-shm", "-journal" };
+	char name[4096];
+	size_t i;
+
+	st->lock_fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (st->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open the crawl state %s: %s", st->path, strerror(errno));
+		return -1;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			snprintf(err, errlen, "%s: the crawl state is in use by another scrape process",
+			         st->path);
+		else
+			snprintf(err, errlen, "cannot lock the crawl state %s: %s", st->path, strerror(errno));
+		return -1;
+	}
+	if (!fresh)
+		return 0;
+	if (ftruncate(st->lock_fd, 0) < 0) {
+		snprintf(err, errlen, "cannot empty the crawl state %s: %s", st->path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof companions / sizeof companions[0]; i++) {
+		snprintf(name, sizeof name, "%s%s", st->path, companions[i]);
+		if (unlink(name) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove %s: %s", name, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct crawl_store *crawl_state_open(const char *path, int fresh, char *err, size_t errlen)
+{
+	struct state_store *st;
+
+	if (!(st = calloc(1, sizeof *st)) || !(st->path = strdup(path))) {
+		free(st);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	st->base.ops = &state_ops;
+	st->base.persistent = 1;
+	st->lock_fd = -1;
+	if (lock_state(st, fresh, err, errlen) < 0) {
+		state_close(&st->base);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		fail(st, "cannot open the crawl state");
+	else if (sqlite3_busy_timeout(st->db, 2000) == SQLITE_OK &&
+	         exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+	                  "PRAGMA cache_size = -16384", "cannot set up the crawl state") == 0)
+		exec(st, "BEGIN IMMEDIATE", "cannot start a transaction");
+	if (st->failed) {
+		snprintf(err, errlen, "%s", st->base.error);
+		state_close(&st->base);
+		return NULL;
+	}
+	return &st->base;
+}
