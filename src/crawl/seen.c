@@ -177,8 +177,12 @@ int seen_add_fingerprint(struct seen *s, uint64_t fp)
 
 int seen_contains(const struct seen *s, const char *key, size_t len)
 {
-	uint64_t fp = seen_fingerprint(key, len);
+	return seen_contains_fingerprint(s, seen_fingerprint(key, len));
+}
 
+int seen_contains_fingerprint(const struct seen *s, uint64_t fp)
+{
+	fp = fp ? fp : 1;
 	return s->slots[find(s->slots, s->size, fp)] == fp;
 }
 

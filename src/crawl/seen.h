@@ -27,6 +27,7 @@ int seen_add(struct seen *s, const char *key, size_t len);
 /* The same with a fingerprint made by seen_fingerprint. */
 int seen_add_fingerprint(struct seen *s, uint64_t fp);
 int seen_contains(const struct seen *s, const char *key, size_t len);
+int seen_contains_fingerprint(const struct seen *s, uint64_t fp);
 /* The fingerprint the set keeps for key: never zero, the same on every
  * platform and in every version (crawl state files store it). */
 uint64_t seen_fingerprint(const char *key, size_t len);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The persistent crawl store: an SQLite file (WAL, synchronous FULL) that
- * holds everything a crawl needs to go on after any kind of stop.  One
- * row per URL seen, keyed by its fingerprint, with its state: queued,
- * leased (taken by this process: in flight or in the window below), done
- * (its record written), refused, or only seen (out of scope).  The queue
- * is the queued rows in the order they were queued (a partial index on
- * seq), read into memory a window at a time, so a queue of ten million
- * URLs costs the window and SQLite's page cache, not ten million strings.
+ * The persistent crawl store: an SQLite file (WAL) that holds everything a
+ * crawl needs to go on after any kind of stop.  The
+ * seen set is a table of fingerprints; the queue is a table in the order
+ * URLs were queued (its row id), read into memory a window at a time, so
+ * a queue of ten million URLs costs the window and SQLite's page cache,
+ * not ten million strings.  Rows up to the last one read are this
+ * process's (in flight, or waiting in the window); a row leaves the queue
+ * when its page is done or refused, so on resume whatever is still in the
+ * queue is simply queued again.  Appending and deleting in row order keep
+ * the writes of each commit on a few pages; only the seen set is written
+ * at random, and its rows are 8 bytes.
  *
  * Records go through the state: a page's record is kept in an outbox
  * table in the same transaction that marks the page done and queues the
@@ -17,6 +20,13 @@
  * all of it: the outbox is replayed on resume, after the records' file is
  * cut back to the length the state last saw durable.  Everything runs in
  * one long transaction that each checkpoint commits.
+ *
+ * Commits are not synced (synchronous NORMAL): a killed process loses
+ * nothing committed, and a power cut may take the last commits with it
+ * but leaves the file consistent.  The records' file is synced before its
+ * length is saved, so the state never counts bytes the disk may not have:
+ * after a power cut, records past the saved length are cut and their pages
+ * fetched again.
  */
 #include <config.h>
 
@@ -32,16 +42,20 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "crawl/seen.h"
 #include "util/buf.h"
 
 #define SCHEMA_VERSION 1
 /* Queued URLs read into memory at a time. */
 #define WINDOW 256
-
-enum url_state { QUEUED = 0, LEASED = 1, DONE = 2, REFUSED = 3, SEEN = 4 };
+/* Fingerprints known to be seen, kept in memory so that the links a
+ * crawl meets again and again (menus, footers) cost a table probe, not a
+ * query; at most this many, 16 to 32 bytes each, so memory stays bounded
+ * however large the crawl. */
+#define SEEN_CACHE (1u << 20)
 
 struct window_entry {
-	uint64_t fp;
+	int64_t seq;
 	int depth;
 	char *url;
 };
@@ -50,12 +64,14 @@ struct state_store {
 	struct crawl_store base;
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *mark_seen, *push, *window, *lease, *set_state, *outbox_add, *meta_set;
+	struct seen *recent;        /* fingerprints known seen, up to SEEN_CACHE */
+	sqlite3_stmt *mark_seen, *push, *window, *finish, *outbox_add, *meta_set;
 	struct window_entry window_rows[WINDOW];
 	size_t window_len, window_next;
 	char *returned;             /* the URL last popped */
 	int64_t next_seq;           /* for the next queued URL */
-	int64_t pending;            /* queued or leased: not yet done or refused */
+	int64_t read_seq;           /* queue rows up to this one are ours */
+	int64_t pending;            /* rows in the queue: not yet done or refused */
 	int lock_fd;                /* holds the flock that keeps other processes out */
 	int failed;
 };
@@ -141,21 +157,28 @@ static int64_t meta_number(struct state_store *st, const char *key)
 static int state_mark_seen(struct crawl_store *s, uint64_t fp)
 {
 	struct state_store *st = of(s);
+	int fresh;
 
+	if (seen_contains_fingerprint(st->recent, fp))
+		return 0;
 	sqlite3_bind_int64(st->mark_seen, 1, (sqlite3_int64)fp);
 	if (step_done(st, st->mark_seen, "cannot mark a URL seen") < 0)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	fresh = sqlite3_changes(st->db) == 1;
+	/* a full cache only means more queries */
+	if (seen_count(st->recent) < SEEN_CACHE)
+		seen_add_fingerprint(st->recent, fp);
+	return fresh;
 }
 
 static int state_push(struct crawl_store *s, const char *url, uint64_t fp, int depth)
 {
 	struct state_store *st = of(s);
 
-	sqlite3_bind_int(st->push, 1, depth);
-	sqlite3_bind_int64(st->push, 2, st->next_seq++);
-	sqlite3_bind_text(st->push, 3, url, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st->push, 4, (sqlite3_int64)fp);
+	sqlite3_bind_int64(st->push, 1, st->next_seq++);
+	sqlite3_bind_int64(st->push, 2, (sqlite3_int64)fp);
+	sqlite3_bind_int(st->push, 3, depth);
+	sqlite3_bind_text(st->push, 4, url, -1, SQLITE_STATIC);
 	if (step_done(st, st->push, "cannot queue a URL") < 0)
 		return -1;
 	s->queued++;
@@ -172,35 +195,36 @@ static void clear_window(struct state_store *st)
 	st->window_len = st->window_next = 0;
 }
 
-/* The next WINDOW queued URLs, leased to this process in one statement. */
+/* The next WINDOW queued URLs after the last one read. */
 static int fill_window(struct state_store *st)
 {
-	int64_t last_seq = -1;
 	int rc;
 
 	st->window_len = st->window_next = 0;
+	sqlite3_bind_int64(st->window, 1, st->read_seq);
 	while (st->window_len < WINDOW && (rc = sqlite3_step(st->window)) == SQLITE_ROW) {
 		struct window_entry *e = &st->window_rows[st->window_len];
 		const unsigned char *url = sqlite3_column_text(st->window, 2);
 
-		e->fp = (uint64_t)sqlite3_column_int64(st->window, 0);
+		e->seq = sqlite3_column_int64(st->window, 0);
 		e->depth = sqlite3_column_int(st->window, 1);
-		last_seq = sqlite3_column_int64(st->window, 3);
 		if (!(e->url = strdup(url ? (const char *)url : ""))) {
 			sqlite3_reset(st->window);
 			snprintf(st->base.error, sizeof st->base.error, "out of memory");
 			return -1;
 		}
+		st->read_seq = e->seq;
 		st->window_len++;
 	}
+	if (st->window_len < WINDOW && rc != SQLITE_DONE) {
+		sqlite3_reset(st->window);
+		return fail(st, "cannot read the queue");
+	}
 	sqlite3_reset(st->window);
-	if (st->window_len == 0)
-		return 0;
-	sqlite3_bind_int64(st->lease, 1, last_seq);
-	return step_done(st, st->lease, "cannot lease queued URLs");
+	return 0;
 }
 
-static int state_pop(struct crawl_store *s, const char **url, int *depth, uint64_t *fp)
+static int state_pop(struct crawl_store *s, const char **url, int *depth, uint64_t *lease)
 {
 	struct state_store *st = of(s);
 	struct window_entry *e;
@@ -215,40 +239,40 @@ static int state_pop(struct crawl_store *s, const char **url, int *depth, uint64
 	st->returned = e->url;
 	*url = e->url;
 	*depth = e->depth;
-	*fp = e->fp;
+	*lease = (uint64_t)e->seq;
 	s->queued--;
 	return 1;
 }
 
-static int set_state(struct state_store *st, uint64_t fp, enum url_state state)
+/* A page read from the queue is done with: its row goes. */
+static int finish(struct state_store *st, uint64_t lease)
 {
-	sqlite3_bind_int(st->set_state, 1, state);
-	sqlite3_bind_int64(st->set_state, 2, (sqlite3_int64)fp);
-	if (step_done(st, st->set_state, "cannot save a page's state") < 0)
+	sqlite3_bind_int64(st->finish, 1, (sqlite3_int64)lease);
+	if (step_done(st, st->finish, "cannot save a page's state") < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 1)
 		st->pending--;
 	return 0;
 }
 
-static int state_done(struct crawl_store *s, uint64_t fp)
+static int state_done(struct crawl_store *s, uint64_t lease)
 {
-	if (set_state(of(s), fp, DONE) < 0)
+	if (finish(of(s), lease) < 0)
 		return -1;
 	s->done++;
 	return 0;
 }
 
-static int state_refused(struct crawl_store *s, uint64_t fp)
+static int state_refused(struct crawl_store *s, uint64_t lease)
 {
-	return set_state(of(s), fp, REFUSED);
+	return finish(of(s), lease);
 }
 
-int crawl_state_record(struct crawl_store *s, uint64_t fp, const char *line, size_t len)
+int crawl_state_record(struct crawl_store *s, uint64_t lease, const char *line, size_t len)
 {
 	struct state_store *st = of(s);
 
-	if (fp && state_done(s, fp) < 0)
+	if (lease && state_done(s, lease) < 0)
 		return -1;
 	if (len == 0)
 		return 0;               /* no records file: nothing to keep */
@@ -348,10 +372,9 @@ static int holds_crawl(struct state_store *st)
 
 static const char SCHEMA[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
-	"CREATE TABLE urls (fp INTEGER PRIMARY KEY, state INTEGER NOT NULL, depth INTEGER,"
-	"                   seq INTEGER, url TEXT);"
-	"CREATE INDEX queue ON urls (seq) WHERE state = 0;"
-	"CREATE INDEX leased ON urls (fp) WHERE state = 1;"
+	"CREATE TABLE seen (fp INTEGER PRIMARY KEY);"
+	"CREATE TABLE queue (seq INTEGER PRIMARY KEY, fp INTEGER NOT NULL, depth INTEGER NOT NULL,"
+	"                    url TEXT NOT NULL);"
 	"CREATE TABLE outbox (id INTEGER PRIMARY KEY, line BLOB NOT NULL);"
 	"CREATE TABLE robots (origin TEXT PRIMARY KEY, fetched INTEGER NOT NULL, status INTEGER,"
 	"                     body BLOB) WITHOUT ROWID;";
@@ -362,16 +385,11 @@ static int prepare(struct state_store *st)
 		size_t offset;
 		const char *sql;
 	} statements[] = {
-		{ offsetof(struct state_store, mark_seen),
-		  "INSERT OR IGNORE INTO urls (fp, state) VALUES (?1, 4)" },
-		{ offsetof(struct state_store, push),
-		  "UPDATE urls SET state = 0, depth = ?1, seq = ?2, url = ?3 WHERE fp = ?4" },
+		{ offsetof(struct state_store, mark_seen), "INSERT OR IGNORE INTO seen VALUES (?1)" },
+		{ offsetof(struct state_store, push), "INSERT INTO queue VALUES (?1, ?2, ?3, ?4)" },
 		{ offsetof(struct state_store, window),
-		  "SELECT fp, depth, url, seq FROM urls WHERE state = 0 ORDER BY seq LIMIT " "256" },
-		{ offsetof(struct state_store, lease),
-		  "UPDATE urls SET state = 1 WHERE state = 0 AND seq <= ?1" },
-		{ offsetof(struct state_store, set_state),
-		  "UPDATE urls SET state = ?1 WHERE fp = ?2 AND state IN (0, 1)" },
+		  "SELECT seq, depth, url FROM queue WHERE seq > ?1 ORDER BY seq LIMIT 256" },
+		{ offsetof(struct state_store, finish), "DELETE FROM queue WHERE seq = ?1" },
 		{ offsetof(struct state_store, outbox_add), "INSERT INTO outbox (line) VALUES (?1)" },
 		{ offsetof(struct state_store, meta_set),
 		  "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)" },
@@ -386,24 +404,16 @@ static int prepare(struct state_store *st)
 	return 0;
 }
 
-/* A crawl resumed: what was leased when the last run stopped (in flight,
- * or read ahead) is queued again, and the counters are read back. */
+/* A crawl resumed: what is left in the queue (some of it in flight when
+ * the last run stopped) is queued again, and the counters are read back. */
 static int resume(struct state_store *st)
 {
-	sqlite3_stmt *q;
-
-	if (exec(st, "UPDATE urls SET state = 0 WHERE state = 1", "cannot requeue leased URLs") < 0)
-		return -1;
 	st->base.done = meta_number(st, "done");
 	st->pending = meta_number(st, "pending");
 	st->next_seq = meta_number(st, "next_seq");
 	st->base.output_offset = meta_number(st, "output_offset");
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM urls WHERE state = 0", -1, &q, NULL) !=
-	    SQLITE_OK)
-		return fail(st, "cannot count the queue");
-	if (sqlite3_step(q) == SQLITE_ROW)
-		st->base.queued = (size_t)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	st->base.queued = (size_t)st->pending;
+	st->read_seq = 0;
 	return 0;
 }
 
@@ -523,6 +533,7 @@ static void state_close(struct crawl_store *s)
 
 	clear_window(st);
 	free(st->returned);
+	seen_free(st->recent);
 	if (st->db) {
 		/* a clean end: what is left of the transaction is saved (the
 		 * caller committed what matters; this only ends it) */
@@ -531,8 +542,7 @@ static void state_close(struct crawl_store *s)
 		sqlite3_finalize(st->mark_seen);
 		sqlite3_finalize(st->push);
 		sqlite3_finalize(st->window);
-		sqlite3_finalize(st->lease);
-		sqlite3_finalize(st->set_state);
+		sqlite3_finalize(st->finish);
 		sqlite3_finalize(st->outbox_add);
 		sqlite3_finalize(st->meta_set);
 		sqlite3_close(st->db);
@@ -606,6 +616,11 @@ struct crawl_store *crawl_state_open(const char *path, int fresh, char *err, siz
 	st->base.ops = &state_ops;
 	st->base.persistent = 1;
 	st->lock_fd = -1;
+	if (!(st->recent = seen_create(1024))) {
+		snprintf(err, errlen, "out of memory");
+		state_close(&st->base);
+		return NULL;
+	}
 	if (lock_state(st, fresh, err, errlen) < 0) {
 		state_close(&st->base);
 		return NULL;
@@ -613,7 +628,7 @@ struct crawl_store *crawl_state_open(const char *path, int fresh, char *err, siz
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		fail(st, "cannot open the crawl state");
 	else if (sqlite3_busy_timeout(st->db, 2000) == SQLITE_OK &&
-	         exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+	         exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
 	                  "PRAGMA cache_size = -16384", "cannot set up the crawl state") == 0)
 		exec(st, "BEGIN IMMEDIATE", "cannot start a transaction");
 	if (st->failed) {

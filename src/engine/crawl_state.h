@@ -18,10 +18,10 @@
  * one-line message in err. */
 struct crawl_store *crawl_state_open(const char *path, int fresh, char *err, size_t errlen);
 
-/* The page fp (0: not a crawl page) is done and its record is line: both
+/* The page of lease (0: none) is done and its record is line: both
  * become durable at the next commit, after which the caller writes the
  * record out.  0 or -1. */
-int crawl_state_record(struct crawl_store *s, uint64_t fp, const char *line, size_t len);
+int crawl_state_record(struct crawl_store *s, uint64_t lease, const char *line, size_t len);
 
 /* Calls write for each record kept since the last crawl_state_written, in
  * order: after a commit, and on resume for what the last run committed

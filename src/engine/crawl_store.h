@@ -33,14 +33,15 @@ struct crawl_store_ops {
 	/* Queues url (its fingerprint already marked seen) at depth: 0 or -1. */
 	int (*push)(struct crawl_store *s, const char *url, uint64_t fp, int depth);
 	/* The first queued URL, taken out of the queue: 1 with *url (valid
-	 * until the next pop), *depth and *fp; 0 when the queue is empty; -1
-	 * on failure. */
-	int (*pop)(struct crawl_store *s, const char **url, int *depth, uint64_t *fp);
+	 * until the next pop), *depth and *lease (what names this entry to
+	 * done and refused, never 0); 0 when the queue is empty; -1 on
+	 * failure. */
+	int (*pop)(struct crawl_store *s, const char **url, int *depth, uint64_t *lease);
 	/* A page popped earlier whose record was written (done) or that will
 	 * not be fetched (refused by robots.txt).  Only a persistent store
 	 * keeps these; 0 or -1. */
-	int (*done)(struct crawl_store *s, uint64_t fp);
-	int (*refused)(struct crawl_store *s, uint64_t fp);
+	int (*done)(struct crawl_store *s, uint64_t lease);
+	int (*refused)(struct crawl_store *s, uint64_t lease);
 	/* First use of a persistent store: 1 when it is new (the caller then
 	 * pushes the seeds), 0 when it holds this crawl from an earlier run,
 	 * -1 with a message when it holds another one. */

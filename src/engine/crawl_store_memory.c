@@ -55,7 +55,7 @@ static int mem_push(struct crawl_store *s, const char *url, uint64_t fp, int dep
 	return 0;
 }
 
-static int mem_pop(struct crawl_store *s, const char **url, int *depth, uint64_t *fp)
+static int mem_pop(struct crawl_store *s, const char **url, int *depth, uint64_t *lease)
 {
 	struct memory_store *m = (struct memory_store *)s;
 	struct link *l = m->head;
@@ -71,14 +71,14 @@ static int mem_pop(struct crawl_store *s, const char **url, int *depth, uint64_t
 	m->returned = l;
 	*url = l->url;
 	*depth = l->depth;
-	*fp = l->fp;
+	*lease = l->fp;
 	return 1;
 }
 
-static int mem_keep_nothing(struct crawl_store *s, uint64_t fp)
+static int mem_keep_nothing(struct crawl_store *s, uint64_t lease)
 {
 	(void)s;
-	(void)fp;
+	(void)lease;
 	return 0;
 }
 

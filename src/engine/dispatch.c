@@ -141,13 +141,14 @@ static int no_work_left(const struct dispatch *d)
 	return exhausted && live == 0 && !d->retry_head;
 }
 
-/* The next URL of the frontier, with its depth and fingerprint. */
-static const char *next_url(struct dispatch *d, int *depth, uint64_t *fp)
+/* The next URL of the frontier, with its depth and its lease in the
+ * crawl store. */
+static const char *next_url(struct dispatch *d, int *depth, uint64_t *lease)
 {
 	const char *url = frontier_next(&d->frontier);
 
 	*depth = d->frontier.last_depth;
-	*fp = d->frontier.last_fp;
+	*lease = d->frontier.last_lease;
 	return url;
 }
 
@@ -169,7 +170,7 @@ static struct scrape_request *take_retry(struct dispatch *d)
 static struct scrape_request *peek(struct dispatch *d, int64_t now)
 {
 	const char *url;
-	uint64_t fp;
+	uint64_t lease;
 	int depth;
 
 	if (d->pending)
@@ -178,7 +179,7 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		return d->pending = take_retry(d);
 	if (batch_is_full(d))
 		return NULL;
-	url = next_url(d, &depth, &fp);
+	url = next_url(d, &depth, &lease);
 	if (!url)
 		return NULL;
 	d->pending = dispatch_request_new(d, url, depth);
@@ -186,7 +187,7 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		out_of_memory(d);
 		return NULL;
 	}
-	d->pending->fp = fp;
+	d->pending->lease = lease;
 	d->outstanding++;
 	d->batch_started++;
 	return d->pending;
@@ -248,15 +249,15 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 	}
 	while (hosts_queued(d->hosts) < HOST_LOOKAHEAD && !batch_is_full(d)) {
 		struct scrape_request *req;
-		uint64_t fp;
+		uint64_t lease;
 		int depth;
-		const char *url = next_url(d, &depth, &fp);
+		const char *url = next_url(d, &depth, &lease);
 
 		if (!url)
 			break;
 		if (!(req = dispatch_request_new(d, url, depth)))
 			goto oom;
-		req->fp = fp;
+		req->lease = lease;
 		d->outstanding++;
 		d->batch_started++;
 		if (hosts_enqueue(d->hosts, req, 0) < 0)

@@ -118,11 +118,11 @@ int frontier_done(const struct frontier *f)
 	return (f->exhausted && f->queued == 0) || page_budget_spent(f);
 }
 
-int frontier_give_back(struct frontier *f, uint64_t fp)
+int frontier_give_back(struct frontier *f, uint64_t lease)
 {
 	if (f->issued > 0)
 		f->issued--;
-	return f->store && fp ? f->store->ops->refused(f->store, fp) : 0;
+	return f->store && lease ? f->store->ops->refused(f->store, lease) : 0;
 }
 
 void frontier_page_kept(struct frontier *f)
@@ -146,7 +146,7 @@ void frontier_checkpointed(struct frontier *f, int64_t now_ns)
 static const char *next_link(struct frontier *f)
 {
 	const char *url;
-	int rc = f->store->ops->pop(f->store, &url, &f->last_depth, &f->last_fp);
+	int rc = f->store->ops->pop(f->store, &url, &f->last_depth, &f->last_lease);
 
 	f->queued = f->store->queued;
 	if (rc < 0)
@@ -272,14 +272,14 @@ const char *frontier_next(struct frontier *f)
 	if (page_budget_spent(f))
 		return NULL;
 	f->last_depth = 0;
-	f->last_fp = 0;
+	f->last_lease = 0;
 	if (job->random_order && !f->exhausted) {
 		f->issued++;
 		return random_url(f);
 	}
 	while ((url = next_seed(f)) != NULL) {
 		if (f->store) {
-			int fresh = take_seed(f, url, &f->last_fp);
+			int fresh = take_seed(f, url, &f->last_lease);
 			if (fresh < 0) {
 				snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
 				return NULL;

@@ -42,7 +42,7 @@ struct frontier {
 	struct seen *seed_hosts;    /* hosts of the seeds, for same_host */
 	size_t queued;              /* links waiting in the store's queue */
 	int last_depth;             /* depth of the URL frontier_next returned */
-	uint64_t last_fp;           /* and its fingerprint (0 when not crawling) */
+	uint64_t last_lease;        /* and its entry in the crawl store (0: none) */
 	int64_t checkpoint_ns;      /* a persistent crawl: the last checkpoint */
 	int64_t unsaved;            /* pages done since then */
 };
@@ -55,7 +55,7 @@ int frontier_init(struct frontier *f, const struct job *job, struct crawl_store 
                   char *err, size_t errlen);
 void frontier_free(struct frontier *f);
 /* The next URL (valid until the next call), its depth in f->last_depth
- * and, when crawling, its fingerprint in f->last_fp; NULL when there is
+ * and, when crawling, its entry in the store in f->last_lease; NULL when there is
  * nothing right now (f->error says whether that was an I/O failure).  A
  * crawl hands out each seed once, however often it is listed. */
 const char *frontier_next(struct frontier *f);
@@ -69,9 +69,10 @@ int frontier_done(const struct frontier *f);
 int frontier_mark_seen(struct frontier *f, const char *canonical);
 /* The job's duration is over: hand out nothing more. */
 void frontier_expire(struct frontier *f);
-/* A URL handed out (fingerprint fp, 0 when not crawling) was not fetched
- * after all (robots.txt refused it): it does not count against max_pages. */
-int frontier_give_back(struct frontier *f, uint64_t fp);
+/* A URL handed out (lease: frontier.last_lease when it was, 0 when not
+ * crawling) was not fetched after all (robots.txt refused it): it does not
+ * count against max_pages. */
+int frontier_give_back(struct frontier *f, uint64_t lease);
 /* Queues a link (already marked seen) at depth.  -1 on failure. */
 int frontier_add(struct frontier *f, const char *canonical, int depth);
 /* A persistent crawl: a page's record was kept in the state; whether the

@@ -17,7 +17,7 @@ struct scrape_request {
 	struct scrape_run *run;
 	char *url;
 	int depth;
-	uint64_t fp;                /* crawling: the fingerprint of its canonical form */
+	uint64_t lease;             /* crawling: its entry in the crawl store (0: none) */
 	int attempt;                /* 1 for the first try */
 	int64_t ready_ns;           /* a retry waits until then */
 	int64_t intended_ns;        /* open model: when it was scheduled to start */

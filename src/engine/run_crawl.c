@@ -50,7 +50,7 @@ void crawl_refuse_queued(void *ctx, struct scrape_request *req, const char *reas
 	struct scrape_run *run = ctx;
 
 	refuse(run, req->url, reason);
-	if (req->attempt == 1 && frontier_give_back(&run->dispatch.frontier, req->fp) < 0)
+	if (req->attempt == 1 && frontier_give_back(&run->dispatch.frontier, req->lease) < 0)
 		store_failed(run);
 	run->dispatch.outstanding--;
 	dispatch_request_free(req);
@@ -257,7 +257,7 @@ void crawl_keep_record(struct scrape_run *run, struct scrape_request *req,
 		run_stop(run);
 		return;
 	}
-	if (crawl_state_record(store, req->fp, res->line.data ? res->line.data : "", res->line.len) < 0) {
+	if (crawl_state_record(store, req->lease, res->line.data ? res->line.data : "", res->line.len) < 0) {
 		store_failed(run);
 		return;
 	}
