@@ -73,6 +73,10 @@ int json_read_bool(struct json_reader *r, int *out);
 int json_skip(struct json_reader *r, const char **start, const char **end);
 /* 0 if only white space is left. */
 int json_reader_finish(struct json_reader *r);
+/* Refuses the text with a reason (the first one stays); returns -1.  For
+ * callers that find a well-formed value they cannot take. */
+int json_reader_fail(struct json_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The reader's string hash, seeded once per process so that keys chosen
  * to collide cannot make a table of them quadratic. */
