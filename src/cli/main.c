@@ -78,7 +78,7 @@ static int plugin_help(const struct loader_paths *paths, const char *name)
 /* The job's entry for a plugin, or a stand-in for a default. */
 static const struct node *entry_of(const struct job_plugin *ref)
 {
-	static struct node defaulted = {
+	static const struct node defaulted = {
 		.kind = NODE_SCALAR, .source = "(default strategy)", .line = 1, .col = 1,
 	};
 
@@ -429,7 +429,7 @@ int main(int argc, char **argv)
 		free_cli(&cli);
 		return status;
 	}
-	log_set_verbosity(cli.verbose ? cli.verbose : cli.quiet ? LOG_QUIET : LOG_NORMAL);
+	log_init(cli.verbose ? cli.verbose : cli.quiet ? LOG_QUIET : LOG_NORMAL, STDERR_FILENO);
 	if (loader_paths_init(&paths, cli.plugin_dirs, cli.plugin_dir_count) < 0) {
 		log_fatal("out of memory");
 		free_cli(&cli);

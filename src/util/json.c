@@ -110,22 +110,23 @@ int json_reader_finish(struct json_reader *r)
 
 /* ---- hashing ---- */
 
-static uint64_t hash_seed(void)
+uint64_t json_hash_seed(void)
 {
-	static uint64_t seed;
+	struct timespec ts;
+	uint64_t seed;
 
 	/* time and address bits: enough that a file cannot be made, in
 	 * advance, to collide in a given run; not a secret */
-	if (!seed)
-		seed = ((uint64_t)time(NULL) << 32) ^ (uint64_t)getpid() ^
-		       (uint64_t)(uintptr_t)&seed ^ 0x9e3779b97f4a7c15ULL;
-	return seed;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 16 ^
+	       (uint64_t)(uintptr_t)&ts ^ 0x9e3779b97f4a7c15ULL;
+	return seed ? seed : 1;
 }
 
-uint64_t json_hash(const void *data, size_t len)
+uint64_t json_hash(uint64_t seed, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = hash_seed() ^ (len * 0xff51afd7ed558ccdULL);
+	uint64_t h = seed ^ (len * 0xff51afd7ed558ccdULL);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -537,7 +538,11 @@ static void index_add(struct json_reader *r, struct json_level *l, size_t index)
 	size_t len, i;
 	const char *k = stored_key(r, index, &len);
 
-	for (i = json_hash(k, len) & (l->index_size - 1); l->index[i]; i = (i + 1) & (l->index_size - 1))
+	/* seeded when the first index is made: most readers never need one */
+	if (!r->seed)
+		r->seed = json_hash_seed();
+	for (i = json_hash(r->seed, k, len) & (l->index_size - 1); l->index[i];
+	     i = (i + 1) & (l->index_size - 1))
 		;
 	l->index[i] = (uint32_t)(index - l->keys_start + 1);
 }
@@ -570,7 +575,8 @@ static int has_key(struct json_reader *r, const struct json_level *l, const char
 		}
 		return 0;
 	}
-	for (i = json_hash(key, len) & (l->index_size - 1); l->index[i]; i = (i + 1) & (l->index_size - 1)) {
+	for (i = json_hash(r->seed, key, len) & (l->index_size - 1); l->index[i];
+	     i = (i + 1) & (l->index_size - 1)) {
 		k = stored_key(r, l->keys_start + l->index[i] - 1, &n);
 		if (n == len && memcmp(k, key, len) == 0)
 			return 1;

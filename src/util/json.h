@@ -38,6 +38,7 @@ struct json_reader {
 	struct buf key, string;      /* the last key, the last string (decoded) */
 	struct buf scratch;
 	char error[128];             /* why the text was refused; "" if not */
+	uint64_t seed;               /* of the key indexes; 0 until one is made */
 };
 
 /* Reads text[0..len) (need not be NUL-terminated); max_depth 0 means
@@ -78,9 +79,11 @@ int json_reader_finish(struct json_reader *r);
 int json_reader_fail(struct json_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The reader's string hash, seeded once per process so that keys chosen
- * to collide cannot make a table of them quadratic. */
-uint64_t json_hash(const void *data, size_t len);
+/* The reader's string hash.  Each table takes its own seed from
+ * json_hash_seed() (never 0) so that keys chosen to collide cannot make
+ * it quadratic. */
+uint64_t json_hash_seed(void);
+uint64_t json_hash(uint64_t seed, const void *data, size_t len);
 
 /* Reads a whole file into out (NUL-terminated, out->len without the NUL);
  * refuses one larger than max_size.  -1 with the reason in why. */
