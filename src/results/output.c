@@ -133,7 +133,7 @@ static int put(struct output *o, const char *data, size_t len)
 
 /* ---- CSV (RFC 4180) ---- */
 
-static void csv_field(struct buf *b, const char *s)
+void output_csv_field(struct buf *b, const char *s)
 {
 	if (!s)
 		return;
@@ -196,7 +196,7 @@ static int csv_write(struct output *o, const struct json_object *rec)
 		for (i = 0; i < o->column_count; i++) {
 			if (i)
 				buf_putc(&row, ',');
-			csv_field(&row, o->columns[i]);
+			output_csv_field(&row, o->columns[i]);
 		}
 		buf_puts(&row, "\r\n");
 		o->header_written = 1;
@@ -206,7 +206,7 @@ static int csv_write(struct output *o, const struct json_object *rec)
 		if (i)
 			buf_putc(&row, ',');
 		if (m && m->kind != JSON_NULL)
-			csv_field(&row, m->text);
+			output_csv_field(&row, m->text);
 	}
 	buf_puts(&row, "\r\n");
 	if (!o->warned_extra && !o->job->output_column_count) {
