@@ -32,11 +32,12 @@
 #define COMMIT_ROWS 1000
 #define COMMIT_NS 500000000
 
-const char *const output_core_columns[] = {
+static const char *const output_core_columns[] = {
 	"url", "final_url", "status", "content_type", "bytes", "attempts", "depth", "time_total",
 	"time_dns", "time_connect", "time_tls", "time_first_byte", "error",
 };
-const size_t output_core_column_count = sizeof output_core_columns / sizeof output_core_columns[0];
+static const size_t output_core_column_count =
+	sizeof output_core_columns / sizeof output_core_columns[0];
 
 enum format { FORMAT_JSONL, FORMAT_CSV, FORMAT_SQLITE };
 

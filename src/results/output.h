@@ -35,8 +35,4 @@ int output_close(struct output *o, char *err, size_t errlen);
  * Rows end in CRLF. */
 void output_csv_field(struct buf *b, const char *s);
 
-/* The core columns, in record order. */
-extern const char *const output_core_columns[];
-extern const size_t output_core_column_count;
-
 #endif

@@ -11,7 +11,7 @@
  *
  * Entry points for harnesses (tests/fuzz): json_parse_object() for
  * records, and json_reader_init() + json_skip() + json_reader_finish() to
- * check a whole document; merge_report_text() in merge.h for --merge.
+ * check a whole document; merge_check_text() in merge.h for --merge.
  */
 #ifndef SCRAPE_JSON_H
 #define SCRAPE_JSON_H
