@@ -30,6 +30,24 @@ static int check(const char *text, unsigned depth, char *why, size_t len)
 	return rc;
 }
 
+/* The text for a test's description: control bytes and bytes past ASCII
+ * as \xHH, so the TAP log stays plain text. */
+static const char *shown(const char *text)
+{
+	static char out[256];
+	size_t n = 0;
+
+	for (; *text && n + 5 < sizeof out; text++) {
+		unsigned char c = (unsigned char)*text;
+		if (c < 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static void test_grammar(void)
 {
 	static const char *const good[] = {
@@ -45,9 +63,9 @@ static void test_grammar(void)
 	size_t i;
 
 	for (i = 0; i < sizeof good / sizeof good[0]; i++)
-		ok(check(good[i], 0, why, sizeof why) == 0, "valid: %s (%s)", good[i], why);
+		ok(check(good[i], 0, why, sizeof why) == 0, "valid: %s (%s)", shown(good[i]), why);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ok(check(bad[i], 0, why, sizeof why) < 0 && why[0], "refused: %s (%s)", bad[i], why);
+		ok(check(bad[i], 0, why, sizeof why) < 0 && why[0], "refused: %s (%s)", shown(bad[i]), why);
 	ok(check("[1", 0, why, sizeof why) < 0 && strcmp(why, "the document ends early") == 0,
 	   "a cut document says so plainly (%s)", why);
 }
