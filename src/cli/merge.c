@@ -49,6 +49,7 @@ struct reasons {
 	size_t count, cap;
 	uint32_t *index;            /* 1 + item by hash; 0: empty */
 	size_t size;
+	uint64_t seed;              /* of the index's hash, taken when it is made */
 	struct chunk *chunks;
 };
 
@@ -86,7 +87,7 @@ static void reasons_place(struct reasons *t, size_t item)
 	const char *s = t->items[item].reason;
 	size_t i;
 
-	for (i = json_hash(s, strlen(s)) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1))
+	for (i = json_hash(t->seed, s, strlen(s)) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1))
 		;
 	t->index[i] = (uint32_t)(item + 1);
 }
@@ -102,6 +103,8 @@ static int reasons_grow(struct reasons *t)
 	if (t->count >= UINT32_MAX / 2 || !(index = calloc(size, sizeof *index)))
 		return -1;
 	free(t->index);
+	if (!t->size)
+		t->seed = json_hash_seed();
 	t->index = index, t->size = size;
 	for (i = 0; i < t->count; i++)
 		reasons_place(t, i);
@@ -116,7 +119,7 @@ static struct reason_count *reasons_find(struct reasons *t, const char *s, size_
 
 	if (reasons_grow(t) < 0)
 		return NULL;
-	for (i = json_hash(s, len) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1)) {
+	for (i = json_hash(t->seed, s, len) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1)) {
 		e = &t->items[t->index[i] - 1];
 		if (strncmp(e->reason, s, len) == 0 && e->reason[len] == '\0')
 			return e;

@@ -24,6 +24,8 @@
 
 enum node_kind { NODE_SCALAR, NODE_LIST, NODE_MAP };
 
+struct tree_name;
+
 struct node {
 	enum node_kind kind;
 	char *text;             /* scalars: the value, ${VAR} expanded */
@@ -31,7 +33,9 @@ struct node {
 	struct node **keys;     /* maps: key scalars, in file order */
 	struct node **items;    /* lists: items; maps: values */
 	size_t count;
-	const char *source;     /* file name or "--set" (not owned) */
+	const char *source;     /* file name or "--set" */
+	struct tree_name *name; /* when set, owns source: shared by the nodes
+	                           of one parse, freed with the last of them */
 	int line, col;          /* 1-based */
 };
 

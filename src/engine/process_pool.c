@@ -53,15 +53,6 @@ struct scrape_worker {
 	struct scrape_worker *next;       /* the run's list of live workers */
 };
 
-/* The parent's records, kept reachable in a worker that must not touch
- * them: closing would flush or checkpoint the parent's file or database
- * from here (SQLite forbids using a connection across fork), and dropping
- * the pointer would leak it.  volatile: the store must stay, although
- * nothing reads it.  A process-wide variable on purpose, and no shared
- * state: only a forked worker, a single-threaded process of its own,
- * ever writes it. */
-static struct output *volatile inherited_output;
-
 /* ---- frames ---- */
 
 static void put_u32(struct buf *b, uint32_t v)
@@ -244,9 +235,14 @@ static void __attribute__((noreturn)) worker_main(struct scrape_run *run, int fd
 	CURL *easy = curl_easy_init();
 	struct buf in = { 0 }, out = { 0 };
 	int type, status = 1;
+	/* The parent's records, kept reachable in this frame, which lasts until
+	 * the worker's _exit: closing them would flush or checkpoint the
+	 * parent's file or database from here (SQLite forbids using a
+	 * connection across fork), and dropping the pointer would leak them.
+	 * volatile: the store must stay, although nothing reads it. */
+	struct output *volatile inherited_output __attribute__((unused)) = run->output;
 
 	/* the parent owns the records: never write them from here */
-	inherited_output = run->output;
 	run->output = NULL;
 	while (easy && read_frame(fd, &in, &type) == 0) {
 		struct reader r = { in.data + 1, in.data + in.len, 0 };

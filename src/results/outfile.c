@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +62,11 @@ static char *resolve(const char *path, int *exists, struct stat *st, int *nofoll
 }
 
 /* Twelve hex digits, unpredictable where getrandom works: the name must
- * not be guessable in advance by whoever shares the directory. */
-static void random_suffix(char out[13])
+ * not be guessable in advance by whoever shares the directory.  Without
+ * getrandom: the time, the process, the caller's buffer (on its thread's
+ * stack) and the attempt, so names made in the same nanosecond differ. */
+static void random_suffix(char out[13], unsigned attempt)
 {
-	static unsigned counter;
 	unsigned char bytes[6];
 	struct timespec ts;
 	size_t i;
@@ -73,7 +75,7 @@ static void random_suffix(char out[13])
 		unsigned long long mix;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		mix = (unsigned long long)ts.tv_nsec * 2654435761u ^ (unsigned long long)getpid() << 20 ^
-		      ++counter;
+		      (unsigned long long)(uintptr_t)out ^ attempt;
 		for (i = 0; i < sizeof bytes; i++)
 			bytes[i] = (unsigned char)(mix >> (8 * i));
 	}
@@ -92,7 +94,7 @@ static int create_temp(struct outfile *f)
 	int tries;
 
 	for (tries = 0; tries < TEMP_TRIES; tries++) {
-		random_suffix(suffix);
+		random_suffix(suffix, (unsigned)tries);
 		if (asprintf(&f->tmp, "%.*s.%.*s.%s", dirlen, f->path, TEMP_BASE_MAX, base, suffix) < 0) {
 			f->tmp = NULL;
 			errno = ENOMEM;

@@ -32,11 +32,12 @@
 #define COMMIT_ROWS 1000
 #define COMMIT_NS 500000000
 
-const char *const output_core_columns[] = {
+static const char *const output_core_columns[] = {
 	"url", "final_url", "status", "content_type", "bytes", "attempts", "depth", "time_total",
 	"time_dns", "time_connect", "time_tls", "time_first_byte", "error",
 };
-const size_t output_core_column_count = sizeof output_core_columns / sizeof output_core_columns[0];
+static const size_t output_core_column_count =
+	sizeof output_core_columns / sizeof output_core_columns[0];
 
 enum format { FORMAT_JSONL, FORMAT_CSV, FORMAT_SQLITE };
 
@@ -224,7 +225,7 @@ static int put(struct output *o, const char *data, size_t len)
 
 /* ---- CSV (RFC 4180) ---- */
 
-static void csv_field(struct buf *b, const char *s)
+void output_csv_field(struct buf *b, const char *s)
 {
 	if (!s)
 		return;
@@ -287,7 +288,7 @@ static int csv_write(struct output *o, const struct json_object *rec)
 		for (i = 0; i < o->column_count; i++) {
 			if (i)
 				buf_putc(&row, ',');
-			csv_field(&row, o->columns[i]);
+			output_csv_field(&row, o->columns[i]);
 		}
 		buf_puts(&row, "\r\n");
 		o->header_written = 1;
@@ -297,7 +298,7 @@ static int csv_write(struct output *o, const struct json_object *rec)
 		if (i)
 			buf_putc(&row, ',');
 		if (m && m->kind != JSON_NULL)
-			csv_field(&row, m->text);
+			output_csv_field(&row, m->text);
 	}
 	buf_puts(&row, "\r\n");
 	if (!o->warned_extra && !o->job->output_column_count) {

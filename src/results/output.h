@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
 struct job;
 struct output;
 
@@ -40,8 +41,10 @@ const char *output_name(const struct job *job);
  * with the reason in err (when not NULL). */
 int output_close(struct output *o, char *err, size_t errlen);
 
-/* The core columns, in record order. */
-extern const char *const output_core_columns[];
-extern const size_t output_core_column_count;
+/* Appends one CSV field as RFC 4180 quotes it: as it is, unless it has a
+ * comma, a double quote, CR or LF, when it is put in double quotes with
+ * each double quote doubled.  NULL appends nothing (an empty field).
+ * Rows end in CRLF. */
+void output_csv_field(struct buf *b, const char *s);
 
 #endif

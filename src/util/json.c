@@ -7,7 +7,8 @@
  * an untrusted file could use against a reader is refused with a reason:
  * raw control characters, bad or lone-surrogate \u escapes, invalid
  * UTF-8, numbers outside the JSON grammar (NaN, Infinity, 01, 1.) or too
- * large for a double, nesting deeper than the limit.
+ * large for a double, nesting deeper than the limit.  Reading whole
+ * files and flat record objects on top of it is json_record.c's.
  */
 #include <config.h>
 
@@ -44,9 +45,7 @@ static size_t key_count(const struct json_reader *r)
 
 /* ---- errors ---- */
 
-/* Refuses the text with a reason (the first one stays). */
-static int __attribute__((format(printf, 2, 3)))
-json_reader_fail(struct json_reader *r, const char *fmt, ...)
+int json_reader_fail(struct json_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -111,22 +110,23 @@ int json_reader_finish(struct json_reader *r)
 
 /* ---- hashing ---- */
 
-static uint64_t hash_seed(void)
+uint64_t json_hash_seed(void)
 {
-	static uint64_t seed;
+	struct timespec ts;
+	uint64_t seed;
 
 	/* time and address bits: enough that a file cannot be made, in
 	 * advance, to collide in a given run; not a secret */
-	if (!seed)
-		seed = ((uint64_t)time(NULL) << 32) ^ (uint64_t)getpid() ^
-		       (uint64_t)(uintptr_t)&seed ^ 0x9e3779b97f4a7c15ULL;
-	return seed;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 16 ^
+	       (uint64_t)(uintptr_t)&ts ^ 0x9e3779b97f4a7c15ULL;
+	return seed ? seed : 1;
 }
 
-uint64_t json_hash(const void *data, size_t len)
+uint64_t json_hash(uint64_t seed, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = hash_seed() ^ (len * 0xff51afd7ed558ccdULL);
+	uint64_t h = seed ^ (len * 0xff51afd7ed558ccdULL);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -538,7 +538,11 @@ static void index_add(struct json_reader *r, struct json_level *l, size_t index)
 	size_t len, i;
 	const char *k = stored_key(r, index, &len);
 
-	for (i = json_hash(k, len) & (l->index_size - 1); l->index[i]; i = (i + 1) & (l->index_size - 1))
+	/* seeded when the first index is made: most readers never need one */
+	if (!r->seed)
+		r->seed = json_hash_seed();
+	for (i = json_hash(r->seed, k, len) & (l->index_size - 1); l->index[i];
+	     i = (i + 1) & (l->index_size - 1))
 		;
 	l->index[i] = (uint32_t)(index - l->keys_start + 1);
 }
@@ -571,7 +575,8 @@ static int has_key(struct json_reader *r, const struct json_level *l, const char
 		}
 		return 0;
 	}
-	for (i = json_hash(key, len) & (l->index_size - 1); l->index[i]; i = (i + 1) & (l->index_size - 1)) {
+	for (i = json_hash(r->seed, key, len) & (l->index_size - 1); l->index[i];
+	     i = (i + 1) & (l->index_size - 1)) {
 		k = stored_key(r, l->keys_start + l->index[i] - 1, &n);
 		if (n == len && memcmp(k, key, len) == 0)
 			return 1;
@@ -681,154 +686,4 @@ int json_skip(struct json_reader *r, const char **start, const char **end)
 	if (end)
 		*end = r->p;
 	return 0;
-}
-
-/* ---- files ---- */
-
-int json_read_file(const char *path, size_t max_size, struct buf *out, const char **why)
-{
-	struct stat st;
-	ssize_t n;
-	size_t size, got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		*why = strerror(errno);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max_size) {
-		*why = S_ISREG(st.st_mode) ? "it is larger than a report can be" : "not a regular file";
-		close(fd);
-		return -1;
-	}
-	/* one allocation of the file's size: a doubling buffer would peak at
-	 * twice the text */
-	size = (size_t)st.st_size;
-	buf_reset(out);
-	if (buf_reserve(out, size + 1) < 0) {
-		*why = "out of memory";
-		close(fd);
-		return -1;
-	}
-	while (got < size && (n = read(fd, out->data + got, size - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*why = strerror(errno);
-			close(fd);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	out->len = got;             /* a file that shrank meanwhile: what was read */
-	out->data[got] = '\0';
-	return 0;
-}
-
-/* ---- flat objects, on the reader ---- */
-
-static int add_member(struct json_object *obj, const char *key, size_t key_len, int kind,
-                      const char *text, size_t len)
-{
-	struct json_member *m;
-
-	if (obj->count == obj->cap) {
-		size_t cap = obj->cap ? obj->cap * 2 : 16;
-		struct json_member *grown = realloc(obj->members, cap * sizeof *grown);
-		if (!grown)
-			return -1;
-		obj->members = grown;
-		obj->cap = cap;
-	}
-	m = &obj->members[obj->count];
-	m->kind = (enum json_kind)kind;
-	m->key = strndup(key, key_len);
-	m->text = kind == JSON_NULL ? NULL : strndup(text, len);
-	if (!m->key || (kind != JSON_NULL && !m->text)) {
-		free(m->key);
-		free(m->text);
-		return -1;
-	}
-	obj->count++;
-	return 0;
-}
-
-/* One member's value as the flat object keeps it. */
-static int flat_value(struct json_reader *r, struct json_object *out, const char *key, size_t key_len)
-{
-	const char *start, *stop;
-	size_t len;
-	int kind = json_peek(r);
-
-	if (kind == JSON_OBJECT)
-		return json_reader_fail(r, "a record has a nested object");
-	if (kind == JSON_STRING) {
-		if (json_read_string(r, &start, &len) < 0)
-			return -1;
-		return add_member(out, key, key_len, kind, start, len);
-	}
-	/* numbers, booleans and arrays as written */
-	if (json_skip(r, &start, &stop) < 0)
-		return -1;
-	return add_member(out, key, key_len, kind, start, (size_t)(stop - start));
-}
-
-int json_parse_object(const char *text, size_t len, struct json_object *out)
-{
-	struct json_reader r;
-	struct buf key = { 0 };
-	const char *k;
-	size_t klen;
-	int more, rc = -1;
-
-	memset(out, 0, sizeof *out);
-	json_reader_init(&r, text, len, 0);
-	if (json_object_begin(&r) < 0)
-		goto done;
-	while ((more = json_object_next(&r, &k, &klen)) == 1) {
-		/* keys are C strings here: two that differ after a NUL would
-		 * become one */
-		if (memchr(k, '\0', klen)) {
-			json_reader_fail(&r, "a key has a NUL character");
-			goto done;
-		}
-		/* the key buffer is reused by a nested array's objects */
-		buf_reset(&key);
-		buf_append(&key, k, klen);
-		if (key.oom || flat_value(&r, out, key.data, key.len) < 0)
-			goto done;
-	}
-	if (more == 0 && json_reader_finish(&r) == 0)
-		rc = 0;
-done:
-	buf_free(&key);
-	json_reader_free(&r);
-	if (rc < 0)
-		json_object_free(out);
-	return rc;
-}
-
-void json_object_free(struct json_object *obj)
-{
-	size_t i;
-
-	for (i = 0; i < obj->count; i++) {
-		free(obj->members[i].key);
-		free(obj->members[i].text);
-	}
-	free(obj->members);
-	memset(obj, 0, sizeof *obj);
-}
-
-const struct json_member *json_get(const struct json_object *obj, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < obj->count; i++)
-		if (strcmp(obj->members[i].key, key) == 0)
-			return &obj->members[i];
-	return NULL;
 }

@@ -11,7 +11,7 @@
  *
  * Entry points for harnesses (tests/fuzz): json_parse_object() for
  * records, and json_reader_init() + json_skip() + json_reader_finish() to
- * check a whole document; merge_report_text() in merge.h for --merge.
+ * check a whole document; merge_check_text() in merge.h for --merge.
  */
 #ifndef SCRAPE_JSON_H
 #define SCRAPE_JSON_H
@@ -38,6 +38,7 @@ struct json_reader {
 	struct buf key, string;      /* the last key, the last string (decoded) */
 	struct buf scratch;
 	char error[128];             /* why the text was refused; "" if not */
+	uint64_t seed;               /* of the key indexes; 0 until one is made */
 };
 
 /* Reads text[0..len) (need not be NUL-terminated); max_depth 0 means
@@ -73,10 +74,16 @@ int json_read_bool(struct json_reader *r, int *out);
 int json_skip(struct json_reader *r, const char **start, const char **end);
 /* 0 if only white space is left. */
 int json_reader_finish(struct json_reader *r);
+/* Refuses the text with a reason (the first one stays); returns -1.  For
+ * callers that find a well-formed value they cannot take. */
+int json_reader_fail(struct json_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-/* The reader's string hash, seeded once per process so that keys chosen
- * to collide cannot make a table of them quadratic. */
-uint64_t json_hash(const void *data, size_t len);
+/* The reader's string hash.  Each table takes its own seed from
+ * json_hash_seed() (never 0) so that keys chosen to collide cannot make
+ * it quadratic. */
+uint64_t json_hash_seed(void);
+uint64_t json_hash(uint64_t seed, const void *data, size_t len);
 
 /* Reads a whole file into out (NUL-terminated, out->len without the NUL);
  * refuses one larger than max_size.  -1 with the reason in why. */

@@ -26,28 +26,54 @@ _Static_assert(SCRAPE_LOG_ERROR == 0 && SCRAPE_LOG_WARNING == 1 && SCRAPE_LOG_IN
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
-static int verbosity;
-static int out_fd = 2;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-static void (*status_erase)(void *);
-static void (*status_redraw)(void *);
-static void *status_arg;
-/* In a forked worker: the parent may have a status line on the screen that
- * this process cannot see, so each message starts by erasing the line. */
-static int erase_blind;
+/*
+ * The logger's state, in one place and of two kinds.  The settings
+ * (verbosity, where to write) are set by log_init(), which main calls once
+ * before any thread or worker exists; from then on they are read-only, so
+ * they are read without the lock.  The status line's hooks change while a
+ * run goes and are read and written only under `lock`; erase_blind is set
+ * only in a forked worker as it starts, by the fork handler, when that
+ * process has no other thread.  There is one logger per process, kept here
+ * behind the functions rather than passed around, because it is what
+ * standard error is: every layer and every plugin (host->log) writes to
+ * it, from any thread, and lines from threads and forked workers stay
+ * whole only if they all take the same mutex.
+ */
+struct logger {
+	/* settings: log_init() only */
+	int verbosity;
+	int fd;
+	/* run-time: under lock */
+	pthread_mutex_t lock;
+	pthread_once_t fork_once;
+	void (*status_erase)(void *);
+	void (*status_redraw)(void *);
+	void *status_arg;
+	/* In a forked worker: the parent may have a status line on the screen
+	 * that this process cannot see, so each message starts by erasing the
+	 * line. */
+	int erase_blind;
+};
 
-void log_set_verbosity(int level)
+static struct logger logger = {
+	.verbosity = LOG_NORMAL,
+	.fd = 2,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.fork_once = PTHREAD_ONCE_INIT,
+};
+
+void log_init(int verbosity, int fd)
 {
-	verbosity = level;
+	logger.verbosity = verbosity;
+	logger.fd = fd;
 }
 
 int log_enabled(enum scrape_log_level level)
 {
 	if (level == SCRAPE_LOG_INFO)
-		return verbosity >= LOG_VERBOSE;
+		return logger.verbosity >= LOG_VERBOSE;
 	if (level == SCRAPE_LOG_DEBUG)
-		return verbosity >= LOG_DEBUG_VERBOSE;
+		return logger.verbosity >= LOG_DEBUG_VERBOSE;
 	return 1;
 }
 
@@ -55,23 +81,23 @@ int log_enabled(enum scrape_log_level level)
  * locked for ever: hold it across fork, so both sides start unlocked. */
 static void before_fork(void)
 {
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&logger.lock);
 }
 
 static void after_fork_parent(void)
 {
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&logger.lock);
 }
 
 static void after_fork_child(void)
 {
 	/* the status line belongs to the parent's threads, which are not here */
-	if (status_erase)
-		erase_blind = 1;
-	status_erase = NULL;
-	status_redraw = NULL;
-	status_arg = NULL;
-	pthread_mutex_unlock(&lock);
+	if (logger.status_erase)
+		logger.erase_blind = 1;
+	logger.status_erase = NULL;
+	logger.status_redraw = NULL;
+	logger.status_arg = NULL;
+	pthread_mutex_unlock(&logger.lock);
 }
 
 static void register_fork_handlers(void)
@@ -81,28 +107,21 @@ static void register_fork_handlers(void)
 
 void log_lock(void)
 {
-	pthread_once(&fork_once, register_fork_handlers);
-	pthread_mutex_lock(&lock);
+	pthread_once(&logger.fork_once, register_fork_handlers);
+	pthread_mutex_lock(&logger.lock);
 }
 
 void log_unlock(void)
 {
-	pthread_mutex_unlock(&lock);
-}
-
-void log_set_fd(int fd)
-{
-	log_lock();
-	out_fd = fd;
-	log_unlock();
+	pthread_mutex_unlock(&logger.lock);
 }
 
 void log_set_status(void (*erase)(void *arg), void (*redraw)(void *arg), void *arg)
 {
 	log_lock();
-	status_erase = erase;
-	status_redraw = redraw;
-	status_arg = arg;
+	logger.status_erase = erase;
+	logger.status_redraw = redraw;
+	logger.status_arg = arg;
 	log_unlock();
 }
 
@@ -111,7 +130,7 @@ void log_set_status(void (*erase)(void *arg), void (*redraw)(void *arg), void *a
 static void write_all(const char *s, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(out_fd, s, len);
+		ssize_t n = write(logger.fd, s, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -124,11 +143,11 @@ static void write_all(const char *s, size_t len)
 /* Lock held. */
 static void write_message(const char *text, size_t len)
 {
-	if (status_erase)
-		status_erase(status_arg);
+	if (logger.status_erase)
+		logger.status_erase(logger.status_arg);
 	write_all(text, len);
-	if (status_redraw)
-		status_redraw(status_arg);
+	if (logger.status_redraw)
+		logger.status_redraw(logger.status_arg);
 }
 
 /* Formats prefix, message and newline into one buffer (on the heap when
@@ -136,7 +155,7 @@ static void write_message(const char *text, size_t len)
 static void LOG_PRINTF(2, 0) emit(const char *prefix, const char *fmt, va_list ap)
 {
 	char stack[2048], *text = stack;
-	size_t head = erase_blind ? strlen(ERASE_LINE) : 0;
+	size_t head = logger.erase_blind ? strlen(ERASE_LINE) : 0;
 	size_t plen = strlen(prefix);
 	int saved = errno;
 	va_list again;
@@ -213,7 +232,7 @@ void log_note(int from, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (verbosity < from)
+	if (logger.verbosity < from)
 		return;
 	va_start(ap, fmt);
 	emit("scrape: ", fmt, ap);

@@ -29,8 +29,11 @@
 /* Verbosity: -q gives LOG_QUIET, each -v one more than LOG_NORMAL. */
 enum { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG_VERBOSE = 2 };
 
-/* Set once, from the command line, before any thread starts. */
-void log_set_verbosity(int verbosity);
+/* The logger's settings: the verbosity from the command line, and where
+ * messages go (standard error, 2, unless a test says otherwise).  Called
+ * once by main before any thread or worker starts; read-only after that.
+ * Until then: LOG_NORMAL, to standard error. */
+void log_init(int verbosity, int fd);
 /* Whether a message of the plugin ABI's level would be shown. */
 int log_enabled(enum scrape_log_level level);
 
@@ -56,7 +59,5 @@ void log_set_status(void (*erase)(void *arg), void (*redraw)(void *arg), void *a
  * message cuts it in two.  Takes no other lock inside: take it last. */
 void log_lock(void);
 void log_unlock(void);
-/* Where messages go: standard error unless a test says otherwise. */
-void log_set_fd(int fd);
 
 #endif

@@ -68,23 +68,23 @@ static void all_levels(void)
 
 static void test_levels(void)
 {
-	log_set_verbosity(LOG_QUIET);
+	log_init(LOG_QUIET, fd);
 	all_levels();
 	check_written("scrape: error: e1\nscrape: warning: w\n", "-q: errors and warnings only");
-	log_set_verbosity(LOG_NORMAL);
+	log_init(LOG_NORMAL, fd);
 	all_levels();
 	check_written("scrape: error: e1\nscrape: warning: w\nscrape: running\n",
 	              "default: and the notes about the run");
-	log_set_verbosity(LOG_VERBOSE);
+	log_init(LOG_VERBOSE, fd);
 	all_levels();
 	check_written("scrape: error: e1\nscrape: warning: w\nscrape: info: i\nscrape: running\n"
 	              "scrape: refused\n", "-v: and info, and the verbose notes");
-	log_set_verbosity(LOG_DEBUG_VERBOSE);
+	log_init(LOG_DEBUG_VERBOSE, fd);
 	all_levels();
 	check_written("scrape: error: e1\nscrape: warning: w\nscrape: info: i\nscrape: debug: d\n"
 	              "scrape: running\nscrape: refused\n", "-vv: and debug");
 	ok(log_enabled(SCRAPE_LOG_DEBUG), "log_enabled agrees at -vv");
-	log_set_verbosity(LOG_NORMAL);
+	log_init(LOG_NORMAL, fd);
 	ok(!log_enabled(SCRAPE_LOG_INFO) && log_enabled(SCRAPE_LOG_WARNING), "log_enabled agrees by default");
 	log_msg((enum scrape_log_level)7, "odd");
 	check_written("scrape: error: odd\n", "an unknown level (from a plugin) is an error, not hidden");
@@ -156,7 +156,7 @@ static void test_threads(void)
 	int counts[THREADS] = { 0 }, whole = 1, lines = 0;
 	char *text, *line, *save = NULL;
 
-	log_set_verbosity(LOG_VERBOSE);
+	log_init(LOG_VERBOSE, fd);
 	for (long t = 0; t < THREADS; t++)
 		pthread_create(&threads[t], NULL, chatter, (void *)t);
 	for (int t = 0; t < THREADS; t++)
@@ -174,7 +174,7 @@ static void test_threads(void)
 	ok(whole, "each is one whole line, in its thread's order");
 	free(text);
 	reset();
-	log_set_verbosity(LOG_NORMAL);
+	log_init(LOG_NORMAL, fd);
 }
 
 static void test_fork(void)
@@ -203,7 +203,7 @@ int main(void)
 		return 1;
 	}
 	unlink(path);
-	log_set_fd(fd);
+	log_init(LOG_NORMAL, fd);
 	test_levels();
 	test_long();
 	test_status();
