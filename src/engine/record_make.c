@@ -134,7 +134,7 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 }
 
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
-                 CURLcode result, struct run_result *res)
+                 CURLcode result, struct request_result *res)
 {
 	struct scrape_record rec;
 	struct transfer_outcome o;

@@ -106,7 +106,7 @@ int64_t run_now_ns(void);
 
 /* What became of one request, in a form that can cross a process
  * boundary: the worker processes fill it and the parent records it. */
-struct run_result {
+struct request_result {
 	long status;
 	uint64_t bytes;
 	uint64_t bytes_in, bytes_out, connections;
@@ -124,17 +124,17 @@ enum { RUN_FINAL = 0, RUN_RETRY = 1 };
  * RUN_RETRY (res->error says why) or RUN_FINAL with the parsed, encoded
  * result.  Safe in a worker process. */
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
-                 CURLcode result, struct run_result *res);
+                 CURLcode result, struct request_result *res);
 /* Counts, writes and prints a final result, then frees req and res. */
-void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res);
+void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res);
 /* Queues req for another attempt after retry_delay; the traffic of the
  * attempt that failed (NULL: none) is counted. */
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
-               const struct run_result *attempt);
+               const struct request_result *attempt);
 /* A request that ended without a transfer result (a worker died): retried
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
-void run_result_free(struct run_result *res);
+void request_result_free(struct request_result *res);
 
 /* The figures --compare puts side by side. */
 struct run_summary {

@@ -117,7 +117,7 @@ void crawl_discover(struct scrape_run *run, const char *link, int depth)
  * having fetched nothing there.  Each host's robots.txt is settled once,
  * so this is said once per host. */
 static void warn_robots_unreachable(const struct scrape_run *run, const struct scrape_request *req,
-                                    const struct run_result *res)
+                                    const struct request_result *res)
 {
 	char url[512], why[160], limit[32] = "";
 
@@ -139,7 +139,7 @@ static void warn_robots_unreachable(const struct scrape_run *run, const struct s
 
 /* Lock held.  A robots.txt answer: rules for its host, no record. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
-                         struct run_result *res)
+                         struct request_result *res)
 {
 	warn_robots_unreachable(run, req, res);
 	hosts_robots_done(run->dispatch.hosts, req, res->status, res->line.data ? res->line.data : "",

@@ -16,6 +16,6 @@ void crawl_refuse_queued(void *ctx, struct scrape_request *req, const char *reas
 void crawl_discover(struct scrape_run *run, const char *link, int depth);
 /* A robots.txt answer: rules for its host, no record. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
-                         struct run_result *res);
+                         struct request_result *res);
 
 #endif
