@@ -21,6 +21,7 @@
 #include "config/job.h"
 #include "engine/ratelimit.h"
 #include "engine/schedule.h"
+#include "results/run_result.h"
 #include "results/stats.h"
 #include "results/timeline.h"
 
@@ -136,33 +137,20 @@ void run_retry(struct scrape_run *run, struct scrape_request *req, const char *r
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
 void request_result_free(struct request_result *res);
 
-/* The figures --compare puts side by side. */
-struct run_summary {
-	uint64_t requests, ok, failed, retries, bytes;
-	double seconds;             /* measured: after warmup, within the duration */
-	double tail_seconds;        /* after the duration, finishing transfers */
-	int64_t p50_ns, p99_ns;
-	unsigned workers;
-	int ran;                    /* a run took place */
-};
-
+/* The figures --compare puts side by side (struct run_summary lives in
+ * results/run_result.h, with the rest of what a run produces). */
 void run_summarize(const struct scrape_run *run, struct run_summary *out);
 
-/* The schedule ("500/s, constant arrivals") and the model with how its
- * latency is measured, in words for summaries and reports. */
-void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,
-                  size_t mlen);
-#define RUN_WARNING_LEN 320
-/* Signs that the numbers describe scrape rather than the target: a slipped
- * schedule, CPU near its limit.  Sentences, at most max of them. */
-size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
-                    char warnings[][RUN_WARNING_LEN], size_t max);
+/* Starts the progress line (report/progress.c) on this run's figures,
+ * which it reads through a snapshot taken under the run's lock. */
+struct progress *run_progress_start(struct scrape_run *run);
 
 /* CPU seconds used so far by the process and by the calling thread. */
 void run_cpu_seconds(double *process, double *thread);
 
 /* Summary and exit status: 0 all fine, 1 some requests failed,
- * 128+signal when interrupted. */
+ * 128+signal when interrupted.  The reports and thresholds get the run's
+ * result (results/run_result.h), filled here once the strategy returned. */
 int run_report(struct scrape_run *run);
 
 #endif
