@@ -109,7 +109,8 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	}
 	stats_init(&run->stats);
 	timeline_init(&run->timeline);
-	if (setup_dispatch(run) < 0 || transfer_settings_init(&run->fetch, job, &run->stopping) < 0) {
+	if (setup_dispatch(run) < 0 ||
+	    transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

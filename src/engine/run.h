@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "engine/dispatch.h"
 #include "engine/transfer.h"
+#include "engine/record_make.h"
 #include "engine/frontier.h"
 #include "config/job.h"
 #include "engine/ratelimit.h"
@@ -27,11 +28,6 @@
 
 struct progress;
 struct scrape_worker;
-
-struct parser_instance {
-	const struct scrape_plugin *plugin;
-	void *state;
-};
 
 struct run_settings {
 	int quiet;                  /* no per-download lines */
