@@ -183,7 +183,7 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 		return EXIT_USAGE;
 	}
 	if (settings.progress)
-		run.progress = progress_start(&run);
+		run.progress = run_progress_start(&run);
 	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
 	if (strategy_failed)
 		log_error("strategy \"%s\" failed; the summary covers what finished",

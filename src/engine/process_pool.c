@@ -184,7 +184,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
                           int fd)
 {
 	struct scrape_request req;
-	struct run_result res;
+	struct request_result res;
 	uint64_t id = take_u64(r);
 	size_t len;
 	const char *url;
@@ -223,7 +223,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		for (size_t i = 0; i < res.link_count; i++)
 			put_str(out, res.links[i], strlen(res.links[i]));
 	}
-	run_result_free(&res);
+	request_result_free(&res);
 	buf_free(&req.body);
 	buf_free(&req.headers);
 	free(req.url);
@@ -397,7 +397,7 @@ static void bury(struct scrape_run *run, struct scrape_worker *w, const char *re
 
 static int take_result(struct scrape_run *run, struct scrape_worker *w, struct reader *r)
 {
-	struct run_result res;
+	struct request_result res;
 	const char *s;
 	size_t len, i;
 	uint32_t count = 0;
@@ -425,7 +425,7 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 		}
 	}
 	if (r->bad) {
-		run_result_free(&res);
+		request_result_free(&res);
 		return -1;
 	}
 	run_record(run, w->current, &res);
@@ -446,7 +446,7 @@ int worker_service(struct scrape_run *run, struct scrape_worker *w)
 			size_t len;
 			const char *reason;
 			char text[96];
-			struct run_result attempt;
+			struct request_result attempt;
 
 			take_u64(&r);
 			reason = take_str(&r, &len);

@@ -2,9 +2,10 @@
 /*
  * From a response to a record: the parsers run on a read-only view of the
  * response (headers split, charset found), and the record is encoded as
- * one JSON line with the core's own fields first; run_conclude puts the
- * two together for a performed transfer.  Runs in the worker that holds
- * the response, without the run's lock.
+ * one JSON line with the core's own fields first; run_conclude
+ * (run_conclude.c) puts the two together for a performed transfer.  Runs
+ * in the worker that holds the response, without the run's lock, and
+ * knows nothing of the run: it gets the parsers it is to run.
  */
 #include <config.h>
 
@@ -68,9 +69,9 @@ static const char *charset_of(const char *content_type, char *buf, size_t len)
 
 #define MAX_HEADERS 200
 
-/* Runs the parsers on a response; returns the name of one that failed. */
-static const char *record_parse(const struct scrape_run *run, struct scrape_request *req,
-                                const struct transfer_outcome *o, struct scrape_record *rec)
+const char *record_parse(const struct parser_instance *parsers, size_t parser_count,
+                         struct scrape_request *req, const struct transfer_outcome *o,
+                         struct scrape_record *rec)
 {
 	struct scrape_header headers[MAX_HEADERS];
 	struct scrape_response resp;
@@ -78,7 +79,7 @@ static const char *record_parse(const struct scrape_run *run, struct scrape_requ
 	char charset[64];
 	size_t i;
 
-	if (run->parser_count == 0)
+	if (parser_count == 0)
 		return NULL;
 	memset(&resp, 0, sizeof resp);
 	resp.size = sizeof resp;
@@ -92,8 +93,8 @@ static const char *record_parse(const struct scrape_run *run, struct scrape_requ
 	resp.header_count = split_headers(&req->headers, headers, MAX_HEADERS);
 	resp.headers = headers;
 	resp.depth = req->depth;
-	for (i = 0; i < run->parser_count; i++) {
-		const struct parser_instance *p = &run->parsers[i];
+	for (i = 0; i < parser_count; i++) {
+		const struct parser_instance *p = &parsers[i];
 		if (p->plugin->parser->parse(p->state, &resp, rec) != 0 && !failed)
 			failed = p->plugin->name;
 	}
@@ -131,63 +132,4 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_puts(line, "null");
 	record_json_members(rec, line);
 	buf_puts(line, "}\n");
-}
-
-int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
-                 CURLcode result, struct run_result *res)
-{
-	struct scrape_record rec;
-	struct transfer_outcome o;
-	const char *error, *failed_parser = NULL;
-	char parser_error[96];
-
-	memset(res, 0, sizeof *res);
-	transfer_outcome(req, easy, result, &o);
-	/* every attempt's traffic counts, a retried one's too */
-	res->bytes_in = o.bytes_in;
-	res->bytes_out = o.bytes_out;
-	res->connections = o.connections;
-	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
-		snprintf(res->error, sizeof res->error, "%s", o.error);
-		req->last_status = o.status;
-		return RUN_RETRY;
-	}
-	if (req->robots) {
-		/* the rules travel back as the "line"; run_record reads them */
-		res->status = result == CURLE_OK ? o.status : 0;
-		if (result == CURLE_OK)
-			buf_append(&res->line, req->body.data ? req->body.data : "", req->body.len);
-		else
-			res->has_error = 1;     /* why, for the warning (also from a worker) */
-		if (o.error)
-			snprintf(res->error, sizeof res->error, "%s", o.error);
-		return RUN_FINAL;
-	}
-	record_init(&rec);
-	error = o.error;
-	/* a transfer that broke off has no body worth parsing; an HTTP error
-	 * page arrived whole and may be */
-	if (result == CURLE_OK && o.status > 0)
-		failed_parser = record_parse(run, req, &o, &rec);
-	if (run->job->crawl.enabled && req->depth < run->job->crawl.max_depth) {
-		/* links leave with the result, to be queued where the frontier is */
-		res->links = rec.links;
-		res->link_count = rec.link_count;
-		rec.links = NULL;
-		rec.link_count = rec.link_cap = 0;
-	}
-	if (!error && failed_parser) {
-		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
-		error = parser_error;
-	}
-	if (run->job->output_path)
-		record_encode(req, &o, error, &rec, &res->line);
-	record_free(&rec);
-	res->status = o.status;
-	res->bytes = o.bytes;
-	res->time_total = o.time_total;
-	res->has_error = error != NULL;
-	if (error)
-		snprintf(res->error, sizeof res->error, "%s", error);
-	return RUN_FINAL;
 }

@@ -1,13 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Record encoding for one response (record_make.c); run_conclude, which
- * also runs the parsers, is declared in run.h.
+ * From one response to its record (record_make.c): the parsers run on it,
+ * then the record is encoded.  run_conclude (run.h) calls these; this
+ * module does not know the run, so the run may include it and not the
+ * other way round.
  */
 #ifndef SCRAPE_RECORD_MAKE_H
 #define SCRAPE_RECORD_MAKE_H
 
+#include <stddef.h>
+#include <scrape/plugin.h>
+
+#include "util/buf.h"
+#include "engine/request.h"
+#include "engine/transfer.h"
 #include "results/record.h"
-#include "engine/run.h"
+
+/* A parser plugin as the run holds it: its descriptor and its state. */
+struct parser_instance {
+	const struct scrape_plugin *plugin;
+	void *state;
+};
+
+/* Runs the parsers on a response, filling rec; returns the name of one
+ * that failed (NULL: none). */
+const char *record_parse(const struct parser_instance *parsers, size_t parser_count,
+                         struct scrape_request *req, const struct transfer_outcome *o,
+                         struct scrape_record *rec);
 
 /* Appends the record of a response as one JSON line to line. */
 void record_encode(const struct scrape_request *req, const struct transfer_outcome *o,

@@ -117,7 +117,7 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	timeline_init(&run->timeline);
 	if (setup_dispatch(run, err, errlen) < 0)
 		return -1;
-	if (transfer_settings_init(&run->fetch, job, &run->stopping) < 0) {
+	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -198,7 +198,7 @@ int run_prepare(struct scrape_run *run, struct scrape_request *req, CURL *easy)
 
 /* Lock held.  Traffic is the whole run's, every attempt's: connections
  * opened in the warmup are the ones the measured requests reuse. */
-static void count_traffic(struct scrape_run *run, const struct run_result *res)
+static void count_traffic(struct scrape_run *run, const struct request_result *res)
 {
 	run->stats.bytes_in += res->bytes_in;
 	run->stats.bytes_out += res->bytes_out;
@@ -206,7 +206,7 @@ static void count_traffic(struct scrape_run *run, const struct run_result *res)
 }
 
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
-               const struct run_result *attempt)
+               const struct request_result *attempt)
 {
 	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
 	pthread_mutex_lock(&run->lock);
@@ -233,7 +233,7 @@ static void check_lines(struct scrape_run *run, FILE *out)
 }
 
 static void print_line(struct scrape_run *run, struct scrape_request *req,
-                       const struct run_result *res)
+                       const struct request_result *res)
 {
 	FILE *out = run->settings.lines;
 	char url[1024], error[512];
@@ -253,7 +253,7 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 	check_lines(run, out);
 }
 
-void run_result_free(struct run_result *res)
+void request_result_free(struct request_result *res)
 {
 	size_t i;
 
@@ -270,7 +270,7 @@ void run_result_free(struct run_result *res)
  * descriptor left): counted with the requests not fetched, so it never
  * reads as the target's error or enters its error rate, and said once,
  * with the cure. */
-static void count_local_failure(struct scrape_run *run, const struct run_result *res)
+static void count_local_failure(struct scrape_run *run, const struct request_result *res)
 {
 	struct rlimit limit = { 0 };
 
@@ -284,7 +284,7 @@ static void count_local_failure(struct scrape_run *run, const struct run_result 
 }
 
 static void count_result(struct scrape_run *run, struct scrape_request *req,
-                         const struct run_result *res)
+                         const struct request_result *res)
 {
 	struct stats *st = &run->stats;
 	int64_t service = (int64_t)(res->time_total * 1e9), latency = -1;
@@ -316,7 +316,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, run_now_ns()), latency, res->has_error);
 }
 
-void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res)
+void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res)
 {
 	size_t i;
 
@@ -324,7 +324,7 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	if (req->robots) {
 		crawl_record_robots(run, req, res);
 		pthread_mutex_unlock(&run->lock);
-		run_result_free(res);
+		request_result_free(res);
 		dispatch_request_free(req);
 		return;
 	}
@@ -355,13 +355,13 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct run_r
 	if (!run->job->open_model || run->dispatch.outstanding == 0)
 		pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
-	run_result_free(res);
+	request_result_free(res);
 	dispatch_request_free(req);
 }
 
 /* The result of a request that never got a response to parse. */
 static void fill_failure(struct scrape_run *run, struct scrape_request *req, const char *reason,
-                         struct run_result *res)
+                         struct request_result *res)
 {
 	struct scrape_record empty;
 	struct transfer_outcome o;
@@ -381,7 +381,7 @@ static void fill_failure(struct scrape_run *run, struct scrape_request *req, con
 
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason)
 {
-	struct run_result res;
+	struct request_result res;
 
 	if (req->attempt <= run->job->retries && !run_stopping(run)) {
 		run_retry(run, req, reason, NULL);
@@ -393,7 +393,7 @@ void run_fail(struct scrape_run *run, struct scrape_request *req, const char *re
 
 void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result)
 {
-	struct run_result res;
+	struct request_result res;
 
 	if (run_conclude(run, req, easy, result, &res) == RUN_RETRY)
 		run_retry(run, req, res.error, &res);
@@ -406,7 +406,7 @@ void run_drain(struct scrape_run *run)
 	pthread_mutex_lock(&run->lock);
 	while (run->dispatch.retry_head) {
 		struct scrape_request *req = run->dispatch.retry_head;
-		struct run_result res;
+		struct request_result res;
 
 		run->dispatch.retry_head = req->next_retry;
 		req->host = NULL;       /* released when the retry was queued */
@@ -423,7 +423,7 @@ void run_drain(struct scrape_run *run)
 	}
 	while (run->dispatch.hosts) {
 		struct scrape_request *req = hosts_take_any(run->dispatch.hosts);
-		struct run_result res;
+		struct request_result res;
 
 		if (!req)
 			break;

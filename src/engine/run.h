@@ -17,20 +17,17 @@
 #include "util/buf.h"
 #include "engine/dispatch.h"
 #include "engine/transfer.h"
+#include "engine/record_make.h"
 #include "engine/frontier.h"
 #include "config/job.h"
 #include "engine/ratelimit.h"
 #include "engine/schedule.h"
+#include "results/run_result.h"
 #include "results/stats.h"
 #include "results/timeline.h"
 
 struct progress;
 struct scrape_worker;
-
-struct parser_instance {
-	const struct scrape_plugin *plugin;
-	void *state;
-};
 
 struct run_settings {
 	int quiet;                  /* no per-download lines */
@@ -106,7 +103,7 @@ int64_t run_now_ns(void);
 
 /* What became of one request, in a form that can cross a process
  * boundary: the worker processes fill it and the parent records it. */
-struct run_result {
+struct request_result {
 	long status;
 	uint64_t bytes;
 	uint64_t bytes_in, bytes_out, connections;
@@ -124,45 +121,32 @@ enum { RUN_FINAL = 0, RUN_RETRY = 1 };
  * RUN_RETRY (res->error says why) or RUN_FINAL with the parsed, encoded
  * result.  Safe in a worker process. */
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
-                 CURLcode result, struct run_result *res);
+                 CURLcode result, struct request_result *res);
 /* Counts, writes and prints a final result, then frees req and res. */
-void run_record(struct scrape_run *run, struct scrape_request *req, struct run_result *res);
+void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res);
 /* Queues req for another attempt after retry_delay; the traffic of the
  * attempt that failed (NULL: none) is counted. */
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
-               const struct run_result *attempt);
+               const struct request_result *attempt);
 /* A request that ended without a transfer result (a worker died): retried
  * if attempts remain, recorded as failed with reason otherwise. */
 void run_fail(struct scrape_run *run, struct scrape_request *req, const char *reason);
-void run_result_free(struct run_result *res);
+void request_result_free(struct request_result *res);
 
-/* The figures --compare puts side by side. */
-struct run_summary {
-	uint64_t requests, ok, failed, retries, bytes;
-	double seconds;             /* measured: after warmup, within the duration */
-	double tail_seconds;        /* after the duration, finishing transfers */
-	int64_t p50_ns, p99_ns;
-	unsigned workers;
-	int ran;                    /* a run took place */
-};
-
+/* The figures --compare puts side by side (struct run_summary lives in
+ * results/run_result.h, with the rest of what a run produces). */
 void run_summarize(const struct scrape_run *run, struct run_summary *out);
 
-/* The schedule ("500/s, constant arrivals") and the model with how its
- * latency is measured, in words for summaries and reports. */
-void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,
-                  size_t mlen);
-#define RUN_WARNING_LEN 320
-/* Signs that the numbers describe scrape rather than the target: a slipped
- * schedule, CPU near its limit.  Sentences, at most max of them. */
-size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
-                    char warnings[][RUN_WARNING_LEN], size_t max);
+/* Starts the progress line (report/progress.c) on this run's figures,
+ * which it reads through a snapshot taken under the run's lock. */
+struct progress *run_progress_start(struct scrape_run *run);
 
 /* CPU seconds used so far by the process and by the calling thread. */
 void run_cpu_seconds(double *process, double *thread);
 
 /* Summary and exit status: 0 all fine, 1 some requests failed,
- * 128+signal when interrupted. */
+ * 128+signal when interrupted.  The reports and thresholds get the run's
+ * result (results/run_result.h), filled here once the strategy returned. */
 int run_report(struct scrape_run *run);
 
 #endif

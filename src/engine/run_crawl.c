@@ -127,7 +127,7 @@ void crawl_discover(struct scrape_run *run, const char *link, int depth)
  * having fetched nothing there.  Each host's robots.txt is settled once,
  * so this is said once per host. */
 static void warn_robots_unreachable(const struct scrape_run *run, const struct scrape_request *req,
-                                    const struct run_result *res)
+                                    const struct request_result *res)
 {
 	char url[512], why[160], limit[32] = "";
 
@@ -154,7 +154,7 @@ static void warn_robots_unreachable(const struct scrape_run *run, const struct s
  * resumable crawl keeps a definite answer (2xx rules, 4xx none) for its
  * next runs; an unreachable one is asked again. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
-                         struct run_result *res)
+                         struct request_result *res)
 {
 	warn_robots_unreachable(run, req, res);
 	if (crawl_persistent(run) && req->host && res->status >= 200 && res->status < 500 &&
@@ -246,7 +246,7 @@ int crawl_open_output(struct scrape_run *run, char *err, size_t errlen)
 }
 
 void crawl_keep_record(struct scrape_run *run, struct scrape_request *req,
-                       const struct run_result *res)
+                       const struct request_result *res)
 {
 	struct crawl_store *store = run->dispatch.frontier.store;
 

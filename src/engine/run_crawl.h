@@ -18,7 +18,7 @@ void crawl_refuse_queued(void *ctx, struct scrape_request *req, const char *reas
 void crawl_discover(struct scrape_run *run, const char *link, int depth);
 /* A robots.txt answer: rules for its host, no record. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
-                         struct run_result *res);
+                         struct request_result *res);
 
 /* A resumable crawl (crawl.state): */
 /* Whether the run keeps its crawl in a state file. */
@@ -31,7 +31,7 @@ int crawl_open_output(struct scrape_run *run, char *err, size_t errlen);
  * be written at the next checkpoint; a result cut short by a stop is not
  * a record (the page is fetched again when the crawl resumes). */
 void crawl_keep_record(struct scrape_run *run, struct scrape_request *req,
-                       const struct run_result *res);
+                       const struct request_result *res);
 /* Makes the state durable, then writes and syncs the records kept, when
  * it is due (force: now).  0, or -1 when it failed (said; the run stops). */
 int crawl_checkpoint(struct scrape_run *run, int force);

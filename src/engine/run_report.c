@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The end of a run in words and numbers: the figures --compare sets side
- * by side, the model described, the warnings that the numbers may describe
- * scrape rather than the target, the summary in text or JSON with the
- * report files, and the exit status.  Moved out of run.c unchanged; it
- * reads the run, never drives it.
+ * by side, the run's result (results/run_result.h) that the summary, the
+ * report files and the thresholds read instead of the run, and the exit
+ * status; also the snapshot the progress line draws from.  It reads the
+ * run, never drives it.
  */
 #include <config.h>
 
@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "report/progress.h"
 #include "report/report.h"
-#include "report/summary.h"
-#include "results/threshold.h"
+#include "results/run_result.h"
 
 /* User plus system CPU seconds of who (RUSAGE_SELF, RUSAGE_THREAD). */
 static double cpu_seconds(int who)
@@ -68,138 +68,99 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out)
 	out->ran = 1;
 }
 
-/* Whether the job is a load test (duration, requests, rate, stages or
- * warmup): its summary shows the whole distribution and traffic. */
-static int run_is_load_test(const struct scrape_run *run)
+/* What the open model's schedule asked for in a second of the timeline,
+ * requests/s; 0 for the closed model. */
+static double target_rate(const struct scrape_run *run, size_t second)
 {
-	const struct job *job = run->job;
+	/* the middle of the second, counted from the end of the warmup */
+	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
 
-	return job->open_model || job->duration_ns || job->requests || job->warmup_ns;
-}
-
-void run_describe(const struct scrape_run *run, char *schedule, size_t slen, char *model,
-                  size_t mlen)
-{
-	const struct job *job = run->job;
-
-	if (!job->open_model) {
-		snprintf(schedule, slen, "none");
-		snprintf(model, mlen,
-		         "closed: %lld workers; latency from each actual send (a stalled server also "
-		         "holds back the sends, so use rate: to see what users would)",
-		         (long long)job->workers);
-		return;
+	if (run->job->duration_ns && t >= run->job->duration_ns) {
+		/* a second after the end (responses still arriving) asked for
+		 * nothing; a last, partial one for the rate just before the end */
+		if (t - 500000000 >= run->job->duration_ns)
+			return 0;
+		t = run->job->duration_ns - 1;
 	}
-	if (job->stage_count)
-		snprintf(schedule, slen, "%zu stages from %.6g/s, %s arrivals", job->stage_count, job->rate,
-		         job->poisson ? "poisson" : "constant");
-	else
-		snprintf(schedule, slen, "%.6g/s, %s arrivals", job->rate,
-		         job->poisson ? "poisson" : "constant");
-	snprintf(model, mlen, "open: %s, up to %lld connections; latency from each scheduled start",
-	         schedule, (long long)job->max_connections);
+
+	return run->job->open_model ? schedule_rate_at(&run->dispatch.schedule, t) : 0;
 }
 
-size_t run_warnings(const struct scrape_run *run, const struct run_summary *sum,
-                    char warnings[][RUN_WARNING_LEN], size_t max)
+/* The run's result, once the strategy has returned (end_ns set, the
+ * timeline closed): what the reports and thresholds read instead of the
+ * run.  It points into the run, which must outlive it. */
+static void result_of(struct scrape_run *run, struct run_result *r)
 {
-	const struct job *job = run->job;
-	const struct stats *st = &run->stats;
-	double wall = (double)((run->end_ns ? run->end_ns : run_now_ns()) - run->start_ns) / 1e9;
-	double process, thread, busy, main_busy;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = 0;
+	double process, thread;
+	size_t i;
 
-	(void)sum;
+	memset(r, 0, sizeof *r);
+	r->job = run->job;
+	r->job_path = run->settings.job_path;
+	r->interrupted = run_signal != 0;
+	/* the timeline's seconds get the schedule's rates here, where the
+	 * schedule is known */
+	for (i = 0; i < run->timeline.count; i++)
+		run->timeline.seconds[i].target_rate = target_rate(run, i);
+	r->stats = &run->stats;
+	r->timeline = &run->timeline;
+	run_summarize(run, &r->sum);
+	r->start_ns = run->start_ns;
+	r->measure_ns = run->measure_ns;
+	r->end_ns = run->end_ns;
 	run_cpu_seconds(&process, &thread);
-	busy = wall > 0 ? (process - run->cpu_start) / wall : 0;
-	main_busy = wall > 0 ? (thread - run->main_cpu_start) / wall : 0;
-	if (cpus < 1)
-		cpus = 1;
-	if (job->open_model && st->sent &&
-	    (st->dropped > 0 || (double)st->late > 0.05 * (double)st->sent) && n < max) {
-		if (st->peak_in_flight >= (uint64_t)job->max_connections)
-			snprintf(warnings[n++], RUN_WARNING_LEN,
-			         "the schedule slipped (%llu of %llu starts late, %llu dropped): all %lld connections "
-			         "were busy, so the target answered too slowly for this rate; raise max_connections "
-			         "or lower the rate",
-			         (unsigned long long)st->late, (unsigned long long)st->sent,
-			         (unsigned long long)st->dropped, (long long)job->max_connections);
-		else
-			snprintf(warnings[n++], RUN_WARNING_LEN,
-			         "the schedule slipped (%llu of %llu starts late, %llu dropped) although connections "
-			         "were free: scrape itself could not keep up (CPU %.0f%% of one core)",
-			         (unsigned long long)st->late, (unsigned long long)st->sent,
-			         (unsigned long long)st->dropped, busy * 100);
-	}
-	/* CPU use says more once the run has lasted a while, and only a load
-	 * test is about the target's limits (a crawl may well be CPU-bound) */
-	if (!run_is_load_test(run))
-		return n;
-	if (wall >= 1 && busy >= 0.9 * (double)cpus && n < max)
-		snprintf(warnings[n++], RUN_WARNING_LEN,
-		         "scrape used %.0f%% of the machine's %ld CPUs: it may be measuring its own limits "
-		         "rather than the target's",
-		         100 * busy / (double)cpus, cpus);
-	else if (wall >= 1 && main_busy >= 0.9 && n < max)
-		snprintf(warnings[n++], RUN_WARNING_LEN,
-		         "scrape's main thread was busy %.0f%% of the time: it may be measuring its own limits "
-		         "rather than the target's (try the threaded strategy, or run several scrapes)",
-		         100 * main_busy);
-	return n;
+	r->cpu_seconds = process - run->cpu_start;
+	r->main_cpu_seconds = thread - run->main_cpu_start;
+	r->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	run_result_conclude(r);
+}
+
+/* The progress line's figures; the run's lock is held. */
+static void progress_snapshot(void *ctx, struct progress_snapshot *out)
+{
+	const struct scrape_run *run = ctx;
+
+	out->done = run->stats.ok + run->stats.failed;
+	out->failed = run->stats.failed;
+	out->queued = run->dispatch.frontier.queued;
+	out->elapsed_ns = run_now_ns() - run->start_ns;
+}
+
+struct progress *run_progress_start(struct scrape_run *run)
+{
+	return progress_start(run->job, &run->lock, progress_snapshot, run);
 }
 
 int run_report(struct scrape_run *run)
 {
 	FILE *out = run->settings.lines ? run->settings.lines : stdout;
-	int interrupted = run_signal != 0;
-	struct run_summary sum;
+	struct run_result r;
 	struct report_summary rs;
 	size_t thresholds_failed, i;
-	char schedule[96], model[256];
-	struct load_facts load = { 0 };
 
 	if (!run->end_ns)
 		run->end_ns = run_now_ns();
 	timeline_close(&run->timeline);
-	run_summarize(run, &sum);
-	run_describe(run, schedule, sizeof schedule, model, sizeof model);
-	load.open_model = run->job->open_model;
-	load.schedule = schedule;
-	load.model = model;
-	load.warmup_ns = run->job->warmup_ns;
-	report_summary_init(&rs, run, &sum, interrupted);
+	result_of(run, &r);
+	report_summary_init(&rs, &r);
 	thresholds_failed = rs.thresholds_failed;
 	if (run->dispatch.frontier.error[0])
 		log_error("%s", run->dispatch.frontier.error);
 	if (run->settings.report_path &&
-	    report_write(run->settings.report_path, run, &sum, &rs) < 0)
+	    report_write(run->settings.report_path, &r, &rs) < 0)
 		run->output_failed = 1;
 	if (run->settings.html_path &&
-	    report_write_html(run->settings.html_path, run, &sum, interrupted) < 0)
+	    report_write_html(run->settings.html_path, &r) < 0)
 		run->output_failed = 1;
-	if (run->settings.silent) {
-		/* the verdicts decide the exit status only */
-	} else if (run->settings.json) {
-		/* the report's members, less the load test's for a crawl */
-		struct summary_input in = rs.in;
-		in.load = run_is_load_test(run);
-		summary_print_json(&in, NULL, out);
-	} else {
-		stats_print_summary(&run->stats, sum.seconds, interrupted,
-		                    run_is_load_test(run) ? &load : NULL, out);
-		if (run->job->random_order || run->job->poisson)
-			fprintf(out, "  %s%s%s, seed %llu\n", run->job->random_order ? "random order" : "",
-			        run->job->random_order && run->job->poisson ? " and " : "",
-			        run->job->poisson ? "poisson arrivals" : "", (unsigned long long)run->job->seed);
-		threshold_check(run->job, &run->stats, &sum, out, NULL);
-	}
+	/* silent: the verdicts decide the exit status only */
+	if (!run->settings.silent)
+		report_print_summary(&r, &rs, run->settings.json, out);
 	fflush(out);
 	if (!run->settings.silent)
-		for (i = 0; i < rs.warning_count; i++)
-			log_warning("%s", rs.warnings[i]);
+		for (i = 0; i < r.warning_count; i++)
+			log_warning("%s", r.warnings[i]);
 	report_summary_free(&rs);
-	if (interrupted)
+	if (r.interrupted)
 		return 128 + run_signal;
 	/* a load test with thresholds passes or fails by them alone: its
 	 * error budget is one of them */

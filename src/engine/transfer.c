@@ -9,7 +9,6 @@
 #include <config.h>
 
 #include "engine/transfer.h"
-#include "engine/run.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +17,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping)
+int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
+                           const volatile sig_atomic_t *signal)
 {
 	size_t i;
 
 	s->job = job;
 	s->stopping = stopping;
+	s->signal = signal;
 	s->headers = NULL;
 	for (i = 0; i < job->header_count; i++) {
 		char *line;
@@ -84,7 +85,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	/* the signal flag too: a SIGINT must end a transfer that hangs */
-	return atomic_load_explicit(s->stopping, memory_order_acquire) || run_signal ? 1 : 0;
+	return atomic_load_explicit(s->stopping, memory_order_acquire) || *s->signal ? 1 : 0;
 }
 
 /* libcurl's own socket() call, noting a lack of descriptors, which

@@ -8,6 +8,7 @@
 #define SCRAPE_TRANSFER_H
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -18,9 +19,13 @@ struct transfer_settings {
 	const struct job *job;
 	struct curl_slist *headers; /* built once, shared read-only by all handles */
 	const atomic_int *stopping; /* aborts transfers in flight */
+	/* the run's signal flag (run_signal), given rather than included so
+	 * that this module does not depend on the run that uses it */
+	const volatile sig_atomic_t *signal;
 };
 
-int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping);
+int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
+                           const volatile sig_atomic_t *signal);
 void transfer_settings_free(struct transfer_settings *s);
 
 /* Resets the easy handle (keeping its connections) and sets it up for req. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Progress drawing.  The line is drawn under the run's lock, the same lock
- * that per-download lines are printed under, so the two never interleave:
+ * Progress drawing.  The line is drawn under the run's lock (given to
+ * progress_start), the same lock that per-download lines are printed
+ * under, so the two never interleave:
  * a download line first erases the progress line, and the next redraw puts
  * it back below.  Messages from any thread go through the logger, which
  * calls erase_for_message and redraw_after_message around each one; the
@@ -19,13 +20,15 @@
 
 #include "config/job.h"
 #include "util/log.h"
-#include "engine/run.h"
 
 #define REDRAW_NS 250000000
 #define ERASE_LINE "\r\033[K"
 
 struct progress {
-	struct scrape_run *run;
+	const struct job *job;
+	pthread_mutex_t *run_lock;  /* the run's, held while drawing */
+	progress_snapshot_fn snapshot;
+	void *snapshot_ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -78,30 +81,34 @@ static void redraw_after_message(void *arg)
 /* Run lock held: what the line says now. */
 static void format_line(const struct progress *p, char *line, size_t len)
 {
-	struct scrape_run *run = p->run;
-	uint64_t done = run->stats.ok + run->stats.failed;
-	int64_t total = job_total_requests(run->job);
-	double elapsed = (double)(run_now_ns() - run->start_ns) / 1e9;
-	double rate = elapsed > 0 ? (double)done / elapsed : 0;
+	const struct job *job = p->job;
+	struct progress_snapshot now;
+	uint64_t done;
+	int64_t total = job_total_requests(job);
+	double elapsed, rate;
 	char eta[32];
 
-	if (total < 0 && run->job->duration_ns > 0) {
+	memset(&now, 0, sizeof now);
+	p->snapshot(p->snapshot_ctx, &now);
+	done = now.done;
+	elapsed = (double)now.elapsed_ns / 1e9;
+	rate = elapsed > 0 ? (double)done / elapsed : 0;
+	if (total < 0 && job->duration_ns > 0) {
 		/* a load test bounded by time: count the time down */
-		double span = (double)run->job->duration_ns / 1e9;
+		double span = (double)job->duration_ns / 1e9;
 		format_eta(span - elapsed, eta, sizeof eta);
 		snprintf(line, len, "%llu done %3.0f%%  %.1f req/s  %llu errors  ends in %s",
 		         (unsigned long long)done, elapsed < span ? 100.0 * elapsed / span : 100.0, rate,
-		         (unsigned long long)run->stats.failed, eta);
+		         (unsigned long long)now.failed, eta);
 		return;
 	}
-	if (run->job->crawl.enabled && run->job->crawl.max_pages > 0) {
-		total = run->job->crawl.max_pages;
-	} else if (run->job->crawl.enabled || total < 0) {
+	if (job->crawl.enabled && job->crawl.max_pages > 0) {
+		total = job->crawl.max_pages;
+	} else if (job->crawl.enabled || total < 0) {
 		/* a crawl without a page budget, or a url_file read from a pipe,
 		 * has no total to count down */
 		snprintf(line, len, "%llu done, %zu queued  %.1f req/s  %llu errors",
-		         (unsigned long long)done, run->dispatch.frontier.queued, rate,
-		         (unsigned long long)run->stats.failed);
+		         (unsigned long long)done, now.queued, rate, (unsigned long long)now.failed);
 		return;
 	}
 
@@ -109,7 +116,7 @@ static void format_line(const struct progress *p, char *line, size_t len)
 	snprintf(line, len, "%llu/%lld %3.0f%%  %.1f req/s  %llu errors  ETA %s",
 	         (unsigned long long)done, (long long)total,
 	         total > 0 ? 100.0 * (double)done / (double)total : 0.0, rate,
-	         (unsigned long long)run->stats.failed, eta);
+	         (unsigned long long)now.failed, eta);
 }
 
 /* Run lock held (the figures hold still); the log lock keeps messages out
@@ -157,21 +164,25 @@ static void *loop(void *arg)
 		pthread_cond_timedwait(&p->wake, &p->lock, &deadline);
 		if (p->stop)
 			break;
-		pthread_mutex_lock(&p->run->lock);
+		pthread_mutex_lock(p->run_lock);
 		draw(p);
-		pthread_mutex_unlock(&p->run->lock);
+		pthread_mutex_unlock(p->run_lock);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-struct progress *progress_start(struct scrape_run *run)
+struct progress *progress_start(const struct job *job, pthread_mutex_t *lock,
+                                progress_snapshot_fn snapshot, void *ctx)
 {
 	struct progress *p = calloc(1, sizeof *p);
 
 	if (!p)
 		return NULL;
-	p->run = run;
+	p->job = job;
+	p->run_lock = lock;
+	p->snapshot = snapshot;
+	p->snapshot_ctx = ctx;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	if (pthread_create(&p->thread, NULL, loop, p) != 0) {
@@ -193,10 +204,10 @@ void progress_stop(struct progress *p)
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
-	pthread_mutex_lock(&p->run->lock);
+	pthread_mutex_lock(p->run_lock);
 	log_set_status(NULL, NULL, NULL);
 	progress_erase(p);
-	pthread_mutex_unlock(&p->run->lock);
+	pthread_mutex_unlock(p->run_lock);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

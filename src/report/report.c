@@ -2,7 +2,9 @@
 /*
  * The JSON run report.  Written through outfile_replace, so a reader never
  * sees half a report, also when the run was interrupted, and a FIFO or
- * device named as the report is written, not replaced.
+ * device named as the report is written, not replaced.  Beside it the
+ * HTML report's view and the summary on the terminal, all from the same
+ * run result.
  */
 #include <config.h>
 
@@ -20,9 +22,10 @@
 #include "config/job.h"
 #include "util/log.h"
 #include "results/outfile.h"
-#include "engine/run.h"
 #include "report/summary.h"
+#include "results/stats.h"
 #include "results/threshold.h"
+#include "results/timeline.h"
 #include "config/units.h"
 
 /* The non-empty buckets as [low_ns, high_ns, count], so reports of
@@ -55,11 +58,9 @@ static void format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
-static double report_target_rate(const struct scrape_run *run, size_t second);
-
-static void timeline(struct buf *b, const struct scrape_run *run)
+static void timeline(struct buf *b, const struct run_result *r)
 {
-	const struct timeline *t = &run->timeline;
+	const struct timeline *t = r->timeline;
 	size_t i;
 
 	buf_puts(b, "\"timeline\":[");
@@ -69,8 +70,8 @@ static void timeline(struct buf *b, const struct scrape_run *run)
 		           "\"p50\":%.9f,\"p99\":%.9f",
 		           i ? "," : "", i, (unsigned long long)s->sent, (unsigned long long)s->requests,
 		           (unsigned long long)s->errors, (double)s->p50_ns / 1e9, (double)s->p99_ns / 1e9);
-		if (run->job->open_model)
-			buf_printf(b, ",\"target_rate\":%.3f", report_target_rate(run, i));
+		if (r->job->open_model)
+			buf_printf(b, ",\"target_rate\":%.3f", s->target_rate);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
@@ -96,15 +97,13 @@ static void config_echo(struct buf *b, const struct job *job)
 }
 
 /* The "model" object: the load model and its parameters. */
-static void model(struct buf *b, const struct scrape_run *run)
+static void model(struct buf *b, const struct run_result *r)
 {
-	const struct job *job = run->job;
-	char schedule[96], words[256];
+	const struct job *job = r->job;
 	size_t i;
 
-	run_describe(run, schedule, sizeof schedule, words, sizeof words);
 	buf_printf(b, "{\"type\":\"%s\",\"description\":", job->open_model ? "open" : "closed");
-	buf_json_string(b, words);
+	buf_json_string(b, r->model);
 	if (job->open_model) {
 		buf_printf(b, ",\"rate\":%.6g,\"arrival\":\"%s\",\"max_connections\":%lld,\"stages\":[",
 		           job->rate, job->poisson ? "poisson" : "constant", (long long)job->max_connections);
@@ -137,44 +136,24 @@ static void hosts(struct buf *b, const struct stats *s)
 	buf_putc(b, '}');
 }
 
-/* What the open model's schedule asked for in a second of the timeline,
- * requests/s; 0 for the closed model. */
-static double report_target_rate(const struct scrape_run *run, size_t second)
-{
-	/* the middle of the second, counted from the end of the warmup */
-	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
-
-	if (run->job->duration_ns && t >= run->job->duration_ns) {
-		/* a second after the end (responses still arriving) asked for
-		 * nothing; a last, partial one for the rate just before the end */
-		if (t - 500000000 >= run->job->duration_ns)
-			return 0;
-		t = run->job->duration_ns - 1;
-	}
-
-	return run->job->open_model ? schedule_rate_at(&run->dispatch.schedule, t) : 0;
-}
-
-void report_summary_init(struct report_summary *rs, const struct scrape_run *run,
-                         const struct run_summary *sum, int interrupted)
+void report_summary_init(struct report_summary *rs, const struct run_result *r)
 {
 	size_t i;
 
 	memset(rs, 0, sizeof *rs);
-	model(&rs->model, run);
-	rs->thresholds_failed = threshold_check(run->job, &run->stats, sum, NULL, &rs->verdicts);
-	rs->warning_count = run_warnings(run, sum, rs->warnings, REPORT_WARNINGS);
-	for (i = 0; i < rs->warning_count; i++)
-		rs->warning_list[i] = rs->warnings[i];
-	rs->in.stats = &run->stats;
-	rs->in.seconds = sum->seconds;
-	rs->in.interrupted = interrupted;
+	model(&rs->model, r);
+	rs->thresholds_failed = threshold_check(r, NULL, &rs->verdicts);
+	for (i = 0; i < r->warning_count; i++)
+		rs->warning_list[i] = r->warnings[i];
+	rs->in.stats = r->stats;
+	rs->in.seconds = r->sum.seconds;
+	rs->in.interrupted = r->interrupted;
 	rs->in.load = 1;
-	rs->in.open_model = run->job->open_model;
+	rs->in.open_model = r->job->open_model;
 	rs->in.send_lag = 1;
 	rs->in.model = rs->model.oom ? NULL : rs->model.data;
 	rs->in.warnings = rs->warning_list;
-	rs->in.warning_count = rs->warning_count;
+	rs->in.warning_count = r->warning_count;
 	rs->in.thresholds = rs->verdicts.oom ? NULL : rs->verdicts.data;
 }
 
@@ -184,11 +163,11 @@ void report_summary_free(struct report_summary *rs)
 	buf_free(&rs->verdicts);
 }
 
-int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
-                 const struct report_summary *rs)
+int report_write(const char *path, const struct run_result *r, const struct report_summary *rs)
 {
-	const struct job *job = run->job;
-	const struct stats *st = &run->stats;
+	const struct job *job = r->job;
+	const struct run_summary *sum = &r->sum;
+	const struct stats *st = r->stats;
 	struct summary_input in = rs->in;
 	struct buf b = { 0 };
 	char stamp[32];
@@ -203,8 +182,8 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	buf_printf(&b, "{\"schema\":%d,\"scrape_version\":\"%s\",\"finished_at\":\"%s\",", REPORT_SCHEMA,
 	           PACKAGE_VERSION, stamp);
 	buf_puts(&b, "\"job\":");
-	if (run->settings.job_path)
-		buf_json_string(&b, run->settings.job_path);
+	if (r->job_path)
+		buf_json_string(&b, r->job_path);
 	else
 		buf_puts(&b, "null");
 	buf_puts(&b, ",\"strategy\":");
@@ -214,7 +193,7 @@ int report_write(const char *path, const struct scrape_run *run, const struct ru
 	summary_json_members(&b, &in);
 	hosts(&b, st);
 	buf_putc(&b, ',');
-	timeline(&b, run);
+	timeline(&b, r);
 	buf_putc(&b, ',');
 	buckets(&b, "latency_histogram", &st->latency);
 	if (job->open_model) {
@@ -259,17 +238,17 @@ static size_t percentile_curve(const struct histogram *h, struct html_point *out
 #define CURVE_POINTS 200
 #define HTML_PAIRS 24
 
-int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
-                      int interrupted)
+int report_write_html(const char *path, const struct run_result *r)
 {
-	const struct job *job = run->job;
-	const struct stats *st = &run->stats;
+	const struct job *job = r->job;
+	const struct run_summary *sum = &r->sum;
+	const struct stats *st = r->stats;
 	struct html_report_view v;
 	struct html_point latency[CURVE_POINTS], service[CURVE_POINTS];
 	struct html_pair pairs[HTML_PAIRS];
-	char values[HTML_PAIRS][64], subtitle[320], schedule[96], model[256], stamp[32];
-	char warnings[4][RUN_WARNING_LEN], status_names[STATUS_CODES][16];
-	const char *warning_list[4];
+	char values[HTML_PAIRS][64], subtitle[320], stamp[32];
+	char status_names[STATUS_CODES][16];
+	const char *warning_list[RUN_WARNINGS];
 	struct html_second *seconds = NULL;
 	struct html_row statuses[STATUS_CODES], errors[32];
 	struct html_verdict verdicts[64];
@@ -283,10 +262,9 @@ int report_write_html(const char *path, const struct scrape_run *run, const stru
 	memset(&v, 0, sizeof v);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	run_describe(run, schedule, sizeof schedule, model, sizeof model);
-	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, model,
-	         interrupted ? " (interrupted)" : "");
-	v.title = run->settings.job_path ? run->settings.job_path : "scrape run";
+	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, r->model,
+	         r->interrupted ? " (interrupted)" : "");
+	v.title = r->job_path ? r->job_path : "scrape run";
 	v.subtitle = subtitle;
 	v.finished_at = stamp;
 	v.version = PACKAGE_VERSION;
@@ -344,21 +322,21 @@ int report_write_html(const char *path, const struct scrape_run *run, const stru
 		v.service = service;
 		v.service_count = percentile_curve(&st->service, service, CURVE_POINTS);
 	}
-	if (run->timeline.count && !(seconds = calloc(run->timeline.count, sizeof *seconds))) {
+	if (r->timeline->count && !(seconds = calloc(r->timeline->count, sizeof *seconds))) {
 		log_error("out of memory writing the HTML report");
 		return -1;
 	}
-	for (i = 0; i < run->timeline.count; i++) {
-		const struct timeline_second *t = &run->timeline.seconds[i];
+	for (i = 0; i < r->timeline->count; i++) {
+		const struct timeline_second *t = &r->timeline->seconds[i];
 		seconds[i].t = (double)i;
 		seconds[i].requests = t->requests;
 		seconds[i].errors = t->errors;
 		seconds[i].p50 = (double)t->p50_ns / 1e9;
 		seconds[i].p99 = (double)t->p99_ns / 1e9;
-		seconds[i].target_rate = report_target_rate(run, i);
+		seconds[i].target_rate = t->target_rate;
 	}
 	v.timeline = seconds;
-	v.timeline_count = run->timeline.count;
+	v.timeline_count = r->timeline->count;
 
 	for (i = 0, n = 0; i < STATUS_CODES; i++) {
 		if (!st->status_counts[i])
@@ -382,18 +360,43 @@ int report_write_html(const char *path, const struct scrape_run *run, const stru
 	v.error_count = n;
 	for (i = 0; i < job->threshold_count && i < 64; i++) {
 		verdicts[i].text = job->thresholds[i].text;
-		verdicts[i].passed = threshold_verdict(&job->thresholds[i], st, sum, actual[i],
+		verdicts[i].passed = threshold_verdict(&job->thresholds[i], r, actual[i],
 		                                       sizeof actual[i], NULL);
 		verdicts[i].actual = actual[i];
 	}
 	v.thresholds = verdicts;
 	v.threshold_count = i;
-	v.warning_count = run_warnings(run, sum, warnings, 4);
+	v.warning_count = r->warning_count;
 	for (i = 0; i < v.warning_count; i++)
-		warning_list[i] = warnings[i];
+		warning_list[i] = r->warnings[i];
 	v.warnings = warning_list;
 
 	rc = html_report_write(path, &v);
 	free(seconds);
 	return rc;
+}
+
+void report_print_summary(const struct run_result *r, const struct report_summary *rs, int json,
+                          FILE *out)
+{
+	const struct job *job = r->job;
+	struct load_facts load = { 0 };
+
+	if (json) {
+		/* the report's members, less the load test's for a crawl */
+		struct summary_input in = rs->in;
+		in.load = r->load_test;
+		summary_print_json(&in, NULL, out);
+		return;
+	}
+	load.open_model = job->open_model;
+	load.schedule = r->schedule;
+	load.model = r->model;
+	load.warmup_ns = job->warmup_ns;
+	stats_print_summary(r->stats, r->sum.seconds, r->interrupted, r->load_test ? &load : NULL, out);
+	if (job->random_order || job->poisson)
+		fprintf(out, "  %s%s%s, seed %llu\n", job->random_order ? "random order" : "",
+		        job->random_order && job->poisson ? " and " : "",
+		        job->poisson ? "poisson arrivals" : "", (unsigned long long)job->seed);
+	threshold_check(r, out, NULL);
 }

@@ -1,47 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * --report FILE.json: the run summary as one JSON document with a schema
- * version, for CI jobs and dashboards to read.
+ * The end of a run for people and programs: --report FILE.json (the run
+ * summary as one JSON document with a schema version, for CI jobs and
+ * dashboards to read), --html FILE.html, and the summary printed on the
+ * terminal, in text or as --format json.  All of them read a run's result
+ * (results/run_result.h), a plain value, never the run.
  */
 #ifndef SCRAPE_REPORT_H
 #define SCRAPE_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util/buf.h"
-#include "engine/run.h"
+#include "results/run_result.h"
 #include "report/summary.h"
-
-struct scrape_run;
-struct run_summary;
 
 #define REPORT_SCHEMA 2
 
-/* A run's summary, worked out once (the verdicts, the warnings, whose
- * CPU figures change by the moment) so that the report and --format json
- * say the same: the writer's input and the storage it points into. */
-#define REPORT_WARNINGS 4
+/* A run's summary, worked out once (the verdicts) so that the report and
+ * --format json say the same: the writer's input and the storage it
+ * points into. */
 struct report_summary {
 	struct summary_input in;    /* in.load: the report's; --format json sets its own */
 	struct buf model, verdicts;
-	char warnings[REPORT_WARNINGS][RUN_WARNING_LEN];
-	const char *warning_list[REPORT_WARNINGS];
-	size_t warning_count;
+	const char *warning_list[RUN_WARNINGS];
 	size_t thresholds_failed;
 };
 
-void report_summary_init(struct report_summary *rs, const struct scrape_run *run,
-                         const struct run_summary *sum, int interrupted);
+/* rs points into r (the warnings, the stats), which must outlive it. */
+void report_summary_init(struct report_summary *rs, const struct run_result *r);
 void report_summary_free(struct report_summary *rs);
 
 /* Writes the report by outfile's rules (a regular file atomically, a
  * FIFO or device in place); -1 with a message on stderr if it could not
  * be written. */
-int report_write(const char *path, const struct scrape_run *run, const struct run_summary *sum,
-                 const struct report_summary *rs);
+int report_write(const char *path, const struct run_result *r, const struct report_summary *rs);
 
 /* --html FILE: the same run as a self-contained page with charts. */
-int report_write_html(const char *path, const struct scrape_run *run, const struct run_summary *sum,
-                      int interrupted);
+int report_write_html(const char *path, const struct run_result *r);
+
+/* The summary at the end of a run on out: as JSON (--format json, the
+ * report's members, less the load test's for a crawl), or as text with
+ * the seed and one line per threshold verdict. */
+void report_print_summary(const struct run_result *r, const struct report_summary *rs, int json,
+                          FILE *out);
 
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "config/job.h"
-#include "engine/run.h"
+#include "results/run_result.h"
 #include "results/stats.h"
 #include "config/units.h"
 
@@ -75,10 +75,10 @@ static void describe(const char *metric, double v, char *buf, size_t len)
 		units_format_duration((int64_t)(v * 1e9), buf, len);
 }
 
-int threshold_verdict(const struct job_threshold *t, const struct stats *stats,
-                      const struct run_summary *sum, char *actual, size_t len, double *value)
+int threshold_verdict(const struct job_threshold *t, const struct run_result *r, char *actual,
+                      size_t len, double *value)
 {
-	double got = measure(t->metric, stats, sum);
+	double got = measure(t->metric, r->stats, &r->sum);
 
 	describe(t->metric, got, actual, len);
 	if (value)
@@ -86,9 +86,9 @@ int threshold_verdict(const struct job_threshold *t, const struct stats *stats,
 	return got >= 0 && holds(got, t->op, t->value);
 }
 
-size_t threshold_check(const struct job *job, const struct stats *stats,
-                       const struct run_summary *sum, FILE *out, struct buf *json)
+size_t threshold_check(const struct run_result *r, FILE *out, struct buf *json)
 {
+	const struct job *job = r->job;
 	size_t i, failed = 0;
 
 	if (json)
@@ -97,7 +97,7 @@ size_t threshold_check(const struct job *job, const struct stats *stats,
 		const struct job_threshold *t = &job->thresholds[i];
 		double got;
 		char text[48];
-		int pass = threshold_verdict(t, stats, sum, text, sizeof text, &got);
+		int pass = threshold_verdict(t, r, text, sizeof text, &got);
 
 		failed += !pass;
 		if (out)

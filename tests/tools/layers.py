@@ -29,7 +29,9 @@ def main(src):
     rank = {name: i for i, name in enumerate(LAYERS)}
     edges = {}      # module -> set of modules it includes
     problems = []
-    folders = sorted(d for d in os.listdir(src) if os.path.isdir(os.path.join(src, d)))
+    # (hidden folders are a build's, such as automake's .deps, not layers)
+    folders = sorted(d for d in os.listdir(src)
+                     if os.path.isdir(os.path.join(src, d)) and not d.startswith("."))
     for folder in folders:
         if folder not in rank:
             problems.append(f"src/{folder}/ is not a known layer: add it to LAYERS in {sys.argv[0]}")
