@@ -166,7 +166,18 @@ static int check_tree(struct checker *c)
 	if (c->job->client_key && !c->job->client_cert)
 		return job_fail(c, tree_get(root, "client_key"),
 		                "\"client_key\" needs \"client_cert\", the certificate the key belongs to");
-	if (!c->job->urls && !c->job->url_file)
+	if (c->job->frontier.redis && !c->job->crawl.enabled)
+		return job_fail(c, tree_get(root, "frontier"),
+		                "\"frontier\" shares a crawl: add a \"crawl\" section");
+	if (c->job->frontier.redis && c->job->crawl.state)
+		return job_fail(c, tree_get(tree_get(root, "crawl"), "state"),
+		                "a crawl keeps its state either in a file (crawl.state) or in Redis "
+		                "(frontier.redis), not both");
+	if (c->job->frontier.redis && !c->job->frontier.key_prefix &&
+	    !(c->job->frontier.key_prefix = strdup("scrape")))
+		return job_fail(c, root, "out of memory");
+	/* a shared crawl may take all its seeds from KEY_PREFIX:start_urls */
+	if (!c->job->urls && !c->job->url_file && !c->job->frontier.redis)
 		return job_fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
 	if (c->job->crawl.enabled && c->job->repeat > 1)
 		return job_fail(c, tree_get(root, "repeat"), "a crawl fetches each page once: \"repeat\" must be 1");

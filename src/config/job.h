@@ -47,6 +47,19 @@ struct crawl_settings {
 	int fresh;                  /* --fresh: start the state over */
 };
 
+/* frontier: a crawl shared by several processes through Redis. */
+struct frontier_settings {
+	char *redis;                /* the URL as written, or NULL: no shared frontier */
+	char *redis_host;
+	int redis_port;
+	int redis_db;
+	char *redis_user;           /* ACL user, or NULL */
+	char *redis_password;       /* or NULL */
+	char *key_prefix;           /* every key is KEY_PREFIX:... */
+	int64_t lease_ns;           /* a page taken is another's again after this */
+	int items;                  /* records also go to KEY_PREFIX:items */
+};
+
 struct job_header {
 	char *name;
 	char *value;
@@ -143,6 +156,7 @@ struct job {
 	char *output_table;         /* sqlite: the table */
 
 	struct crawl_settings crawl;
+	struct frontier_settings frontier;
 };
 
 /* Reads and validates a job.  overrides are "KEY=VALUE" strings applied

@@ -364,6 +364,148 @@ static void free_crawl(struct job *job)
 	free(cr->deny);
 }
 
+/* redis://[[USER:]PASSWORD@]HOST[:PORT][/DB] into its parts. */
+static int parse_redis_url(struct checker *c, const struct node *n, struct frontier_settings *fr)
+{
+	const char *p = n->text, *at, *host, *end;
+	char *userinfo = NULL;
+	long port = 6379, db = 0;
+
+	if (strncmp(p, "redis://", 8) != 0)
+		return job_fail(c, n, "\"frontier.redis\": \"%s\" is not a redis:// URL such as "
+		                "redis://127.0.0.1:6379/0", p);
+	p += 8;
+	at = strrchr(p, '@');
+	if (at) {
+		if (!(userinfo = strndup(p, (size_t)(at - p))))
+			return job_fail(c, n, "out of memory");
+		p = at + 1;
+	}
+	host = p;
+	end = host + strcspn(host, ":/");
+	if (end == host) {
+		free(userinfo);
+		return job_fail(c, n, "\"frontier.redis\": \"%s\" names no host", n->text);
+	}
+	if (*end == ':') {
+		char *stop;
+		port = strtol(end + 1, &stop, 10);
+		if (stop == end + 1 || port < 1 || port > 65535 || (*stop && *stop != '/')) {
+			free(userinfo);
+			return job_fail(c, n, "\"frontier.redis\": the port of \"%s\" must be 1 to 65535",
+			                n->text);
+		}
+		p = stop;
+	} else {
+		p = end;
+	}
+	if (*p == '/' && p[1]) {
+		char *stop;
+		db = strtol(p + 1, &stop, 10);
+		if (*stop || db < 0 || db > 1000000) {
+			free(userinfo);
+			return job_fail(c, n, "\"frontier.redis\": the database of \"%s\" must be a number "
+			                "such as /0", n->text);
+		}
+	}
+	fr->redis_port = (int)port;
+	fr->redis_db = (int)db;
+	if (!(fr->redis_host = strndup(host, (size_t)(end - host)))) {
+		free(userinfo);
+		return job_fail(c, n, "out of memory");
+	}
+	if (userinfo) {
+		char *colon = strchr(userinfo, ':');
+		if (colon) {
+			*colon = '\0';
+			fr->redis_user = userinfo[0] ? strdup(userinfo) : NULL;
+			fr->redis_password = strdup(colon + 1);
+		} else {
+			fr->redis_password = strdup(userinfo);
+		}
+		free(userinfo);
+	}
+	return 0;
+}
+
+static int key_frontier(struct checker *c, const struct node *n)
+{
+	static const char *const keys[] = { "redis", "key_prefix", "lease", "items" };
+	struct frontier_settings *fr = &c->job->frontier;
+	const struct node *redis = NULL;
+	size_t i;
+
+	if (n->kind != NODE_MAP)
+		return job_fail(c, n, "\"frontier\" must be a map (redis, key_prefix, lease, items)");
+	for (i = 0; i < n->count; i++) {
+		const struct node *k = n->keys[i], *v = n->items[i];
+		int rc;
+
+		if (strcmp(k->text, "redis") == 0) {
+			rc = job_get_string(c, "frontier.redis", v, &fr->redis);
+			redis = v;
+			if (rc == 0)
+				rc = parse_redis_url(c, v, fr);
+		} else if (strcmp(k->text, "key_prefix") == 0) {
+			free(fr->key_prefix);
+			fr->key_prefix = NULL;
+			rc = job_get_string(c, "frontier.key_prefix", v, &fr->key_prefix);
+			if (rc == 0 && (!fr->key_prefix[0] || strpbrk(fr->key_prefix, " \t\r\n")))
+				return job_fail(c, v, "\"frontier.key_prefix\" must be a word such as docs-crawl");
+		} else if (strcmp(k->text, "lease") == 0) {
+			rc = job_get_duration(c, "frontier.lease", v, &fr->lease_ns);
+			if (rc == 0 && fr->lease_ns < 1000000000)
+				return job_fail(c, v, "\"frontier.lease\" must be at least 1s");
+		} else if (strcmp(k->text, "items") == 0) {
+			rc = job_get_bool(c, "frontier.items", v, &fr->items);
+		} else {
+			const char *hint = job_suggest(k->text, keys, sizeof keys / sizeof keys[0]);
+			if (hint)
+				return job_fail(c, k, "unknown key \"frontier.%s\" (did you mean \"%s\"?)", k->text,
+				                hint);
+			return job_fail(c, k, "unknown key \"frontier.%s\" (see the CRAWLING section of "
+			                "scrape-job(5))", k->text);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (!redis)
+		return job_fail(c, n, "\"frontier\" needs \"redis\", the server to share the crawl through "
+		                "(redis://HOST:PORT/DB)");
+	return 0;
+}
+
+static void init_frontier(struct job *job)
+{
+	job->frontier.lease_ns = 30 * 1000000000LL;
+}
+
+static void print_frontier(const struct job *job, FILE *out)
+{
+	const struct frontier_settings *fr = &job->frontier;
+
+	if (!fr->redis)
+		return;
+	fprintf(out, "frontier:\n  redis: redis://%s%s%s:%d/%d\n", fr->redis_password ? "***" : "",
+	        fr->redis_password ? "@" : "", fr->redis_host, fr->redis_port, fr->redis_db);
+	fputs("  key_prefix: ", out);
+	job_print_scalar(out, fr->key_prefix ? fr->key_prefix : "scrape");
+	fputc('\n', out);
+	job_print_duration(out, "  lease", fr->lease_ns);
+	fprintf(out, "  items: %s\n", fr->items ? "true" : "false");
+}
+
+static void free_frontier(struct job *job)
+{
+	struct frontier_settings *fr = &job->frontier;
+
+	free(fr->redis);
+	free(fr->redis_host);
+	free(fr->redis_user);
+	free(fr->redis_password);
+	free(fr->key_prefix);
+}
+
 static void print_output(const struct job *job, FILE *out)
 {
 	size_t i;
@@ -397,6 +539,8 @@ const struct job_key job_output_keys[] = {
 	  .help = "the parser plugins each response goes through" },
 	{ .name = "crawl", .parse = key_crawl, .print = print_crawl, .release = free_crawl,
 	  .init = init_crawl, .help = "follow the links parsers find: depth, pages, scope, robots.txt" },
+	{ .name = "frontier", .parse = key_frontier, .print = print_frontier, .release = free_frontier,
+	  .init = init_frontier, .help = "share a crawl between processes through Redis: {redis, key_prefix}" },
 	{ .name = "output", .parse = key_output, .print = print_output, .release = free_output,
 	  .help = "where records go: a path, or {format, path, columns, table}" },
 	{ .name = NULL },

@@ -27,6 +27,16 @@ struct crawl_identity {
 	const char *output;         /* the records' file and format, or "" */
 };
 
+/* A link offered to a store that takes links in batches (one round trip a
+ * page): its canonical form, fingerprint and depth, and why it is not to
+ * be fetched (out of scope), or NULL to queue it. */
+struct crawl_offer {
+	const char *url;
+	uint64_t fp;
+	int depth;
+	const char *refused;
+};
+
 struct crawl_store_ops {
 	/* 1 if fp was new and is now seen, 0 if seen before, -1 on failure. */
 	int (*mark_seen)(struct crawl_store *s, uint64_t fp);
@@ -46,14 +56,35 @@ struct crawl_store_ops {
 	 * pushes the seeds), 0 when it holds this crawl from an earlier run,
 	 * -1 with a message when it holds another one. */
 	int (*adopt)(struct crawl_store *s, const struct crawl_identity *id);
-	/* Makes everything so far durable.  0 or -1. */
+	/* Makes everything so far durable (a shared store: sends what it
+	 * batched, and extends the leases of the pages in flight).  0 or -1. */
 	int (*commit)(struct crawl_store *s);
 	void (*close)(struct crawl_store *s);
+
+	/* The rest only a shared store has (NULL otherwise). */
+	/* Marks each link seen and queues the new ones not refused, at once:
+	 * fresh[i] says whether items[i] was new.  0 or -1. */
+	int (*offer)(struct crawl_store *s, const struct crawl_offer *items, size_t n, int *fresh);
+	/* Whether the whole crawl is over, in every process: nothing queued,
+	 * nothing in flight anywhere.  When it is not and pop found nothing,
+	 * *retry_ns says when to ask again (nanoseconds from now). */
+	int (*finished)(struct crawl_store *s, int64_t *retry_ns);
+	/* A page popped that this process will not finish (the run stopped):
+	 * back to the front of its queue for another process.  0 or -1. */
+	int (*release)(struct crawl_store *s, uint64_t lease);
+	/* robots.txt answers shared between processes, as crawl_state_robots_*. */
+	int (*robots_get)(struct crawl_store *s, const char *origin, long *status, char **body,
+	                  size_t *len);
+	int (*robots_put)(struct crawl_store *s, const char *origin, long status, const char *body,
+	                  size_t len, int64_t crawl_delay_ns);
 };
 
 struct crawl_store {
 	const struct crawl_store_ops *ops;
-	int persistent;             /* outlives the process */
+	int persistent;             /* outlives the process, records through it */
+	int shared;                 /* shared with other processes (Redis) */
+	size_t lookahead;           /* URLs to pull ahead into host queues; 0: the default */
+	int unsent;                 /* a shared store has batched what its next commit sends */
 	size_t queued;              /* URLs waiting in the queue */
 	int64_t done;               /* pages recorded in earlier runs and this one */
 	int64_t output_offset;      /* persistent: records durable up to here */

@@ -11,6 +11,8 @@
 
 #include "engine/dispatch.h"
 
+#include "engine/crawl_store.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +104,18 @@ void dispatch_request_free(struct scrape_request *req)
 	buf_free(&req->headers);
 	free(req->url);
 	free(req);
+}
+
+/* When a worker with nothing to do should ask again: at the first due
+ * retry, or when a shared crawl's store says more may be ready. */
+static void wake_for_more(const struct dispatch *d, int64_t *not_before_ns, int64_t now)
+{
+	int64_t retry = frontier_retry_ns(&d->frontier);
+
+	if (d->retry_head)
+		*not_before_ns = d->retry_head->ready_ns;
+	if (retry >= 0 && (*not_before_ns < 0 || now + retry < *not_before_ns))
+		*not_before_ns = now + retry;
 }
 
 /* Nothing can go on without memory: the run stops (said once per cause). */
@@ -228,6 +242,15 @@ static void expire(struct dispatch *d)
 	}
 }
 
+/* How many URLs to pull ahead: a shared crawl takes no more than it can
+ * start, so the other processes get the rest. */
+static size_t lookahead(const struct dispatch *d)
+{
+	const struct crawl_store *s = d->frontier.store;
+
+	return s && s->lookahead ? s->lookahead : HOST_LOOKAHEAD;
+}
+
 /* Moves due retries and new URLs into the host queues, up to a bounded
  * look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct dispatch *d, int64_t now)
@@ -247,7 +270,7 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 		if (hosts_enqueue(d->hosts, req, 1) < 0)
 			goto oom;
 	}
-	while (hosts_queued(d->hosts) < HOST_LOOKAHEAD && !batch_is_full(d)) {
+	while (hosts_queued(d->hosts) < lookahead(d) && !batch_is_full(d)) {
 		struct scrape_request *req;
 		uint64_t lease;
 		int depth;
@@ -309,9 +332,10 @@ static enum scrape_next next_closed(struct dispatch *d, struct scrape_request **
 	int64_t wait_until;
 
 	if (!candidate) {
-		if (d->retry_head)
-			*not_before_ns = d->retry_head->ready_ns;
-		return no_work_left(d) ? SCRAPE_NEXT_DONE : SCRAPE_NEXT_WAIT;
+		if (no_work_left(d))
+			return SCRAPE_NEXT_DONE;
+		wake_for_more(d, not_before_ns, now);
+		return SCRAPE_NEXT_WAIT;
 	}
 	wait_until = ratelimit_take(&d->limiter, now);
 	if (wait_until != 0) {
@@ -348,6 +372,11 @@ static enum scrape_next next_by_host(struct dispatch *d, struct scrape_request *
 	*not_before_ns = host_wait;
 	if (d->retry_head && (host_wait < 0 || d->retry_head->ready_ns < host_wait))
 		*not_before_ns = d->retry_head->ready_ns;
+	{
+		int64_t retry = frontier_retry_ns(&d->frontier);
+		if (retry >= 0 && (*not_before_ns < 0 || now + retry < *not_before_ns))
+			*not_before_ns = now + retry;
+	}
 	return SCRAPE_NEXT_WAIT;
 }
 

@@ -56,7 +56,7 @@ int frontier_init(struct frontier *f, const struct job *job, struct crawl_store 
 	f->store = store ? store : crawl_store_memory();
 	if (!f->store || !(f->seed_hosts = seen_create(64)))
 		goto oom;
-	if (f->store->persistent && load_seeds(f, err, errlen) < 0) {
+	if ((f->store->persistent || f->store->shared) && load_seeds(f, err, errlen) < 0) {
 		/* a store not adopted is not this crawl's: nothing may be saved */
 		crawl_store_close(f->store);
 		f->store = NULL;
@@ -86,7 +86,10 @@ const char *frontier_store_error(const struct frontier *f)
 
 static int page_budget_spent(const struct frontier *f)
 {
-	return (f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages) ||
+	/* a shared crawl's budget is counted by the store, for every process */
+	int shared = f->store && f->store->shared;
+
+	return (!shared && f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages) ||
 	       (f->job->requests > 0 && f->issued >= f->job->requests) || f->expired;
 }
 
@@ -115,7 +118,35 @@ int frontier_add(struct frontier *f, const char *canonical, int depth)
 
 int frontier_done(const struct frontier *f)
 {
+	int64_t retry;
+
+	if (f->store && f->store->shared)
+		return f->expired || (f->exhausted && f->store->ops->finished(f->store, &retry));
 	return (f->exhausted && f->queued == 0) || page_budget_spent(f);
+}
+
+int64_t frontier_retry_ns(const struct frontier *f)
+{
+	int64_t retry = -1;
+
+	if (f->store && f->store->shared && !f->store->ops->finished(f->store, &retry))
+		return retry;
+	return -1;
+}
+
+int frontier_offer(struct frontier *f, const struct crawl_offer *items, size_t n, int *fresh)
+{
+	int rc = f->store->ops->offer(f->store, items, n, fresh);
+
+	f->queued = f->store->queued;
+	return rc;
+}
+
+int frontier_release(struct frontier *f, uint64_t lease)
+{
+	if (f->issued > 0)
+		f->issued--;
+	return f->store && lease && f->store->ops->release ? f->store->ops->release(f->store, lease) : 0;
 }
 
 int frontier_give_back(struct frontier *f, uint64_t lease)
@@ -381,9 +412,23 @@ static int queue_seed(struct frontier *f, const char *url, void *ctx)
 {
 	char *canonical = url_canonical(url);
 	uint64_t fp = canonical ? fingerprint(canonical) : seen_fingerprint(url, strlen(url));
-	int fresh = f->store->ops->mark_seen(f->store, fp);
+	int fresh;
 
 	(void)ctx;
+	if (f->store->ops->offer) {
+		/* a shared store queues the canonical form, which any process
+		 * can compute; a seed that is not a web URL has none */
+		struct crawl_offer item = { .url = canonical, .fp = fp };
+		int rc = canonical ? frontier_offer(f, &item, 1, &fresh) : 0;
+
+		free(canonical);
+		if (rc < 0) {
+			snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
+			return -1;
+		}
+		return 0;
+	}
+	fresh = f->store->ops->mark_seen(f->store, fp);
 	free(canonical);
 	if (fresh > 0)
 		fresh = f->store->ops->push(f->store, url, fp, 0) < 0 ? -1 : 1;

@@ -20,6 +20,7 @@
 
 struct seen;
 struct crawl_store;
+struct crawl_offer;
 
 struct frontier {
 	const struct job *job;
@@ -62,6 +63,15 @@ const char *frontier_next(struct frontier *f);
 /* Nothing more will come: the seeds are used up and no link waits (links
  * may still arrive from transfers in flight). */
 int frontier_done(const struct frontier *f);
+/* A shared crawl's store says the crawl may go on elsewhere: when to ask
+ * again, in nanoseconds from now; -1 when only this process's own work
+ * can bring more. */
+int64_t frontier_retry_ns(const struct frontier *f);
+/* A shared crawl: a page's links at once (frontier.store->ops->offer). */
+int frontier_offer(struct frontier *f, const struct crawl_offer *items, size_t n, int *fresh);
+/* A shared crawl: a URL handed out that this process will not finish
+ * (the run stopped) goes back for the other processes. */
+int frontier_release(struct frontier *f, uint64_t lease);
 /* Marks a canonical URL as seen: 1 if it is new, 0 if it was seen
  * before, -1 on failure (out of memory, or the state file failed: see
  * frontier_store_error).  Every URL is marked before it is queued or

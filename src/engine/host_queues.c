@@ -234,6 +234,10 @@ static void apply_robots(struct hosts *h, struct host *host, long status, const 
                          size_t len);
 static int robots_cached(struct hosts *h, struct host *host);
 
+/* A host whose robots.txt another process is fetching is looked at again
+ * after this long. */
+#define ROBOTS_ELSEWHERE_NS 50000000
+
 /* The robots.txt request for a host that has none yet. */
 static struct scrape_request *robots_request(struct hosts *h, struct host *host)
 {
@@ -279,8 +283,16 @@ struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns
 		if (h->cursor >= h->active_count)
 			h->cursor = 0;
 		host = h->active[h->cursor++];
-		if (host->robots_state == ROBOTS_NEEDED && !robots_cached(h, host))
-			return robots_request(h, host);
+		if (host->robots_state == ROBOTS_NEEDED) {
+			int cached = robots_cached(h, host);
+			if (cached == 0)
+				return robots_request(h, host);
+			if (cached == 2) {
+				/* another process is fetching it: look again soon */
+				earliest(wait_ns, now + ROBOTS_ELSEWHERE_NS);
+				continue;
+			}
+		}
 		if (host->robots_state == ROBOTS_FETCHING)
 			continue;
 		if (host->robots_state == ROBOTS_READY) {
@@ -351,9 +363,13 @@ static int robots_cached(struct hosts *h, struct host *host)
 	long status;
 	char *body = NULL;
 	size_t len = 0;
+	int rc;
 
-	if (!h->robots.cached || h->robots.cached(h->robots.ctx, host->key, &status, &body, &len) != 1)
+	if (!h->robots.cached ||
+	    (rc = h->robots.cached(h->robots.ctx, host->key, &status, &body, &len)) == 0)
 		return 0;
+	if (rc == 2)
+		return 2;
 	apply_robots(h, host, status, body ? body : "", len);
 	free(body);
 	return 1;

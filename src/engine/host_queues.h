@@ -24,9 +24,11 @@ struct hosts_callbacks {
 	struct scrape_request *(*make_request)(void *ctx, const char *url);
 	/* A queued request that will not be fetched, with the reason. */
 	void (*refuse)(void *ctx, struct scrape_request *req, const char *reason);
-	/* A robots.txt answer kept from an earlier run (a resumed crawl), so
-	 * it is not fetched again: 1 with *status and *body (malloc'd, the
-	 * caller frees it), 0 when there is none.  May be NULL. */
+	/* A robots.txt answer kept from an earlier run (a resumed crawl) or
+	 * by another process (a shared one), so it is not fetched again: 1
+	 * with *status and *body (malloc'd, the caller frees it), 0 when there
+	 * is none (fetch it), 2 when another process is fetching it (ask
+	 * again soon).  May be NULL. */
 	int (*cached)(void *ctx, const char *origin, long *status, char **body, size_t *len);
 	const char *product;        /* our user-agent token for robots.txt groups */
 	int64_t max_crawl_delay_ns;

@@ -19,6 +19,7 @@
 
 #include "util/buf.h"
 #include "engine/crawl_state.h"
+#include "engine/crawl_store_redis.h"
 #include "engine/run_crawl.h"
 #include "engine/dispatch.h"
 #include "engine/host_queues.h"
@@ -92,6 +93,8 @@ static int setup_dispatch(struct scrape_run *run, char *err, size_t errlen)
 	if (job->crawl.enabled && job->crawl.state &&
 	    !(store = crawl_state_open(job->crawl.state, job->crawl.fresh, err, errlen)))
 		return -1;
+	if (job->crawl.enabled && job->frontier.redis && !(store = crawl_store_redis(job, err, errlen)))
+		return -1;
 	return dispatch_init(&run->dispatch, job, run, &run->stats, &run->timeline, &run->stopping,
 	                     &robots, store, err, errlen);
 }
@@ -128,6 +131,10 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	run->start_ns = run_now_ns();
 	run->measure_ns = run->start_ns + job->warmup_ns;
 	dispatch_start(&run->dispatch, run->start_ns);
+	if (crawl_shared(run) && crawl_keeper_start(run) < 0) {
+		snprintf(err, errlen, "cannot start a thread: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -142,7 +149,8 @@ int run_close_output(struct scrape_run *run)
 {
 	char reason[160];
 
-	if (crawl_persistent(run)) {
+	crawl_keeper_stop(run);
+	if (crawl_persistent(run) || crawl_shared(run)) {
 		pthread_mutex_lock(&run->lock);
 		crawl_checkpoint(run, 1);
 		pthread_mutex_unlock(&run->lock);
@@ -158,6 +166,7 @@ int run_close_output(struct scrape_run *run)
 
 void run_free(struct scrape_run *run)
 {
+	crawl_keeper_stop(run);
 	dispatch_free(&run->dispatch);
 	run_close_output(run);
 	transfer_settings_free(&run->fetch);
@@ -318,8 +327,6 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 
 void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res)
 {
-	size_t i;
-
 	pthread_mutex_lock(&run->lock);
 	if (req->robots) {
 		crawl_record_robots(run, req, res);
@@ -328,8 +335,8 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 		dispatch_request_free(req);
 		return;
 	}
-	for (i = 0; i < res->link_count; i++)
-		crawl_discover(run, res->links[i], req->depth + 1);
+	if (res->link_count)
+		crawl_discover(run, (const char *const *)res->links, res->link_count, req->depth + 1);
 	dispatch_release(&run->dispatch, req);
 	count_traffic(run, res);
 	if (req->warmup)
@@ -339,6 +346,8 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 	if (crawl_persistent(run)) {
 		crawl_keep_record(run, req, res);
 		crawl_checkpoint(run, 0);
+	} else if (crawl_shared(run) && !crawl_share_record(run, req, res)) {
+		/* cut short by a stop: back to the other processes, no record */
 	} else if (run->output && !run->output_failed) {
 		if (res->line.oom || output_write(run->output, res->line.data, res->line.len) < 0) {
 			/* fetching on would only throw the records away */
@@ -348,6 +357,8 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 			run_stop(run);
 		}
 	}
+	if (crawl_shared(run))
+		crawl_checkpoint(run, 0);
 	print_line(run, req, res);
 	/* In the open model the schedule, not a finished transfer, frees the
 	 * next start, and the thread that finished asks next() itself: waking

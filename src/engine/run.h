@@ -71,6 +71,11 @@ struct scrape_run {
 	/* Set under the lock but read without it (strategy threads, curl's
 	 * progress callback): atomic, release on store, acquire on load. */
 	atomic_int stopping;
+
+	/* a shared crawl: the thread that keeps its leases alive (run_crawl.c) */
+	pthread_t keeper;
+	int keeper_running;
+	pthread_cond_t keeper_wake;
 };
 
 /* Set by the signal handlers; the run polls it. */

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "engine/crawl_state.h"
+#include "engine/crawl_store_redis.h"
+#include "crawl/robots.h"
 #include "engine/host_queues.h"
 #include "results/output.h"
 #include "util/log.h"
@@ -103,8 +105,9 @@ static void refuse(struct scrape_run *run, const char *url, const char *reason)
 		log_note(LOG_VERBOSE, "refused %s (%s)", visible(shown, sizeof shown, url), reason);
 }
 
-/* Lock held.  A link found on a page at depth - 1. */
-void crawl_discover(struct scrape_run *run, const char *link, int depth)
+/* Lock held.  One link: marked seen first, so the scope is worked out
+ * only for links the crawl has not met before. */
+static void discover_one(struct scrape_run *run, const char *link, int depth)
 {
 	char *canonical = url_canonical(link);
 	const char *why;
@@ -120,6 +123,61 @@ void crawl_discover(struct scrape_run *run, const char *link, int depth)
 	if (fresh < 0)
 		store_failed(run);
 	free(canonical);
+}
+
+/* Lock held.  A page's links in one batch, for a shared store where each
+ * call is a round trip: the scope is worked out first, and the store
+ * marks, queues and says which were new at once. */
+static void discover_batch(struct scrape_run *run, const char *const *links, size_t n, int depth)
+{
+	struct crawl_offer *items = calloc(n, sizeof *items);
+	char **canonical = calloc(n, sizeof *canonical);
+	int *fresh = calloc(n, sizeof *fresh);
+	size_t i, count = 0;
+
+	if (!items || !canonical || !fresh) {
+		log_error("out of memory; stopping the run");
+		run_stop(run);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char *c = url_canonical(links[i]);
+		if (!c)
+			continue;
+		canonical[count] = c;
+		items[count].url = c;
+		items[count].fp = seen_fingerprint(c, strlen(c));
+		items[count].depth = depth;
+		items[count].refused = out_of_scope(run, c);
+		count++;
+	}
+	if (count && frontier_offer(&run->dispatch.frontier, items, count, fresh) < 0) {
+		store_failed(run);
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		if (fresh[i] && items[i].refused)
+			refuse(run, items[i].url, items[i].refused);
+out:
+	for (i = 0; canonical && i < count; i++)
+		free(canonical[i]);
+	free(canonical);
+	free(items);
+	free(fresh);
+}
+
+/* Lock held.  The links found on a page at depth - 1. */
+void crawl_discover(struct scrape_run *run, const char *const *links, size_t n, int depth)
+{
+	const struct crawl_store *store = run->dispatch.frontier.store;
+	size_t i;
+
+	if (store && store->ops->offer) {
+		discover_batch(run, links, n, depth);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		discover_one(run, links[i], depth);
 }
 
 /* Lock held.  A robots.txt that could not be had refuses its whole host
@@ -150,6 +208,35 @@ static void warn_robots_unreachable(const struct scrape_run *run, const struct s
 /* RFC 9309, 2.4: a robots.txt may be cached for up to 24 hours. */
 #define ROBOTS_CACHE_S (24 * 3600)
 
+/* Lock held.  A definite robots.txt answer, kept for the next runs (a
+ * state file) or the other processes (Redis, with its Crawl-delay so that
+ * every process spaces that host's requests alike). */
+static void keep_robots(struct scrape_run *run, const struct scrape_request *req,
+                        const struct request_result *res)
+{
+	struct crawl_store *store = run->dispatch.frontier.store;
+	char *origin = url_origin(req->url);
+	const char *body = res->line.data ? res->line.data : "";
+	int rc = -1;
+
+	if (origin && crawl_persistent(run)) {
+		rc = crawl_state_robots_put(store, origin, res->status, body, res->line.len,
+		                            (int64_t)time(NULL));
+	} else if (origin) {
+		struct robots *rules = res->status < 300 ? robots_parse(body, res->line.len, run->product)
+		                                         : NULL;
+		int64_t delay = rules ? robots_crawl_delay_ns(rules) : 0;
+
+		if (delay > run->job->crawl.max_crawl_delay_ns)
+			delay = run->job->crawl.max_crawl_delay_ns;
+		robots_free(rules);
+		rc = store->ops->robots_put(store, origin, res->status, body, res->line.len, delay);
+	}
+	if (rc < 0)
+		store_failed(run);
+	free(origin);
+}
+
 /* Lock held.  A robots.txt answer: rules for its host, no record.  A
  * resumable crawl keeps a definite answer (2xx rules, 4xx none) for its
  * next runs; an unreachable one is asked again. */
@@ -157,14 +244,9 @@ void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
                          struct request_result *res)
 {
 	warn_robots_unreachable(run, req, res);
-	if (crawl_persistent(run) && req->host && res->status >= 200 && res->status < 500 &&
-	    (res->status < 300 || res->status >= 400)) {
-		char *origin = url_origin(req->url);
-		if (!origin || crawl_state_robots_put(run->dispatch.frontier.store, origin, res->status,
-		                                      res->line.data, res->line.len, (int64_t)time(NULL)) < 0)
-			store_failed(run);
-		free(origin);
-	}
+	if ((crawl_persistent(run) || crawl_shared(run)) && req->host && res->status >= 200 &&
+	    res->status < 500 && (res->status < 300 || res->status >= 400))
+		keep_robots(run, req, res);
 	hosts_robots_done(run->dispatch.hosts, req, res->status, res->line.data ? res->line.data : "",
 	                  res->line.len);
 	run->stats.robots_fetched++;
@@ -177,7 +259,10 @@ void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
 int crawl_cached_robots(void *ctx, const char *origin, long *status, char **body, size_t *len)
 {
 	struct scrape_run *run = ctx;
+	struct crawl_store *store = run->dispatch.frontier.store;
 
+	if (crawl_shared(run))
+		return store->ops->robots_get(store, origin, status, body, len);
 	if (!crawl_persistent(run))
 		return 0;
 	return crawl_state_robots_get(run->dispatch.frontier.store, origin,
@@ -269,6 +354,28 @@ int crawl_checkpoint(struct scrape_run *run, int force)
 	struct frontier *f = &run->dispatch.frontier;
 	int64_t now = run_now_ns();
 
+	if (crawl_shared(run)) {
+		int64_t offset;
+
+		if (!force && !frontier_checkpoint_due(f, now))
+			return 0;
+		frontier_checkpointed(f, now);
+		/* the records reach the disk before Redis hears the pages are
+		 * done: a process killed in between has its pages fetched again
+		 * by another (at least once), never lost */
+		if (run->output && !run->output_failed && output_sync(run->output, &offset) < 0) {
+			log_error("cannot write records to %s: %s; stopping the run", output_name(run->job),
+			          output_error(run->output));
+			run->output_failed = 1;
+			run_stop(run);
+			return -1;
+		}
+		if (f->store->ops->commit(f->store) < 0) {
+			store_failed(run);
+			return -1;
+		}
+		return 0;
+	}
 	if (!crawl_persistent(run) || (!force && !frontier_checkpoint_due(f, now)))
 		return 0;
 	frontier_checkpointed(f, now);
@@ -284,4 +391,92 @@ int crawl_checkpoint(struct scrape_run *run, int force)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- a crawl shared through Redis ---- */
+
+int crawl_shared(const struct scrape_run *run)
+{
+	const struct crawl_store *store = run->dispatch.frontier.store;
+
+	return store && store->shared;
+}
+
+int crawl_share_record(struct scrape_run *run, struct scrape_request *req,
+                       const struct request_result *res)
+{
+	struct frontier *f = &run->dispatch.frontier;
+
+	if (res->has_error && run_stopping(run)) {
+		if (frontier_release(f, req->lease) < 0)
+			store_failed(run);
+		return 0;
+	}
+	if (req->lease && f->store->ops->done(f->store, req->lease) < 0)
+		store_failed(run);
+	if (run->job->frontier.items && res->line.len &&
+	    crawl_store_redis_item(f->store, res->line.data, res->line.len) < 0)
+		store_failed(run);
+	frontier_page_kept(f);
+	return 1;
+}
+
+/* How often the keeper looks: the acknowledgements of pages done wait for
+ * it once transfers stop finishing (the end of the crawl), so not long. */
+#define KEEPER_NS 250000000
+
+/* Sends what the run batched (after syncing the records) when there is
+ * any, and renews the leases three times a lease, which leaves two
+ * chances to spare. */
+static void *keeper_main(void *arg)
+{
+	struct scrape_run *run = arg;
+	int64_t renew = run->job->frontier.lease_ns / 3, last = run_now_ns();
+
+	pthread_mutex_lock(&run->lock);
+	while (run->keeper_running) {
+		struct timespec until;
+		int64_t t = run_now_ns() + KEEPER_NS;
+
+		until.tv_sec = t / 1000000000;
+		until.tv_nsec = t % 1000000000;
+		pthread_cond_timedwait(&run->keeper_wake, &run->lock, &until);
+		t = run_now_ns();
+		if (run->keeper_running && crawl_shared(run) &&
+		    (run->dispatch.frontier.store->unsent || t - last >= renew)) {
+			crawl_checkpoint(run, 1);
+			last = t;
+		}
+	}
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
+}
+
+int crawl_keeper_start(struct scrape_run *run)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&run->keeper_wake, &attr);
+	pthread_condattr_destroy(&attr);
+	run->keeper_running = 1;
+	if (pthread_create(&run->keeper, NULL, keeper_main, run) != 0) {
+		run->keeper_running = 0;
+		pthread_cond_destroy(&run->keeper_wake);
+		return -1;
+	}
+	return 0;
+}
+
+void crawl_keeper_stop(struct scrape_run *run)
+{
+	if (!run->keeper_running)
+		return;
+	pthread_mutex_lock(&run->lock);
+	run->keeper_running = 0;
+	pthread_cond_signal(&run->keeper_wake);
+	pthread_mutex_unlock(&run->lock);
+	pthread_join(run->keeper, NULL);
+	pthread_cond_destroy(&run->keeper_wake);
 }

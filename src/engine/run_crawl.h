@@ -14,8 +14,9 @@ struct scrape_request *crawl_make_robots_request(void *ctx, const char *url);
 int crawl_cached_robots(void *ctx, const char *origin, long *status, char **body, size_t *len);
 /* A queued URL robots.txt disallows (hosts_callbacks.refuse). */
 void crawl_refuse_queued(void *ctx, struct scrape_request *req, const char *reason);
-/* A link found on a page at depth - 1: queued if in scope, else refused. */
-void crawl_discover(struct scrape_run *run, const char *link, int depth);
+/* The links found on a page at depth - 1: each queued if in scope and
+ * new, else refused (counted) or dropped (seen before). */
+void crawl_discover(struct scrape_run *run, const char *const *links, size_t n, int depth);
 /* A robots.txt answer: rules for its host, no record. */
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
                          struct request_result *res);
@@ -33,7 +34,20 @@ int crawl_open_output(struct scrape_run *run, char *err, size_t errlen);
 void crawl_keep_record(struct scrape_run *run, struct scrape_request *req,
                        const struct request_result *res);
 /* Makes the state durable, then writes and syncs the records kept, when
- * it is due (force: now).  0, or -1 when it failed (said; the run stops). */
+ * it is due (force: now); a shared crawl sends what it batched.  0, or -1
+ * when it failed (said; the run stops). */
 int crawl_checkpoint(struct scrape_run *run, int force);
+
+/* A crawl shared through Redis (frontier.redis): */
+int crawl_shared(const struct scrape_run *run);
+/* A final result: 1 when it is a record to write (the page is acknowledged
+ * done, and pushed to KEY_PREFIX:items if asked), 0 when it was cut short
+ * by a stop (the page goes back to the other processes). */
+int crawl_share_record(struct scrape_run *run, struct scrape_request *req,
+                       const struct request_result *res);
+/* The thread that, while transfers run, keeps this process's leases from
+ * expiring (a third of frontier.lease apart).  Lock not held. */
+int crawl_keeper_start(struct scrape_run *run);
+void crawl_keeper_stop(struct scrape_run *run);
 
 #endif

@@ -117,6 +117,7 @@ struct server {
 
 enum pending_kind {
 	PENDING_DELAY,
+	PENDING_SEND,               /* a /page answer held for its ?delay= */
 	PENDING_HANG,
 	PENDING_CLOSE,
 	PENDING_RESET,
@@ -731,6 +732,13 @@ static void on_pending_timer(evutil_socket_t fd, short what, void *arg)
 	case PENDING_DELAY:
 		on_delay_done(p);
 		break;
+	case PENDING_SEND: {
+		struct evhttp_request *req = p->req;
+
+		pending_release(p);
+		send_output(req, 200, "text/html; charset=utf-8");
+		break;
+	}
 	case PENDING_CLOSE:
 		drop_connection(p);
 		break;
@@ -966,17 +974,28 @@ static void serve_page(struct server *srv, struct evhttp_request *req,
 		       const char *arg, const char *query)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	uint64_t n, s;
-	char sfx[32] = "", frag[48], abs[96];
+	uint64_t n, s, delay = 0;
+	char sfx[64] = "", frag[80], abs[96];
+	char *d = query_param(query, "delay");
 
+	if (d && !parse_whole_uint(d, MAX_DELAY_MS, &delay)) {
+		free(d);
+		send_bad_request(req, "delay wants milliseconds");
+		return;
+	}
+	free(d);
 	if (!site_size(req, query, &s))
 		return;
 	if (!parse_whole_uint(arg, UINT64_MAX / 4, &n) || n >= s) {
 		send_not_found(req);
 		return;
 	}
-	if (s != DEFAULT_SITE_SIZE)
+	if (s != DEFAULT_SITE_SIZE && delay)
+		snprintf(sfx, sizeof(sfx), "?size=%" PRIu64 "&delay=%" PRIu64, s, delay);
+	else if (s != DEFAULT_SITE_SIZE)
 		snprintf(sfx, sizeof(sfx), "?size=%" PRIu64, s);
+	else if (delay)
+		snprintf(sfx, sizeof(sfx), "?delay=%" PRIu64, delay);
 	snprintf(frag, sizeof(frag), "%s#section", sfx);
 	snprintf(abs, sizeof(abs), "http://%s/page/", srv->authority);
 	evbuffer_add_printf(out,
@@ -992,6 +1011,14 @@ static void serve_page(struct server *srv, struct evhttp_request *req,
 	page_link(out, "/page/", (n + 3) % s, frag, "fragment");
 	page_link(out, "/private/", n, "", "private");
 	evbuffer_add_printf(out, "</ul>\n</body></html>\n");
+	if (delay) {
+		/* a slow site: the page is ready, the answer waits */
+		struct pending *p = pending_new(srv, req, PENDING_SEND);
+
+		watch_for_close(p);
+		arm_timer(p, delay);
+		return;
+	}
 	send_output(req, 200, "text/html; charset=utf-8");
 }
 
