@@ -35,9 +35,10 @@
 #include <config.h>
 
 #include "engine/crawl_store_redis.h"
+#include "engine/crawl_store_redis_lua.h"
+#include "engine/crawl_store_redis_private.h"
 
 #include <errno.h>
-#include <hiredis.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,373 +50,42 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/redis.h"
 
-/* URLs taken from Redis at a time, at most. */
-#define WINDOW_MAX 256
 /* Seeds taken from P:start_urls at a time. */
 #define SEED_BATCH 100
-/* How long a connection attempt or a reply may take. */
-#define IO_TIMEOUT_MS 2000
-/* Reconnection: the first wait, doubled up to the last. */
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-/* A process fetching a host's robots.txt holds the others back this long
- * at most (seconds). */
-#define ROBOTS_LOCK_S "15"
 /* Nothing ready anywhere: ask again after this long at most. */
 #define POLL_MS 50
 
-struct window_entry {
-	uint64_t lease;
-	int depth;
-	char *url;
-};
-
-struct redis_store {
-	struct crawl_store base;
-	const struct frontier_settings *cfg;
-	int64_t max_pages;
-	int64_t delay_ms;           /* per_host.delay */
-	int64_t concurrency;        /* per_host.concurrency, 0: none */
-	redisContext *c;
-	char sha_offer[41], sha_pop[41], sha_ack[41], sha_extend[41], sha_adopt[41], sha_seeds[41];
-	struct window_entry window_rows[WINDOW_MAX];
-	size_t window_len, window_next, window_want;
-	char *returned;
-	/* leases held by this process, for extension; and acknowledgements
-	 * not yet sent ("done", "refused" or "release" each) */
-	uint64_t *held;
-	size_t held_count, held_cap;
-	struct buf acks;            /* "d ID\n", "r ID\n", "x ID\n" lines */
-	struct buf items;           /* records for KEY_PREFIX:items, a line each */
-	int64_t retry_ms;           /* when pop found nothing: ask again after this */
-	int over;                   /* the last pop saw the whole crawl over */
-	int seeds_waiting;          /* the last pop saw seeds in P:start_urls */
-	int64_t reconnect_at_ns;    /* while disconnected: the next attempt */
-	int64_t backoff_ms;
-	int warned_down;
-};
-
-static struct redis_store *of(struct crawl_store *s)
+/* The connection's calls, with its error copied to the store's. */
+static void copy_error(struct redis_store *r)
 {
-	return (struct redis_store *)s;
+	snprintf(r->base.error, sizeof r->base.error, "%s", redis_conn_error(r->conn));
 }
 
-static int64_t now_ns(void)
+int crawl_redis_failure(struct redis_store *r, const char *what, const char *why)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- the scripts ---- */
-
-/* Links of one page: ARGV n, then n times FP (8 bytes), ORIGIN, ENTRY, QUEUE
- * ("1" to queue it if new).  Returns 1/0 per link: whether it was new. */
-static const char OFFER[] =
-	"local p = KEYS[1]\n"
-	"local t = redis.call('TIME')\n"
-	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-	"local out = {}\n"
-	"for i = 0, tonumber(ARGV[1]) - 1 do\n"
-	"  local fp, origin, entry, q = ARGV[2 + i * 4], ARGV[3 + i * 4], ARGV[4 + i * 4], ARGV[5 + i * 4]\n"
-	"  local fresh = redis.call('SADD', p .. ':seen', fp)\n"
-	"  out[#out + 1] = fresh\n"
-	"  if fresh == 1 and q == '1' then\n"
-	"    redis.call('RPUSH', p .. ':q:' .. origin, entry)\n"
-	"    local turn = tonumber(redis.call('HGET', p .. ':next', origin) or '0')\n"
-	"    redis.call('ZADD', p .. ':ready', 'NX', math.max(now, turn), origin)\n"
-	"    redis.call('INCR', p .. ':pending')\n"
-	"  end\n"
-	"end\n"
-	"return out\n";
-
-/* Up to ARGV[1] URLs whose hosts may start now, leased for ARGV[2] ms;
- * ARGV[3] max_pages (0: none), ARGV[4] per-host delay ms, ARGV[5]
- * per-host concurrency (0: none).  First, expired leases go back to the
- * front of their queues.  Returns {{id, entry, ...}, wake_ms, over,
- * seeds waiting in P:start_urls}. */
-static const char POP[] =
-	"local p = KEYS[1]\n"
-	"local k, lease, maxp = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-	"local delay, conc = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-	"local t = redis.call('TIME')\n"
-	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-	"for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. ':leases', '-inf', now, 'LIMIT', 0, 100)) do\n"
-	"  local v = redis.call('HGET', p .. ':lease', id)\n"
-	"  redis.call('ZREM', p .. ':leases', id)\n"
-	"  redis.call('HDEL', p .. ':lease', id)\n"
-	"  if v then\n"
-	"    local origin, entry = string.match(v, '^([^\\t]*)\\t(.*)$')\n"
-	"    redis.call('LPUSH', p .. ':q:' .. origin, entry)\n"
-	"    local turn = tonumber(redis.call('HGET', p .. ':next', origin) or '0')\n"
-	"    redis.call('ZADD', p .. ':ready', 'NX', math.max(now, turn), origin)\n"
-	"    redis.call('INCR', p .. ':pending')\n"
-	"    redis.call('DECR', p .. ':issued')\n"
-	"    redis.call('HINCRBY', p .. ':inflight', origin, -1)\n"
-	"    redis.call('HINCRBY', p .. ':stats', 'leases_expired', 1)\n"
-	"  end\n"
-	"end\n"
-	"local got, blocked = {}, false\n"
-	"local function budget()\n"
-	"  return maxp == 0 or tonumber(redis.call('GET', p .. ':issued') or '0') < maxp\n"
-	"end\n"
-	"for _, origin in ipairs(redis.call('ZRANGEBYSCORE', p .. ':ready', '-inf', now, 'LIMIT', 0, k)) do\n"
-	"  if #got >= k * 2 or not budget() then break end\n"
-	"  local d = math.max(delay, tonumber(redis.call('HGET', p .. ':delay', origin) or '0'))\n"
-	"  local busy = tonumber(redis.call('HGET', p .. ':inflight', origin) or '0')\n"
-	"  local took = 0\n"
-	"  while #got < k * 2 and budget() and (conc == 0 or busy < conc) and (took == 0 or d == 0) do\n"
-	"    local entry = redis.call('LPOP', p .. ':q:' .. origin)\n"
-	"    if not entry then break end\n"
-	"    local id = redis.call('INCR', p .. ':lease_seq')\n"
-	"    redis.call('ZADD', p .. ':leases', now + lease, id)\n"
-	"    redis.call('HSET', p .. ':lease', id, origin .. '\\t' .. entry)\n"
-	"    redis.call('INCR', p .. ':issued')\n"
-	"    redis.call('DECR', p .. ':pending')\n"
-	"    redis.call('HINCRBY', p .. ':inflight', origin, 1)\n"
-	"    busy, took = busy + 1, took + 1\n"
-	"    got[#got + 1] = id\n"
-	"    got[#got + 1] = entry\n"
-	"  end\n"
-	"  if took > 0 then\n"
-	"    redis.call('HSET', p .. ':next', origin, now + d)\n"
-	"  end\n"
-	"  if redis.call('LLEN', p .. ':q:' .. origin) == 0 then\n"
-	"    redis.call('ZREM', p .. ':ready', origin)\n"
-	"  elseif took > 0 then\n"
-	"    redis.call('ZADD', p .. ':ready', now + d, origin)\n"
-	"  else\n"
-	"    blocked = true\n"
-	"  end\n"
-	"end\n"
-	"local wake = -1\n"
-	"local first = redis.call('ZRANGE', p .. ':ready', 0, 0, 'WITHSCORES')\n"
-	"if first[2] then wake = math.max(0, tonumber(first[2]) - now) end\n"
-	"if blocked then wake = 0 end\n"
-	"local leases = redis.call('ZCARD', p .. ':leases')\n"
-	"local pending = tonumber(redis.call('GET', p .. ':pending') or '0')\n"
-	"local seeds = redis.call('LLEN', p .. ':start_urls')\n"
-	"local over = 0\n"
-	"if leases == 0 and seeds == 0 and (pending == 0 or not budget()) then over = 1 end\n"
-	"return {got, wake, over, seeds}\n";
-
-/* Acknowledgements: ARGV pairs KIND ID, KIND d (done), r (refused: it
- * does not count against max_pages) or x (released: back to the front
- * of its queue). */
-static const char ACK[] =
-	"local p = KEYS[1]\n"
-	"local t = redis.call('TIME')\n"
-	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-	"for i = 1, #ARGV, 2 do\n"
-	"  local kind, id = ARGV[i], ARGV[i + 1]\n"
-	"  local v = redis.call('HGET', p .. ':lease', id)\n"
-	"  if v then\n"
-	"    local origin, entry = string.match(v, '^([^\\t]*)\\t(.*)$')\n"
-	"    redis.call('ZREM', p .. ':leases', id)\n"
-	"    redis.call('HDEL', p .. ':lease', id)\n"
-	"    redis.call('HINCRBY', p .. ':inflight', origin, -1)\n"
-	"    if kind == 'd' then\n"
-	"      redis.call('INCR', p .. ':done')\n"
-	"    else\n"
-	"      redis.call('DECR', p .. ':issued')\n"
-	"      if kind == 'x' then\n"
-	"        redis.call('LPUSH', p .. ':q:' .. origin, entry)\n"
-	"        local turn = tonumber(redis.call('HGET', p .. ':next', origin) or '0')\n"
-	"        redis.call('ZADD', p .. ':ready', 'NX', math.max(now, turn), origin)\n"
-	"        redis.call('INCR', p .. ':pending')\n"
-	"      end\n"
-	"    end\n"
-	"  end\n"
-	"end\n"
-	"return 1\n";
-
-/* Leases still held: ARGV[1] ms from now, then ids. */
-static const char EXTEND[] =
-	"local p = KEYS[1]\n"
-	"local t = redis.call('TIME')\n"
-	"local until_ms = t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[1])\n"
-	"for i = 2, #ARGV do\n"
-	"  redis.call('ZADD', p .. ':leases', 'XX', until_ms, ARGV[i])\n"
-	"end\n"
-	"return 1\n";
-
-/* The crawl's identity: ARGV pairs FIELD VALUE.  A new prefix takes them
- * and returns {}; one in use returns what it holds, to compare. */
-static const char ADOPT[] =
-	"local p = KEYS[1]\n"
-	"if redis.call('EXISTS', p .. ':meta') == 1 then\n"
-	"  return redis.call('HGETALL', p .. ':meta')\n"
-	"end\n"
-	"redis.call('HSET', p .. ':meta', unpack(ARGV))\n"
-	"return {}\n";
-
-/* Up to ARGV[1] seeds pushed by other programs, taken off P:start_urls. */
-static const char SEEDS[] =
-	"local p = KEYS[1]\n"
-	"local out = {}\n"
-	"for i = 1, tonumber(ARGV[1]) do\n"
-	"  local v = redis.call('LPOP', p .. ':start_urls')\n"
-	"  if not v then break end\n"
-	"  out[#out + 1] = v\n"
-	"end\n"
-	"return out\n";
-
-/* ---- the connection ---- */
-
-static void describe_server(const struct frontier_settings *cfg, char *out, size_t len)
-{
-	snprintf(out, len, "redis://%s:%d/%d", cfg->redis_host, cfg->redis_port, cfg->redis_db);
-}
-
-/* Sets error to "Redis at URL: what: why". */
-static int failure(struct redis_store *r, const char *what, const char *why)
-{
-	char server[300];
-
-	describe_server(r->cfg, server, sizeof server);
-	snprintf(r->base.error, sizeof r->base.error, "Redis at %s: %s: %s", server, what, why);
+	redis_conn_fail(r->conn, what, why);
+	copy_error(r);
 	return -1;
 }
 
-/* A command's reply, or NULL with the connection dropped (error set). */
-static redisReply *command(struct redis_store *r, const char *what, int argc, const char **argv,
-                           const size_t *argvlen)
+redisReply *crawl_redis_command(struct redis_store *r, const char *what, int argc, const char **argv,
+                           const size_t *lens)
 {
-	redisReply *reply = r->c ? redisCommandArgv(r->c, argc, argv, argvlen) : NULL;
+	redisReply *reply = redis_conn_command(r->conn, what, argc, argv, lens);
 
-	if (!reply) {
-		failure(r, what, r->c && r->c->errstr[0] ? r->c->errstr : "not connected");
-		if (r->c) {
-			redisFree(r->c);
-			r->c = NULL;
-		}
-	}
+	if (!reply)
+		copy_error(r);
 	return reply;
 }
 
-static int load_script(struct redis_store *r, const char *source, char *sha)
+redisReply *crawl_redis_script(struct redis_store *r, int argc, const char **argv, const size_t *lens)
 {
-	const char *argv[] = { "SCRIPT", "LOAD", source };
-	redisReply *reply = command(r, "cannot load a script", 3, argv, NULL);
-	int rc = -1;
+	redisReply *reply = redis_conn_script(r->conn, argc, argv, lens);
 
 	if (!reply)
-		return -1;
-	if (reply->type == REDIS_REPLY_STRING && reply->len == 40) {
-		memcpy(sha, reply->str, 41);
-		rc = 0;
-	} else {
-		failure(r, "cannot load a script", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
-	}
-	freeReplyObject(reply);
-	return rc;
-}
-
-/* Connects, logs in, selects the database and loads the scripts. */
-static int connect_server(struct redis_store *r)
-{
-	const struct frontier_settings *cfg = r->cfg;
-	struct timeval tv = { IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000 };
-	redisReply *reply;
-	char db[16];
-
-	r->c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
-	if (!r->c || r->c->err) {
-		failure(r, "cannot connect", r->c ? r->c->errstr : "out of memory");
-		if (r->c)
-			redisFree(r->c);
-		r->c = NULL;
-		return -1;
-	}
-	redisSetTimeout(r->c, tv);
-	if (cfg->redis_password) {
-		const char *argv[] = { "AUTH", cfg->redis_user ? cfg->redis_user : cfg->redis_password,
-		                       cfg->redis_password };
-		if (!(reply = command(r, "cannot log in", cfg->redis_user ? 3 : 2, argv, NULL)))
-			return -1;
-		if (reply->type == REDIS_REPLY_ERROR) {
-			failure(r, "cannot log in", reply->str);
-			freeReplyObject(reply);
-			return -1;
-		}
-		freeReplyObject(reply);
-	}
-	snprintf(db, sizeof db, "%d", cfg->redis_db);
-	{
-		const char *argv[] = { "SELECT", db };
-		if (!(reply = command(r, "cannot select the database", 2, argv, NULL)))
-			return -1;
-		if (reply->type == REDIS_REPLY_ERROR) {
-			/* NOAUTH: a password is needed and none was given */
-			failure(r, strncmp(reply->str, "NOAUTH", 6) == 0 ? "cannot log in"
-			                                                 : "cannot select the database",
-			        reply->str);
-			freeReplyObject(reply);
-			redisFree(r->c);
-			r->c = NULL;
-			return -1;
-		}
-		freeReplyObject(reply);
-	}
-	if (load_script(r, OFFER, r->sha_offer) < 0 || load_script(r, POP, r->sha_pop) < 0 ||
-	    load_script(r, ACK, r->sha_ack) < 0 || load_script(r, EXTEND, r->sha_extend) < 0 ||
-	    load_script(r, ADOPT, r->sha_adopt) < 0 || load_script(r, SEEDS, r->sha_seeds) < 0) {
-		if (r->c) {
-			redisFree(r->c);
-			r->c = NULL;
-		}
-		return -1;
-	}
-	return 0;
-}
-
-/* During the run: 1 when connected (again), 0 while waiting to retry.
- * An outage is said once, and its end. */
-static int ensure_connected(struct redis_store *r)
-{
-	int64_t now = now_ns();
-
-	if (r->c)
-		return 1;
-	if (now < r->reconnect_at_ns)
-		return 0;
-	if (connect_server(r) == 0) {
-		if (r->warned_down)
-			log_warning("reconnected to Redis; the crawl goes on");
-		r->warned_down = 0;
-		r->backoff_ms = BACKOFF_MIN_MS;
-		return 1;
-	}
-	if (!r->warned_down)
-		log_warning("%s; retrying", r->base.error);
-	r->warned_down = 1;
-	r->reconnect_at_ns = now + r->backoff_ms * 1000000;
-	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
-	return 0;
-}
-
-/* Runs a script by its digest: the reply, or NULL when the connection
- * failed (the caller waits and retries).  A server that lost its scripts
- * (it restarted) gets them again. */
-static redisReply *run_script(struct redis_store *r, int argc, const char **argv,
-                              const size_t *argvlen)
-{
-	redisReply *reply;
-
-	if (!ensure_connected(r))
-		return NULL;
-	reply = command(r, "a script failed", argc, argv, argvlen);
-	if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-		freeReplyObject(reply);
-		redisFree(r->c);
-		r->c = NULL;
-		r->reconnect_at_ns = 0;
-		if (!ensure_connected(r))
-			return NULL;
-		reply = command(r, "a script failed", argc, argv, argvlen);
-	}
+		copy_error(r);
 	return reply;
 }
 
@@ -450,7 +120,7 @@ static int redis_offer(struct crawl_store *s, const struct crawl_offer *items, s
 		goto out;
 	snprintf(count, sizeof count, "%zu", n);
 	argv[k] = "EVALSHA"; lens[k++] = 7;
-	argv[k] = r->sha_offer; lens[k++] = 40;
+	argv[k] = redis_conn_sha(r->conn, CRAWL_REDIS_OFFER); lens[k++] = 40;
 	argv[k] = "1"; lens[k++] = 1;
 	argv[k] = r->cfg->key_prefix; lens[k++] = strlen(r->cfg->key_prefix);
 	argv[k] = count; lens[k++] = strlen(count);
@@ -470,14 +140,14 @@ static int redis_offer(struct crawl_store *s, const struct crawl_offer *items, s
 		argv[k] = entries[i]; lens[k++] = strlen(entries[i]);
 		argv[k] = items[i].refused ? "0" : "1"; lens[k++] = 1;
 	}
-	reply = run_script(r, (int)k, argv, lens);
+	reply = crawl_redis_script(r, (int)k, argv, lens);
 	if (!reply) {
 		/* the server is away: the links are lost for this process only if
 		 * it never comes back; say so rather than pretend */
 		goto out;
 	}
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
-		failure(r, "offering links", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
+		crawl_redis_failure(r, "offering links", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -554,8 +224,8 @@ static void unhold(struct redis_store *r, uint64_t lease)
 /* Seeds other programs pushed to P:start_urls, offered at depth 0. */
 static int take_seeds(struct redis_store *r)
 {
-	const char *argv[] = { "EVALSHA", r->sha_seeds, "1", r->cfg->key_prefix, "100" };
-	redisReply *reply = run_script(r, 5, argv, NULL);
+	const char *argv[] = { "EVALSHA", redis_conn_sha(r->conn, CRAWL_REDIS_SEEDS), "1", r->cfg->key_prefix, "100" };
+	redisReply *reply = crawl_redis_script(r, 5, argv, NULL);
 	size_t i;
 	int rc = 0;
 
@@ -609,7 +279,7 @@ static int fill_window(struct redis_store *r)
 	snprintf(delay, sizeof delay, "%lld", (long long)r->delay_ms);
 	snprintf(conc, sizeof conc, "%lld", (long long)r->concurrency);
 	argv[0] = "EVALSHA";
-	argv[1] = r->sha_pop;
+	argv[1] = redis_conn_sha(r->conn, CRAWL_REDIS_POP);
 	argv[2] = "1";
 	argv[3] = r->cfg->key_prefix;
 	argv[4] = k;
@@ -619,13 +289,13 @@ static int fill_window(struct redis_store *r)
 	argv[8] = conc;
 	r->retry_ms = POLL_MS;
 	r->over = 0;
-	if (!(reply = run_script(r, 9, argv, NULL))) {
-		r->retry_ms = BACKOFF_MIN_MS;
+	if (!(reply = crawl_redis_script(r, 9, argv, NULL))) {
+		r->retry_ms = 100;
 		return 0;
 	}
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
 	    reply->element[0]->type != REDIS_REPLY_ARRAY) {
-		failure(r, "taking URLs", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
+		crawl_redis_failure(r, "taking URLs", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
 		freeReplyObject(reply);
 		return -1;
 	}
@@ -701,101 +371,140 @@ static int redis_release(struct crawl_store *s, uint64_t lease)
 	return queue_ack(of(s), 'x', lease);
 }
 
-/* Sends the batched acknowledgements and records, and extends the leases
- * still held.  When the server is away they wait for the next commit. */
-static int redis_commit(struct crawl_store *s)
+/* The acknowledgements: "KIND ID" lines become pairs of arguments, taken
+ * from a copy so that a failed send keeps them.  0, -1 on an error reply,
+ * 1 when the server is away. */
+static int send_acks(struct redis_store *r)
 {
-	struct redis_store *r = of(s);
-	size_t n = 0, i, k, cap;
-	const char **argv = NULL;
-	size_t *lens = NULL;
-	char **texts = NULL, *copy = NULL, *p;
-	char ms[24];
+	size_t n = 0, i, k = 4;
+	const char **argv;
+	char *copy, *p;
 	redisReply *reply;
 	int rc = 0;
 
-	if (!ensure_connected(r))
-		return 0;
 	for (i = 0; i < r->acks.len; i++)
 		n += r->acks.data[i] == '\n';
-	for (i = 0; i < r->items.len; i++)
-		n += r->items.data[i] == '\n';
-	cap = 5 + 2 * n + r->held_count;
-	argv = calloc(cap, sizeof *argv);
-	lens = calloc(cap, sizeof *lens);
-	texts = calloc(r->held_count + 1, sizeof *texts);
-	if (!argv || !lens || !texts)
-		goto out;
+	argv = calloc(4 + 2 * n, sizeof *argv);
+	copy = strndup(r->acks.data, r->acks.len);
+	if (!argv || !copy) {
+		free(argv);
+		free(copy);
+		return 1;
+	}
 	argv[0] = "EVALSHA";
+	argv[1] = redis_conn_sha(r->conn, CRAWL_REDIS_ACK);
 	argv[2] = "1";
 	argv[3] = r->cfg->key_prefix;
-	/* the acknowledgements: "KIND ID" lines become pairs of arguments,
-	 * taken from a copy so that a failed send keeps them */
-	if (r->acks.len) {
-		if (!(copy = strndup(r->acks.data, r->acks.len)))
-			goto out;
-		argv[1] = r->sha_ack;
-		for (k = 4, p = copy; *p; ) {
-			char *nl = strchr(p, '\n');
-			*nl = '\0';
-			p[1] = '\0';
-			argv[k++] = p;
-			argv[k++] = p + 2;
-			p = nl + 1;
-		}
-		if (!(reply = run_script(r, (int)k, argv, NULL)))
-			goto out;
+	for (p = copy; *p; ) {
+		char *nl = strchr(p, '\n');
+		*nl = '\0';
+		p[1] = '\0';
+		argv[k++] = p;
+		argv[k++] = p + 2;
+		p = nl + 1;
+	}
+	reply = crawl_redis_script(r, (int)k, argv, NULL);
+	if (!reply) {
+		rc = 1;
+	} else {
 		if (reply->type == REDIS_REPLY_ERROR)
-			rc = failure(r, "acknowledging pages", reply->str);
+			rc = crawl_redis_failure(r, "acknowledging pages", reply->str);
 		freeReplyObject(reply);
 		buf_reset(&r->acks);
 	}
-	/* records for KEY_PREFIX:items, one RPUSH */
-	if (r->items.len && rc == 0) {
-		char *key;
-		if (asprintf(&key, "%s:items", r->cfg->key_prefix) < 0)
-			goto out;
-		argv[0] = "RPUSH";
-		lens[0] = 5;
-		argv[1] = key;
-		lens[1] = strlen(key);
-		for (k = 2, p = r->items.data; p < r->items.data + r->items.len; ) {
-			char *nl = memchr(p, '\n', (size_t)(r->items.data + r->items.len - p));
-			argv[k] = p;
-			lens[k++] = (size_t)(nl - p);
-			p = nl + 1;
-		}
-		reply = command(r, "pushing records", (int)k, argv, lens);
-		free(key);
-		if (!reply)
-			goto out;
+	free(copy);
+	free(argv);
+	return rc;
+}
+
+/* The records for KEY_PREFIX:items, in one RPUSH: 0, or 1 when the server
+ * is away (they wait). */
+static int send_items(struct redis_store *r)
+{
+	size_t n = 0, i, k = 2;
+	const char **argv;
+	size_t *lens;
+	char *key = NULL, *p;
+	redisReply *reply;
+	int rc = 1;
+
+	for (i = 0; i < r->items.len; i++)
+		n += r->items.data[i] == '\n';
+	argv = calloc(2 + n, sizeof *argv);
+	lens = calloc(2 + n, sizeof *lens);
+	if (!argv || !lens || asprintf(&key, "%s:items", r->cfg->key_prefix) < 0)
+		goto out;
+	argv[0] = "RPUSH";
+	lens[0] = 5;
+	argv[1] = key;
+	lens[1] = strlen(key);
+	for (p = r->items.data; p < r->items.data + r->items.len; ) {
+		char *nl = memchr(p, '\n', (size_t)(r->items.data + r->items.len - p));
+		argv[k] = p;
+		lens[k++] = (size_t)(nl - p);
+		p = nl + 1;
+	}
+	if ((reply = crawl_redis_command(r, "pushing records", (int)k, argv, lens)) != NULL) {
 		freeReplyObject(reply);
 		buf_reset(&r->items);
-		argv[0] = "EVALSHA";
+		rc = 0;
 	}
-	if (r->held_count && rc == 0) {
-		snprintf(ms, sizeof ms, "%lld", (long long)(r->cfg->lease_ns / 1000000));
-		argv[1] = r->sha_extend;
-		argv[4] = ms;
-		for (k = 5, i = 0; i < r->held_count; i++) {
-			if (asprintf(&texts[i], "%" PRIu64, r->held[i]) < 0) {
-				texts[i] = NULL;
-				break;
-			}
-			argv[k++] = texts[i];
+out:
+	free(key);
+	free(lens);
+	free(argv);
+	return rc;
+}
+
+/* Leases still held get another frontier.lease from now. */
+static void renew_leases(struct redis_store *r)
+{
+	const char **argv = calloc(5 + r->held_count, sizeof *argv);
+	char **texts = calloc(r->held_count + 1, sizeof *texts), ms[24];
+	size_t i, k = 5;
+	redisReply *reply;
+
+	if (!argv || !texts)
+		goto out;
+	snprintf(ms, sizeof ms, "%lld", (long long)(r->cfg->lease_ns / 1000000));
+	argv[0] = "EVALSHA";
+	argv[1] = redis_conn_sha(r->conn, CRAWL_REDIS_EXTEND);
+	argv[2] = "1";
+	argv[3] = r->cfg->key_prefix;
+	argv[4] = ms;
+	for (i = 0; i < r->held_count; i++) {
+		if (asprintf(&texts[i], "%" PRIu64, r->held[i]) < 0) {
+			texts[i] = NULL;
+			break;
 		}
-		if ((reply = run_script(r, (int)k, argv, NULL)) != NULL)
-			freeReplyObject(reply);
+		argv[k++] = texts[i];
 	}
-	s->unsent = r->acks.len > 0 || r->items.len > 0;
+	if ((reply = crawl_redis_script(r, (int)k, argv, NULL)) != NULL)
+		freeReplyObject(reply);
 out:
 	for (i = 0; texts && i < r->held_count; i++)
 		free(texts[i]);
 	free(texts);
-	free(copy);
-	free(lens);
 	free(argv);
-	return rc;
+}
+
+/* Sends the batched acknowledgements and records, and renews the leases
+ * still held.  When the server is away they wait for the next commit. */
+static int redis_commit(struct crawl_store *s)
+{
+	struct redis_store *r = of(s);
+	int rc = 0;
+
+	if (!redis_conn_ready(r->conn))
+		return 0;
+	if (r->acks.len && (rc = send_acks(r)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (r->items.len && send_items(r) != 0)
+		return 0;
+	if (r->held_count)
+		renew_leases(r);
+	s->unsent = r->acks.len > 0 || r->items.len > 0;
+	return 0;
 }
 
 int crawl_store_redis_item(struct crawl_store *s, const char *line, size_t len)
@@ -818,148 +527,6 @@ static int redis_finished(struct crawl_store *s, int64_t *retry_ns)
 	return r->over && r->window_next == r->window_len && r->held_count == 0 && r->acks.len == 0;
 }
 
-static int redis_adopt(struct crawl_store *s, const struct crawl_identity *id)
-{
-	struct redis_store *r = of(s);
-	char digest[32], count[24];
-	const char *argv[] = { "EVALSHA", r->sha_adopt, "1", r->cfg->key_prefix,
-	                       "seeds_digest", digest, "seed_count", count, "first_seed", id->first_seed,
-	                       "scope", id->scope, "made_by", PACKAGE_STRING };
-	redisReply *reply;
-	const char *theirs_scope = NULL, *theirs_digest = NULL, *theirs_first = NULL;
-	size_t i;
-	int rc = 0;
-
-	snprintf(digest, sizeof digest, "%016" PRIx64, id->seeds_digest);
-	snprintf(count, sizeof count, "%lld", (long long)id->seed_count);
-	if (!(reply = run_script(r, 14, argv, NULL)))
-		return -1;
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		rc = failure(r, "cannot read the crawl's identity",
-		             reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
-		freeReplyObject(reply);
-		return rc;
-	}
-	for (i = 0; i + 1 < reply->elements; i += 2) {
-		const char *k = reply->element[i]->str, *v = reply->element[i + 1]->str;
-		if (strcmp(k, "scope") == 0)
-			theirs_scope = v;
-		else if (strcmp(k, "seeds_digest") == 0)
-			theirs_digest = v;
-		else if (strcmp(k, "first_seed") == 0)
-			theirs_first = v;
-	}
-	if (reply->elements == 0) {
-		rc = 1;                 /* a new crawl: this process seeds it */
-	} else if (!theirs_scope || strcmp(theirs_scope, id->scope) != 0) {
-		snprintf(s->error, sizeof s->error,
-		         "Redis key prefix \"%s\" holds another crawl: its scope is \"%.120s\", this job's is "
-		         "\"%.120s\" (choose another frontier.key_prefix, or remove its keys)",
-		         r->cfg->key_prefix, theirs_scope ? theirs_scope : "", id->scope);
-		rc = -1;
-	} else if (id->seed_count > 0 && (!theirs_digest || strcmp(theirs_digest, digest) != 0)) {
-		snprintf(s->error, sizeof s->error,
-		         "Redis key prefix \"%s\" holds another crawl: its seeds start with %.120s, this "
-		         "job's with %.120s (choose another frontier.key_prefix, or remove its keys)",
-		         r->cfg->key_prefix, theirs_first ? theirs_first : "?", id->first_seed);
-		rc = -1;
-	} else {
-		rc = 1;                 /* the same crawl: offering the seeds again changes nothing */
-	}
-	freeReplyObject(reply);
-	return rc;
-}
-
-/* 1 with the answer another process kept; else 0 when this process is to
- * fetch it (it took the lock), 2 when another one is fetching it.  The
- * lock expires, so a process that dies fetching it holds no one up for
- * long. */
-static int redis_robots_get(struct crawl_store *s, const char *origin, long *status, char **body,
-                            size_t *len)
-{
-	struct redis_store *r = of(s);
-	char *key = NULL, *lock = NULL;
-	const char *argv[6];
-	redisReply *reply;
-	int found = 0;
-
-	if (!ensure_connected(r))
-		return 2;
-	if (asprintf(&key, "%s:robots:%s", r->cfg->key_prefix, origin) < 0)
-		return 0;
-	argv[0] = "GET";
-	argv[1] = key;
-	reply = command(r, "reading a robots.txt", 2, argv, NULL);
-	free(key);
-	if (reply && reply->type == REDIS_REPLY_STRING) {
-		char *nl = memchr(reply->str, '\n', reply->len);
-		if (nl && (*body = malloc(reply->len + 1)) != NULL) {
-			*status = atol(reply->str);
-			*len = reply->len - (size_t)(nl + 1 - reply->str);
-			memcpy(*body, nl + 1, *len);
-			(*body)[*len] = '\0';
-			found = 1;
-		}
-	}
-	if (reply)
-		freeReplyObject(reply);
-	if (found || asprintf(&lock, "%s:robots_lock:%s", r->cfg->key_prefix, origin) < 0)
-		return found;
-	argv[0] = "SET";
-	argv[1] = lock;
-	argv[2] = "1";
-	argv[3] = "NX";
-	argv[4] = "EX";
-	argv[5] = ROBOTS_LOCK_S;
-	reply = command(r, "locking a robots.txt", 6, argv, NULL);
-	free(lock);
-	if (!reply)
-		return 2;
-	found = reply->type == REDIS_REPLY_NIL ? 2 : 0;
-	freeReplyObject(reply);
-	return found;
-}
-
-static int redis_robots_put(struct crawl_store *s, const char *origin, long status, const char *body,
-                            size_t len, int64_t crawl_delay_ns)
-{
-	struct redis_store *r = of(s);
-	struct buf value = { 0 };
-	char *key = NULL, *delay_key = NULL, ms[24];
-	const char *argv[5];
-	size_t lens[5];
-	redisReply *reply;
-
-	if (!ensure_connected(r))
-		return 0;
-	buf_printf(&value, "%ld\n", status);
-	buf_append(&value, body, len);
-	if (value.oom || asprintf(&key, "%s:robots:%s", r->cfg->key_prefix, origin) < 0) {
-		buf_free(&value);
-		return 0;
-	}
-	argv[0] = "SET"; lens[0] = 3;
-	argv[1] = key; lens[1] = strlen(key);
-	argv[2] = value.data; lens[2] = value.len;
-	argv[3] = "EX"; lens[3] = 2;
-	argv[4] = "86400"; lens[4] = 5;
-	if ((reply = command(r, "keeping a robots.txt", 5, argv, lens)) != NULL)
-		freeReplyObject(reply);
-	if (crawl_delay_ns > 0 && asprintf(&delay_key, "%s:delay", r->cfg->key_prefix) >= 0) {
-		snprintf(ms, sizeof ms, "%lld", (long long)(crawl_delay_ns / 1000000));
-		argv[0] = "HSET"; lens[0] = 4;
-		argv[1] = delay_key; lens[1] = strlen(delay_key);
-		argv[2] = origin; lens[2] = strlen(origin);
-		argv[3] = ms; lens[3] = strlen(ms);
-		if ((reply = command(r, "keeping a Crawl-delay", 4, argv, lens)) != NULL)
-			freeReplyObject(reply);
-	}
-	free(delay_key);
-	free(key);
-	buf_free(&value);
-	return 0;
-}
-
 static void redis_close(struct crawl_store *s)
 {
 	struct redis_store *r = of(s);
@@ -970,15 +537,14 @@ static void redis_close(struct crawl_store *s)
 		queue_ack(r, 'x', r->window_rows[i].lease);
 	while (r->held_count)
 		queue_ack(r, 'x', r->held[0]);
-	if (r->c && (r->acks.len || r->items.len))
+	if (r->acks.len || r->items.len)
 		redis_commit(s);
 	clear_window(r);
 	free(r->returned);
 	free(r->held);
 	buf_free(&r->acks);
 	buf_free(&r->items);
-	if (r->c)
-		redisFree(r->c);
+	redis_conn_free(r->conn);
 	free(r);
 }
 
@@ -988,14 +554,14 @@ static const struct crawl_store_ops redis_ops = {
 	.pop = redis_pop,
 	.done = redis_done,
 	.refused = redis_refused,
-	.adopt = redis_adopt,
+	.adopt = crawl_redis_adopt,
 	.commit = redis_commit,
 	.close = redis_close,
 	.offer = redis_offer,
 	.finished = redis_finished,
 	.release = redis_release,
-	.robots_get = redis_robots_get,
-	.robots_put = redis_robots_put,
+	.robots_get = crawl_redis_robots_get,
+	.robots_put = crawl_redis_robots_put,
 };
 
 struct crawl_store *crawl_store_redis(const struct job *job, char *err, size_t errlen)
@@ -1014,11 +580,21 @@ struct crawl_store *crawl_store_redis(const struct job *job, char *err, size_t e
 	r->concurrency = job->per_host.concurrency;
 	r->window_want = job->workers > WINDOW_MAX ? WINDOW_MAX : job->workers > 0 ? (size_t)job->workers : 1;
 	r->base.lookahead = r->window_want;
-	r->backoff_ms = BACKOFF_MIN_MS;
 	r->retry_ms = POLL_MS;
 	r->seeds_waiting = 1;       /* look once at the start */
-	if (connect_server(r) < 0) {
-		snprintf(err, errlen, "%s", r->base.error);
+	{
+		const struct frontier_settings *cfg = &job->frontier;
+		struct redis_endpoint ep = { cfg->redis_host, cfg->redis_port, cfg->redis_db,
+		                             cfg->redis_user, cfg->redis_password };
+
+		if (!(r->conn = redis_conn_new(&ep, crawl_redis_scripts, CRAWL_REDIS_SCRIPTS))) {
+			snprintf(err, errlen, "out of memory");
+			redis_close(&r->base);
+			return NULL;
+		}
+	}
+	if (redis_conn_open(r->conn) < 0) {
+		snprintf(err, errlen, "%s", redis_conn_error(r->conn));
 		redis_close(&r->base);
 		return NULL;
 	}
