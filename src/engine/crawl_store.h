@@ -61,6 +61,10 @@ struct crawl_store_ops {
 	int (*commit)(struct crawl_store *s);
 	void (*close)(struct crawl_store *s);
 
+	/* A URL seen before turned up again at depth: if it still waits in
+	 * the queue at a greater depth, it gets this one.  May be NULL. */
+	void (*shorter_path)(struct crawl_store *s, uint64_t fp, int depth);
+
 	/* The rest only a shared store has (NULL otherwise). */
 	/* Marks each link seen and queues the new ones not refused, at once:
 	 * fresh[i] says whether items[i] was new.  0 or -1. */

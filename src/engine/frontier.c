@@ -108,6 +108,12 @@ int frontier_mark_seen(struct frontier *f, const char *canonical)
 	return f->store ? f->store->ops->mark_seen(f->store, fingerprint(canonical)) : 1;
 }
 
+void frontier_seen_again(struct frontier *f, const char *canonical, int depth)
+{
+	if (f->store && f->store->ops->shorter_path)
+		f->store->ops->shorter_path(f->store, fingerprint(canonical), depth);
+}
+
 int frontier_add(struct frontier *f, const char *canonical, int depth)
 {
 	if (f->store->ops->push(f->store, canonical, fingerprint(canonical), depth) < 0)

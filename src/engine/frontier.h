@@ -83,6 +83,9 @@ void frontier_expire(struct frontier *f);
  * crawling) was not fetched after all (robots.txt refused it): it does not
  * count against max_pages. */
 int frontier_give_back(struct frontier *f, uint64_t lease);
+/* A link frontier_mark_seen found seen before, met again at depth: a
+ * queued one keeps the shorter path. */
+void frontier_seen_again(struct frontier *f, const char *canonical, int depth);
 /* Queues a link (already marked seen) at depth.  -1 on failure. */
 int frontier_add(struct frontier *f, const char *canonical, int depth);
 /* A persistent crawl: a page's record was kept in the state; whether the

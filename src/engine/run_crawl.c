@@ -120,6 +120,8 @@ static void discover_one(struct scrape_run *run, const char *link, int depth)
 		refuse(run, canonical, why);
 	else if (fresh > 0 && frontier_add(&run->dispatch.frontier, canonical, depth) < 0)
 		fresh = -1;
+	else if (fresh == 0)
+		frontier_seen_again(&run->dispatch.frontier, canonical, depth);
 	if (fresh < 0)
 		store_failed(run);
 	free(canonical);

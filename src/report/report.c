@@ -238,40 +238,18 @@ static size_t percentile_curve(const struct histogram *h, struct html_point *out
 #define CURVE_POINTS 200
 #define HTML_PAIRS 24
 
-int report_write_html(const char *path, const struct run_result *r)
+/* The page's table of headline figures; how many pairs were filled. */
+static size_t summary_pairs(const struct run_result *r, struct html_pair *pairs,
+                            char values[][64])
 {
 	const struct job *job = r->job;
 	const struct run_summary *sum = &r->sum;
 	const struct stats *st = r->stats;
-	struct html_report_view v;
-	struct html_point latency[CURVE_POINTS], service[CURVE_POINTS];
-	struct html_pair pairs[HTML_PAIRS];
-	char values[HTML_PAIRS][64], subtitle[320], stamp[32];
-	char status_names[STATUS_CODES][16];
-	const char *warning_list[RUN_WARNINGS];
-	struct html_second *seconds = NULL;
-	struct html_row statuses[STATUS_CODES], errors[32];
-	struct html_verdict verdicts[64];
-	char actual[64][48], class_names[32][24];
-	struct reason_count classes[32];
 	size_t i, n = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
-
-	memset(&v, 0, sizeof v);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, r->model,
-	         r->interrupted ? " (interrupted)" : "");
-	v.title = r->job_path ? r->job_path : "scrape run";
-	v.subtitle = subtitle;
-	v.finished_at = stamp;
-	v.version = PACKAGE_VERSION;
 
 #define PAIR(label_, ...) do { \
 		if (n < HTML_PAIRS) { \
-			snprintf(values[n], sizeof values[n], __VA_ARGS__); \
+			snprintf(values[n], 64, __VA_ARGS__); \
 			pairs[n].label = (label_); \
 			pairs[n].value = values[n]; \
 			n++; \
@@ -285,16 +263,14 @@ int report_write_html(const char *path, const struct run_result *r)
 	if (st->latency.total) {
 		static const double shown[] = { 50, 90, 99, 99.9 };
 		static const char *const names[] = { "p50", "p90", "p99", "p99.9" };
+		char d[32];
+
 		for (i = 0; i < 4; i++) {
-			char d[32];
 			units_format_duration(histogram_percentile(&st->latency, shown[i]), d, sizeof d);
 			PAIR(names[i], "%s", d);
 		}
-		{
-			char d[32];
-			units_format_duration(st->latency.max, d, sizeof d);
-			PAIR("max", "%s", d);
-		}
+		units_format_duration(st->latency.max, d, sizeof d);
+		PAIR("max", "%s", d);
 	}
 	if (job->open_model) {
 		PAIR("sent", "%llu", (unsigned long long)st->sent);
@@ -313,18 +289,22 @@ int report_write_html(const char *path, const struct run_result *r)
 	if (job->warmup_ns)
 		PAIR("warmup requests", "%llu", (unsigned long long)st->warmup);
 #undef PAIR
-	v.summary = pairs;
-	v.summary_count = n;
+	return n;
+}
 
-	v.latency = latency;
-	v.latency_count = percentile_curve(&st->latency, latency, CURVE_POINTS);
-	if (job->open_model) {
-		v.service = service;
-		v.service_count = percentile_curve(&st->service, service, CURVE_POINTS);
-	}
-	if (r->timeline->count && !(seconds = calloc(r->timeline->count, sizeof *seconds))) {
-		log_error("out of memory writing the HTML report");
-		return -1;
+/* The per-second points of the charts (malloc'd; NULL for none, or when
+ * memory ran out: *failed says which). */
+static struct html_second *timeline_points(const struct run_result *r, int *failed)
+{
+	struct html_second *seconds;
+	size_t i;
+
+	*failed = 0;
+	if (!r->timeline->count)
+		return NULL;
+	if (!(seconds = calloc(r->timeline->count, sizeof *seconds))) {
+		*failed = 1;
+		return NULL;
 	}
 	for (i = 0; i < r->timeline->count; i++) {
 		const struct timeline_second *t = &r->timeline->seconds[i];
@@ -335,23 +315,72 @@ int report_write_html(const char *path, const struct run_result *r)
 		seconds[i].p99 = (double)t->p99_ns / 1e9;
 		seconds[i].target_rate = t->target_rate;
 	}
-	v.timeline = seconds;
-	v.timeline_count = r->timeline->count;
+	return seconds;
+}
 
-	for (i = 0, n = 0; i < STATUS_CODES; i++) {
+/* Statuses seen, with "no response" for 0; how many rows. */
+static size_t status_rows(const struct stats *st, struct html_row *rows, char names[][16])
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < STATUS_CODES; i++) {
 		if (!st->status_counts[i])
 			continue;
 		if (i == 0)
-			snprintf(status_names[n], sizeof status_names[n], "no response");
+			snprintf(names[n], 16, "no response");
 		else
-			snprintf(status_names[n], sizeof status_names[n], "%zu", i);
-		statuses[n].label = status_names[n];
-		statuses[n].count = st->status_counts[i];
+			snprintf(names[n], 16, "%zu", i);
+		rows[n].label = names[n];
+		rows[n].count = st->status_counts[i];
 		n++;
 	}
+	return n;
+}
+
+int report_write_html(const char *path, const struct run_result *r)
+{
+	const struct job *job = r->job;
+	struct html_report_view v;
+	struct html_point latency[CURVE_POINTS], service[CURVE_POINTS];
+	struct html_pair pairs[HTML_PAIRS];
+	char values[HTML_PAIRS][64], subtitle[320], stamp[32];
+	char status_names[STATUS_CODES][16];
+	const char *warning_list[RUN_WARNINGS];
+	struct html_row statuses[STATUS_CODES], errors[32];
+	struct html_verdict verdicts[64];
+	char actual[64][48], class_names[32][24];
+	struct reason_count classes[32];
+	size_t i, n;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc, failed;
+
+	memset(&v, 0, sizeof v);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(subtitle, sizeof subtitle, "%s strategy; %s%s", job->strategy.name, r->model,
+	         r->interrupted ? " (interrupted)" : "");
+	v.title = r->job_path ? r->job_path : "scrape run";
+	v.subtitle = subtitle;
+	v.finished_at = stamp;
+	v.version = PACKAGE_VERSION;
+	v.summary = pairs;
+	v.summary_count = summary_pairs(r, pairs, values);
+	v.latency = latency;
+	v.latency_count = percentile_curve(&r->stats->latency, latency, CURVE_POINTS);
+	if (job->open_model) {
+		v.service = service;
+		v.service_count = percentile_curve(&r->stats->service, service, CURVE_POINTS);
+	}
+	v.timeline = timeline_points(r, &failed);
+	if (failed) {
+		log_error("out of memory writing the HTML report");
+		return -1;
+	}
+	v.timeline_count = v.timeline ? r->timeline->count : 0;
 	v.statuses = statuses;
-	v.status_count = n;
-	n = stats_error_classes(st, classes, 32, class_names);
+	v.status_count = status_rows(r->stats, statuses, status_names);
+	n = stats_error_classes(r->stats, classes, 32, class_names);
 	for (i = 0; i < n; i++) {
 		errors[i].label = classes[i].reason;
 		errors[i].count = classes[i].count;
@@ -372,7 +401,7 @@ int report_write_html(const char *path, const struct run_result *r)
 	v.warnings = warning_list;
 
 	rc = html_report_write(path, &v);
-	free(seconds);
+	free((void *)v.timeline);
 	return rc;
 }
 

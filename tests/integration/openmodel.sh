@@ -316,8 +316,8 @@ PY
 )
 is "$status:$smoke_failures" "$([ $status -eq 0 ] && echo 0 || echo 1):none" \
    "configs/ci-smoke.yaml passes its thresholds against the test server (shortened to 3 s)"
-is "$(grep -c 'threshold .*: \(pass\|fail\)' smoke.out)" 5 "and prints a verdict for each of its 5 thresholds"
-[ "$status" -eq 0 ] || echo "# smoke verdicts failed on the machine's account: $(grep 'threshold .*: fail' smoke.out | tr '\n' ' ')"
+is "$(grep -ci 'threshold .*: \(pass\|fail\)' smoke.out)" 5 "and prints a verdict for each of its 5 thresholds"
+[ "$status" -eq 0 ] || echo "# smoke verdicts failed on the machine's account: $(grep -i 'threshold .*: fail' smoke.out | tr '\n' ' ')"
 
 # ---- strategies that cannot keep a schedule are refused ----
 for s in sequential multiprocess; do
