@@ -12,10 +12,11 @@
  * the writes of each commit on a few pages; only the seen set is written
  * at random, and its rows are 8 bytes.
  *
- * Records go through the state: a page's record is kept in an outbox
- * table in the same transaction that marks the page done and queues the
- * links it found, and is written to the records' file only once that
- * transaction is durable (crawl_state_outbox / the run's checkpoint).  So
+ * Records go through the state: the records of the pages done since the
+ * last commit are saved, as one row of an outbox table, in the same
+ * transaction that marks those pages done and queues the links they
+ * found, and written to the records' file only once that transaction is
+ * durable (crawl_state_outbox / the run's checkpoint).  So
  * a kill at any point leaves either nothing of the page (fetched again) or
  * all of it: the outbox is replayed on resume, after the records' file is
  * cut back to the length the state last saw durable.  Everything runs in
@@ -73,6 +74,7 @@ struct state_store {
 	int64_t read_seq;           /* queue rows up to this one are ours */
 	int64_t pending;            /* rows in the queue: not yet done or refused */
 	int lock_fd;                /* holds the flock that keeps other processes out */
+	struct buf records;         /* records kept since the last commit, a line each */
 	int failed;
 };
 
@@ -276,8 +278,15 @@ int crawl_state_record(struct crawl_store *s, uint64_t lease, const char *line, 
 		return -1;
 	if (len == 0)
 		return 0;               /* no records file: nothing to keep */
-	sqlite3_bind_blob(st->outbox_add, 1, line, (int)len, SQLITE_STATIC);
-	return step_done(st, st->outbox_add, "cannot keep a record");
+	/* kept in memory until the commit, which saves them as one row */
+	buf_append(&st->records, line, len);
+	if (line[len - 1] != '\n')
+		buf_putc(&st->records, '\n');
+	if (st->records.oom) {
+		snprintf(st->base.error, sizeof st->base.error, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* One difference between the crawl in the file and this job's, said in
@@ -447,6 +456,12 @@ static int state_commit(struct crawl_store *s)
 
 	if (st->failed)
 		return -1;
+	if (st->records.len) {
+		sqlite3_bind_blob(st->outbox_add, 1, st->records.data, (int)st->records.len, SQLITE_STATIC);
+		if (step_done(st, st->outbox_add, "cannot keep the records") < 0)
+			return -1;
+		buf_reset(&st->records);
+	}
 	if (save_counters(st) < 0 || exec(st, "COMMIT", "cannot save the crawl state") < 0 ||
 	    exec(st, "BEGIN IMMEDIATE", "cannot save the crawl state") < 0)
 		return -1;
@@ -462,11 +477,21 @@ int crawl_state_outbox(struct crawl_store *s,
 
 	if (sqlite3_prepare_v2(st->db, "SELECT line FROM outbox ORDER BY id", -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "cannot read the records kept");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (write(ctx, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0)) < 0) {
-			sqlite3_finalize(q);
-			return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		/* a row holds the records of one commit, a line each */
+		const char *p = sqlite3_column_blob(q, 0), *end = p + sqlite3_column_bytes(q, 0);
+
+		while (p && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+
+			if (write(ctx, p, n) < 0) {
+				sqlite3_finalize(q);
+				return -1;
+			}
+			p += n;
 		}
+	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : fail(st, "cannot read the records kept");
 }
@@ -533,6 +558,7 @@ static void state_close(struct crawl_store *s)
 
 	clear_window(st);
 	free(st->returned);
+	buf_free(&st->records);
 	seen_free(st->recent);
 	if (st->db) {
 		/* a clean end: what is left of the transaction is saved (the

@@ -54,6 +54,8 @@
 
 /* Seeds taken from P:start_urls at a time. */
 #define SEED_BATCH 100
+/* A page's links wait this long for a server that went away. */
+#define OFFER_PATIENCE_NS (60 * 1000000000LL)
 /* Nothing ready anywhere: ask again after this long at most. */
 #define POLL_MS 50
 
@@ -88,6 +90,8 @@ redisReply *crawl_redis_script(struct redis_store *r, int argc, const char **arg
 		copy_error(r);
 	return reply;
 }
+
+static int64_t monotonic_ns(void);
 
 /* ---- the store's operations ---- */
 
@@ -140,12 +144,19 @@ static int redis_offer(struct crawl_store *s, const struct crawl_offer *items, s
 		argv[k] = entries[i]; lens[k++] = strlen(entries[i]);
 		argv[k] = items[i].refused ? "0" : "1"; lens[k++] = 1;
 	}
-	reply = crawl_redis_script(r, (int)k, argv, lens);
-	if (!reply) {
-		/* the server is away: the links are lost for this process only if
-		 * it never comes back; say so rather than pretend */
-		goto out;
+	/* The links exist only here: while the server is away (a restart),
+	 * wait for it, up to OFFER_PATIENCE_NS, unless the run is stopped. */
+	{
+		int64_t until = monotonic_ns() + OFFER_PATIENCE_NS;
+
+		while (!(reply = crawl_redis_script(r, (int)k, argv, lens)) &&
+		       monotonic_ns() < until && !(r->interrupted && *r->interrupted)) {
+			struct timespec pause = { 0, 20000000 };
+			nanosleep(&pause, NULL);
+		}
 	}
+	if (!reply)
+		goto out;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
 		crawl_redis_failure(r, "offering links", reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
 		goto out;
@@ -564,7 +575,16 @@ static const struct crawl_store_ops redis_ops = {
 	.robots_put = crawl_redis_robots_put,
 };
 
-struct crawl_store *crawl_store_redis(const struct job *job, char *err, size_t errlen)
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct crawl_store *crawl_store_redis(const struct job *job, const volatile sig_atomic_t *interrupted,
+                                      char *err, size_t errlen)
 {
 	struct redis_store *r = calloc(1, sizeof *r);
 
@@ -573,6 +593,7 @@ struct crawl_store *crawl_store_redis(const struct job *job, char *err, size_t e
 		return NULL;
 	}
 	r->base.ops = &redis_ops;
+	r->interrupted = interrupted;
 	r->base.shared = 1;
 	r->cfg = &job->frontier;
 	r->max_pages = job->crawl.max_pages;

@@ -7,6 +7,7 @@
 #ifndef SCRAPE_CRAWL_STORE_REDIS_PRIVATE_H
 #define SCRAPE_CRAWL_STORE_REDIS_PRIVATE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "config/job.h"
@@ -24,7 +25,8 @@ struct window_entry {
 };
 
 struct redis_store {
-	struct crawl_store base;
+	struct crawl_store base;    /* first: the store's operations cast it back */
+	const volatile sig_atomic_t *interrupted; /* the run's signal flag */
 	const struct frontier_settings *cfg;
 	int64_t max_pages;
 	int64_t delay_ms;           /* per_host.delay */

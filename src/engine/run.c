@@ -93,7 +93,7 @@ static int setup_dispatch(struct scrape_run *run, char *err, size_t errlen)
 	if (job->crawl.enabled && job->crawl.state &&
 	    !(store = crawl_state_open(job->crawl.state, job->crawl.fresh, err, errlen)))
 		return -1;
-	if (job->crawl.enabled && job->frontier.redis && !(store = crawl_store_redis(job, err, errlen)))
+	if (job->crawl.enabled && job->frontier.redis && !(store = crawl_store_redis(job, &run_signal, err, errlen)))
 		return -1;
 	return dispatch_init(&run->dispatch, job, run, &run->stats, &run->timeline, &run->stopping,
 	                     &robots, store, err, errlen);

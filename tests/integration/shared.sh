@@ -150,6 +150,20 @@ is "$(diff one.urls t4.urls >/dev/null && echo same)" same "a killed process: th
 ok "$([ "$(rcli hget t4:stats leases_expired)" -gt 0 ] && echo 0 || echo 1)" \
 	"a killed process: its leases expired and were handed on ($(rcli hget t4:stats leases_expired))"
 
+# a transfer longer than its lease: the lease is renewed, so the page is
+# not handed to the other process while it runs
+reset_target
+printf 'urls: [%s/delay/4000]\ncrawl: {max_depth: 0}\nfrontier: {redis: "redis://127.0.0.1:%s/0", key_prefix: t7, lease: 1s}\n' \
+	"$TARGET" "$RPORT" >t7.yaml
+pids=
+for s in event threaded; do
+	"$SCRAPE" -q -s "$s" -t 10s -c t7.yaml -o "t7-$s.jsonl" >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+wait $pids
+is "$(hits /delay/4000)" 1 "a 4 s transfer under a 1 s lease: fetched once, its lease renewed"
+is "$(urls t7-*.jsonl | wc -l)" 1 "and recorded once"
+
 # Redis restarts mid-crawl (AOF on): the crawl completes
 reset_target
 job t5 >t5.yaml
