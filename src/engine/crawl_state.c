@@ -433,8 +433,13 @@ static int state_adopt(struct crawl_store *s, const struct crawl_identity *id)
 
 	if (held < 0)
 		return -1;
-	if (held)
-		return check_identity(st, id) < 0 || prepare(st) < 0 || resume(st) < 0 ? -1 : 0;
+	if (held) {
+		if (check_identity(st, id) < 0 || prepare(st) < 0 || resume(st) < 0)
+			return -1;
+		/* seeding cut short: seed again (seeds already queued are seen) */
+		s->resumed = 1;
+		return meta_number(st, "seeded") == 1 ? 0 : 1;
+	}
 	if (exec(st, SCHEMA, "cannot create its tables") < 0 || prepare(st) < 0 ||
 	    save_identity(st, id) < 0)
 		return -1;
@@ -579,7 +584,13 @@ static void state_close(struct crawl_store *s)
 	free(st);
 }
 
+static int state_seeded(struct crawl_store *s)
+{
+	return meta_put(of(s), "seeded", NULL, 1, 0);
+}
+
 static const struct crawl_store_ops state_ops = {
+	.seeded = state_seeded,
 	.mark_seen = state_mark_seen,
 	.push = state_push,
 	.pop = state_pop,

@@ -61,6 +61,9 @@ struct crawl_store_ops {
 	int (*commit)(struct crawl_store *s);
 	void (*close)(struct crawl_store *s);
 
+	/* A persistent store: every seed is queued (a store whose seeding was
+	 * cut short is seeded again when it is adopted).  May be NULL. */
+	int (*seeded)(struct crawl_store *s);
 	/* A URL seen before turned up again at depth: if it still waits in
 	 * the queue at a greater depth, it gets this one.  May be NULL. */
 	void (*shorter_path)(struct crawl_store *s, uint64_t fp, int depth);
@@ -89,6 +92,7 @@ struct crawl_store {
 	int shared;                 /* shared with other processes (Redis) */
 	size_t lookahead;           /* URLs to pull ahead into host queues; 0: the default */
 	int unsent;                 /* a shared store has batched what its next commit sends */
+	int resumed;                /* a persistent store held this crawl from an earlier run */
 	size_t queued;              /* URLs waiting in the queue */
 	int64_t done;               /* pages recorded in earlier runs and this one */
 	int64_t output_offset;      /* persistent: records durable up to here */

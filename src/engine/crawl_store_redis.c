@@ -112,7 +112,7 @@ static void fp_bytes(uint64_t fp, char *out)
 static int redis_offer(struct crawl_store *s, const struct crawl_offer *items, size_t n, int *fresh)
 {
 	struct redis_store *r = of(s);
-	size_t argc = 4 + 4 * n, i, k = 0;
+	size_t argc = 5 + 4 * n, i, k = 0;
 	const char **argv = calloc(argc, sizeof *argv);
 	size_t *lens = calloc(argc, sizeof *lens);
 	char (*fps)[8] = calloc(n ? n : 1, 8), count[24];

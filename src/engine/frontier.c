@@ -413,14 +413,18 @@ oom:
 	return -1;
 }
 
+/* A persistent store commits every so many seeds while it is seeded, so a
+ * large URL file does not make one huge transaction. */
+#define SEEDS_PER_COMMIT 100000
+
 /* Second pass, for a new state: each seed queued at depth 0, once. */
 static int queue_seed(struct frontier *f, const char *url, void *ctx)
 {
+	int64_t *count = ctx;
 	char *canonical = url_canonical(url);
 	uint64_t fp = canonical ? fingerprint(canonical) : seen_fingerprint(url, strlen(url));
 	int fresh;
 
-	(void)ctx;
 	if (f->store->ops->offer) {
 		/* a shared store queues the canonical form, which any process
 		 * can compute; a seed that is not a web URL has none */
@@ -438,6 +442,10 @@ static int queue_seed(struct frontier *f, const char *url, void *ctx)
 	free(canonical);
 	if (fresh > 0)
 		fresh = f->store->ops->push(f->store, url, fp, 0) < 0 ? -1 : 1;
+	/* a commit only between seeds: one marked seen is queued with it */
+	if (fresh >= 0 && f->store->persistent && ++*count % SEEDS_PER_COMMIT == 0 &&
+	    f->store->ops->commit(f->store) < 0)
+		fresh = -1;
 	if (fresh < 0) {
 		snprintf(f->error, sizeof f->error, "%s", frontier_store_error(f));
 		return -1;
@@ -448,6 +456,7 @@ static int queue_seed(struct frontier *f, const char *url, void *ctx)
 static int load_seeds(struct frontier *f, char *err, size_t errlen)
 {
 	struct seed_walk w = { .digest = 0xcbf29ce484222325ULL };
+	int64_t queued_seeds = 0;
 	struct crawl_identity id;
 	struct buf scope;
 	char output[600];
@@ -471,7 +480,8 @@ static int load_seeds(struct frontier *f, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", frontier_store_error(f));
 		return -1;
 	}
-	if (rc == 1 && (walk_seeds(f, queue_seed, NULL) < 0 ||
+	if (rc == 1 && (walk_seeds(f, queue_seed, &queued_seeds) < 0 ||
+	                (f->store->ops->seeded && f->store->ops->seeded(f->store) < 0) ||
 	                f->store->ops->commit(f->store) < 0))
 		goto fail;
 	f->exhausted = 1;           /* the seeds are in the store's queue */

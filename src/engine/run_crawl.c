@@ -321,7 +321,7 @@ int crawl_open_output(struct scrape_run *run, char *err, size_t errlen)
 	if (torn)
 		log_warning("%s ended in the middle of a record (the last run was stopped while writing "
 		            "it): cut back to the last whole record", output_name(run->job));
-	if (store->done > 0 || store->queued > 0)
+	if (store->resumed)
 		log_note(LOG_NORMAL, "resuming the crawl in %s: %lld pages done, %zu queued",
 		         run->job->crawl.state, (long long)store->done, store->queued);
 	if (flush_outbox(run) < 0 || store->ops->commit(store) < 0) {
