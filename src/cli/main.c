@@ -411,6 +411,12 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 		free(job->crawl.state);
 		job->crawl.state = NULL;
 	}
+	if (cli->compare && job->frontier.redis) {
+		/* each strategy's run must crawl the whole site on its own */
+		log_warning("--compare shares no crawl (frontier.redis is ignored)");
+		free(job->frontier.redis);
+		job->frontier.redis = NULL;
+	}
 	if (!cli->dry_run)
 		fit_file_limit(job, cli->compare);
 	if (cli->compare && !cli->dry_run) {

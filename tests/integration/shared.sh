@@ -213,6 +213,8 @@ like "$("$SCRAPE" --dry-run -c t1.yaml --set frontier.lease=10ms 2>&1)" \
 	'"frontier.lease" must be at least 1s' "a lease under a second is a job error"
 like "$(printf 'urls: [http://x/]\nfrontier: {redis: "redis://h"}\n' >nocrawl.yaml; "$SCRAPE" --dry-run -c nocrawl.yaml 2>&1)" \
 	'add a "crawl" section' "frontier without crawl is a job error"
+out=$("$SCRAPE" --compare sequential -c t1.yaml 2>&1)
+like "$out" "--compare shares no crawl (frontier.redis is ignored)" "--compare crawls alone, and says so"
 stop_redis
 RPASS=s3cret
 start_redis --requirepass s3cret
