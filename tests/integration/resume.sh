@@ -176,6 +176,33 @@ like "$out" "in use by another scrape process" "a state in use: said so"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 
+# a kill while a large URL file is being queued: the state is committed
+# every 100,000 seeds and marked seeded at the end, so the next run queues
+# the rest and no seed is lost or queued twice
+python3 -c "
+import sys
+with open('many.txt', 'w') as f:
+    for i in range(250000):
+        f.write('$TARGET/page/%d?size=1000&n=%d\\n' % (i % 1000, i))
+"
+printf 'url_file: many.txt\nparsers: [size]\ncrawl: {max_depth: 0, max_pages: 5, state: many.db}\n' >many.yaml
+"$SCRAPE" -q -c many.yaml >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(sqlite3 many.db 'SELECT count(*) FROM queue' 2>/dev/null || echo 0)" -lt 100000 ] &&
+	kill -0 "$pid" 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+echo "# killed with $(sqlite3 many.db 'SELECT count(*) FROM queue') seeds queued, seeded=$(sqlite3 many.db "SELECT value FROM meta WHERE key = 'seeded'")"
+"$SCRAPE" -q -c many.yaml >/dev/null 2>&1
+is "$?" 0 "a kill while seeding: the next run goes on"
+is "$(sqlite3 many.db "SELECT (SELECT count(*) FROM queue) + (SELECT value FROM meta WHERE key = 'done'), (SELECT value FROM meta WHERE key = 'seeded')")" \
+	"250000|1" "a kill while seeding: every seed is queued or done, once, and the state is marked seeded"
+is "$(sqlite3 many.db 'SELECT count(DISTINCT fp) = count(*) FROM queue')" 1 "a kill while seeding: no seed queued twice"
+
 # dry run shows it; a stream of seeds cannot resume
 like "$("$SCRAPE" --dry-run -c job.yaml 2>&1)" "state: " "--dry-run prints crawl.state"
 out=$(printf '%s/page/0\n' "$TARGET" | "$SCRAPE" -q --dry-run -c job.yaml --set url_file=- 2>&1)
