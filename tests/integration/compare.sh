@@ -58,6 +58,31 @@ like "$(cat progress.err)" "ETA" "and an ETA"
 is "$(tail -c 4 progress.err | od -An -c | tr -d ' ')" '\r033[K' "the line is erased at the end"
 "$SCRAPE" -q -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>noprogress.err
 is "$(wc -c <noprogress.err | tr -d ' ')" 0 "no progress line when stderr is not a terminal"
+"$SCRAPE" -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>noprogress.err
+is "$(wc -c <noprogress.err | tr -d ' ')" 0 "nor without -q"
+
+# ---- on a terminal, -q keeps the progress line ----
+# script(1) gives the run a pseudo-terminal for stdout and stderr alike.
+# 200 requests at 200/s take at least a second whatever the machine's
+# load, so the line (drawn every 250 ms) is drawn a few times.
+on_pty() {   # on_pty FILE ARGS...: runs scrape ARGS on a terminal, output to FILE
+	f=$1
+	shift
+	script -qfec "$(printf '%s ' "$SCRAPE" "$@")" /dev/null </dev/null >"$f" 2>&1
+}
+if command -v script >/dev/null 2>&1; then
+	on_pty pty-q.out -q -n 200 -r 200/s "$TARGET/bytes/1"
+	ok $? "-q on a terminal exits 0"
+	like "$(cat pty-q.out)" "/200 " "-q on a terminal still draws the progress line"
+	like "$(cat pty-q.out)" "ETA" "with its ETA"
+	like "$(cat pty-q.out)" "Downloaded 200 sites" "and the summary follows"
+	is "$(grep -c '^Read ' pty-q.out)" 0 "but no per-download lines"
+	on_pty pty-noprogress.out -q --no-progress -n 200 -r 200/s "$TARGET/bytes/1"
+	is "$(grep -c 'ETA' pty-noprogress.out)" 0 "--no-progress hides it on a terminal too"
+	like "$(cat pty-noprogress.out)" "Downloaded 200 sites" "leaving the summary"
+else
+	echo "# skip: no script(1) for a pseudo-terminal"
+fi
 
 # ---- SIGINT ends a hanging transfer at once, under every strategy ----
 # "At once": libcurl asks the core whether to go on at least once a
