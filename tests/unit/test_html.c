@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the HTML run report: pages for a typical run, an empty
- * one, a single second, absurd values and hostile labels are written,
+ * one, a single second, a last second cut short, absurd values and
+ * hostile labels are written,
  * read back and parsed with libxml2's strict XML parser, then checked for
  * their charts, finite SVG coordinates, escaping and the absence of
  * scripts and external references.  With --sample FILE it only writes
@@ -367,6 +368,66 @@ static void test_single_second(void)
 	free_page(&pg);
 }
 
+/* The y coordinates of the path with this class in the chart card whose
+ * heading follows `card` ("Throughput"), in order; how many (at most max). */
+static size_t path_ys(const char *page, const char *card, const char *classes, double *ys,
+                      size_t max)
+{
+	char needle[80];
+	const char *p = strstr(page, card), *end;
+	size_t n = 0;
+
+	snprintf(needle, sizeof needle, "class=\"%s\" d=\"", classes);
+	if (!p || !(p = strstr(p, needle)))
+		return 0;
+	p += strlen(needle);
+	end = strchr(p, '"');
+	while (p && p < end && n < max) {
+		const char *comma = strchr(p, ',');
+		if (!comma || comma > end)
+			break;
+		ys[n++] = strtod(comma + 1, NULL);
+		p = strchr(comma, ' ');
+	}
+	return n;
+}
+
+/* A steady 100 requests/s whose run ended 0.4 s into its fourth second:
+ * that second completed 40, which is 100/s over the time it covers.  Read
+ * as a whole second it would plunge to 40. */
+static void test_partial_second(void)
+{
+	static const struct html_point latency[] = { { 0, 0.010 }, { 100, 0.020 } };
+	static const struct html_second steady[] = {
+		{ 0, 100, 10, 0.010, 0.020, 0, 1 },
+		{ 1, 100, 10, 0.010, 0.020, 0, 1 },
+		{ 2, 100, 10, 0.010, 0.020, 0, 0 },   /* 0: a whole second too */
+		{ 3, 40, 4, 0.010, 0.020, 0, 0.4 },
+	};
+	static const struct html_row statuses[] = { { "200", 340 } };
+	struct html_report_view v = {
+		.title = "partial",
+		.latency = latency, .latency_count = 2,
+		.timeline = steady, .timeline_count = 4,
+		.statuses = statuses, .status_count = 1,
+	};
+	struct page pg;
+	double ys[16];
+	size_t n;
+
+	if (!write_page(&pg, "partial", &v))
+		return;
+	check_common(&pg, "partial", &v, 3);
+	n = path_ys(pg.data, ">Throughput<", "line s-blue", ys, 16);
+	ok(n >= 2 && ys[n - 1] == ys[0],
+	   "partial: the last, partial second is drawn as a rate (level with the rest)");
+	n = path_ys(pg.data, ">Throughput<", "line thin s-red", ys, 16);
+	ok(n >= 2 && ys[n - 1] == ys[0], "partial: so are its errors");
+	ok(strstr(pg.data, "the last, cut short by the end of the run, as a rate") != NULL,
+	   "partial: the note says how the last second is drawn");
+	free_page(&pg);
+}
+
 static void test_zero_latency(void)
 {
 	static const struct html_point latency[] = { { 0, 0 }, { 50, 0 }, { 99, 0 }, { 100, 0 } };
@@ -394,10 +455,10 @@ static void test_huge(void)
 		{ 100, 1e30 }, { 250, 2e9 },
 	};
 	static const struct html_second wild[] = {
-		{ 0, UINT64_MAX, UINT64_MAX, 1e300, INFINITY, 1e300 },
-		{ 1, UINT64_MAX / 2, 0, NAN, -1, NAN },
-		{ NAN, 3, 1, 1, 2, -INFINITY },
-		{ 1e300, 0, 0, 0, 0, 0 },
+		{ 0, UINT64_MAX, UINT64_MAX, 1e300, INFINITY, 1e300, 1e-300 },
+		{ 1, UINT64_MAX / 2, 0, NAN, -1, NAN, NAN },
+		{ NAN, 3, 1, 1, 2, -INFINITY, -1 },
+		{ 1e300, 0, 0, 0, 0, 0, INFINITY },
 	};
 	static const struct html_row statuses[] = {
 		{ "200", UINT64_MAX }, { "500", UINT64_MAX }, { "502", 1 },
@@ -527,8 +588,8 @@ static void test_parser_catches(void)
 
 static void remove_dir(void)
 {
-	static const char *const names[] = { "typical", "empty", "single", "zero", "huge", "hostile",
-	                                     "hour" };
+	static const char *const names[] = { "typical", "empty", "single", "partial", "zero", "huge",
+	                                     "hostile", "hour" };
 	char path[300];
 	size_t i;
 
@@ -558,6 +619,7 @@ int main(int argc, char **argv)
 	test_typical();
 	test_empty();
 	test_single_second();
+	test_partial_second();
 	test_zero_latency();
 	test_huge();
 	test_hostile();
