@@ -2,10 +2,10 @@
 /*
  * Unit tests of the HTML run report: pages for a typical run, an empty
  * one, a single second, a last second cut short, absurd values and
- * hostile labels are written,
- * read back and parsed with libxml2's strict XML parser, then checked for
- * their charts, finite SVG coordinates, escaping and the absence of
- * scripts and external references.  With --sample FILE it only writes
+ * hostile labels are written, read back and parsed with libxml2's strict
+ * XML parser, then checked for their charts, finite SVG coordinates,
+ * escaping and the absence of scripts and external references; the
+ * typical page also for stat cards that never cut a label mid-word.  With --sample FILE it only writes
  * the typical page, for bench/html.sh to take a screenshot of.
  */
 #include <config.h>
@@ -314,7 +314,49 @@ static void check_common(struct page *pg, const char *name, const struct html_re
 	   "%s: status and error tables, and thresholds when set", name);
 }
 
+/* The declarations of the stylesheet's rule for exactly this selector
+ * (".figure dt"), into out; empty if there is none. */
+static void css_rule(const char *page, const char *selector, char *out, size_t len)
+{
+	char needle[80];
+	const char *p, *end;
+
+	out[0] = '\0';
+	snprintf(needle, sizeof needle, "}%s{", selector);
+	p = strstr(page, needle);
+	if (!p || !(end = strchr(p + strlen(needle), '}')))
+		return;
+	p += strlen(needle);
+	snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
 /* ---- the cases ---- */
+
+/* A stat card's label ("connections") must never be cut mid-word
+ * ("CONNECTION S"): the label keeps its words whole (no overflow-wrap:
+ * anywhere, no word-break:break-all, which also shrink the card's
+ * min-content width), and the card is a flex item that grows to fit them
+ * rather than a grid cell of a fixed minimum. */
+static void check_stat_cards(const struct page *pg)
+{
+	char summary[256], figure[256], label[256];
+
+	css_rule(pg->data, ".summary", summary, sizeof summary);
+	css_rule(pg->data, ".figure", figure, sizeof figure);
+	css_rule(pg->data, ".figure dt", label, sizeof label);
+	ok(strstr(pg->data, "<dl class=\"summary\"><div class=\"figure\"><dt>") != NULL,
+	   "typical: stat card labels are the .figure dt the rules below style");
+	if (!ok(label[0] && !strstr(label, "anywhere") && !strstr(label, "break-all") &&
+	        (strstr(label, "overflow-wrap:break-word") || strstr(label, "overflow-wrap:normal")),
+	        "typical: a card's label breaks between words only"))
+		printf("#   .figure dt{%s}\n", label);
+	if (!ok(strstr(summary, "display:flex") && strstr(summary, "flex-wrap:wrap") &&
+	        strstr(figure, "flex:1 1 ") && !strstr(figure, "min-width:0") &&
+	        !strstr(figure, "overflow:hidden"),
+	        "typical: a card grows to fit its label's words"))
+		printf("#   .summary{%s} .figure{%s}\n", summary, figure);
+	ok(!strstr(pg->data, "break-all"), "typical: nothing on the page breaks words anywhere");
+}
 
 static void test_typical(void)
 {
@@ -331,6 +373,7 @@ static void test_typical(void)
 	ok(strstr(pg.data, "59,512") != NULL, "typical: counts have thousands separators");
 	ok(has_text(xmlDocGetRootElement(pg.doc), "Service time (from actual send)"),
 	   "typical: the service time series is in the legend");
+	check_stat_cards(&pg);
 	free_page(&pg);
 }
 
