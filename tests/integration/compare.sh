@@ -11,7 +11,8 @@ cd "$SCRATCH"
 ok $? "--compare of a clean job exits 0"
 is "$(sed -n 1p table.txt | awk '{print $1, $2, $3, $4, $9}')" "strategy workers wall_s req/s failed" "the table has its header"
 is "$(awk 'NR>1 {print $1}' table.txt | tr '\n' ' ')" "sequential threaded event multiprocess " "all four strategies by default, in order"
-is "$(awk 'NR>1 {print $2}' table.txt | sort -u)" 5 "each with the job's workers"
+is "$(awk 'NR>1 {print $1 "=" $2}' table.txt | tr '\n' ' ')" "sequential=1 threaded=5 event=5 multiprocess=5 " \
+   "each with the job's workers, but sequential with 1: it runs one transfer at a time"
 # Each request waits 50 ms at the server: sequential makes 20 such waits
 # one after another, event with 5 workers 4 rounds.  Those are the lower
 # bounds; above them, whatever a request costs besides its wait (more on
@@ -30,6 +31,9 @@ is "$(grep -c 'running the job with strategy' table.err)" 4 "progress of the com
 "$SCRAPE" --compare sequential,event --format json -n 4 "$TARGET/bytes/10" >table.json 2>/dev/null
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(r["strategy"] for r in d), d[0]["requests"], d[1]["failed"], d[0]["peak_rss_bytes"] > 0, d[1]["cpu_seconds"] >= 0)' table.json)" \
    "sequential event 4 0 True True" "--compare LIST --format json gives one object per strategy"
+"$SCRAPE" --compare sequential,event --format json -w 3 -n 4 "$TARGET/bytes/10" >workers.json 2>/dev/null
+is "$(python3 -c 'import json,sys; print([r["workers"] for r in json.load(open(sys.argv[1]))])' workers.json)" \
+   "[1, 3]" "--format json shows sequential with 1 worker, the others with the job's"
 
 reset_target
 "$SCRAPE" --compare threaded,multiprocess -w 2 -n 3 -o ignored.jsonl "$TARGET/bytes/10" >/dev/null 2>compare.err
