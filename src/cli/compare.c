@@ -84,6 +84,15 @@ static int run_child(const char *strategy, compare_run_fn run, void *ctx, struct
 	return 0;
 }
 
+/* The transfers the strategy kept in flight at most: the job's workers,
+ * except that the sequential strategy runs one transfer at a time whatever
+ * workers says, and a table that put the job's 5 beside it would credit
+ * it with concurrency it never had. */
+static unsigned shown_workers(const struct row *r)
+{
+	return strcmp(r->strategy, "sequential") == 0 ? 1 : r->sum.workers;
+}
+
 static void print_table(const struct row *rows, size_t count, FILE *out)
 {
 	char p50[32], p99[32];
@@ -100,7 +109,7 @@ static void print_table(const struct row *rows, size_t count, FILE *out)
 		units_format_duration(r->sum.p50_ns, p50, sizeof p50);
 		units_format_duration(r->sum.p99_ns, p99, sizeof p99);
 		fprintf(out, "%-13s %7u %9.3f %10.1f %9s %9s %8.2f %9.1f %7llu\n", r->strategy,
-		        r->sum.workers, r->sum.seconds,
+		        shown_workers(r), r->sum.seconds,
 		        r->sum.seconds > 0 ? (double)r->sum.requests / r->sum.seconds : 0.0, p50, p99,
 		        r->cpu_seconds, (double)r->peak_rss_kb / 1024.0,
 		        (unsigned long long)r->sum.failed);
@@ -124,7 +133,7 @@ static void print_json(const struct row *rows, size_t count, FILE *out)
 			           "\"wall_seconds\":%.6f,\"requests_per_second\":%.3f,"
 			           "\"p50_seconds\":%.6f,\"p99_seconds\":%.6f,\"cpu_seconds\":%.3f,"
 			           "\"peak_rss_bytes\":%lld",
-			           r->sum.workers, (unsigned long long)r->sum.requests,
+			           shown_workers(r), (unsigned long long)r->sum.requests,
 			           (unsigned long long)r->sum.failed, r->sum.seconds,
 			           r->sum.seconds > 0 ? (double)r->sum.requests / r->sum.seconds : 0.0,
 			           (double)r->sum.p50_ns / 1e9, (double)r->sum.p99_ns / 1e9, r->cpu_seconds,

@@ -212,7 +212,9 @@ static struct run_settings settings_of(const struct cli *cli)
 		.report_path = cli->report, .html_path = cli->html, .job_path = cli->config,
 	};
 
-	s.progress = cli->progress >= 0 ? cli->progress : !cli->quiet && isatty(STDERR_FILENO);
+	/* -q drops the per-download lines, not the progress line: a long quiet
+	 * run on a terminal would otherwise show nothing until it ends */
+	s.progress = cli->progress >= 0 ? cli->progress : isatty(STDERR_FILENO);
 	return s;
 }
 

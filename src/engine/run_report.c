@@ -72,13 +72,15 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out)
  * requests/s; 0 for the closed model. */
 static double target_rate(const struct scrape_run *run, size_t second)
 {
-	/* the middle of the second, counted from the end of the warmup */
-	int64_t t = run->job->warmup_ns + (int64_t)second * 1000000000 + 500000000;
+	/* the middle of the time the second covers (timeline_cover has
+	 * trimmed the last), counted like the duration from the start */
+	int64_t start = run->job->warmup_ns + (int64_t)second * 1000000000;
+	int64_t t = start + (int64_t)(run->timeline.seconds[second].seconds * 5e8);
 
 	if (run->job->duration_ns && t >= run->job->duration_ns) {
 		/* a second after the end (responses still arriving) asked for
 		 * nothing; a last, partial one for the rate just before the end */
-		if (t - 500000000 >= run->job->duration_ns)
+		if (start >= run->job->duration_ns)
 			return 0;
 		t = run->job->duration_ns - 1;
 	}
@@ -98,6 +100,9 @@ static void result_of(struct scrape_run *run, struct run_result *r)
 	r->job = run->job;
 	r->job_path = run->settings.job_path;
 	r->interrupted = run_signal != 0;
+	/* how much of each second the run lasted: the last one is cut short,
+	 * and read as a whole second its rate would plunge */
+	timeline_cover(&run->timeline, run->end_ns - run->measure_ns);
 	/* the timeline's seconds get the schedule's rates here, where the
 	 * schedule is known */
 	for (i = 0; i < run->timeline.count; i++)

@@ -53,14 +53,19 @@ static const char stylesheet[] =
 	".warnings h2{color:#92400e}"
 	".warnings ul{margin:6px 0 0;padding-left:20px;color:#78350f}"
 	".warnings li+li{margin-top:2px}"
-	".summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(124px,1fr));gap:12px;"
-	"margin:0 0 16px;padding:0}"
-	".figure{background:var(--card);border:1px solid var(--line);border-radius:10px;"
-	"padding:12px 16px;margin:0}"
+	/* A stat card is at least as wide as its label's longest word: a flex
+	 * item is never narrower than its content's min-content width, and
+	 * overflow-wrap:break-word (unlike anywhere, or word-break:break-all)
+	 * keeps words whole in that width, so "connections" is not cut into
+	 * "CONNECTION S".  It breaks a word only when one alone is wider than
+	 * the page. */
+	".summary{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 16px;padding:0}"
+	".figure{flex:1 1 124px;background:var(--card);border:1px solid var(--line);"
+	"border-radius:10px;padding:12px 16px;margin:0}"
 	".figure dt{font-size:11px;font-weight:600;letter-spacing:.06em;text-transform:uppercase;"
-	"color:var(--muted);overflow-wrap:anywhere}"
+	"color:var(--muted);overflow-wrap:break-word;word-break:normal;hyphens:manual}"
 	".figure dd{margin:4px 0 0;font-size:20px;font-weight:650;color:var(--ink);"
-	"font-variant-numeric:tabular-nums;overflow-wrap:anywhere}"
+	"font-variant-numeric:tabular-nums;overflow-wrap:break-word}"
 	".head{display:flex;justify-content:space-between;align-items:baseline;gap:16px;"
 	"flex-wrap:wrap;margin-bottom:8px}"
 	".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;color:var(--text)}"

@@ -32,6 +32,8 @@ struct html_second {
 	double p50, p99;            /* seconds; 0 when requests == 0 */
 	double target_rate;         /* requests/s the schedule asked for in
 	                               that second; 0: closed model */
+	double seconds;             /* the time it covers: 1, less for a last,
+	                               partial one; 0 counts as 1 */
 };
 
 /* A row of a count table: a status code, an error reason ... */

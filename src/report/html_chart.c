@@ -479,14 +479,26 @@ void html_percentile_chart(struct buf *b, const struct html_report_view *v)
 
 enum series { SERIES_REQUESTS, SERIES_ERRORS, SERIES_TARGET, SERIES_P50, SERIES_P99 };
 
+/* The time second s covers: a whole one, or the part of the last one
+ * before the run ended (a millisecond at least, as the timeline makes it,
+ * so neither a rate nor the time axis can collapse). */
+static double covered(const struct html_second *s)
+{
+	if (!(s->seconds > 0) || s->seconds >= 1)
+		return 1;
+	return fmax(s->seconds, 0.001);
+}
+
 /* One series' value in a second; NAN where it has none (latency in a
  * second without completed requests), which the path leaves as a gap
- * rather than dropping the line to zero. */
+ * rather than dropping the line to zero.  Counts become rates over the
+ * time the second covers, so the last, partial second of a run does not
+ * read as a plunge. */
 static double second_value(const struct html_second *s, enum series which)
 {
 	switch (which) {
-	case SERIES_REQUESTS: return clean((double)s->requests);
-	case SERIES_ERRORS: return clean((double)s->errors);
+	case SERIES_REQUESTS: return clean((double)s->requests / covered(s));
+	case SERIES_ERRORS: return clean((double)s->errors / covered(s));
 	case SERIES_TARGET: return clean(s->target_rate);
 	case SERIES_P50: return s->requests ? clean(s->p50) : NAN;
 	case SERIES_P99: return s->requests ? clean(s->p99) : NAN;
@@ -494,16 +506,16 @@ static double second_value(const struct html_second *s, enum series which)
 	return NAN;
 }
 
-/* The x of second i: its middle, except that a lone second spans its
- * whole width so it shows as a line rather than a dot.  `end` picks the
- * right edge of that span. */
+/* The x of second i: the middle of the time it covers, except that a
+ * lone second spans all of it so it shows as a line rather than a dot.
+ * `end` picks the right edge of that span. */
 static double second_x(const struct html_second *s, size_t n, size_t i, int end)
 {
 	double t = clean(s[i].t);
 
 	if (n == 1)
-		return end ? t + 1 : t;
-	return t + 0.5;
+		return end ? t + covered(&s[i]) : t;
+	return t + covered(&s[i]) / 2;
 }
 
 static void timeline_path(struct buf *b, const struct frame *f, const struct html_report_view *v,
@@ -549,16 +561,17 @@ static double series_max(const struct html_report_view *v, enum series which)
 	return max;
 }
 
-/* The seconds the timeline covers, from its first to the end of its last. */
+/* The seconds the timeline covers, from its first to the end of its last
+ * (the run's end, when that cut the last second short). */
 static void time_range(const struct html_report_view *v, struct frame *f)
 {
 	size_t i;
 
 	f->x_lo = clean(v->timeline[0].t);
-	f->x_hi = f->x_lo + 1;
+	f->x_hi = f->x_lo + covered(&v->timeline[0]);
 	for (i = 0; i < v->timeline_count; i++) {
 		f->x_lo = fmin(f->x_lo, clean(v->timeline[i].t));
-		f->x_hi = fmax(f->x_hi, clean(v->timeline[i].t) + 1);
+		f->x_hi = fmax(f->x_hi, clean(v->timeline[i].t) + covered(&v->timeline[i]));
 	}
 }
 
@@ -566,7 +579,7 @@ void html_throughput_chart(struct buf *b, const struct html_report_view *v)
 {
 	double max_errors = series_max(v, SERIES_ERRORS), max_target = series_max(v, SERIES_TARGET);
 	struct frame f = { 0 };
-	char sentence[160];
+	char sentence[256];
 
 	card_head(b, "Throughput");
 	if (v->timeline_count) {
@@ -593,7 +606,9 @@ void html_throughput_chart(struct buf *b, const struct html_report_view *v)
 		timeline_path(b, &f, v, SERIES_ERRORS, "line thin s-red", 0);
 	chart_close(b);
 	snprintf(sentence, sizeof sentence, "Requests completed in each second of the measurement "
-	         "(%zu %s).", v->timeline_count, v->timeline_count == 1 ? "second" : "seconds");
+	         "(%zu %s)%s.", v->timeline_count, v->timeline_count == 1 ? "second" : "seconds",
+	         covered(&v->timeline[v->timeline_count - 1]) < 1 ?
+	         "; the last, cut short by the end of the run, as a rate over the part it covers" : "");
 	note(b, sentence);
 	buf_puts(b, "</section>");
 }

@@ -70,6 +70,9 @@ static void timeline(struct buf *b, const struct run_result *r)
 		           "\"p50\":%.9f,\"p99\":%.9f",
 		           i ? "," : "", i, (unsigned long long)s->sent, (unsigned long long)s->requests,
 		           (unsigned long long)s->errors, (double)s->p50_ns / 1e9, (double)s->p99_ns / 1e9);
+		/* the time the second covers: less than 1 for the last, cut short */
+		buf_printf(b, ",\"seconds\":%.6g,\"requests_per_second\":%.3f", s->seconds,
+		           s->seconds > 0 ? (double)s->requests / s->seconds : 0.0);
 		if (r->job->open_model)
 			buf_printf(b, ",\"target_rate\":%.3f", s->target_rate);
 		buf_putc(b, '}');
@@ -314,6 +317,7 @@ static struct html_second *timeline_points(const struct run_result *r, int *fail
 		seconds[i].p50 = (double)t->p50_ns / 1e9;
 		seconds[i].p99 = (double)t->p99_ns / 1e9;
 		seconds[i].target_rate = t->target_rate;
+		seconds[i].seconds = t->seconds;
 	}
 	return seconds;
 }

@@ -4,6 +4,7 @@
  * when the first completion of a later second arrives (or at the end), and
  * the histogram is cleared for the next one.  Seconds with no completions
  * keep zero percentiles.  Running out of memory only shortens the timeline.
+ * A new second covers a whole one until timeline_cover trims the last.
  */
 #include <config.h>
 
@@ -43,8 +44,8 @@ static int reach(struct timeline *t, size_t index)
 		t->seconds = grown;
 		t->cap = cap;
 	}
-	if (index >= t->count)
-		t->count = index + 1;
+	while (t->count <= index)
+		t->seconds[t->count++].seconds = 1;
 	return 0;
 }
 
@@ -85,4 +86,21 @@ void timeline_done(struct timeline *t, size_t index, int64_t latency_ns, int fai
 void timeline_close(struct timeline *t)
 {
 	settle(t);
+}
+
+/* Shorter than this, a second's rate would be one completion over almost
+ * nothing: a millisecond keeps it finite. */
+#define MIN_COVERED 0.001
+
+void timeline_cover(struct timeline *t, int64_t span_ns)
+{
+	double span = (double)span_ns / 1e9, left;
+	size_t i;
+
+	if (span_ns <= 0)
+		return;
+	for (i = 0; i < t->count; i++) {
+		left = span - (double)i;
+		t->seconds[i].seconds = left >= 1 ? 1 : left > MIN_COVERED ? left : MIN_COVERED;
+	}
 }

@@ -11,7 +11,8 @@ cd "$SCRATCH"
 ok $? "--compare of a clean job exits 0"
 is "$(sed -n 1p table.txt | awk '{print $1, $2, $3, $4, $9}')" "strategy workers wall_s req/s failed" "the table has its header"
 is "$(awk 'NR>1 {print $1}' table.txt | tr '\n' ' ')" "sequential threaded event multiprocess " "all four strategies by default, in order"
-is "$(awk 'NR>1 {print $2}' table.txt | sort -u)" 5 "each with the job's workers"
+is "$(awk 'NR>1 {print $1 "=" $2}' table.txt | tr '\n' ' ')" "sequential=1 threaded=5 event=5 multiprocess=5 " \
+   "each with the job's workers, but sequential with 1: it runs one transfer at a time"
 # Each request waits 50 ms at the server: sequential makes 20 such waits
 # one after another, event with 5 workers 4 rounds.  Those are the lower
 # bounds; above them, whatever a request costs besides its wait (more on
@@ -30,6 +31,9 @@ is "$(grep -c 'running the job with strategy' table.err)" 4 "progress of the com
 "$SCRAPE" --compare sequential,event --format json -n 4 "$TARGET/bytes/10" >table.json 2>/dev/null
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(r["strategy"] for r in d), d[0]["requests"], d[1]["failed"], d[0]["peak_rss_bytes"] > 0, d[1]["cpu_seconds"] >= 0)' table.json)" \
    "sequential event 4 0 True True" "--compare LIST --format json gives one object per strategy"
+"$SCRAPE" --compare sequential,event --format json -w 3 -n 4 "$TARGET/bytes/10" >workers.json 2>/dev/null
+is "$(python3 -c 'import json,sys; print([r["workers"] for r in json.load(open(sys.argv[1]))])' workers.json)" \
+   "[1, 3]" "--format json shows sequential with 1 worker, the others with the job's"
 
 reset_target
 "$SCRAPE" --compare threaded,multiprocess -w 2 -n 3 -o ignored.jsonl "$TARGET/bytes/10" >/dev/null 2>compare.err
@@ -58,6 +62,31 @@ like "$(cat progress.err)" "ETA" "and an ETA"
 is "$(tail -c 4 progress.err | od -An -c | tr -d ' ')" '\r033[K' "the line is erased at the end"
 "$SCRAPE" -q -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>noprogress.err
 is "$(wc -c <noprogress.err | tr -d ' ')" 0 "no progress line when stderr is not a terminal"
+"$SCRAPE" -n 8 "$TARGET/delay/150/bytes/1" >/dev/null 2>noprogress.err
+is "$(wc -c <noprogress.err | tr -d ' ')" 0 "nor without -q"
+
+# ---- on a terminal, -q keeps the progress line ----
+# script(1) gives the run a pseudo-terminal for stdout and stderr alike.
+# 200 requests at 200/s take at least a second whatever the machine's
+# load, so the line (drawn every 250 ms) is drawn a few times.
+on_pty() {   # on_pty FILE ARGS...: runs scrape ARGS on a terminal, output to FILE
+	f=$1
+	shift
+	script -qfec "$(printf '%s ' "$SCRAPE" "$@")" /dev/null </dev/null >"$f" 2>&1
+}
+if command -v script >/dev/null 2>&1; then
+	on_pty pty-q.out -q -n 200 -r 200/s "$TARGET/bytes/1"
+	ok $? "-q on a terminal exits 0"
+	like "$(cat pty-q.out)" "/200 " "-q on a terminal still draws the progress line"
+	like "$(cat pty-q.out)" "ETA" "with its ETA"
+	like "$(cat pty-q.out)" "Downloaded 200 sites" "and the summary follows"
+	is "$(grep -c '^Read ' pty-q.out)" 0 "but no per-download lines"
+	on_pty pty-noprogress.out -q --no-progress -n 200 -r 200/s "$TARGET/bytes/1"
+	is "$(grep -c 'ETA' pty-noprogress.out)" 0 "--no-progress hides it on a terminal too"
+	like "$(cat pty-noprogress.out)" "Downloaded 200 sites" "leaving the summary"
+else
+	echo "# skip: no script(1) for a pseudo-terminal"
+fi
 
 # ---- SIGINT ends a hanging transfer at once, under every strategy ----
 # "At once": libcurl asks the core whether to go on at least once a

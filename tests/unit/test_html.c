@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the HTML run report: pages for a typical run, an empty
- * one, a single second, absurd values and hostile labels are written,
- * read back and parsed with libxml2's strict XML parser, then checked for
- * their charts, finite SVG coordinates, escaping and the absence of
- * scripts and external references.  With --sample FILE it only writes
+ * one, a single second, a last second cut short, absurd values and
+ * hostile labels are written, read back and parsed with libxml2's strict
+ * XML parser, then checked for their charts, finite SVG coordinates,
+ * escaping and the absence of scripts and external references; the
+ * typical page also for stat cards that never cut a label mid-word.  With --sample FILE it only writes
  * the typical page, for bench/html.sh to take a screenshot of.
  */
 #include <config.h>
@@ -313,7 +314,49 @@ static void check_common(struct page *pg, const char *name, const struct html_re
 	   "%s: status and error tables, and thresholds when set", name);
 }
 
+/* The declarations of the stylesheet's rule for exactly this selector
+ * (".figure dt"), into out; empty if there is none. */
+static void css_rule(const char *page, const char *selector, char *out, size_t len)
+{
+	char needle[80];
+	const char *p, *end;
+
+	out[0] = '\0';
+	snprintf(needle, sizeof needle, "}%s{", selector);
+	p = strstr(page, needle);
+	if (!p || !(end = strchr(p + strlen(needle), '}')))
+		return;
+	p += strlen(needle);
+	snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
 /* ---- the cases ---- */
+
+/* A stat card's label ("connections") must never be cut mid-word
+ * ("CONNECTION S"): the label keeps its words whole (no overflow-wrap:
+ * anywhere, no word-break:break-all, which also shrink the card's
+ * min-content width), and the card is a flex item that grows to fit them
+ * rather than a grid cell of a fixed minimum. */
+static void check_stat_cards(const struct page *pg)
+{
+	char summary[256], figure[256], label[256];
+
+	css_rule(pg->data, ".summary", summary, sizeof summary);
+	css_rule(pg->data, ".figure", figure, sizeof figure);
+	css_rule(pg->data, ".figure dt", label, sizeof label);
+	ok(strstr(pg->data, "<dl class=\"summary\"><div class=\"figure\"><dt>") != NULL,
+	   "typical: stat card labels are the .figure dt the rules below style");
+	if (!ok(label[0] && !strstr(label, "anywhere") && !strstr(label, "break-all") &&
+	        (strstr(label, "overflow-wrap:break-word") || strstr(label, "overflow-wrap:normal")),
+	        "typical: a card's label breaks between words only"))
+		printf("#   .figure dt{%s}\n", label);
+	if (!ok(strstr(summary, "display:flex") && strstr(summary, "flex-wrap:wrap") &&
+	        strstr(figure, "flex:1 1 ") && !strstr(figure, "min-width:0") &&
+	        !strstr(figure, "overflow:hidden"),
+	        "typical: a card grows to fit its label's words"))
+		printf("#   .summary{%s} .figure{%s}\n", summary, figure);
+	ok(!strstr(pg->data, "break-all"), "typical: nothing on the page breaks words anywhere");
+}
 
 static void test_typical(void)
 {
@@ -330,6 +373,7 @@ static void test_typical(void)
 	ok(strstr(pg.data, "59,512") != NULL, "typical: counts have thousands separators");
 	ok(has_text(xmlDocGetRootElement(pg.doc), "Service time (from actual send)"),
 	   "typical: the service time series is in the legend");
+	check_stat_cards(&pg);
 	free_page(&pg);
 }
 
@@ -367,6 +411,66 @@ static void test_single_second(void)
 	free_page(&pg);
 }
 
+/* The y coordinates of the path with this class in the chart card whose
+ * heading follows `card` ("Throughput"), in order; how many (at most max). */
+static size_t path_ys(const char *page, const char *card, const char *classes, double *ys,
+                      size_t max)
+{
+	char needle[80];
+	const char *p = strstr(page, card), *end;
+	size_t n = 0;
+
+	snprintf(needle, sizeof needle, "class=\"%s\" d=\"", classes);
+	if (!p || !(p = strstr(p, needle)))
+		return 0;
+	p += strlen(needle);
+	end = strchr(p, '"');
+	while (p && p < end && n < max) {
+		const char *comma = strchr(p, ',');
+		if (!comma || comma > end)
+			break;
+		ys[n++] = strtod(comma + 1, NULL);
+		p = strchr(comma, ' ');
+	}
+	return n;
+}
+
+/* A steady 100 requests/s whose run ended 0.4 s into its fourth second:
+ * that second completed 40, which is 100/s over the time it covers.  Read
+ * as a whole second it would plunge to 40. */
+static void test_partial_second(void)
+{
+	static const struct html_point latency[] = { { 0, 0.010 }, { 100, 0.020 } };
+	static const struct html_second steady[] = {
+		{ 0, 100, 10, 0.010, 0.020, 0, 1 },
+		{ 1, 100, 10, 0.010, 0.020, 0, 1 },
+		{ 2, 100, 10, 0.010, 0.020, 0, 0 },   /* 0: a whole second too */
+		{ 3, 40, 4, 0.010, 0.020, 0, 0.4 },
+	};
+	static const struct html_row statuses[] = { { "200", 340 } };
+	struct html_report_view v = {
+		.title = "partial",
+		.latency = latency, .latency_count = 2,
+		.timeline = steady, .timeline_count = 4,
+		.statuses = statuses, .status_count = 1,
+	};
+	struct page pg;
+	double ys[16];
+	size_t n;
+
+	if (!write_page(&pg, "partial", &v))
+		return;
+	check_common(&pg, "partial", &v, 3);
+	n = path_ys(pg.data, ">Throughput<", "line s-blue", ys, 16);
+	ok(n >= 2 && ys[n - 1] == ys[0],
+	   "partial: the last, partial second is drawn as a rate (level with the rest)");
+	n = path_ys(pg.data, ">Throughput<", "line thin s-red", ys, 16);
+	ok(n >= 2 && ys[n - 1] == ys[0], "partial: so are its errors");
+	ok(strstr(pg.data, "the last, cut short by the end of the run, as a rate") != NULL,
+	   "partial: the note says how the last second is drawn");
+	free_page(&pg);
+}
+
 static void test_zero_latency(void)
 {
 	static const struct html_point latency[] = { { 0, 0 }, { 50, 0 }, { 99, 0 }, { 100, 0 } };
@@ -394,10 +498,10 @@ static void test_huge(void)
 		{ 100, 1e30 }, { 250, 2e9 },
 	};
 	static const struct html_second wild[] = {
-		{ 0, UINT64_MAX, UINT64_MAX, 1e300, INFINITY, 1e300 },
-		{ 1, UINT64_MAX / 2, 0, NAN, -1, NAN },
-		{ NAN, 3, 1, 1, 2, -INFINITY },
-		{ 1e300, 0, 0, 0, 0, 0 },
+		{ 0, UINT64_MAX, UINT64_MAX, 1e300, INFINITY, 1e300, 1e-300 },
+		{ 1, UINT64_MAX / 2, 0, NAN, -1, NAN, NAN },
+		{ NAN, 3, 1, 1, 2, -INFINITY, -1 },
+		{ 1e300, 0, 0, 0, 0, 0, INFINITY },
 	};
 	static const struct html_row statuses[] = {
 		{ "200", UINT64_MAX }, { "500", UINT64_MAX }, { "502", 1 },
@@ -527,8 +631,8 @@ static void test_parser_catches(void)
 
 static void remove_dir(void)
 {
-	static const char *const names[] = { "typical", "empty", "single", "zero", "huge", "hostile",
-	                                     "hour" };
+	static const char *const names[] = { "typical", "empty", "single", "partial", "zero", "huge",
+	                                     "hostile", "hour" };
 	char path[300];
 	size_t i;
 
@@ -558,6 +662,7 @@ int main(int argc, char **argv)
 	test_typical();
 	test_empty();
 	test_single_second();
+	test_partial_second();
 	test_zero_latency();
 	test_huge();
 	test_hostile();

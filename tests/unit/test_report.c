@@ -2,8 +2,8 @@
 /*
  * Unit tests of the reports (src/report/report.c) from a hand-made
  * struct run_result: the JSON report file, the text and --format json
- * summaries and the HTML page, for a closed-model and an open-model run,
- * without running anything.  That is the point of the result being a
+ * summaries and the HTML page, for a closed-model and an open-model run
+ * and one whose last second is cut short, without running anything.  That is the point of the result being a
  * plain value: this program must link without the engine, which the
  * weak references below check (they stay NULL unless engine/run.o or
  * run_report.o were pulled out of the archive).
@@ -177,7 +177,9 @@ static void test_closed(void)
 	          "\"measured_seconds\":2.000000000,\"tail_seconds\":0.000000000,",
 	    "closed: the job, strategy and measured time");
 	has(text, "\"requests\":100,\"ok\":98,\"failed\":2,", "closed: the counts");
-	has(text, "\"requests_per_second\":50.000", "closed: the rate over the measured time");
+	/* the timeline's seconds have a requests_per_second of their own */
+	has(text, "\"interrupted\":false,\"requests_per_second\":50.000",
+	    "closed: the rate over the measured time");
 	has(text, "\"status_counts\":{\"200\":98,\"503\":2}", "closed: the status counts");
 	has(text, "\"failed_by_reason\":{\"HTTP 503\":2}", "closed: failures by reason");
 	has(text, "\"hosts\":{\"127.0.0.1:1\":{\"requests\":100,\"failed\":2}}", "closed: the hosts");
@@ -222,6 +224,74 @@ static void test_closed(void)
 	text = slurp(path);
 	has(text, "jobs/closed.yaml", "closed: the page is titled by the job");
 	has(text, "error_rate &lt; 1%", "closed: the page lists the thresholds");
+	free(text);
+
+	report_summary_free(&rs);
+	timeline_free(&tl);
+	stats_free(&st);
+	job_free(job);
+}
+
+/* A steady 100 requests/s that ended 0.4 s into its third second: the
+ * timeline says that second covers 0.4 s, and its 40 requests are 100/s,
+ * in the report and on the page, not a plunge to 40. */
+static void test_partial(void)
+{
+	static struct stats st;
+	struct timeline tl;
+	struct run_result r;
+	struct report_summary rs;
+	struct job *job;
+	char path[256], *text;
+	int i;
+
+	job = load_job("partial.yaml", "urls:\n  - http://127.0.0.1:1/a\nrequests: 240\n");
+	if (!ok(job != NULL, "partial: the job loads"))
+		return;
+	stats_init(&st);
+	timeline_init(&tl);
+	for (i = 0; i < 240; i++) {
+		stats_status(&st, 200);
+		st.ok++;
+		histogram_record(&st.latency, 5000000);
+		timeline_sent(&tl, (size_t)(i / 100));
+		timeline_done(&tl, (size_t)(i / 100), 5000000, 0);
+	}
+	timeline_close(&tl);
+	ok(tl.count == 3 && tl.seconds[2].seconds == 1, "partial: seconds are whole until covered");
+	timeline_cover(&tl, 2400000000);
+
+	memset(&r, 0, sizeof r);
+	r.job = job;
+	r.stats = &st;
+	r.timeline = &tl;
+	r.sum.requests = r.sum.ok = 240;
+	r.sum.seconds = 2.4;
+	r.sum.ran = 1;
+	r.start_ns = r.measure_ns = 1000000000;
+	r.end_ns = r.start_ns + 2400000000;
+	r.cpus = 1;
+	run_result_conclude(&r);
+	report_summary_init(&rs, &r);
+
+	snprintf(path, sizeof path, "%s/partial.json", dir);
+	ok(report_write(path, &r, &rs) == 0, "partial: the report is written");
+	text = slurp(path);
+	has(text, "{\"second\":0,\"sent\":100,\"requests\":100,\"errors\":0,",
+	    "partial: a whole second keeps its counts");
+	has(text, ",\"seconds\":1,\"requests_per_second\":100.000},{\"second\":1,",
+	    "partial: and covers 1 s at 100/s");
+	has(text, "{\"second\":2,\"sent\":40,\"requests\":40,\"errors\":0,",
+	    "partial: the last second keeps its counts");
+	has(text, ",\"seconds\":0.4,\"requests_per_second\":100.000}]",
+	    "partial: but covers 0.4 s, which makes the same 100/s");
+	free(text);
+
+	snprintf(path, sizeof path, "%s/partial.html", dir);
+	ok(report_write_html(path, &r) == 0, "partial: the HTML report is written");
+	text = slurp(path);
+	has(text, "the last, cut short by the end of the run, as a rate",
+	    "partial: the page draws the last second as a rate");
 	free(text);
 
 	report_summary_free(&rs);
@@ -321,6 +391,7 @@ int main(void)
 	ok(run_free == NULL && run_report == NULL,
 	   "the reports link without the engine's run (engine/run.o, run_report.o)");
 	test_closed();
+	test_partial();
 	test_open();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
