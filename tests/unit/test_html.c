@@ -394,7 +394,7 @@ static void test_empty(void)
 static void test_single_second(void)
 {
 	static const struct html_point latency[] = { { 0, 0.004 }, { 100, 0.004 } };
-	static const struct html_second one[] = { { 0, 10, 0, 0.004, 0.004, 0 } };
+	static const struct html_second one[] = { { 0, 10, 0, 0.004, 0.004, 0, 0 } };
 	static const struct html_row statuses[] = { { "200", 10 } };
 	struct html_report_view v = {
 		.title = "one second",
