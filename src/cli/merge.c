@@ -7,13 +7,15 @@
  * when the whole report has read and checked, with every sum checked for
  * overflow.  Failure and refusal reasons go straight into hash tables
  * (the reader already refuses a reason twice in one report), so a merge
- * is linear in the reasons.  Histogram buckets ([low_ns, high_ns, count]) must be this
+ * is linear in the reasons (merge_reasons.c); groups add up by name
+ * (merge_groups.c).  Histogram buckets ([low_ns, high_ns, count]) must be this
  * scrape's buckets; mean and standard deviation merge exactly from each
  * report's count, mean and stddev.
  */
 #include <config.h>
 
 #include "cli/merge.h"
+#include "cli/merge_private.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "results/groups.h"
 #include "results/stats.h"
 #include "report/summary.h"
 
@@ -32,120 +35,8 @@
 /* Durations become int64 nanoseconds: below 9.2e9 s they fit. */
 #define MAX_SECONDS 9e9
 #define MAX_RATE 1e12
-#define COUNT_MAX "18446744073709551615"
-
-/* ---- failures by reason, over all reports ---- */
-
-/* Reason strings live in chunks that never move, so the table's entries
- * can be handed to the summary printers as they are. */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	char data[];
-};
-
-struct reasons {
-	struct reason_count *items; /* first-seen order, as a run lists them */
-	size_t count, cap;
-	uint32_t *index;            /* 1 + item by hash; 0: empty */
-	size_t size;
-	uint64_t seed;              /* of the index's hash, taken when it is made */
-	struct chunk *chunks;
-};
-
-static void reasons_free(struct reasons *t)
-{
-	while (t->chunks) {
-		struct chunk *next = t->chunks->next;
-		free(t->chunks);
-		t->chunks = next;
-	}
-	free(t->items);
-	free(t->index);
-	memset(t, 0, sizeof *t);
-}
-
-static char *reasons_copy(struct reasons *t, const char *s, size_t len)
-{
-	struct chunk *c = t->chunks;
-
-	if (!c || c->size - c->used < len + 1) {
-		size_t size = len + 1 > (1 << 20) ? len + 1 : (1 << 20);
-		if (!(c = malloc(sizeof *c + size)))
-			return NULL;
-		c->next = t->chunks, c->used = 0, c->size = size;
-		t->chunks = c;
-	}
-	memcpy(c->data + c->used, s, len);
-	c->data[c->used + len] = '\0';
-	c->used += len + 1;
-	return c->data + c->used - len - 1;
-}
-
-static void reasons_place(struct reasons *t, size_t item)
-{
-	const char *s = t->items[item].reason;
-	size_t i;
-
-	for (i = json_hash(t->seed, s, strlen(s)) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1))
-		;
-	t->index[i] = (uint32_t)(item + 1);
-}
-
-/* Keeps the index at most half full. */
-static int reasons_grow(struct reasons *t)
-{
-	size_t i, size = t->size ? t->size * 2 : 64;
-	uint32_t *index;
-
-	if (t->count * 2 < t->size)
-		return 0;
-	if (t->count >= UINT32_MAX / 2 || !(index = calloc(size, sizeof *index)))
-		return -1;
-	free(t->index);
-	if (!t->size)
-		t->seed = json_hash_seed();
-	t->index = index, t->size = size;
-	for (i = 0; i < t->count; i++)
-		reasons_place(t, i);
-	return 0;
-}
-
-/* The entry for a reason, added with a count of 0 if it is new. */
-static struct reason_count *reasons_find(struct reasons *t, const char *s, size_t len)
-{
-	struct reason_count *e;
-	size_t i;
-
-	if (reasons_grow(t) < 0)
-		return NULL;
-	for (i = json_hash(t->seed, s, len) & (t->size - 1); t->index[i]; i = (i + 1) & (t->size - 1)) {
-		e = &t->items[t->index[i] - 1];
-		if (strncmp(e->reason, s, len) == 0 && e->reason[len] == '\0')
-			return e;
-	}
-	if (t->count == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct reason_count *grown = realloc(t->items, cap * sizeof *grown);
-		if (!grown)
-			return NULL;
-		t->items = grown, t->cap = cap;
-	}
-	e = &t->items[t->count];
-	if (!(e->reason = reasons_copy(t, s, len)))
-		return NULL;
-	e->count = 0;
-	t->index[i] = (uint32_t)(++t->count);
-	return e;
-}
 
 /* ---- one report ---- */
-
-/* A distribution's summary, in seconds. */
-struct summary {
-	uint64_t count;
-	double min, mean, stddev, max;
-};
 
 /* The counters a report carries at its top level and where they add up. */
 static const struct counter {
@@ -177,22 +68,12 @@ struct part {
 	int has_latency, has_service;
 	struct summary latency_sum, service_sum, lag_sum;
 	double seconds, rate;
+	struct groups *groups;      /* "groups", when the report has them */
+	struct group *scratch;      /* the group being read */
 };
 
-struct merged {
-	struct stats stats;
-	struct reasons reasons, refusals; /* failed_by_reason, refused_by_reason */
-	double seconds, rate;
-	int interrupted, open_model;
-	size_t reports;
-	struct part *part;
-	const char *member;         /* the top-level member being read */
-	char why[256];
-};
 
-static int refuse(struct merged *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int refuse(struct merged *m, const char *fmt, ...)
+int merge_refuse(struct merged *m, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -208,13 +89,13 @@ static int read_seconds(struct json_reader *r, struct merged *m, const char *wha
 	if (json_read_number(r, out) < 0)
 		return -1;
 	if (*out < 0 || *out > MAX_SECONDS)
-		return refuse(m, "%s: %g s is out of range (0 to %g s)", what, *out, MAX_SECONDS);
+		return merge_refuse(m, "%s: %g s is out of range (0 to %g s)", what, *out, MAX_SECONDS);
 	return 0;
 }
 
 /* {"count":..,"min":..,"mean":..,"stddev":..,"max":..,"p50":..}: the
  * percentiles are not needed (the buckets give them) but must be JSON. */
-static int read_summary(struct json_reader *r, struct merged *m, struct summary *s)
+int merge_read_summary(struct json_reader *r, struct merged *m, struct summary *s)
 {
 	static const char *const names[] = { "min", "mean", "stddev", "max" };
 	double *fields[] = { &s->min, &s->mean, &s->stddev, &s->max };
@@ -252,20 +133,20 @@ static int read_bucket(struct json_reader *r, struct merged *m, struct histogram
 		return -1;
 	for (i = 0; i < 3; i++)
 		if (json_array_next(r) != 1 || json_read_count(r, &v[i]) < 0)
-			return r->error[0] ? -1 : refuse(m, "%s: a bucket is not [low, high, count]", m->member);
+			return r->error[0] ? -1 : merge_refuse(m, "%s: a bucket is not [low, high, count]", m->member);
 	if (json_array_next(r) != 0)
-		return r->error[0] ? -1 : refuse(m, "%s: a bucket is not [low, high, count]", m->member);
+		return r->error[0] ? -1 : merge_refuse(m, "%s: a bucket is not [low, high, count]", m->member);
 	index = histogram_index(v[0] > INT64_MAX ? INT64_MAX : (int64_t)v[0]);
 	histogram_bucket(index, &want_low, &want_high);
 	if (v[0] != (uint64_t)want_low || v[1] != (uint64_t)want_high)
-		return refuse(m, "its histogram buckets are not this scrape's (another version?)");
+		return merge_refuse(m, "its histogram buckets are not this scrape's (another version?)");
 	if (__builtin_add_overflow(h->counts[index], v[2], &h->counts[index]) ||
 	    __builtin_add_overflow(h->total, v[2], &h->total))
-		return refuse(m, "%s: the bucket counts add up to more than " COUNT_MAX, m->member);
+		return merge_refuse(m, "%s: the bucket counts add up to more than " COUNT_MAX, m->member);
 	return 0;
 }
 
-static int read_histogram(struct json_reader *r, struct merged *m, struct histogram *h, int *seen)
+int merge_read_histogram(struct json_reader *r, struct merged *m, struct histogram *h, int *seen)
 {
 	const char *key;
 	int more, items;
@@ -291,7 +172,7 @@ static int read_histogram(struct json_reader *r, struct merged *m, struct histog
 }
 
 /* {"503": 7, ...}: keys are status codes, 0 for no response. */
-static int read_statuses(struct json_reader *r, struct merged *m, struct part *p)
+int merge_read_statuses(struct json_reader *r, struct merged *m, uint64_t *counts)
 {
 	char code[16], shown[32];
 	const char *key;
@@ -307,11 +188,11 @@ static int read_statuses(struct json_reader *r, struct merged *m, struct part *p
 		snprintf(code, sizeof code, "%s", key);
 		status = strtol(code, &end, 10);
 		if (len == 0 || len > 3 || strlen(code) != len || *end || code[0] < '0' || code[0] > '9' || status >= STATUS_CODES)
-			return refuse(m, "status_counts: \"%s\" is not a status code", visible(shown, sizeof shown, code));
+			return merge_refuse(m, "status_counts: \"%s\" is not a status code", visible(shown, sizeof shown, code));
 		if (json_read_count(r, &n) < 0)
 			return -1;
-		if (__builtin_add_overflow(p->status[status], n, &p->status[status]))
-			return refuse(m, "status_counts: the counts add up to more than " COUNT_MAX);
+		if (__builtin_add_overflow(counts[status], n, &counts[status]))
+			return merge_refuse(m, "status_counts: the counts add up to more than " COUNT_MAX);
 	}
 	return more;
 }
@@ -331,13 +212,13 @@ static int read_reasons(struct json_reader *r, struct merged *m, struct reasons 
 		return -1;
 	while ((more = json_object_next(r, &key, &len)) == 1) {
 		if (memchr(key, '\0', len))
-			return refuse(m, "%s: a reason has a NUL character", m->member);
+			return merge_refuse(m, "%s: a reason has a NUL character", m->member);
 		if (!(e = reasons_find(t, key, len)))
-			return refuse(m, "out of memory");
+			return merge_refuse(m, "out of memory");
 		if (json_read_count(r, &n) < 0)
 			return -1;
 		if (__builtin_add_overflow(e->count, n, &e->count))
-			return refuse(m, "%s: \"%s\" adds up to more than " COUNT_MAX, m->member,
+			return merge_refuse(m, "%s: \"%s\" adds up to more than " COUNT_MAX, m->member,
 			              visible(shown, sizeof shown, e->reason));
 	}
 	return more;
@@ -361,7 +242,7 @@ static int read_model(struct json_reader *r, struct merged *m, struct part *p)
 		if (json_read_string(r, &type, NULL) < 0)
 			return -1;
 		if (strcmp(type, "open") != 0 && strcmp(type, "closed") != 0)
-			return refuse(m, "model.type \"%s\" is neither open nor closed",
+			return merge_refuse(m, "model.type \"%s\" is neither open nor closed",
 			              visible(shown, sizeof shown, type));
 		p->open = strcmp(type, "open") == 0;
 	}
@@ -380,27 +261,29 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 	if (strcmp(key, "schema") == 0) {
 		/* another schema is told as such, not as whatever breaks first */
 		if (json_peek(r) != JSON_NUMBER || json_read_count(r, &p->schema) < 0 || p->schema != 2)
-			return refuse(m, "not a scrape report of schema 2 (write it with --report)");
+			return merge_refuse(m, "not a scrape report of schema 2 (write it with --report)");
 		return 0;
 	}
 	if (strcmp(key, "status_counts") == 0)
-		return read_statuses(r, m, p);
+		return merge_read_statuses(r, m, p->status);
 	if (strcmp(key, "failed_by_reason") == 0)
 		return read_reasons(r, m, &m->reasons);
 	if (strcmp(key, "refused_by_reason") == 0)
 		return read_reasons(r, m, &m->refusals);
 	if (strcmp(key, "latency_histogram") == 0)
-		return read_histogram(r, m, &p->latency, &p->has_latency);
+		return merge_read_histogram(r, m, &p->latency, &p->has_latency);
 	if (strcmp(key, "service_time_histogram") == 0)
-		return read_histogram(r, m, &p->service, &p->has_service);
+		return merge_read_histogram(r, m, &p->service, &p->has_service);
 	if (strcmp(key, "latency_seconds") == 0)
-		return read_summary(r, m, &p->latency_sum);
+		return merge_read_summary(r, m, &p->latency_sum);
 	if (strcmp(key, "service_time_seconds") == 0)
-		return read_summary(r, m, &p->service_sum);
+		return merge_read_summary(r, m, &p->service_sum);
 	if (strcmp(key, "send_lag_seconds") == 0)
-		return read_summary(r, m, &p->lag_sum);
+		return merge_read_summary(r, m, &p->lag_sum);
 	if (strcmp(key, "model") == 0)
 		return read_model(r, m, p);
+	if (strcmp(key, "groups") == 0)
+		return merge_read_groups(r, m, &p->groups, p->scratch);
 	if (strcmp(key, "measured_seconds") == 0)
 		return read_seconds(r, m, key, &p->seconds);
 	if (strcmp(key, "interrupted") == 0)
@@ -409,7 +292,7 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 		if (json_read_number(r, &p->rate) < 0)
 			return -1;
 		if (p->rate < 0 || p->rate > MAX_RATE)
-			return refuse(m, "requests_per_second: %g is out of range (0 to %g)", p->rate, MAX_RATE);
+			return merge_refuse(m, "requests_per_second: %g is out of range (0 to %g)", p->rate, MAX_RATE);
 		return 0;
 	}
 	return json_skip(r, NULL, NULL);
@@ -429,7 +312,7 @@ static int read_report(struct merged *m, struct part *p, const char *text, size_
 	m->why[0] = '\0';
 	if (json_peek(&r) != JSON_OBJECT) {
 		if (!r.error[0] || strcmp(r.error, "the document ends early") != 0)
-			refuse(m, "not a scrape report of schema 2 (write it with --report)");
+			merge_refuse(m, "not a scrape report of schema 2 (write it with --report)");
 		goto done;
 	}
 	json_object_begin(&r);
@@ -454,27 +337,27 @@ done:
 
 /* ---- adding a report to the merge ---- */
 
-static int add_count(struct merged *m, uint64_t *into, uint64_t n, const char *what)
+int merge_add_count(struct merged *m, uint64_t *into, uint64_t n, const char *what)
 {
 	if (__builtin_add_overflow(*into, n, into))
-		return refuse(m, "%s adds up to more than " COUNT_MAX " over the reports", what);
+		return merge_refuse(m, "%s adds up to more than " COUNT_MAX " over the reports", what);
 	return 0;
 }
 
 /* Buckets into h; min, max, mean and stddev from the summary, so the
  * merged mean and stddev are exact. */
-static int add_histogram(struct merged *m, struct histogram *h, const struct histogram *from,
+int merge_add_histogram(struct merged *m, struct histogram *h, const struct histogram *from,
                          const struct summary *sum, const char *what)
 {
 	double mean = sum->mean * 1e9, sd = sum->stddev * 1e9, count = (double)sum->count;
 	size_t i;
 
 	if (sum->count != from->total)
-		return refuse(m, "%s: the count is not the sum of the histogram's buckets", what);
+		return merge_refuse(m, "%s: the count is not the sum of the histogram's buckets", what);
 	for (i = 0; i < HISTOGRAM_BUCKETS; i++)
-		if (from->counts[i] && add_count(m, &h->counts[i], from->counts[i], what) < 0)
+		if (from->counts[i] && merge_add_count(m, &h->counts[i], from->counts[i], what) < 0)
 			return -1;
-	if (add_count(m, &h->total, from->total, what) < 0)
+	if (merge_add_count(m, &h->total, from->total, what) < 0)
 		return -1;
 	if (sum->count > 0) {
 		int64_t min = (int64_t)(sum->min * 1e9 + 0.5), max = (int64_t)(sum->max * 1e9 + 0.5);
@@ -495,30 +378,32 @@ static int add_part(struct merged *m, const struct part *p)
 	size_t i;
 
 	if (!p->schema)
-		return refuse(m, "not a scrape report of schema 2 (write it with --report)");
+		return merge_refuse(m, "not a scrape report of schema 2 (write it with --report)");
 	if (m->reports && p->open != m->open_model)
-		return refuse(m, "it mixes the open and the closed model with the reports before it");
+		return merge_refuse(m, "it mixes the open and the closed model with the reports before it");
 	if (!p->has_latency || (p->open && !p->has_service))
-		return refuse(m, "it has no histogram buckets");
+		return merge_refuse(m, "it has no histogram buckets");
 	for (i = 0; i < COUNTERS; i++)
-		if (add_count(m, (uint64_t *)((char *)s + counters[i].offset), p->counters[i],
+		if (merge_add_count(m, (uint64_t *)((char *)s + counters[i].offset), p->counters[i],
 		              counters[i].key) < 0)
 			return -1;
 	/* the summaries print ok + failed as the requests */
 	if (__builtin_add_overflow(s->ok, s->failed, &requests))
-		return refuse(m, "the requests add up to more than " COUNT_MAX " over the reports");
+		return merge_refuse(m, "the requests add up to more than " COUNT_MAX " over the reports");
 	for (i = 0; i < STATUS_CODES; i++)
-		if (p->status[i] && add_count(m, &s->status_counts[i], p->status[i], "status_counts") < 0)
+		if (p->status[i] && merge_add_count(m, &s->status_counts[i], p->status[i], "status_counts") < 0)
 			return -1;
-	if (add_histogram(m, &s->latency, &p->latency, &p->latency_sum, "latency_seconds") < 0)
+	if (merge_add_histogram(m, &s->latency, &p->latency, &p->latency_sum, "latency_seconds") < 0)
 		return -1;
 	if (p->open) {
-		if (add_histogram(m, &s->service, &p->service, &p->service_sum, "service_time_seconds") < 0)
+		if (merge_add_histogram(m, &s->service, &p->service, &p->service_sum, "service_time_seconds") < 0)
 			return -1;
 		/* the send lag has no buckets in a report: its maximum merges */
 		if ((int64_t)(p->lag_sum.max * 1e9 + 0.5) > s->lag.max)
 			s->lag.max = (int64_t)(p->lag_sum.max * 1e9 + 0.5);
 	}
+	if (merge_add_groups(m, p->groups) < 0)
+		return -1;
 	if (p->seconds > m->seconds)
 		m->seconds = p->seconds;
 	m->rate += p->rate;
@@ -530,7 +415,11 @@ static int add_part(struct merged *m, const struct part *p)
 
 static void part_clear(struct part *p)
 {
+	struct group *scratch = p->scratch;
+
+	groups_free(p->groups);
 	memset(p, 0, sizeof *p);
+	p->scratch = scratch;
 	histogram_init(&p->latency);
 	histogram_init(&p->service);
 }
@@ -547,8 +436,10 @@ static int merged_init(struct merged *m)
 {
 	memset(m, 0, sizeof *m);
 	stats_init(&m->stats);
-	m->part = malloc(sizeof *m->part);
-	return m->part ? 0 : -1;
+	m->part = calloc(1, sizeof *m->part);
+	if (!m->part || !(m->part->scratch = malloc(sizeof *m->part->scratch)))
+		return -1;
+	return 0;
 }
 
 static void merged_free(struct merged *m)
@@ -559,6 +450,11 @@ static void merged_free(struct merged *m)
 	stats_free(&m->stats);
 	reasons_free(&m->reasons);
 	reasons_free(&m->refusals);
+	groups_free(m->stats.groups);
+	if (m->part) {
+		groups_free(m->part->groups);
+		free(m->part->scratch);
+	}
 	free(m->part);
 }
 
@@ -570,7 +466,7 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 	if (merged_init(&m) == 0)
 		rc = merge_text(&m, text, len);
 	else
-		refuse(&m, "out of memory");
+		merge_refuse(&m, "out of memory");
 	if (rc < 0)
 		snprintf(why, why_len, "%s", m.why);
 	merged_free(&m);
@@ -611,6 +507,7 @@ static void print_text(struct merged *m)
 	load.model = model;
 	load.schedule = m->open_model ? "the reports' schedules" : "none";
 	stats_print_summary(&m->stats, m->seconds, m->interrupted, &load, stdout);
+	groups_print(m->stats.groups, m->open_model, stdout);
 }
 
 int merge_reports(char *const *paths, size_t count, int json)

@@ -68,9 +68,10 @@ struct job_header {
 /* A condition checked at the end of a run, e.g. "p99 < 250ms". */
 struct job_threshold {
 	char metric[16];            /* p99, mean, error_rate, rate, ... */
+	char group[256];            /* "p99{name=search}": of that group; "": the run's */
 	char op[3];                 /* <, <=, >, >=, == */
 	double value;               /* seconds, a fraction, per second or a count */
-	char text[96];              /* as written, for the verdict lines */
+	char text[352];             /* as written, for the verdict lines */
 };
 
 /* One step of an open-model ramp: the rate moves linearly from the
@@ -87,11 +88,15 @@ enum job_http2 {
 	JOB_HTTP2_PRIOR_KNOWLEDGE,  /* HTTP/2 without upgrade, also on http:// (h2c) */
 };
 
+/* The longest name a urls entry may give its group. */
+#define JOB_GROUP_NAME_MAX 64
+
 struct job {
 	struct node *tree;          /* owns every node referenced below */
 
 	char **urls;                /* from `urls` */
 	int64_t *url_weights;       /* 1 unless the entry says weight */
+	char **url_names;           /* the entry's group name, or NULL */
 	size_t url_count;
 	char *url_file;             /* from `url_file`; "-": standard input */
 	int64_t url_file_count;     /* valid lines, counted at load; -1: streamed */
@@ -226,6 +231,10 @@ int job_wire_ok(const char *text, enum job_wire kind, const char **why);
 
 /* The closest of candidates to word within a small edit distance, or NULL:
  * for "did you mean" hints. */
+/* The group of a request whose urls entry gives no name: its method, a
+ * space and its URL without the query and fragment ("GET http://h/item"),
+ * at most len - 1 bytes; its length. */
+size_t job_group_name(char *out, size_t len, const char *method, const char *url);
 const char *job_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif

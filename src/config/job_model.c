@@ -129,6 +129,49 @@ static int key_warmup(struct checker *c, const struct node *n)
 /* The open model and warmup against the rest of the job.  Lock-step
  * scheduling cannot honour batches, rate limits or per-host queues, so
  * those are refused rather than quietly bent. */
+/* A threshold that names a group must name one the job has, when the
+ * job's URLs are all known at load (a url_file is read only as it runs). */
+static int check_threshold_groups(struct checker *c)
+{
+	const struct job *job = c->job;
+	const struct node *list = tree_get(job->tree, "thresholds");
+	char name[JOB_GROUP_NAME_MAX + 1], derived[256];
+	size_t i, k;
+
+	for (i = 0; i < job->threshold_count; i++) {
+		const struct job_threshold *t = &job->thresholds[i];
+		const struct node *n = list && list->kind == NODE_LIST ? list->items[i] : list;
+		const char *hint = NULL;
+
+		if (!t->group[0])
+			continue;
+		if (job->crawl.enabled)
+			return job_fail(c, n, "threshold \"%s\": a crawl has no groups (they are a load "
+			                "test's endpoints)", t->text);
+		if (job->url_file)
+			continue;
+		for (k = 0; k < job->url_count; k++) {
+			const char *have = job->url_names[k];
+			if (!have) {
+				job_group_name(derived, sizeof derived, job->method, job->urls[k]);
+				have = derived;
+			}
+			if (strcmp(have, t->group) == 0)
+				break;
+			if (!hint && job->url_names[k] &&
+			    job_suggest(t->group, (const char *const *)&job->url_names[k], 1)) {
+				snprintf(name, sizeof name, "%s", job->url_names[k]);
+				hint = name;
+			}
+		}
+		if (k == job->url_count)
+			return job_fail(c, n, "threshold \"%s\": no urls entry is in the group \"%s\"%s%s%s",
+			                t->text, t->group, hint ? " (did you mean \"" : "", hint ? hint : "",
+			                hint ? "\"?)" : "");
+	}
+	return 0;
+}
+
 int job_model_check(struct checker *c)
 {
 	struct job *job = c->job;
@@ -137,6 +180,8 @@ int job_model_check(struct checker *c)
 	                                           "per_host", "crawl" };
 	size_t i;
 
+	if (check_threshold_groups(c) < 0)
+		return -1;
 	for (i = 0; !job->open_model && i < job->threshold_count; i++) {
 		const char *metric = job->thresholds[i].metric;
 		const struct node *list = tree_get(root, "thresholds");
@@ -223,7 +268,8 @@ static int threshold_value(struct checker *c, const struct node *n, const char *
 	return 0;
 }
 
-/* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000" */
+/* "p99 < 250ms", "error_rate < 0.5%", "rate >= 1900/s", "requests >= 1000",
+ * and of one group of a load test, "p99{name=search} < 200ms" */
 static int parse_threshold(struct checker *c, const struct node *n, struct job_threshold *t)
 {
 	static const char *const metrics[] = {
@@ -231,15 +277,41 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 		"stddev", "error_rate", "rate", "requests", "failed", "late", "dropped",
 	};
 	char metric[16], op[3], value[64];
+	const char *rest;
 	size_t i;
+	int end = 0;
 
 	if (job_want_scalar(c, "thresholds", n, "a condition such as \"p99 < 250ms\"") < 0)
 		return -1;
-	int end = 0;
-
-	if (sscanf(n->text, " %15[a-z0-9_.] %2[<>=!] %63s %n", metric, op, value, &end) != 3 ||
-	    n->text[end] != '\0')
-		return job_fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\"",
+	if (strlen(n->text) >= sizeof t->text)
+		return job_fail(c, n, "threshold \"%.40s...\" is longer than %zu characters", n->text,
+		                sizeof t->text - 1);
+	rest = n->text + strspn(n->text, " \t");
+	i = strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789_.");
+	if (i == 0 || i >= sizeof metric)
+		goto malformed;
+	memcpy(metric, rest, i);
+	metric[i] = '\0';
+	rest += i;
+	t->group[0] = '\0';
+	if (*rest == '{') {
+		size_t len;
+		if (strncmp(rest, "{name=", 6) != 0)
+			return job_fail(c, n, "threshold \"%s\": a group is named as in \"p99{name=search}\"",
+			                n->text);
+		rest += 6;
+		len = strcspn(rest, "}");
+		if (!rest[len] || len == 0 || len >= sizeof t->group)
+			return job_fail(c, n, "threshold \"%s\": a group is named as in \"p99{name=search}\"",
+			                n->text);
+		memcpy(t->group, rest, len);
+		t->group[len] = '\0';
+		rest += len + 1;
+	}
+	if (sscanf(rest, " %2[<>=!] %63s %n", op, value, &end) != 2 || rest[end] != '\0')
+		goto malformed;
+	if (t->group[0] && strcmp(metric, "dropped") == 0)
+		return job_fail(c, n, "threshold \"%s\": dropped starts belong to no group (they never got a URL)",
 		                n->text);
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
 		if (strcmp(metric, metrics[i]) == 0)
@@ -257,6 +329,9 @@ static int parse_threshold(struct checker *c, const struct node *n, struct job_t
 	snprintf(t->op, sizeof t->op, "%s", op);
 	snprintf(t->text, sizeof t->text, "%s", n->text);
 	return threshold_value(c, n, metric, value, t);
+malformed:
+	return job_fail(c, n, "threshold \"%s\": expected METRIC OP VALUE, e.g. \"p99 < 250ms\" "
+	                "or \"p99{name=search} < 200ms\"", n->text);
 }
 
 static int key_thresholds(struct checker *c, const struct node *n)

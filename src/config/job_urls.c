@@ -94,14 +94,24 @@ int job_wire_check(struct checker *c, const char *key, const struct node *n, con
 	return 0;
 }
 
+size_t job_group_name(char *out, size_t len, const char *method, const char *url)
+{
+	int n = snprintf(out, len, "%s %.*s", method, (int)strcspn(url, "?#"), url);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
 /* ---- the keys ---- */
 
-/* One item of "urls": a URL, or a map with url and weight. */
+/* One item of "urls": a URL, or a map with url, weight and name. */
 static int url_item(struct checker *c, const struct node *u, size_t i)
 {
 	const struct node *text = u;
 	const char *why;
 	int64_t weight = 1;
+	char *name = NULL;
 
 	if (u->kind == NODE_MAP) {
 		size_t k;
@@ -109,26 +119,53 @@ static int url_item(struct checker *c, const struct node *u, size_t i)
 		if (!text)
 			return job_fail(c, u, "this urls entry has no \"url\"");
 		for (k = 0; k < u->count; k++) {
+			const struct node *key = u->keys[k], *v = u->items[k];
 
-                        const struct node *key = u->keys[k];
-                        if (strcmp(key->text, "weight") == 0) {
-				if (job_get_count(c, "weight", u->items[k], 1, &weight) < 0)
-					return -1;
+			if (strcmp(key->text, "weight") == 0) {
+				if (job_get_count(c, "weight", v, 1, &weight) < 0)
+					goto fail;
+			} else if (strcmp(key->text, "name") == 0) {
+				if (job_want_scalar(c, "name", v, "a group name") < 0)
+					goto fail;
+				/* a name is printed in tables and JSON, and names a
+				 * group in a threshold ("p99{name=search} < 200ms") */
+				if (!*v->text || strlen(v->text) > JOB_GROUP_NAME_MAX ||
+				    v->text[strcspn(v->text, "{}=\"")] ||
+				    job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0) {
+					job_fail(c, v, "\"name\" must be 1 to %d characters without control "
+					         "characters, braces, '=' or '\"', got \"%s\"",
+					         JOB_GROUP_NAME_MAX, v->text);
+					goto fail;
+				}
+				free(name);
+				if (!(name = strdup(v->text))) {
+					job_fail(c, v, "out of memory");
+					goto fail;
+				}
 			} else if (strcmp(key->text, "url") != 0) {
-				return job_fail(c, key, "unknown key \"%s\" in a urls entry (it takes url and weight)",
-				                key->text);
+				job_fail(c, key, "unknown key \"%s\" in a urls entry (it takes url, weight and name)",
+				         key->text);
+				goto fail;
 			}
 		}
 	}
 	if (job_want_scalar(c, "urls", text, "a URL") < 0)
-		return -1;
-	if (job_url_ok(text->text, &why) < 0)
-		return job_fail(c, text, "malformed URL \"%s\": %s", text->text, why);
-	if (!(c->job->urls[i] = strdup(text->text)))
-		return job_fail(c, text, "out of memory");
+		goto fail;
+	if (job_url_ok(text->text, &why) < 0) {
+		job_fail(c, text, "malformed URL \"%s\": %s", text->text, why);
+		goto fail;
+	}
+	if (!(c->job->urls[i] = strdup(text->text))) {
+		job_fail(c, text, "out of memory");
+		goto fail;
+	}
 	c->job->url_weights[i] = weight;
+	c->job->url_names[i] = name;
 	c->job->url_count++;
 	return 0;
+fail:
+	free(name);
+	return -1;
 }
 
 static int key_urls(struct checker *c, const struct node *n)
@@ -141,7 +178,8 @@ static int key_urls(struct checker *c, const struct node *n)
 		return job_fail(c, n, "\"urls\" is empty: list at least one URL");
 	c->job->urls = calloc(count, sizeof(char *));
 	c->job->url_weights = calloc(count, sizeof(int64_t));
-	if (!c->job->urls || !c->job->url_weights)
+	c->job->url_names = calloc(count, sizeof(char *));
+	if (!c->job->urls || !c->job->url_weights || !c->job->url_names)
 		return job_fail(c, n, "out of memory");
 	/* one URL may be written without the list brackets */
 	for (i = 0; i < count; i++)
@@ -333,12 +371,20 @@ static void print_urls(const struct job *job, FILE *out)
 		return;
 	fputs("urls:\n", out);
 	for (i = 0; i < job->url_count; i++) {
+		int map = job->url_weights[i] != 1 || job->url_names[i];
+
 		fputs("  - ", out);
-		if (job->url_weights[i] != 1)
+		if (map)
 			fputs("{url: ", out);
 		job_print_scalar(out, job->urls[i]);
 		if (job->url_weights[i] != 1)
-			fprintf(out, ", weight: %lld}", (long long)job->url_weights[i]);
+			fprintf(out, ", weight: %lld", (long long)job->url_weights[i]);
+		if (job->url_names[i]) {
+			fputs(", name: ", out);
+			job_print_scalar(out, job->url_names[i]);
+		}
+		if (map)
+			fputc('}', out);
 		fputc('\n', out);
 	}
 }
@@ -347,10 +393,13 @@ static void free_urls(struct job *job)
 {
 	size_t i;
 
-	for (i = 0; i < job->url_count; i++)
+	for (i = 0; i < job->url_count; i++) {
 		free(job->urls[i]);
+		free(job->url_names[i]);
+	}
 	free(job->urls);
 	free(job->url_weights);
+	free(job->url_names);
 }
 
 static void print_url_file(const struct job *job, FILE *out)
@@ -367,7 +416,7 @@ static void print_url_file(const struct job *job, FILE *out)
 
 const struct job_key job_urls_keys[] = {
 	{ .name = "urls", .parse = key_urls, .print = print_urls, .release = free_urls,
-	  .help = "the URLs to fetch: a list, each a URL or {url, weight}" },
+	  .help = "the URLs to fetch: a list, each a URL or {url, weight, name}" },
 	{ .name = "url_file", .type = JOB_KEY_PATH, .offset = offsetof(struct job, url_file),
 	  .parse = key_url_file, .print = print_url_file,
 	  .help = "a file of URLs, one a line (\"-\": standard input)" },

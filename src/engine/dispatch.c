@@ -18,6 +18,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "results/groups.h"
 #include "crawl/seen.h"
 #include "crawl/url.h"
 
@@ -95,7 +96,34 @@ struct scrape_request *dispatch_request_new(struct dispatch *d, const char *url,
 	req->run = d->run;
 	req->attempt = 1;
 	req->depth = depth;
+	req->group = -1;
 	return req;
+}
+
+/* A load test's request joins its group: the name its urls entry gives,
+ * or its method and URL without the query.  Lock held. */
+static void join_group(struct dispatch *d, struct scrape_request *req)
+{
+	struct groups *g = d->stats->groups;
+	const char *name = d->frontier.last_name;
+	char derived[GROUP_NAME_MAX];
+	size_t len;
+	int capped = 0;
+
+	if (!g)
+		return;
+	if (name) {
+		len = strlen(name);
+	} else {
+		len = groups_default_name(derived, sizeof derived, d->job->method, req->url);
+		name = derived;
+	}
+	req->group = groups_find(g, name, len, &capped);
+	if (req->group >= 0)
+		req->group_name = g->items[req->group]->name;
+	if (capped)
+		log_warning("more than %d groups of requests: the rest count as \"%s\" (name the "
+		            "urls entries to group them)", GROUPS_MAX, GROUP_OTHER);
 }
 
 void dispatch_request_free(struct scrape_request *req)
@@ -201,6 +229,7 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		out_of_memory(d);
 		return NULL;
 	}
+	join_group(d, d->pending);
 	d->pending->lease = lease;
 	d->outstanding++;
 	d->batch_started++;
@@ -280,6 +309,7 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 			break;
 		if (!(req = dispatch_request_new(d, url, depth)))
 			goto oom;
+		join_group(d, req);
 		req->lease = lease;
 		d->outstanding++;
 		d->batch_started++;
@@ -309,8 +339,11 @@ static void hand_out(struct dispatch *d, struct scrape_request *req, int64_t now
 	timeline_sent(d->timeline, dispatch_second_of(d, start));
 	if (d->job->open_model) {
 		histogram_record(&st->lag, now - req->intended_ns);
-		if (now - req->intended_ns > LATE_NS)
+		if (now - req->intended_ns > LATE_NS) {
 			st->late++;
+			if (req->group >= 0)
+				st->groups->items[req->group]->late++;
+		}
 	}
 }
 

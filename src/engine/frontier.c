@@ -238,6 +238,7 @@ static const char *random_url(struct frontier *f)
 		else
 			lo = mid + 1;
 	}
+	f->last_name = f->job->url_names[lo];
 	return f->job->urls[lo];
 }
 
@@ -248,6 +249,7 @@ static const char *next_in_list(struct frontier *f)
 
 	if (f->list_index >= job->url_count)
 		return NULL;
+	f->last_name = job->url_names[f->list_index];
 	if (++f->weight_used >= job->url_weights[f->list_index]) {
 		f->weight_used = 0;
 		return job->urls[f->list_index++];
@@ -310,6 +312,7 @@ const char *frontier_next(struct frontier *f)
 		return NULL;
 	f->last_depth = 0;
 	f->last_lease = 0;
+	f->last_name = NULL;
 	if (job->random_order && !f->exhausted) {
 		f->issued++;
 		return random_url(f);

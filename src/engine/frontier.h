@@ -44,6 +44,7 @@ struct frontier {
 	size_t queued;              /* links waiting in the store's queue */
 	int last_depth;             /* depth of the URL frontier_next returned */
 	uint64_t last_lease;        /* and its entry in the crawl store (0: none) */
+	const char *last_name;      /* and the name its urls entry gives it, or NULL */
 	int64_t checkpoint_ns;      /* a persistent crawl: the last checkpoint */
 	int64_t unsaved;            /* pages done since then */
 };
@@ -56,8 +57,9 @@ int frontier_init(struct frontier *f, const struct job *job, struct crawl_store 
                   char *err, size_t errlen);
 void frontier_free(struct frontier *f);
 /* The next URL (valid until the next call), its depth in f->last_depth
- * and, when crawling, its entry in the store in f->last_lease; NULL when there is
- * nothing right now (f->error says whether that was an I/O failure).  A
+ * and, when crawling, its entry in the store in f->last_lease, the name
+ * its urls entry gives it in f->last_name; NULL when there is nothing
+ * right now (f->error says whether that was an I/O failure).  A
  * crawl hands out each seed once, however often it is listed. */
 const char *frontier_next(struct frontier *f);
 /* Nothing more will come: the seeds are used up and no link waits (links

@@ -17,6 +17,8 @@ struct scrape_request {
 	struct scrape_run *run;
 	char *url;
 	int depth;
+	int group;                  /* a load test: its index in the run's groups (-1: none) */
+	const char *group_name;     /* and its name (the table's, which never moves) */
 	uint64_t lease;             /* crawling: its entry in the crawl store (0: none) */
 	int attempt;                /* 1 for the first try */
 	int64_t ready_ns;           /* a retry waits until then */

@@ -24,7 +24,9 @@
 #include "engine/dispatch.h"
 #include "engine/host_queues.h"
 #include "util/log.h"
+#include "results/groups.h"
 #include "results/output.h"
+#include "results/run_result.h"
 #include "report/progress.h"
 #include "results/record.h"
 #include "engine/record_make.h"
@@ -118,6 +120,11 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	}
 	stats_init(&run->stats);
 	timeline_init(&run->timeline);
+	/* results by endpoint for load tests; a crawl's pages are not endpoints */
+	if (run_result_is_load_test(job) && !job->crawl.enabled && !(run->stats.groups = groups_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (setup_dispatch(run, err, errlen) < 0)
 		return -1;
 	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
@@ -171,6 +178,8 @@ void run_free(struct scrape_run *run)
 	run_close_output(run);
 	transfer_settings_free(&run->fetch);
 	timeline_free(&run->timeline);
+	groups_free(run->stats.groups);
+	run->stats.groups = NULL;
 	stats_free(&run->stats);
 	pthread_cond_destroy(&run->news);
 	pthread_mutex_destroy(&run->lock);
@@ -274,7 +283,6 @@ void request_result_free(struct request_result *res)
 	buf_free(&res->line);
 }
 
-/* Lock held.  Counts a measured result. */
 /* Lock held.  A transfer that failed here, not at the target (no file
  * descriptor left): counted with the requests not fetched, so it never
  * reads as the target's error or enters its error rate, and said once,
@@ -292,6 +300,27 @@ static void count_local_failure(struct scrape_run *run, const struct request_res
 	            (unsigned long long)limit.rlim_cur, res->error);
 }
 
+/* Lock held.  A measured result in its group, counted as the run counts it. */
+static void count_group(struct scrape_run *run, const struct scrape_request *req,
+                        const struct request_result *res, int64_t latency, int64_t service)
+{
+	struct group *g;
+
+	if (req->group < 0)
+		return;
+	g = run->stats.groups->items[req->group];
+	g->requests++;
+	if (res->has_error)
+		g->failed++;
+	g->status_counts[res->status > 0 && res->status < STATUS_CODES ? res->status : 0]++;
+	if (latency >= 0) {
+		histogram_record(&g->latency, latency);
+		if (run->job->open_model)
+			histogram_record(&g->service, service);
+	}
+}
+
+/* Lock held.  Counts a measured result. */
 static void count_result(struct scrape_run *run, struct scrape_request *req,
                          const struct request_result *res)
 {
@@ -322,6 +351,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 		}
 		histogram_record(&st->latency, latency);
 	}
+	count_group(run, req, res, latency, service);
 	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, run_now_ns()), latency, res->has_error);
 }
 

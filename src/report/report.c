@@ -21,32 +21,13 @@
 #include "report/html.h"
 #include "config/job.h"
 #include "util/log.h"
+#include "results/groups.h"
 #include "results/outfile.h"
 #include "report/summary.h"
 #include "results/stats.h"
 #include "results/threshold.h"
 #include "results/timeline.h"
 #include "config/units.h"
-
-/* The non-empty buckets as [low_ns, high_ns, count], so reports of
- * several runs (or machines) can be merged into exact percentiles. */
-static void buckets(struct buf *b, const char *name, const struct histogram *h)
-{
-	size_t i;
-	int first = 1;
-
-	buf_printf(b, "\"%s\":{\"unit\":\"ns\",\"buckets\":[", name);
-	for (i = 0; i < HISTOGRAM_BUCKETS; i++) {
-		int64_t low, high;
-		if (!h->counts[i])
-			continue;
-		histogram_bucket(i, &low, &high);
-		buf_printf(b, "%s[%lld,%lld,%llu]", first ? "" : ",", (long long)low, (long long)high,
-		           (unsigned long long)h->counts[i]);
-		first = 0;
-	}
-	buf_puts(b, "]}");
-}
 
 static void format_size(uint64_t bytes, char *buf, size_t len)
 {
@@ -198,10 +179,10 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 	buf_putc(&b, ',');
 	timeline(&b, r);
 	buf_putc(&b, ',');
-	buckets(&b, "latency_histogram", &st->latency);
+	summary_buckets(&b, "latency_histogram", &st->latency);
 	if (job->open_model) {
 		buf_putc(&b, ',');
-		buckets(&b, "service_time_histogram", &st->service);
+		summary_buckets(&b, "service_time_histogram", &st->service);
 	}
 	buf_putc(&b, ',');
 	config_echo(&b, job);
@@ -431,5 +412,6 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 		fprintf(out, "  %s%s%s, seed %llu\n", job->random_order ? "random order" : "",
 		        job->random_order && job->poisson ? " and " : "",
 		        job->poisson ? "poisson arrivals" : "", (unsigned long long)job->seed);
+	groups_print(r->stats->groups, job->open_model, out);
 	threshold_check(r, out, NULL);
 }

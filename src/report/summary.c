@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "util/buf.h"
+#include "results/groups.h"
 #include "results/stats.h"
 
 /* ,"name":seconds to the nanosecond; null if not finite, as "inf" and
@@ -64,12 +65,76 @@ static void summary_reasons(struct buf *b, const char *name, const struct reason
 	buf_putc(b, '}');
 }
 
+void summary_buckets(struct buf *b, const char *name, const struct histogram *h)
+{
+	size_t i;
+	int first = 1;
+
+	buf_printf(b, "\"%s\":{\"unit\":\"ns\",\"buckets\":[", name);
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++) {
+		int64_t low, high;
+		if (!h->counts[i])
+			continue;
+		histogram_bucket(i, &low, &high);
+		buf_printf(b, "%s[%lld,%lld,%llu]", first ? "" : ",", (long long)low, (long long)high,
+		           (unsigned long long)h->counts[i]);
+		first = 0;
+	}
+	buf_puts(b, "]}");
+}
+
+/* ,"status_counts":{"200":n,...}, 0 for no response */
+static void summary_statuses(struct buf *b, const uint64_t *counts)
+{
+	int first = 1;
+	size_t i;
+
+	buf_puts(b, ",\"status_counts\":{");
+	for (i = 0; i < STATUS_CODES; i++) {
+		if (!counts[i])
+			continue;
+		buf_printf(b, "%s\"%zu\":%llu", first ? "" : ",", i, (unsigned long long)counts[i]);
+		first = 0;
+	}
+	buf_putc(b, '}');
+}
+
+/* ,"groups":[{name, requests, failed, statuses, distributions and the
+ * buckets --merge adds up}, ...] in the order the run met them */
+static void summary_groups(struct buf *b, const struct summary_input *in)
+{
+	const struct groups *g = in->stats->groups;
+	size_t i;
+
+	buf_puts(b, ",\"groups\":[");
+	for (i = 0; i < g->count; i++) {
+		const struct group *e = g->items[i];
+
+		buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		buf_json_string(b, e->name);
+		buf_printf(b, ",\"requests\":%llu,\"failed\":%llu", (unsigned long long)e->requests,
+		           (unsigned long long)e->failed);
+		if (in->open_model)
+			buf_printf(b, ",\"late\":%llu", (unsigned long long)e->late);
+		summary_statuses(b, e->status_counts);
+		summary_distribution(b, "latency_seconds", &e->latency);
+		if (in->open_model)
+			summary_distribution(b, "service_time_seconds", &e->service);
+		buf_putc(b, ',');
+		summary_buckets(b, "latency_histogram", &e->latency);
+		if (in->open_model) {
+			buf_putc(b, ',');
+			summary_buckets(b, "service_time_histogram", &e->service);
+		}
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
 static void summary_counts(struct buf *b, const struct summary_input *in)
 {
 	const struct stats *s = in->stats;
 	uint64_t done = s->ok + s->failed;
-	int first = 1;
-	size_t i;
 
 	buf_printf(b, "\"requests\":%llu,\"ok\":%llu,\"failed\":%llu,\"retries\":%llu,",
 	           (unsigned long long)done, (unsigned long long)s->ok,
@@ -77,15 +142,8 @@ static void summary_counts(struct buf *b, const struct summary_input *in)
 	buf_printf(b, "\"seconds\":%.9f,\"interrupted\":%s,\"requests_per_second\":%.3f,",
 	           in->seconds, in->interrupted ? "true" : "false",
 	           in->seconds > 0 ? (double)done / in->seconds : 0.0);
-	buf_printf(b, "\"bytes\":%llu,\"status_counts\":{", (unsigned long long)s->bytes);
-	for (i = 0; i < STATUS_CODES; i++) {
-		if (!s->status_counts[i])
-			continue;
-		buf_printf(b, "%s\"%zu\":%llu", first ? "" : ",", i,
-		           (unsigned long long)s->status_counts[i]);
-		first = 0;
-	}
-	buf_putc(b, '}');
+	buf_printf(b, "\"bytes\":%llu", (unsigned long long)s->bytes);
+	summary_statuses(b, s->status_counts);
 	summary_reasons(b, "failed_by_reason", s->reasons, s->reason_count);
 	summary_reasons(b, "refused_by_reason", s->refusals, s->refusal_count);
 	summary_distribution(b, "latency_seconds", &s->latency);
@@ -129,6 +187,8 @@ void summary_json_members(struct buf *b, const struct summary_input *in)
 	summary_counts(b, in);
 	if (in->load)
 		summary_load(b, in);
+	if (in->load && in->stats->groups && in->stats->groups->count)
+		summary_groups(b, in);
 	if (in->thresholds)
 		buf_printf(b, ",\"thresholds\":%s", in->thresholds);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 struct buf;
+struct histogram;
 struct stats;
 
 struct summary_input {
@@ -32,6 +33,11 @@ struct summary_input {
 /* Appends the members, comma-separated, without braces and without a
  * leading or trailing comma. */
 void summary_json_members(struct buf *b, const struct summary_input *in);
+
+/* "name":{"unit":"ns","buckets":[[low_ns, high_ns, count], ...]}: the
+ * non-empty buckets, so reports of several runs (or machines) can be
+ * merged into exact percentiles. */
+void summary_buckets(struct buf *b, const char *name, const struct histogram *h);
 
 /* {members[,extra]} and a newline on out; extra, if not NULL, is more
  * members ("\"key\":value,...").  -1 if out of memory. */

@@ -32,6 +32,8 @@ void histogram_bucket(size_t i, int64_t *low, int64_t *high);
 /* The bucket a value falls in. */
 size_t histogram_index(int64_t value);
 
+struct groups;
+
 struct reason_count {
 	char *reason;
 	uint64_t count;
@@ -68,6 +70,8 @@ struct stats {
 	uint64_t connections;       /* opened */
 	uint64_t in_flight, peak_in_flight;
 	uint64_t status_counts[STATUS_CODES]; /* [0]: no response */
+	struct groups *groups;      /* a load test: results by endpoint (groups.h);
+	                               owned by whoever set it, not freed here */
 	struct host_count *hosts;   /* only when a report is wanted */
 	size_t host_count, host_cap;
 };

@@ -2,7 +2,9 @@
 /*
  * Threshold verdicts.  Latencies come from the run's histogram (so within
  * its 0.4% error), rates from the summary.  A threshold on latency with no
- * transfer measured fails: an empty run has met no latency goal.
+ * transfer measured fails: an empty run has met no latency goal.  A
+ * threshold that names a group ("p99{name=search} < 200ms") reads that
+ * group's figures instead of the run's.
  */
 #include <config.h>
 
@@ -12,28 +14,36 @@
 #include <string.h>
 
 #include "config/job.h"
+#include "results/groups.h"
 #include "results/run_result.h"
 #include "results/stats.h"
 #include "config/units.h"
 
+/* What a threshold reads: the run's figures or one group's. */
+struct figures {
+	uint64_t requests, failed, late, dropped;
+	double seconds;
+	const struct histogram *latency; /* NULL: nothing measured */
+};
+
 /* The measured value of a metric, in the unit thresholds use; -1 if none. */
-static double measure(const char *metric, const struct stats *s, const struct run_summary *sum)
+static double measure(const char *metric, const struct figures *f)
 {
-	const struct histogram *h = &s->latency;
+	const struct histogram *h = f->latency;
 
 	if (strcmp(metric, "error_rate") == 0)
-		return sum->requests ? (double)sum->failed / (double)sum->requests : 0;
+		return f->requests ? (double)f->failed / (double)f->requests : 0;
 	if (strcmp(metric, "rate") == 0)
-		return sum->seconds > 0 ? (double)sum->requests / sum->seconds : 0;
+		return f->seconds > 0 ? (double)f->requests / f->seconds : 0;
 	if (strcmp(metric, "requests") == 0)
-		return (double)sum->requests;
+		return (double)f->requests;
 	if (strcmp(metric, "failed") == 0)
-		return (double)sum->failed;
+		return (double)f->failed;
 	if (strcmp(metric, "late") == 0)
-		return (double)s->late;
+		return (double)f->late;
 	if (strcmp(metric, "dropped") == 0)
-		return (double)s->dropped;
-	if (h->total == 0)
+		return (double)f->dropped;
+	if (!h || h->total == 0)
 		return -1;
 	if (strcmp(metric, "min") == 0)
 		return (double)h->min / 1e9;
@@ -44,6 +54,30 @@ static double measure(const char *metric, const struct stats *s, const struct ru
 	if (strcmp(metric, "stddev") == 0)
 		return histogram_stddev(h) / 1e9;
 	return (double)histogram_percentile(h, strtod(metric + 1, NULL)) / 1e9;
+}
+
+/* The figures a threshold reads.  A group the run never met (a url_file's,
+ * or a run that counted none) has measured nothing and sent nothing. */
+static void figures_of(const struct job_threshold *t, const struct run_result *r,
+                       struct figures *f)
+{
+	const struct stats *s = r->stats;
+	const struct group *g;
+
+	memset(f, 0, sizeof *f);
+	f->seconds = r->sum.seconds;
+	if (!t->group[0]) {
+		f->requests = r->sum.requests;
+		f->failed = r->sum.failed;
+		f->late = s->late;
+		f->dropped = s->dropped;
+		f->latency = &s->latency;
+	} else if ((g = groups_get(s->groups, t->group)) != NULL) {
+		f->requests = g->requests;
+		f->failed = g->failed;
+		f->late = g->late;
+		f->latency = &g->latency;
+	}
 }
 
 static int holds(double got, const char *op, double want)
@@ -78,7 +112,11 @@ static void describe(const char *metric, double v, char *buf, size_t len)
 int threshold_verdict(const struct job_threshold *t, const struct run_result *r, char *actual,
                       size_t len, double *value)
 {
-	double got = measure(t->metric, r->stats, &r->sum);
+	struct figures f;
+	double got;
+
+	figures_of(t, r, &f);
+	got = measure(t->metric, &f);
 
 	describe(t->metric, got, actual, len);
 	if (value)

@@ -4,7 +4,8 @@
  * hand-made struct run_result: latency percentiles and extremes, error
  * rate, rate and counts, each operator at its boundary (a value equal to
  * the bound), latency thresholds on a run that measured nothing, and the
- * verdict lines and JSON that threshold_check writes.
+ * verdict lines and JSON that threshold_check writes, and thresholds on
+ * one group of a load test.
  */
 #include <config.h>
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "config/job.h"
+#include "results/groups.h"
 #include "results/run_result.h"
 #include "results/stats.h"
 #include "results/threshold.h"
@@ -216,9 +218,56 @@ static void test_check(void)
 	stats_free(&st);
 }
 
+/* "metric{name=group} op value" reads the group's figures, and a group
+ * the run never met has requests 0 and measured nothing. */
+static void test_group(void)
+{
+	static struct stats st;
+	struct run_result r;
+	struct groups *g = groups_new();
+	struct group *e;
+	struct job_threshold t;
+	char actual[48];
+	int i;
+
+	fill(&r, &st);
+	st.groups = g;
+	e = g->items[groups_find(g, "search", 6, NULL)];
+	for (i = 0; i < 10; i++)
+		histogram_record(&e->latency, 200000000);
+	e->requests = 10;
+	e->failed = 1;
+	e->late = 2;
+	t = threshold("p50", ">=", 0.199);
+	snprintf(t.group, sizeof t.group, "search");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 1,
+	   "p50{name=search} >= 199ms reads the group's latency (%s), not the run's", actual);
+	t = threshold("error_rate", "==", 0.1);
+	snprintf(t.group, sizeof t.group, "search");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 1, "the group's error rate (%s)", actual);
+	t = threshold("rate", "==", 5);
+	snprintf(t.group, sizeof t.group, "search");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 1,
+	   "the group's rate over the measured seconds (%s)", actual);
+	t = threshold("late", "==", 2);
+	snprintf(t.group, sizeof t.group, "search");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 1, "the group's late starts");
+	t = threshold("requests", "==", 0);
+	snprintf(t.group, sizeof t.group, "never");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 1, "a group never met had no requests");
+	t = threshold("p99", "<", 1);
+	snprintf(t.group, sizeof t.group, "never");
+	ok(threshold_verdict(&t, &r, actual, sizeof actual, NULL) == 0 &&
+	   strcmp(actual, "nothing measured") == 0, "and measured nothing: a latency goal fails");
+	st.groups = NULL;
+	groups_free(g);
+	stats_free(&st);
+}
+
 int main(void)
 {
 	test_counts_and_rates();
+	test_group();
 	test_latency();
 	test_no_data();
 	test_check();
