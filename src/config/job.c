@@ -106,6 +106,11 @@ static void set_defaults(struct job *job)
 			job_value_default(job, k);
 }
 
+int job_is_load_test(const struct job *job)
+{
+	return job->open_model || job->duration_ns || job->requests || job->warmup_ns;
+}
+
 /* Defaults that are text, or that depend on other keys. */
 static int fill_defaults(struct checker *c)
 {
@@ -122,6 +127,10 @@ static int fill_defaults(struct checker *c)
 			if (k->def_text && !*text && !(*text = strdup(k->def_text)))
 				return job_fail(c, job->tree, "out of memory");
 		}
+	/* a scrape wants the bodies its parsers read, small on the wire; a
+	 * load test measures what the server sends unless asked otherwise */
+	if (job->compressed < 0)
+		job->compressed = !job_is_load_test(job);
 	if ((job->random_order || job->poisson) && !job->seed_set)
 		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (job_model_check(c) < 0)

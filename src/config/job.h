@@ -132,7 +132,8 @@ struct job {
 	int64_t retries;
 	int64_t retry_delay_ns;
 	int64_t max_redirects;      /* 0: do not follow */
-	int64_t max_body;           /* bytes */
+	int64_t max_body;           /* bytes, decoded */
+	int compressed;             /* offer Accept-Encoding and decode; -1 while loading */
 	int insecure;
 	enum job_http2 http2;
 	int http2_fresh;            /* prior knowledge on a libcurl that cannot reuse it */
@@ -173,6 +174,10 @@ struct job *job_load(const char *path, char *const *overrides, char *const *labe
                      size_t override_count, char *const *extra_urls, size_t extra_url_count,
                      char *err, size_t errlen);
 void job_free(struct job *job);
+
+/* Whether the job is a load test (duration, requests, rate, stages or
+ * warmup) rather than a scrape of its URLs. */
+int job_is_load_test(const struct job *job);
 
 /* Total requests the job will issue (URLs x repeat, or `requests`);
  * -1 when only a duration bounds it. */

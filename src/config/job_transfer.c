@@ -2,7 +2,8 @@
 /*
  * How each transfer goes: its limits (timeouts, retries, redirects, body
  * size), TLS (verification, the CA bundle, a client certificate), the HTTP
- * version and what becomes of connections between requests.  The PEM
+ * version, whether bodies come compressed, and what becomes of connections
+ * between requests.  The PEM
  * files are read once at load, so a wrong path is one job error rather
  * than a failed request per URL.
  */
@@ -167,6 +168,10 @@ const struct job_key job_transfer_keys[] = {
 	  .help = "redirects followed at most; 0: none" },
 	{ .name = "max_body", .type = JOB_KEY_SIZE, .offset = AT(max_body), .def = 64LL << 20,
 	  .min = 1, .help = "the largest response body kept" },
+	/* -1 until read: the default depends on whether the job is a load test
+	 * (job.c, fill_defaults), which only the other sections' keys tell */
+	{ .name = "compressed", .type = JOB_KEY_BOOL, .offset = AT(compressed), .def = -1,
+	  .help = "ask for compressed bodies and decode them; default: true, false for load tests" },
 	{ .name = "insecure", .type = JOB_KEY_BOOL, .offset = AT(insecure),
 	  .help = "skip verifying servers' TLS certificates" },
 	{ .name = "http2", .parse = key_http2, .print = print_http2,

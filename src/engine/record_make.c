@@ -113,8 +113,9 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_json_string(line, o->content_type);
 	else
 		buf_puts(line, "null");
-	buf_printf(line, ",\"bytes\":%llu,\"attempts\":%d,\"depth\":%d",
-	           (unsigned long long)o->bytes, req->attempt, req->depth);
+	buf_printf(line, ",\"bytes\":%llu,\"bytes_wire\":%llu,\"attempts\":%d,\"depth\":%d",
+	           (unsigned long long)o->bytes, (unsigned long long)o->bytes_wire, req->attempt,
+	           req->depth);
 	buf_puts(line, ",\"time_total\":");
 	buf_printf(line, "%.6f", o->time_total);
 	buf_puts(line, ",\"time_dns\":");

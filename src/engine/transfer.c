@@ -3,7 +3,8 @@
  * The curl side of a request.  Safe defaults live here: only http and
  * https, also after redirects; TLS verification on unless the job says
  * insecure; a cap on the body, enforced both from Content-Length and while
- * bytes arrive; no signals (threads) and a progress callback that lets a
+ * bytes arrive (decoded bytes, so a small compressed body that inflates
+ * without end stops at the cap); no signals (threads) and a progress callback that lets a
  * SIGINT abort transfers in flight.
  */
 #include <config.h>
@@ -26,9 +27,16 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
 	s->stopping = stopping;
 	s->signal = signal;
 	s->headers = NULL;
+	s->accept_encoding = NULL;
 	for (i = 0; i < job->header_count; i++) {
 		char *line;
 		struct curl_slist *grown;
+		/* sent raw, libcurl would not decode the reply and the parsers
+		 * would read compressed bytes; an empty one is sent as it is */
+		if (strcasecmp(job->headers[i].name, "Accept-Encoding") == 0 && job->headers[i].value[0]) {
+			s->accept_encoding = job->headers[i].value;
+			continue;
+		}
 		/* "Name;" is curl's way to send a header with an empty value */
 		if (asprintf(&line, job->headers[i].value[0] ? "%s: %s" : "%s;", job->headers[i].name,
 		             job->headers[i].value) < 0)
@@ -140,7 +148,15 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
 	SET(CURLOPT_USERAGENT, job->user_agent);
 	SET(CURLOPT_HTTPHEADER, s->headers);
+	/* compares Content-Length, the wire size, with the decoded cap: a
+	 * body too large even compressed is refused before it arrives */
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
+	/* "": every encoding this libcurl can decode; on_body then gets the
+	 * decoded bytes, a buffer at a time, and stops them at max_body */
+	if (s->accept_encoding)
+		SET(CURLOPT_ACCEPT_ENCODING, s->accept_encoding);
+	else if (job->compressed)
+		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, req);
 	/* headers are kept only for parsers to read */
@@ -351,6 +367,7 @@ void transfer_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 		out->content_type = s;
 	curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &size);
 	out->bytes = rc == CURLE_OK ? (uint64_t)req->received : (uint64_t)size;
+	out->bytes_wire = size > 0 ? (uint64_t)size : 0;
 	out->time_total = seconds_of(easy, CURLINFO_TOTAL_TIME_T);
 	out->time_dns = seconds_of(easy, CURLINFO_NAMELOOKUP_TIME_T);
 	out->time_connect = seconds_of(easy, CURLINFO_CONNECT_TIME_T);

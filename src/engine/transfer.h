@@ -18,6 +18,10 @@
 struct transfer_settings {
 	const struct job *job;
 	struct curl_slist *headers; /* built once, shared read-only by all handles */
+	/* the value of an Accept-Encoding the job's headers set by hand: given
+	 * to libcurl as CURLOPT_ACCEPT_ENCODING, so it decodes what it asked
+	 * for, rather than sent raw; NULL: none */
+	const char *accept_encoding;
 	const atomic_int *stopping; /* aborts transfers in flight */
 	/* the run's signal flag (run_signal), given rather than included so
 	 * that this module does not depend on the run that uses it */
@@ -36,7 +40,8 @@ struct transfer_outcome {
 	const char *final_url;      /* owned by the easy handle */
 	const char *content_type;   /* owned by the easy handle */
 	double time_total, time_dns, time_connect, time_tls, time_first_byte; /* seconds */
-	uint64_t bytes;
+	uint64_t bytes;             /* body bytes after decoding, as parsers and max_body see them */
+	uint64_t bytes_wire;        /* body bytes as they came, before content decoding */
 	uint64_t bytes_in;          /* response headers and bodies, redirects too */
 	uint64_t bytes_out;         /* request headers and bodies */
 	uint64_t connections;       /* new connections the transfer opened */

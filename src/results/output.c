@@ -33,8 +33,8 @@
 #define COMMIT_NS 500000000
 
 static const char *const output_core_columns[] = {
-	"url", "final_url", "status", "content_type", "bytes", "attempts", "depth", "time_total",
-	"time_dns", "time_connect", "time_tls", "time_first_byte", "error",
+	"url", "final_url", "status", "content_type", "bytes", "bytes_wire", "attempts", "depth",
+	"time_total", "time_dns", "time_connect", "time_tls", "time_first_byte", "error",
 };
 static const size_t output_core_column_count =
 	sizeof output_core_columns / sizeof output_core_columns[0];
@@ -366,9 +366,9 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 		return sql_fail(o, "cannot switch to WAL", err, errlen);
 	buf_printf(&sql,
 	           "CREATE TABLE IF NOT EXISTS \"%s\" (url TEXT PRIMARY KEY, final_url TEXT, "
-	           "status INTEGER, content_type TEXT, bytes INTEGER, attempts INTEGER, depth INTEGER, "
-	           "time_total REAL, time_dns REAL, time_connect REAL, time_tls REAL, "
-	           "time_first_byte REAL, error TEXT, fields TEXT, fetched_at TEXT)", table);
+	           "status INTEGER, content_type TEXT, bytes INTEGER, bytes_wire INTEGER, "
+	           "attempts INTEGER, depth INTEGER, time_total REAL, time_dns REAL, "
+	           "time_connect REAL, time_tls REAL, time_first_byte REAL, error TEXT, fields TEXT, fetched_at TEXT)", table);
 	rc = sqlite3_exec(o->db, sql.data, NULL, NULL, NULL);
 	buf_reset(&sql);
 	if (rc != SQLITE_OK) {
@@ -377,9 +377,10 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 	}
 	buf_printf(&sql,
 	           "INSERT INTO \"%s\" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	           "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')) ON CONFLICT(url) DO UPDATE SET "
+	           "?15, strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')) ON CONFLICT(url) DO UPDATE SET "
 	           "final_url = excluded.final_url, status = excluded.status, "
 	           "content_type = excluded.content_type, bytes = excluded.bytes, "
+	           "bytes_wire = excluded.bytes_wire, "
 	           "attempts = excluded.attempts, depth = excluded.depth, "
 	           "time_total = excluded.time_total, time_dns = excluded.time_dns, "
 	           "time_connect = excluded.time_connect, time_tls = excluded.time_tls, "

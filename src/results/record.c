@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char *const reserved[] = {
-	"url", "final_url", "status", "content_type", "bytes", "error", "attempts", "time_total",
-	"time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
+	"url", "final_url", "status", "content_type", "bytes", "bytes_wire", "error", "attempts",
+	"time_total", "time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
 };
 
 /* Whether the core owns this key. */

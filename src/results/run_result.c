@@ -16,7 +16,7 @@
 
 int run_result_is_load_test(const struct job *job)
 {
-	return job->open_model || job->duration_ns || job->requests || job->warmup_ns;
+	return job_is_load_test(job);
 }
 
 void run_result_describe(const struct job *job, char *schedule, size_t slen, char *model,

@@ -32,7 +32,7 @@ is "$(field demo.jsonl size | sort -u | tr '\n' ' ')" "10966 276 " "parser size 
 is "$(field demo.jsonl content_type | sort -u)" "text/html; charset=utf-8" "records carry the Content-Type"
 is "$(field demo.jsonl error | sort -u)" "null" "no errors recorded"
 is "$(sed -n 1p demo.jsonl | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)))')" \
-   "['attempts', 'bytes', 'content_type', 'depth', 'error', 'final_url', 'size', 'status', 'time_connect', 'time_dns', 'time_first_byte', 'time_tls', 'time_total', 'url']" \
+   "['attempts', 'bytes', 'bytes_wire', 'content_type', 'depth', 'error', 'final_url', 'size', 'status', 'time_connect', 'time_dns', 'time_first_byte', 'time_tls', 'time_total', 'url']" \
    "a record has the core fields and the parser's"
 "$SCRAPE" -q -c demo.yaml >quiet.out 2>&1
 is "$(grep -c '^Read ' quiet.out)" 0 "-q drops the per-download lines"

@@ -26,7 +26,7 @@ print(len(rows), ",".join(rows[0].keys()))
 for r in rows:
     print(r["url"].split("/",3)[3], r["status"], r["size"], r["error"] or "-")' "$1"; }
 out=$(read_csv out.csv)
-like "$out" "4 url,final_url,status,content_type,bytes,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,size" \
+like "$out" "4 url,final_url,status,content_type,bytes,bytes_wire,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,size" \
    "csv: a header of the core columns and the parser's fields"
 like "$out" "echo?a=1,2 200 " "csv: a URL with a comma is quoted and reads back whole"
 like "$out" "status/404 404 11 http 404" "csv: errors are a column"

@@ -353,7 +353,7 @@ EOF
 # fields FILE: each record's URL and parser fields, sorted
 fields() {
 	python3 -c 'import json,sys
-core = {"url", "final_url", "status", "bytes", "attempts", "depth", "error", "time_total",
+core = {"url", "final_url", "status", "bytes", "bytes_wire", "attempts", "depth", "error", "time_total",
         "time_dns", "time_connect", "time_tls", "time_first_byte"}
 rows = []
 for l in open(sys.argv[1]):
