@@ -354,6 +354,7 @@ static int sql_fail(struct output *o, const char *what, char *err, size_t errlen
 static int sqlite_open(struct output *o, char *err, size_t errlen)
 {
 	struct buf sql = { 0 };
+	sqlite3_stmt *probe = NULL;
 	const char *table = o->job->output_table;
 	int rc;
 
@@ -375,8 +376,25 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 		buf_free(&sql);
 		return sql_fail(o, "cannot create the table", err, errlen);
 	}
+	/* a table from a scrape before bytes_wire gets the column, so runs
+	 * keep upserting into the tables they have always used */
+	buf_printf(&sql, "SELECT bytes_wire FROM \"%s\" LIMIT 0", table);
+	if (sqlite3_prepare_v2(o->db, sql.data, -1, &probe, NULL) != SQLITE_OK) {
+		buf_reset(&sql);
+		buf_printf(&sql, "ALTER TABLE \"%s\" ADD COLUMN bytes_wire INTEGER", table);
+		rc = sqlite3_exec(o->db, sql.data, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			buf_free(&sql);
+			return sql_fail(o, "cannot add the bytes_wire column", err, errlen);
+		}
+	}
+	sqlite3_finalize(probe);
+	buf_reset(&sql);
+	/* columns by name: an added column is last in the table */
 	buf_printf(&sql,
-	           "INSERT INTO \"%s\" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	           "INSERT INTO \"%s\" (url, final_url, status, content_type, bytes, bytes_wire, "
+	           "attempts, depth, time_total, time_dns, time_connect, time_tls, time_first_byte, "
+	           "error, fields, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	           "?15, strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')) ON CONFLICT(url) DO UPDATE SET "
 	           "final_url = excluded.final_url, status = excluded.status, "
 	           "content_type = excluded.content_type, bytes = excluded.bytes, "

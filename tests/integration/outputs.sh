@@ -219,4 +219,14 @@ is "$(cat lines.rc)|$(cat lines.err)" "1|scrape: error: cannot write to standard
    "lines whose reader went away stop the run, said once, exit 1"
 check "and it stops fetching ($n of 1000 fetched)" test "$n" -lt 500
 
+# a table written before bytes_wire existed gets the column and more rows
+sqlite3 old.db 'CREATE TABLE pages (url TEXT PRIMARY KEY, final_url TEXT, status INTEGER,
+	content_type TEXT, bytes INTEGER, attempts INTEGER, depth INTEGER, time_total REAL,
+	time_dns REAL, time_connect REAL, time_tls REAL, time_first_byte REAL, error TEXT,
+	fields TEXT, fetched_at TEXT); INSERT INTO pages (url, status) VALUES ("http://old/", 200)'
+"$SCRAPE" -q -o old.db --set output.table=pages "$TARGET/bytes/10" >/dev/null 2>&1
+is "$?" 0 "an older table without bytes_wire: the run writes into it"
+is "$(sqlite3 old.db 'SELECT count(*), count(bytes_wire) FROM pages')" "2|1" \
+	"an older table: bytes_wire added, the old row kept"
+
 done_testing
