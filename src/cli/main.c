@@ -193,6 +193,12 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	progress_stop(run.progress);
 	run.progress = NULL;
 	status = run_close_output(&run) < 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	/* saved whatever the run's outcome: an interrupted session is still one */
+	if (job->cookie_jar && run.fetch.cookies &&
+	    cookie_jars_save(run.fetch.cookies, job->cookie_jar, err, sizeof err) < 0) {
+		log_error("cannot write cookie_jar %s: %s", job->cookie_jar, err);
+		status = EXIT_SOME_FAILED;
+	}
 	reported = run_report(&run);
 	if (reported != 0)
 		status = reported;
