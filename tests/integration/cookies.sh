@@ -108,6 +108,18 @@ mkdir -p adir
 is "$?" 1 "an unwritable cookie_jar: exit status 1"
 like "$(cat err.txt)" "cannot write cookie_jar" "an unwritable cookie_jar: said"
 
+# ---- --compare: one run per strategy, so no jar is saved; multiprocess
+# cannot share one jar and says so
+rm -f jar.txt
+"$SCRAPE" -c save.yaml --compare sequential,multiprocess >compare.out 2>compare.err
+is "$?" 0 "--compare with cookies: exit status 0"
+like "$(cat compare.err)" "--compare saves no cookies (cookie_jar ./jar.txt is ignored)" \
+	"--compare: says the cookie_jar is not saved"
+like "$(cat compare.err)" "multiprocess strategy keeps a cookie jar per worker process" \
+	"--compare: says multiprocess keeps a jar per process"
+[ ! -e jar.txt ]
+ok $? "--compare: no cookie_jar written"
+
 # ---- bad input
 "$SCRAPE" --dry-run -c save.yaml --set cookies=sometimes >out.txt 2>err.txt
 is "$?" 2 "cookies: sometimes: exit status 2"
