@@ -24,6 +24,10 @@ struct cookie_jars;
 struct cookie_jars *cookie_jars_new(const struct job *job, int *failed);
 void cookie_jars_free(struct cookie_jars *jars);
 
+/* Before curl_easy_reset: takes easy off its jar, the cookies staying in
+ * the jar. */
+void cookie_jars_detach(CURL *easy);
+
 /* After curl_easy_reset: puts easy on its jar and turns the cookie engine
  * on.  Thread-safe.  -1 when the jar cannot be made or attached. */
 int cookie_jars_attach(struct cookie_jars *jars, CURL *easy);

@@ -132,6 +132,8 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	req->received = 0;
 	req->keep_body = job->parser_count > 0 || req->robots;
 	req->max_body = job->max_body;
+	if (s->cookies)
+		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
 	/* the reset keeps the cookies but not the options that use them */
 	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
