@@ -39,26 +39,27 @@ for s in sequential threaded event multiprocess; do
 	is "$(statuses login.jsonl)" "200 401 401" "$s, cookies off (the default): /account gets 401"
 done
 
-# ---- per_worker against shared, with two threads both busy at every
-# step: batch 1 holds the login and a slow request, so each thread takes
-# one; batch 2 holds two slow /account requests, one per thread.  Only the
-# thread that logged in has the cookie in its own jar.
+# ---- per_worker against shared, with two workers (threads, event slots)
+# both busy at every step: batch 1 holds the login and a slow request, so
+# each worker takes one; batch 2 holds two slow /account requests, one per
+# worker.  Only the worker that logged in has the cookie in its own jar.
 cat >workers.yaml <<EOF2
 urls:
   - $TARGET/delay/400/login?user=alice&password=secret
   - $TARGET/delay/400
   - $TARGET/delay/400/account
   - $TARGET/delay/400/account
-strategy: threaded
 workers: 2
 batch_size: 2
 output: { path: workers.jsonl }
 EOF2
-"$SCRAPE" -q -c workers.yaml --set cookies=per_worker >/dev/null 2>&1
-is "$(statuses workers.jsonl | cut -d' ' -f3- | tr ' ' '\n' | sort | tr '\n' ' ')" "200 401 " \
-	"per_worker: the thread that logged in gets 200, the other 401"
-"$SCRAPE" -q -c workers.yaml --set cookies=shared >/dev/null 2>&1
-is "$(statuses workers.jsonl)" "200 200 200 200" "shared: both threads get 200"
+for s in threaded event; do
+	"$SCRAPE" -q -c workers.yaml -s "$s" --set cookies=per_worker >/dev/null 2>&1
+	is "$(statuses workers.jsonl | cut -d' ' -f3- | tr ' ' '\n' | sort | tr '\n' ' ')" "200 401 " \
+		"$s, per_worker: the worker that logged in gets 200, the other 401"
+	"$SCRAPE" -q -c workers.yaml -s "$s" --set cookies=shared >/dev/null 2>&1
+	is "$(statuses workers.jsonl)" "200 200 200 200" "$s, shared: both workers get 200"
+done
 
 # ---- cookie_jar then cookie_file: the next run needs no login
 cat >save.yaml <<EOF2
