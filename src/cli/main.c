@@ -193,6 +193,12 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	progress_stop(run.progress);
 	run.progress = NULL;
 	status = run_close_output(&run) < 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	/* saved whatever the run's outcome: an interrupted session is still one */
+	if (job->cookie_jar && run.fetch.cookies &&
+	    cookie_jars_save(run.fetch.cookies, job->cookie_jar, err, sizeof err) < 0) {
+		log_error("cannot write cookie_jar %s: %s", job->cookie_jar, err);
+		status = EXIT_SOME_FAILED;
+	}
 	reported = run_report(&run);
 	if (reported != 0)
 		status = reported;
@@ -291,6 +297,9 @@ static int compare_one(const char *strategy, struct run_summary *out, void *ctx)
 	}
 	free(job->output_path);
 	job->output_path = NULL;
+	/* each strategy's run would replace the one before's jar */
+	free(job->cookie_jar);
+	job->cookie_jar = NULL;
 	return run_with_plugins(job, c->paths, &settings, 0, out);
 }
 
@@ -340,6 +349,13 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 	}
 	if (job->output_path)
 		log_warning("--compare writes no records (output %s is ignored)", job->output_path);
+	if (job->cookie_jar)
+		log_warning("--compare saves no cookies (cookie_jar %s is ignored)", job->cookie_jar);
+	/* the job check refuses this pair only for the job's own strategy */
+	for (size_t i = 0; i < count && job->cookies == JOB_COOKIES_SHARED; i++)
+		if (strcmp(names[i], "multiprocess") == 0)
+			log_warning("--compare: the multiprocess strategy keeps a cookie jar per worker "
+			            "process (cookies: shared cannot span processes)");
 	status = compare_strategies(names, count, compare_one, &ctx, cli->json, stdout);
 	free(list);
 	return status;

@@ -88,6 +88,14 @@ enum job_http2 {
 	JOB_HTTP2_PRIOR_KNOWLEDGE,  /* HTTP/2 without upgrade, also on http:// (h2c) */
 };
 
+/* `cookies`: whose cookie jar a request reads and fills. */
+enum job_cookies {
+	JOB_COOKIES_UNSET,          /* not given: off, or per_worker with cookie_file/cookie_jar */
+	JOB_COOKIES_OFF,            /* no cookie engine: nothing sent, Set-Cookie ignored */
+	JOB_COOKIES_PER_WORKER,     /* a jar per strategy worker (thread, slot, process) */
+	JOB_COOKIES_SHARED,         /* one jar for the whole run (per process) */
+};
+
 /* The longest name a urls entry may give its group. */
 #define JOB_GROUP_NAME_MAX 64
 
@@ -151,6 +159,9 @@ struct job {
 	size_t body_len;            /* a body_file may hold NUL bytes */
 	struct curl_slist *resolve; /* HOST:PORT:ADDRESS overrides */
 	char *user_agent;
+	enum job_cookies cookies;   /* resolved at load: never UNSET afterwards */
+	char *cookie_file;          /* a Netscape cookie file the jars start from */
+	char *cookie_jar;           /* where the cookies are saved at the end */
 
 	struct job_plugin *parsers;
 	size_t parser_count;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The request: the method, headers, body (inline or from a file), DNS
- * overrides and User-Agent every request of the job is sent with.  Each
- * text that goes on the wire passes job_wire_check() at its spot.
+ * overrides and User-Agent every request of the job is sent with, and the
+ * cookies it carries (whose jar, the file it starts from, the file it is
+ * saved to).  Each text that goes on the wire passes job_wire_check() at
+ * its spot.
  */
 #include <config.h>
 
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 
@@ -151,6 +154,77 @@ static int key_user_agent(struct checker *c, const struct node *n)
 	return job_wire_check(c, "user_agent", n, c->job->user_agent, JOB_WIRE_VALUE);
 }
 
+static const char *const cookie_modes[] = { "off", "off", "per_worker", "shared" };
+
+static int key_cookies(struct checker *c, const struct node *n)
+{
+	if (job_want_scalar(c, "cookies", n, "off, per_worker or shared") < 0)
+		return -1;
+	for (size_t i = JOB_COOKIES_OFF; i <= JOB_COOKIES_SHARED; i++)
+		if (strcmp(n->text, cookie_modes[i]) == 0) {
+			c->job->cookies = (enum job_cookies)i;
+			return 0;
+		}
+	return job_fail(c, n, "\"cookies\" is off, per_worker or shared, got \"%s\"", n->text);
+}
+
+/* Read once at load, so a wrong path is one job error; libcurl itself
+ * would skip a file it cannot open without a word.  ~ leaves it unset. */
+static int key_cookie_file(struct checker *c, const struct node *n)
+{
+	struct stat st;
+	FILE *f;
+
+	free(c->job->cookie_file);
+	c->job->cookie_file = NULL;
+	if (job_is_null(n))
+		return 0;
+	if (job_get_path(c, "cookie_file", n, &c->job->cookie_file) < 0)
+		return -1;
+	if (stat(c->job->cookie_file, &st) == 0 && !S_ISREG(st.st_mode))
+		return job_fail(c, n, "cookie_file \"%s\" is not a regular file", c->job->cookie_file);
+	f = fopen(c->job->cookie_file, "r");
+	if (!f)
+		return job_fail(c, n, "cannot read cookie_file \"%s\": %s", c->job->cookie_file,
+		                strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+static int key_cookie_jar(struct checker *c, const struct node *n)
+{
+	free(c->job->cookie_jar);
+	c->job->cookie_jar = NULL;
+	if (job_is_null(n))
+		return 0;
+	return job_get_path(c, "cookie_jar", n, &c->job->cookie_jar);
+}
+
+/* Once every key is read: the cookie keys against each other and the
+ * strategy.  The multiprocess strategy's workers are processes, each with
+ * its own memory: one jar cannot span them, and their jars end with them. */
+int job_request_check(struct checker *c)
+{
+	struct job *job = c->job;
+	const struct node *mode = tree_get(job->tree, "cookies");
+	const char *file_key = job->cookie_file ? "cookie_file" : "cookie_jar";
+
+	if (job->cookies == JOB_COOKIES_UNSET)
+		job->cookies = job->cookie_file || job->cookie_jar ? JOB_COOKIES_PER_WORKER : JOB_COOKIES_OFF;
+	else if (job->cookies == JOB_COOKIES_OFF && (job->cookie_file || job->cookie_jar))
+		return job_fail(c, tree_get(job->tree, file_key),
+		                "\"%s\" needs cookies: drop \"cookies: off\" or say per_worker or shared",
+		                file_key);
+	if (!job->strategy.name || strcmp(job->strategy.name, "multiprocess") != 0)
+		return 0;
+	if (job->cookies == JOB_COOKIES_SHARED && mode)
+		return job_fail(c, mode, "\"cookies: shared\": the multiprocess strategy's workers are "
+		                "processes and cannot share a jar; use per_worker (a jar per process)");
+	if (job->cookie_jar)
+		return job_fail(c, tree_get(job->tree, "cookie_jar"), "\"cookie_jar\": the multiprocess "
+		                "strategy's cookies end with its worker processes; use threaded or event");
+	return 0;
+}
 
 static void print_method(const struct job *job, FILE *out)
 {
@@ -215,6 +289,11 @@ static void free_resolve(struct job *job)
 	curl_slist_free_all(job->resolve);
 }
 
+static void print_cookies(const struct job *job, FILE *out)
+{
+	fprintf(out, "cookies: %s\n", cookie_modes[job->cookies]);
+}
+
 #define AT(field) offsetof(struct job, field)
 
 const struct job_key job_request_keys[] = {
@@ -232,5 +311,13 @@ const struct job_key job_request_keys[] = {
 	{ .name = "user_agent", .type = JOB_KEY_STRING, .offset = AT(user_agent),
 	  .def_text = "scrape/" PACKAGE_VERSION, .parse = key_user_agent,
 	  .help = "the User-Agent header" },
+	{ .name = "cookies", .parse = key_cookies, .print = print_cookies,
+	  .help = "off, per_worker or shared: whose cookie jar requests use" },
+	{ .name = "cookie_file", .type = JOB_KEY_PATH, .offset = AT(cookie_file),
+	  .parse = key_cookie_file, .unset = "no cookies at the start",
+	  .help = "a Netscape cookie file the jars start from" },
+	{ .name = "cookie_jar", .type = JOB_KEY_PATH, .offset = AT(cookie_jar),
+	  .parse = key_cookie_jar, .unset = "the cookies are not saved",
+	  .help = "where the cookies are saved, as a Netscape cookie file, at the end" },
 	{ .name = NULL },
 };

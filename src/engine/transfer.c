@@ -4,8 +4,9 @@
  * https, also after redirects; TLS verification on unless the job says
  * insecure; a cap on the body, enforced both from Content-Length and while
  * bytes arrive (decoded bytes, so a small compressed body that inflates
- * without end stops at the cap); no signals (threads) and a progress callback that lets a
- * SIGINT abort transfers in flight.
+ * without end stops at the cap); no signals (threads) and a progress
+ * callback that lets a SIGINT abort transfers in flight.  With cookies on,
+ * each handle is put on its worker's jar (cookies.c) at every set-up.
  */
 #include <config.h>
 
@@ -22,12 +23,16 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
                            const volatile sig_atomic_t *signal)
 {
 	size_t i;
+	int failed;
 
 	s->job = job;
 	s->stopping = stopping;
 	s->signal = signal;
 	s->headers = NULL;
 	s->accept_encoding = NULL;
+	s->cookies = cookie_jars_new(job, &failed);
+	if (failed)
+		return -1;
 	for (i = 0; i < job->header_count; i++) {
 		char *line;
 		struct curl_slist *grown;
@@ -54,6 +59,8 @@ void transfer_settings_free(struct transfer_settings *s)
 {
 	curl_slist_free_all(s->headers);
 	s->headers = NULL;
+	cookie_jars_free(s->cookies);
+	s->cookies = NULL;
 }
 
 static size_t on_body(char *data, size_t size, size_t count, void *user)
@@ -133,7 +140,12 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	req->received = 0;
 	req->keep_body = job->parser_count > 0 || req->robots;
 	req->max_body = job->max_body;
+	if (s->cookies)
+		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
+	/* the reset keeps the cookies but not the options that use them */
+	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
+		return -1;
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
 	SET(CURLOPT_URL, req->url);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config/job.h"
+#include "engine/cookies.h"
 #include "engine/request.h"
 
 struct transfer_settings {
@@ -26,6 +27,7 @@ struct transfer_settings {
 	/* the run's signal flag (run_signal), given rather than included so
 	 * that this module does not depend on the run that uses it */
 	const volatile sig_atomic_t *signal;
+	struct cookie_jars *cookies; /* NULL: cookies off */
 };
 
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,

@@ -3,7 +3,7 @@
  * targetd: the local HTTP/1.1 target that scrape's tests, demo and
  * benchmarks aim at.  It binds only to loopback, answers a fixed set of
  * deterministic endpoints (sized bodies, exact-size HTML, a generated site
- * graph, redirects, echo, delays and transport faults) and records every
+ * graph, redirects, echo, a cookie login, delays and transport faults) and records every
  * request it sees so a test can later ask what arrived, how often and in
  * which order.  It is a single-threaded libevent/evhttp program: every wait
  * is a timer, so one slow or stuck request never holds up the others, and
@@ -1203,6 +1203,112 @@ static void serve_echo(struct evhttp_request *req)
 	send_output(req, 200, "application/json");
 }
 
+/*
+ * A login session for cookie tests.  The session value is the user name
+ * and a keyed hash of it, so /account can check it without a session
+ * table and a run cannot forge one by accident.
+ */
+#define LOGIN_PASSWORD "secret"
+#define MAX_USER_LEN 64
+
+static void session_value(char *out, size_t len, const char *user)
+{
+	char keyed[MAX_USER_LEN + 16];
+
+	snprintf(keyed, sizeof(keyed), "targetd:%s", user);
+	snprintf(out, len, "%s.%08" PRIx32, user, fnv1a(keyed, strlen(keyed)));
+}
+
+static bool valid_user(const char *user)
+{
+	size_t n = user ? strlen(user) : 0;
+
+	return n > 0 && n <= MAX_USER_LEN &&
+	       strspn(user, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* GET /login?user=U&password=P, or POST with that form as the body. */
+static void serve_login(struct evhttp_request *req, const char *query)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	char *form = NULL, *user, *password;
+	char session[MAX_USER_LEN + 32], cookie[MAX_USER_LEN + 64];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+		size_t n = evbuffer_get_length(in);
+
+		form = malloc(n + 1);
+		if (!form)
+			die(1, "out of memory");
+		evbuffer_copyout(in, form, n);
+		form[n] = '\0';
+		query = form;
+	}
+	user = query_param(query, "user");
+	password = query_param(query, "password");
+	if (!valid_user(user)) {
+		send_bad_request(req, "login wants user=NAME ([A-Za-z0-9_-], 1 to 64)");
+	} else if (!password || strcmp(password, LOGIN_PASSWORD) != 0) {
+		send_text(req, 403, "wrong password\n");
+	} else {
+		session_value(session, sizeof(session), user);
+		snprintf(cookie, sizeof(cookie), "session=%s; Path=/; HttpOnly", session);
+		set_header(req, "Set-Cookie", cookie);
+		send_text(req, 200, "logged in as %s\n", user);
+	}
+	free(user);
+	free(password);
+	free(form);
+}
+
+/* The user whose valid session cookie came with the request, or NULL. */
+static char *session_user(struct evhttp_request *req)
+{
+	struct evkeyvalq *hdrs = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	char expect[MAX_USER_LEN + 32];
+
+	TAILQ_FOREACH(kv, hdrs, next) {
+		const char *p = kv->value;
+
+		if (strcasecmp(kv->key, "Cookie") != 0)
+			continue;
+		while (p && *p) {
+			size_t n;
+			const char *dot;
+
+			p += strspn(p, " ;");
+			n = strcspn(p, ";");
+			dot = memchr(p, '.', n);
+			if (n > 8 && strncmp(p, "session=", 8) == 0 && dot &&
+			    (size_t)(dot - p - 8) <= MAX_USER_LEN) {
+				char user[MAX_USER_LEN + 1];
+
+				memcpy(user, p + 8, (size_t)(dot - p - 8));
+				user[dot - p - 8] = '\0';
+				session_value(expect, sizeof(expect), user);
+				if (valid_user(user) && strlen(expect) == n - 8 &&
+				    strncmp(expect, p + 8, n - 8) == 0)
+					return strdup(user);
+			}
+			p += n;
+		}
+	}
+	return NULL;
+}
+
+static void serve_account(struct evhttp_request *req)
+{
+	char *user = session_user(req);
+
+	if (user)
+		send_text(req, 200, "account of %s\n", user);
+	else
+		send_text(req, 401, "not logged in\n");
+	free(user);
+}
+
 static void serve_fault_reset(struct server *srv, struct evhttp_request *req)
 {
 	struct evbuffer *buf;
@@ -1392,6 +1498,10 @@ static void route(struct server *srv, struct evhttp_request *req,
 		serve_echo(req);
 	else if (strcmp(path, "/robots.txt") == 0)
 		serve_robots(req);
+	else if (strcmp(path, "/login") == 0)
+		serve_login(req, query);
+	else if (strcmp(path, "/account") == 0)
+		serve_account(req);
 	else if (is_private(path))
 		send_text(req, 200, "private\n");
 	else if (strcmp(path, "/") == 0)
