@@ -131,6 +131,11 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_json_string(line, error);
 	else
 		buf_puts(line, "null");
+	/* a load test's records name their group; a crawl has none */
+	if (req->group_name) {
+		buf_puts(line, ",\"group\":");
+		buf_json_string(line, req->group_name);
+	}
 	record_json_members(rec, line);
 	buf_puts(line, "}\n");
 }

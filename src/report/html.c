@@ -22,6 +22,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "config/units.h"
 #include "results/outfile.h"
 
 static const char stylesheet[] =
@@ -112,6 +113,9 @@ static const char stylesheet[] =
 	"font-weight:700;letter-spacing:.06em}"
 	".badge.pass{background:#dcfce7;color:#166534}.badge.fail{background:#fee2e2;color:#991b1b}"
 	"tr.failed td{background:#fffafa}"
+	"td.spread{width:136px}.spread{display:block}"
+	".spread .track{stroke:var(--line);stroke-width:2}"
+	".spread .bar{fill:var(--blue);fill-opacity:.55}.spread .p90{stroke:var(--ink);stroke-width:1.5}"
 	"footer{margin-top:24px;font-size:12px;color:var(--muted);text-align:center}"
 	"@media (max-width:760px){.tables{grid-template-columns:1fr}.top{flex-direction:column}"
 	".verdict{text-align:left}}"
@@ -294,6 +298,127 @@ static void count_table(struct buf *b, const char *title, const char *what,
 	buf_puts(b, "</table></section>");
 }
 
+/* ---- the table by group ---- */
+
+#define SPREAD_W 120
+#define SPREAD_H 14
+
+/* The groups' bars share one log scale, from under the fastest p50 to
+ * over the slowest p99 (log10 seconds: lo, and the span to the top; a
+ * span of 0 when no group measured a latency). */
+struct spread_scale {
+	double lo, span;
+};
+
+static struct spread_scale spread_scale(const struct html_report_view *v)
+{
+	struct spread_scale s = { 0, 0 };
+	double lo = 0, hi = 0;
+	size_t i;
+
+	for (i = 0; i < v->group_count; i++) {
+		const struct html_group *g = &v->groups[i];
+		double low = g->p50 > 0 ? g->p50 : g->p99;
+
+		if (!g->measured || !(g->p99 > 0) || !isfinite(g->p99))
+			continue;
+		if (!(lo > 0) || low < lo)
+			lo = low;
+		if (g->p99 > hi)
+			hi = g->p99;
+	}
+	if (!(hi > 0))
+		return s;
+	lo = fmax(lo, 1e-7) / 1.5;
+	s.lo = log10(lo);
+	s.span = log10(hi * 1.5) - s.lo;
+	return s;
+}
+
+static double spread_x(const struct spread_scale *s, double seconds)
+{
+	double x = seconds > 0 && s->span > 0 ? (log10(seconds) - s->lo) / s->span : 0;
+
+	return 4 + fmin(fmax(x, 0), 1) * (SPREAD_W - 8);
+}
+
+/* A group's p50..p99 as a bar on the shared scale, its p90 a tick. */
+static void spread_bar(struct buf *b, const struct spread_scale *s, const struct html_group *g)
+{
+	double x50 = spread_x(s, g->p50), x90 = spread_x(s, g->p90), x99 = spread_x(s, g->p99);
+	char d50[32], d99[32];
+
+	buf_printf(b, "<svg class=\"spread\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	           "role=\"img\" aria-label=\"", SPREAD_W, SPREAD_H, SPREAD_W, SPREAD_H);
+	if (g->measured) {
+		units_format_duration((int64_t)(g->p50 * 1e9), d50, sizeof d50);
+		units_format_duration((int64_t)(g->p99 * 1e9), d99, sizeof d99);
+		buf_printf(b, "p50 %s to p99 %s", d50, d99);
+	} else {
+		buf_puts(b, "no latency measured");
+	}
+	buf_printf(b, "\"><line class=\"track\" x1=\"4\" y1=\"7\" x2=\"%d\" y2=\"7\"/>",
+	           SPREAD_W - 4);
+	if (g->measured && s->span > 0) {
+		buf_puts(b, "<rect class=\"bar\" x=\"");
+		html_number(b, x50);
+		buf_puts(b, "\" y=\"3\" width=\"");
+		html_number(b, fmax(x99 - x50, 2));
+		buf_puts(b, "\" height=\"8\" rx=\"2\"/><line class=\"p90\" x1=\"");
+		html_number(b, x90);
+		buf_puts(b, "\" y1=\"1\" x2=\"");
+		html_number(b, x90);
+		buf_puts(b, "\" y2=\"13\"/>");
+	}
+	buf_puts(b, "</svg>");
+}
+
+static void duration_cell(struct buf *b, int measured, double seconds)
+{
+	char d[32];
+
+	if (measured)
+		units_format_duration((int64_t)(seconds * 1e9), d, sizeof d);
+	else
+		snprintf(d, sizeof d, "\xe2\x80\x94");
+	buf_printf(b, "<td class=\"num\">%s</td>", d);
+}
+
+/* A load test's groups, when it has two or more: their counts, their
+ * percentiles and a bar of each one's spread on a shared scale. */
+static void groups_table(struct buf *b, const struct html_report_view *v)
+{
+	struct spread_scale s = spread_scale(v);
+	char count[32];
+	size_t i;
+
+	if (v->group_count < 2)
+		return;
+	buf_puts(b, "<section class=\"card groups\"><h2>By group</h2><table><thead><tr>"
+	         "<th>Group</th><th class=\"num\">Requests</th><th class=\"num\">Failed</th>"
+	         "<th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th>"
+	         "<th class=\"num\">Max</th><th>p50\xe2\x80\x93p99</th></tr></thead><tbody>");
+	for (i = 0; i < v->group_count; i++) {
+		const struct html_group *g = &v->groups[i];
+
+		buf_printf(b, "<tr%s><td class=\"code\">", g->failed ? " class=\"failed\"" : "");
+		html_text(b, empty(g->name) ? "\xe2\x80\x94" : g->name);
+		grouped(count, sizeof count, g->requests);
+		buf_printf(b, "</td><td class=\"num\">%s</td>", count);
+		grouped(count, sizeof count, g->failed);
+		buf_printf(b, "<td class=\"num\">%s</td>", count);
+		duration_cell(b, g->measured, g->p50);
+		duration_cell(b, g->measured, g->p90);
+		duration_cell(b, g->measured, g->p99);
+		duration_cell(b, g->measured, g->max);
+		buf_puts(b, "<td class=\"spread\">");
+		spread_bar(b, &s, g);
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table><p class=\"note\">The bars span p50 to p99 on one logarithmic "
+	         "scale for all groups; the tick is p90.</p></section>");
+}
+
 static void thresholds(struct buf *b, const struct html_report_view *v)
 {
 	size_t i;
@@ -418,6 +543,7 @@ static void page(struct buf *b, const struct html_report_view *v)
 	html_percentile_chart(b, v);
 	html_throughput_chart(b, v);
 	html_latency_time_chart(b, v);
+	groups_table(b, v);
 	buf_puts(b, "<div class=\"tables\">");
 	count_table(b, "Status codes", "Status", v->statuses, v->status_count, 1);
 	count_table(b, "Errors by class", "Class", v->errors, v->error_count, 0);

@@ -42,6 +42,14 @@ struct html_row {
 	uint64_t count;
 };
 
+/* A load test's group of requests (an endpoint), for the table by group. */
+struct html_group {
+	const char *name;
+	uint64_t requests, failed;
+	int measured;               /* has latencies: the figures below are set */
+	double p50, p90, p99, max;  /* seconds */
+};
+
 struct html_verdict {
 	const char *text;           /* as written in the job, e.g. "p99 < 250ms" */
 	const char *actual;         /* the measured value, formatted */
@@ -76,6 +84,8 @@ struct html_report_view {
 	size_t threshold_count;
 	const char *const *warnings;       /* plain sentences */
 	size_t warning_count;
+	const struct html_group *groups;   /* a table of them when two or more */
+	size_t group_count;
 };
 
 /* Writes the page to path atomically (a temporary file renamed into

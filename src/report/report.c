@@ -322,6 +322,29 @@ static size_t status_rows(const struct stats *st, struct html_row *rows, char na
 	return n;
 }
 
+/* The view's rows of the load test's groups; how many. */
+static size_t group_rows(const struct groups *g, struct html_group *rows)
+{
+	size_t i;
+
+	for (i = 0; g && i < g->count; i++) {
+		const struct group *e = g->items[i];
+
+		memset(&rows[i], 0, sizeof rows[i]);
+		rows[i].name = e->name;
+		rows[i].requests = e->requests;
+		rows[i].failed = e->failed;
+		rows[i].measured = e->latency.total > 0;
+		if (rows[i].measured) {
+			rows[i].p50 = (double)histogram_percentile(&e->latency, 50) / 1e9;
+			rows[i].p90 = (double)histogram_percentile(&e->latency, 90) / 1e9;
+			rows[i].p99 = (double)histogram_percentile(&e->latency, 99) / 1e9;
+			rows[i].max = (double)e->latency.max / 1e9;
+		}
+	}
+	return g ? g->count : 0;
+}
+
 int report_write_html(const char *path, const struct run_result *r)
 {
 	const struct job *job = r->job;
@@ -333,6 +356,7 @@ int report_write_html(const char *path, const struct run_result *r)
 	const char *warning_list[RUN_WARNINGS];
 	struct html_row statuses[STATUS_CODES], errors[32];
 	struct html_verdict verdicts[64];
+	struct html_group groups[GROUPS_MAX + 1];
 	char actual[64][48], class_names[32][24];
 	struct reason_count classes[32];
 	size_t i, n;
@@ -384,6 +408,8 @@ int report_write_html(const char *path, const struct run_result *r)
 	for (i = 0; i < v.warning_count; i++)
 		warning_list[i] = r->warnings[i];
 	v.warnings = warning_list;
+	v.groups = groups;
+	v.group_count = group_rows(r->stats->groups, groups);
 
 	rc = html_report_write(path, &v);
 	free((void *)v.timeline);

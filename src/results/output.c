@@ -38,6 +38,11 @@ static const char *const output_core_columns[] = {
 };
 static const size_t output_core_column_count =
 	sizeof output_core_columns / sizeof output_core_columns[0];
+/* A load test's records also name their group: a CSV column after the
+ * core ones when the first record has it (a crawl's header is unchanged);
+ * in SQLite, a member of the fields column, which an existing table
+ * already has. */
+#define OUTPUT_GROUP_COLUMN "group"
 
 enum format { FORMAT_JSONL, FORMAT_CSV, FORMAT_SQLITE };
 
@@ -270,8 +275,12 @@ static int csv_columns(struct output *o, const struct json_object *first)
 	for (i = 0; i < output_core_column_count; i++)
 		if (add_column(o, output_core_columns[i]) < 0)
 			return -1;
+	if (json_get(first, OUTPUT_GROUP_COLUMN) && add_column(o, OUTPUT_GROUP_COLUMN) < 0)
+		return -1;
 	for (i = 0; i < first->count; i++)
-		if (!is_core_column(first->members[i].key) && add_column(o, first->members[i].key) < 0)
+		if (!is_core_column(first->members[i].key) &&
+		    strcmp(first->members[i].key, OUTPUT_GROUP_COLUMN) != 0 &&
+		    add_column(o, first->members[i].key) < 0)
 			return -1;
 	return 0;
 }

@@ -125,4 +125,42 @@ is "$(python3 -c 'import json; g = json.load(open("many.json"))["groups"]; print
    "101 other 5" "past 100 groups the rest count as other"
 is "$(grep -c 'groups of requests' many.err)" 1 "and one warning says so"
 
+# records name their group: a JSONL field, a CSV column after the core
+# ones, a member of SQLite's fields; a job without groups (not a load
+# test) has neither the field nor the column
+"$SCRAPE" -q -c mixed.yaml -o mixed.jsonl --html mixed.html >/dev/null 2>&1
+is "$?" 0 "a job with groups writes records and an HTML report"
+is "$(python3 - <<'PY'
+import json, os
+from collections import Counter
+recs = [json.loads(l) for l in open("mixed.jsonl")]
+print(sorted(Counter(r.get("group") for r in recs).items()) ==
+      sorted({"fast": 40, "GET %s/delay/50" % os.environ["TARGET"]: 40}.items()),
+      all(list(r)[14] == "group" for r in recs))
+PY
+)" "True True" "jsonl: each record names its group, after the core fields"
+"$SCRAPE" -q -c mixed.yaml -o mixed.csv >/dev/null 2>&1
+is "$(head -1 mixed.csv | tr -d '\r')" \
+   "url,final_url,status,content_type,bytes,bytes_wire,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,group" \
+   "csv: a load test's header ends in the group column"
+is "$(tr -d '\r' <mixed.csv | grep -c ',fast$')" 40 "csv: with each row's group"
+"$SCRAPE" -q -c mixed.yaml -o mixed.db >/dev/null 2>&1
+is "$(sqlite3 mixed.db "SELECT count(*) FROM mixed WHERE json_extract(fields, '\$.group') = 'fast'")" 2 \
+   "sqlite: the group is in the fields column"
+"$SCRAPE" -q -o plain.csv "$TARGET/bytes/10" "$TARGET/bytes/20" >/dev/null 2>&1
+is "$(head -1 plain.csv | tr -d '\r')" \
+   "url,final_url,status,content_type,bytes,bytes_wire,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error" \
+   "csv: a job without groups keeps its header"
+"$SCRAPE" -q -o plain.jsonl "$TARGET/bytes/10" >/dev/null 2>&1
+is "$(grep -c '"group"' plain.jsonl)" 0 "jsonl: a job without groups has no group field"
+is "$(python3 - <<'PY'
+import xml.dom.minidom
+page = open("mixed.html").read()
+xml.dom.minidom.parseString(page.replace("<!DOCTYPE html>", ""))
+print("By group" in page, page.count('class="spread"') >= 2, ">fast<" in page)
+PY
+)" "True True True" "html: the report has the table by group, with a bar per group"
+"$SCRAPE" -q -n 5 "$TARGET/bytes/10" --html one.html >/dev/null 2>&1
+is "$(grep -c 'By group' one.html)" 0 "html: one group, no table"
+
 done_testing

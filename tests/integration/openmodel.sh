@@ -236,7 +236,8 @@ is "$(report sum.json 'r["sent"] + r["dropped"], r["model"]["type"], "p99.99" in
 
 # ---- --html ----
 "$SCRAPE" -q -s event --rate 100/s -d 2s --html page.html "$TARGET/bytes/1" "$TARGET/status/503" >/dev/null 2>&1
-is "$(grep -o '<svg' page.html | wc -l)" 3 "--html draws three charts"
+is "$(grep -o '<svg class="chart"' page.html | wc -l)" 3 "--html draws three charts"
+is "$(grep -o '<svg class="spread"' page.html | wc -l)" 2 "and a bar for each of the two groups"
 check "--html writes a page without scripts" sh -c '! grep -qi "<script" page.html'
 like "$(cat page.html)" "503" "the page has the status table"
 "$SCRAPE" -q --html /nonexistent/dir/page.html "$TARGET/bytes/1" >/dev/null 2>html.err

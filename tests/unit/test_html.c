@@ -300,6 +300,9 @@ static void check_common(struct page *pg, const char *name, const struct html_re
 	struct audit a = { 0 };
 	size_t found = count_elements(root, "svg");
 
+	/* the table by group draws a bar in each of its rows */
+	if (v->group_count >= 2)
+		svgs += v->group_count;
 	audit_tree(root, 0, &a);
 	ok(found == svgs, "%s: %zu charts drawn (found %zu)", name, svgs, found);
 	ok(a.bad_coordinates == 0, "%s: every SVG coordinate is a finite number inside the chart", name);
@@ -310,8 +313,8 @@ static void check_common(struct page *pg, const char *name, const struct html_re
 	   "%s: no external references", name);
 	ok(strncmp(pg->data, "<!DOCTYPE html>", 15) == 0 && named(root, "html"),
 	   "%s: an HTML5 document", name);
-	ok(count_elements(root, "table") == 2 + !!v->threshold_count,
-	   "%s: status and error tables, and thresholds when set", name);
+	ok(count_elements(root, "table") == (size_t)(2 + !!v->threshold_count + (v->group_count >= 2)),
+	   "%s: status and error tables, and thresholds and groups when set", name);
 }
 
 /* The declarations of the stylesheet's rule for exactly this selector
@@ -629,10 +632,58 @@ static void test_parser_catches(void)
 	   "the coordinate check rejects nan, inf and far-off numbers");
 }
 
+/* A load test of two endpoints has a table by group, with both names, a
+ * bar per row on one scale (the slower group's bar further right); one
+ * group alone has no table. */
+static void test_groups(void)
+{
+	static const struct html_group two[] = {
+		{ "checkout", 1200, 3, 1, 0.120, 0.180, 0.350, 0.900 },
+		{ "search & <list>", 4800, 0, 1, 0.004, 0.009, 0.021, 0.060 },
+		{ "GET /never", 2, 2, 0, 0, 0, 0, 0 },
+	};
+	struct html_report_view v = typical_view();
+	struct page pg;
+	const char *slow, *fast;
+	double x_slow = -1, x_fast = -1;
+
+	v.groups = two;
+	v.group_count = 3;
+	if (!write_page(&pg, "groups", &v))
+		return;
+	check_common(&pg, "groups", &v, 3);
+	ok(strstr(pg.data, "<h2>By group</h2>") != NULL, "groups: a table by group");
+	ok(has_text(xmlDocGetRootElement(pg.doc), "checkout") &&
+	   has_text(xmlDocGetRootElement(pg.doc), "search & <list>") &&
+	   has_text(xmlDocGetRootElement(pg.doc), "GET /never"),
+	   "groups: every group's name, escaped");
+	ok(strstr(pg.data, ">1,200</td>") && strstr(pg.data, ">4,800</td>"),
+	   "groups: with each group's requests");
+	ok(strstr(pg.data, "aria-label=\"no latency measured\"") != NULL,
+	   "groups: a group without latencies has an empty bar");
+	slow = strstr(pg.data, "aria-label=\"p50 120");
+	fast = strstr(pg.data, "aria-label=\"p50 4");
+	if (slow && (slow = strstr(slow, "class=\"bar\" x=\"")))
+		x_slow = strtod(slow + 15, NULL);
+	if (fast && (fast = strstr(fast, "class=\"bar\" x=\"")))
+		x_fast = strtod(fast + 15, NULL);
+	if (!ok(x_fast >= 0 && x_slow > x_fast, "groups: the slower group's bar starts further right"))
+		printf("#   fast %g, slow %g\n", x_fast, x_slow);
+	free_page(&pg);
+
+	v.group_count = 1;
+	if (!write_page(&pg, "group", &v))
+		return;
+	check_common(&pg, "group", &v, 3);
+	ok(!strstr(pg.data, "By group") && !strstr(pg.data, "class=\"spread\""),
+	   "group: one group alone has no table");
+	free_page(&pg);
+}
+
 static void remove_dir(void)
 {
 	static const char *const names[] = { "typical", "empty", "single", "partial", "zero", "huge",
-	                                     "hostile", "hour" };
+	                                     "hostile", "hour", "groups", "group" };
 	char path[300];
 	size_t i;
 
@@ -667,6 +718,7 @@ int main(int argc, char **argv)
 	test_huge();
 	test_hostile();
 	test_hour();
+	test_groups();
 	test_unwritable();
 	remove_dir();
 	xmlCleanupParser();
