@@ -14,6 +14,7 @@ TARGET=
 
 cleanup() {
 	stop_target
+	stop_nginx
 	rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -125,4 +126,59 @@ for line in open(sys.argv[1], encoding="utf-8"):
     n += 1
 print(n)
 PY
+}
+
+# ---- a private nginx, for tests where a real server's behaviour matters
+# (tls.sh, compression.sh): use_nginx finds it or bails out; the test writes
+# NG/nginx.conf starting with $(nginx_config_head NG) and putting
+# $(nginx_temp_paths NG) in its http block; start_nginx NG READY_URL starts
+# it and waits until READY_URL answers; cleanup stops it.
+NGINX_PID=
+use_nginx() {
+	NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+	if [ ! -x "$NGINX" ]; then
+		echo "Bail out! nginx is not installed (./dev deps installs it; or set NGINX=/path/to/nginx)"
+		exit 1
+	fi
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+stop_nginx() {
+	if [ -n "$NGINX_PID" ]; then
+		kill -TERM "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+		NGINX_PID=
+	fi
+}
+
+nginx_config_head() {   # nginx_config_head NG: the top-level lines of a private nginx
+	# as root, nginx would hand the work to "nobody", who cannot enter the
+	# scratch directory
+	[ "$(id -u)" -ne 0 ] || echo "user root root;"
+	printf 'daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log info;\n' "$1" "$1"
+	echo 'events { worker_connections 256; }'
+}
+
+nginx_temp_paths() {   # nginx_temp_paths NG: its temporary files under NG/tmp
+	for kind in client_body proxy fastcgi uwsgi scgi; do
+		dir=$kind
+		[ "$kind" = client_body ] && dir=body
+		printf '\t%s_temp_path %s/tmp/%s;\n' "$kind" "$1" "$dir"
+	done
+}
+
+start_nginx() {   # start_nginx NG READY_URL
+	mkdir -p "$1/tmp"
+	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" >"$1/nginx.out" 2>&1 &
+	NGINX_PID=$!
+	i=0
+	until [ -s "$1/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "$2"; do
+		if ! kill -0 "$NGINX_PID" 2>/dev/null || [ $i -ge 100 ]; then
+			echo "Bail out! nginx did not start: $(cat "$1/nginx.out" "$1/error.log" 2>/dev/null | tail -n 3 | tr '\n' ' ')"
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
 }

@@ -10,23 +10,7 @@
 # nginx, and time comes with it.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-NGINX_PID=
-stop_nginx() {
-	if [ -n "$NGINX_PID" ]; then
-		kill -TERM "$NGINX_PID" 2>/dev/null
-		wait "$NGINX_PID" 2>/dev/null
-		NGINX_PID=
-	fi
-}
-trap 'stop_nginx; cleanup' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-if [ ! -x "$NGINX" ]; then
-	echo "Bail out! nginx is not installed (./dev deps installs it; or set NGINX=/path/to/nginx)"
-	exit 1
-fi
+use_nginx
 GNU_TIME=${GNU_TIME:-/usr/bin/time}
 if ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
 	echo "Bail out! GNU time is not installed at $GNU_TIME (apt-get install time; or set GNU_TIME)"
@@ -72,26 +56,12 @@ PORT=$(python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 
-# as root, nginx would hand the work to "nobody", who cannot enter the
-# scratch directory
-user_line=
-[ "$(id -u)" -ne 0 ] || user_line="user root root;"
-
 cat >"$NG/nginx.conf" <<EOF
-$user_line
-daemon off;
-worker_processes 1;
-pid $NG/nginx.pid;
-error_log $NG/error.log info;
-events { worker_connections 256; }
+$(nginx_config_head "$NG")
 http {
 	log_format probe '\$request_uri \$status [\$sent_http_content_encoding] [\$http_accept_encoding]';
 	access_log $NG/access.log probe;
-	client_body_temp_path $NG/tmp/body;
-	proxy_temp_path $NG/tmp/proxy;
-	fastcgi_temp_path $NG/tmp/fastcgi;
-	uwsgi_temp_path $NG/tmp/uwsgi;
-	scgi_temp_path $NG/tmp/scgi;
+$(nginx_temp_paths "$NG")
 	types { text/html html; }
 	default_type text/html;
 	root $DOCS;
@@ -110,17 +80,7 @@ http {
 }
 EOF
 
-"$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log" >"$NG/nginx.out" 2>&1 &
-NGINX_PID=$!
-i=0
-until [ -s "$NG/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "$BASE/ready"; do
-	if ! kill -0 "$NGINX_PID" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "Bail out! nginx did not start: $(cat "$NG/nginx.out" "$NG/error.log" 2>/dev/null | tail -n 3 | tr '\n' ' ')"
-		exit 1
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
+start_nginx "$NG" "$BASE/ready"
 
 PAGES="$BASE/pages/1.html $BASE/pages/2.html $BASE/pages/3.html"
 

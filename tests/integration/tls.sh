@@ -10,23 +10,7 @@
 # failure, not a skip: ./dev deps installs both.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-NGINX_PID=
-stop_nginx() {
-	if [ -n "$NGINX_PID" ]; then
-		kill -TERM "$NGINX_PID" 2>/dev/null
-		wait "$NGINX_PID" 2>/dev/null
-		NGINX_PID=
-	fi
-}
-trap 'stop_nginx; cleanup' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-if [ ! -x "$NGINX" ]; then
-	echo "Bail out! nginx is not installed (./dev deps installs it; or set NGINX=/path/to/nginx)"
-	exit 1
-fi
+use_nginx
 if ! command -v openssl >/dev/null 2>&1; then
 	echo "Bail out! the openssl command is not installed (./dev deps installs it)"
 	exit 1
@@ -84,26 +68,12 @@ MTLS=https://127.0.0.1:$P_MTLS
 PLAIN=http://127.0.0.1:$P_PLAIN
 H2C=http://127.0.0.1:$P_H2C
 
-# as root, nginx would hand the work to "nobody", who cannot enter the
-# scratch directory
-user_line=
-[ "$(id -u)" -ne 0 ] || user_line="user root root;"
-
 cat >"$NG/nginx.conf" <<EOF
-$user_line
-daemon off;
-worker_processes 1;
-pid $NG/nginx.pid;
-error_log $NG/error.log info;
-events { worker_connections 256; }
+$(nginx_config_head "$NG")
 http {
 	log_format probe '\$request_uri \$server_protocol \$connection \$connection_requests \$status \$ssl_client_verify';
 	access_log $NG/access.log probe;
-	client_body_temp_path $NG/tmp/body;
-	proxy_temp_path $NG/tmp/proxy;
-	fastcgi_temp_path $NG/tmp/fastcgi;
-	uwsgi_temp_path $NG/tmp/uwsgi;
-	scgi_temp_path $NG/tmp/scgi;
+$(nginx_temp_paths "$NG")
 	default_type text/plain;
 	keepalive_timeout 60s;
 	keepalive_requests 1000;
@@ -130,17 +100,7 @@ http {
 }
 EOF
 
-"$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log" >"$NG/nginx.out" 2>&1 &
-NGINX_PID=$!
-i=0
-until [ -s "$NG/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "$PLAIN/ready"; do
-	if ! kill -0 "$NGINX_PID" 2>/dev/null || [ $i -ge 100 ]; then
-		echo "Bail out! nginx did not start: $(cat "$NG/nginx.out" "$NG/error.log" 2>/dev/null | tail -n 3 | tr '\n' ' ')"
-		exit 1
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
+start_nginx "$NG" "$PLAIN/ready"
 
 cd "$SCRATCH" || exit 1
 
