@@ -10,11 +10,46 @@
 
 #include "cli/merge_private.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "results/groups.h"
 
-/* A group's counters and statuses into another's. */
+/* n failures of class cls into g, refused past the counters' range. */
+static int add_class(struct merged *m, struct group *g, const char *cls, uint64_t n)
+{
+	size_t k;
+
+	for (k = 0; k < g->class_count; k++)
+		if (strcmp(g->classes[k].reason, cls) == 0 && g->classes[k].count > UINT64_MAX - n)
+			return merge_refuse(m, "groups.failed_by_class adds up to more than " COUNT_MAX);
+	group_count_class(g, cls, n);
+	return 0;
+}
+
+/* {"class": n, ...} of one group into g. */
+static int read_classes(struct json_reader *r, struct merged *m, struct group *g)
+{
+	const char *key;
+	char cls[64];
+	size_t len;
+	uint64_t n;
+	int more;
+
+	if (json_object_begin(r) < 0)
+		return -1;
+	while ((more = json_object_next(r, &key, &len)) == 1) {
+		if (!len || len >= sizeof cls || memchr(key, '\0', len))
+			return merge_refuse(m, "groups.failed_by_class: a class is empty, too long or has a NUL character");
+		memcpy(cls, key, len);
+		cls[len] = '\0';
+		if (json_read_count(r, &n) < 0 || add_class(m, g, cls, n) < 0)
+			return -1;
+	}
+	return more;
+}
+
+/* A group's counters, statuses and failure classes into another's. */
 static int add_group_counts(struct merged *m, struct group *into, const struct group *from)
 {
 	size_t k;
@@ -25,6 +60,9 @@ static int add_group_counts(struct merged *m, struct group *into, const struct g
 		return -1;
 	for (k = 0; k < STATUS_CODES; k++)
 		if (merge_add_count(m, &into->status_counts[k], from->status_counts[k], "groups.status_counts") < 0)
+			return -1;
+	for (k = 0; k < from->class_count; k++)
+		if (add_class(m, into, from->classes[k].reason, from->classes[k].count) < 0)
 			return -1;
 	return 0;
 }
@@ -50,10 +88,11 @@ static int add_buckets(struct merged *m, struct histogram *into, const struct hi
 	return 0;
 }
 
-/* One object of "groups" into groups: its counts, statuses and
- * histograms, with the mean and stddev from its summaries (add_histogram). */
-static int read_group(struct json_reader *r, struct merged *m, struct groups *groups,
-                      struct group *g)
+/* One object of "groups" into groups: its counts, statuses, failure
+ * classes and histograms, with the mean and stddev from its summaries
+ * (add_histogram). */
+static int read_group_into(struct json_reader *r, struct merged *m, struct groups *groups,
+                           struct group *g)
 {
 	struct group *into;
 	struct summary latency, service;
@@ -90,6 +129,8 @@ static int read_group(struct json_reader *r, struct merged *m, struct groups *gr
 			rc = json_read_count(r, &g->late);
 		else if (strcmp(key, "status_counts") == 0)
 			rc = merge_read_statuses(r, m, g->status_counts);
+		else if (strcmp(key, "failed_by_class") == 0)
+			rc = read_classes(r, m, g);
 		else if (strcmp(key, "latency_seconds") == 0)
 			rc = merge_read_summary(r, m, &latency);
 		else if (strcmp(key, "service_time_seconds") == 0)
@@ -118,6 +159,17 @@ static int read_group(struct json_reader *r, struct merged *m, struct groups *gr
 	    merge_add_histogram(m, &into->service, &g->service, &service, "groups.service_time_seconds") < 0)
 		return -1;
 	return 0;
+}
+
+/* read_group_into with g's classes freed, whatever the outcome: g is a
+ * scratch group, used again for the next object. */
+static int read_group(struct json_reader *r, struct merged *m, struct groups *groups,
+                      struct group *g)
+{
+	int rc = read_group_into(r, m, groups, g);
+
+	group_free_classes(g);
+	return rc;
 }
 
 int merge_read_groups(struct json_reader *r, struct merged *m, struct groups **groups,

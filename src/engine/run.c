@@ -310,8 +310,12 @@ static void count_group(struct scrape_run *run, const struct scrape_request *req
 		return;
 	g = run->stats.groups->items[req->group];
 	g->requests++;
-	if (res->has_error)
+	if (res->has_error) {
+		char composed[24];
+
 		g->failed++;
+		group_count_class(g, stats_error_class(res->error, composed, sizeof composed), 1);
+	}
 	g->status_counts[res->status > 0 && res->status < STATUS_CODES ? res->status : 0]++;
 	if (latency >= 0) {
 		histogram_record(&g->latency, latency);

@@ -82,6 +82,10 @@ static const char stylesheet[] =
 	".chart .line{fill:none;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}"
 	".chart .thin{stroke-width:1.25}"
 	".s-blue{stroke:var(--blue)}.s-orange{stroke:var(--orange)}.s-red{stroke:var(--red)}"
+	".s-g0{stroke:#0891b2}.s-g1{stroke:#9333ea}.s-g2{stroke:#16a34a}.s-g3{stroke:#ca8a04}"
+	".s-g4{stroke:#db2777}.s-g5{stroke:#64748b}"
+	".k-g0{background:#0891b2}.k-g1{background:#9333ea}.k-g2{background:#16a34a}"
+	".k-g3{background:#ca8a04}.k-g4{background:#db2777}.k-g5{background:#64748b}"
 	".s-target{stroke:var(--ink);stroke-dasharray:6 4;opacity:.75}"
 	".area{fill:var(--blue);fill-opacity:.1;stroke:none}"
 	".note{margin:8px 0 0;font-size:12px;color:var(--muted)}"
@@ -384,6 +388,25 @@ static void duration_cell(struct buf *b, int measured, double seconds)
 	buf_printf(b, "<td class=\"num\">%s</td>", d);
 }
 
+/* "timeout 3, http 5xx 2", or a dash when the group had no failure. */
+static void failure_classes(struct buf *b, const struct html_group *g)
+{
+	char count[32];
+	size_t i;
+
+	if (!g->class_count) {
+		buf_puts(b, "\xe2\x80\x94");
+		return;
+	}
+	for (i = 0; i < g->class_count; i++) {
+		if (i)
+			buf_puts(b, ", ");
+		html_text(b, g->classes[i].label);
+		grouped(count, sizeof count, g->classes[i].count);
+		buf_printf(b, " %s", count);
+	}
+}
+
 /* A load test's groups, when it has two or more: their counts, their
  * percentiles and a bar of each one's spread on a shared scale. */
 static void groups_table(struct buf *b, const struct html_report_view *v)
@@ -397,7 +420,8 @@ static void groups_table(struct buf *b, const struct html_report_view *v)
 	buf_puts(b, "<section class=\"card groups\"><h2>By group</h2><table><thead><tr>"
 	         "<th>Group</th><th class=\"num\">Requests</th><th class=\"num\">Failed</th>"
 	         "<th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th>"
-	         "<th class=\"num\">Max</th><th>p50\xe2\x80\x93p99</th></tr></thead><tbody>");
+	         "<th class=\"num\">Max</th><th>p50\xe2\x80\x93p99</th><th>Failures by class</th>"
+	         "</tr></thead><tbody>");
 	for (i = 0; i < v->group_count; i++) {
 		const struct html_group *g = &v->groups[i];
 
@@ -413,6 +437,8 @@ static void groups_table(struct buf *b, const struct html_report_view *v)
 		duration_cell(b, g->measured, g->max);
 		buf_puts(b, "<td class=\"spread\">");
 		spread_bar(b, &s, g);
+		buf_puts(b, "</td><td>");
+		failure_classes(b, g);
 		buf_puts(b, "</td></tr>");
 	}
 	buf_puts(b, "</tbody></table><p class=\"note\">The bars span p50 to p99 on one logarithmic "

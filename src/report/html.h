@@ -48,7 +48,17 @@ struct html_group {
 	uint64_t requests, failed;
 	int measured;               /* has latencies: the figures below are set */
 	double p50, p90, p99, max;  /* seconds */
+	const struct html_row *classes; /* failures by class, largest first */
+	size_t class_count;
+	/* its latency by percentile, drawn beside the run's when set (the
+	 * view holds at most HTML_GROUP_CURVES of them) */
+	const struct html_point *curve;
+	size_t curve_count;
 };
+
+/* The percentile chart draws this many groups' curves at most: more
+ * lines than colours one can tell apart help nobody. */
+#define HTML_GROUP_CURVES 6
 
 struct html_verdict {
 	const char *text;           /* as written in the job, e.g. "p99 < 250ms" */

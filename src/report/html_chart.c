@@ -431,20 +431,43 @@ static void percentile_range(const struct html_point *p, size_t n, double *max_n
 	}
 }
 
+/* How many groups' curves the chart draws: none for a single group (its
+ * curve is the run's), else those given, at most HTML_GROUP_CURVES. */
+static int group_curves(const struct html_report_view *v)
+{
+	size_t g;
+	int n = 0;
+
+	if (v->group_count < 2)
+		return 0;
+	for (g = 0; g < v->group_count && n < HTML_GROUP_CURVES; g++)
+		if (v->groups[g].curve_count)
+			n++;
+	return n;
+}
+
 void html_percentile_chart(struct buf *b, const struct html_report_view *v)
 {
 	struct frame f = { 0 };
 	double max_nines = 0, max_seconds = 0;
-	char label[32];
-	int i, shown;
+	char label[32], key[16];
+	int i, shown, drawn, curves = group_curves(v);
+	size_t g;
 
 	percentile_range(v->latency, v->latency_count, &max_nines, &max_seconds);
 	percentile_range(v->service, v->service_count, &max_nines, &max_seconds);
 	card_head(b, "Latency by percentile");
 	if (max_seconds > 0) {
-		legend_key(b, "k-blue", v->service_count ? "Latency (from intended start)" : "Latency");
+		legend_key(b, "k-blue", v->service_count ? "Latency (from intended start)" :
+		           curves ? "Latency, all requests" : "Latency");
 		if (v->service_count)
 			legend_key(b, "k-orange", "Service time (from actual send)");
+		for (g = 0, drawn = 0; g < v->group_count && drawn < curves; g++) {
+			if (!v->groups[g].curve_count)
+				continue;
+			snprintf(key, sizeof key, "k-g%d", drawn++);
+			legend_key(b, key, v->groups[g].name);
+		}
 	}
 	buf_puts(b, "</div></div>");
 	if (!(max_seconds > 0)) {
@@ -465,8 +488,19 @@ void html_percentile_chart(struct buf *b, const struct html_report_view *v)
 	}
 	if (v->service_count)
 		percentile_path(b, &f, v->service, v->service_count, "s-orange");
+	/* the groups' curves thin, under the run's, in the table's order */
+	for (g = 0, drawn = 0; g < v->group_count && drawn < curves; g++) {
+		if (!v->groups[g].curve_count)
+			continue;
+		snprintf(key, sizeof key, "thin s-g%d", drawn++);
+		percentile_path(b, &f, v->groups[g].curve, v->groups[g].curve_count, key);
+	}
 	percentile_path(b, &f, v->latency, v->latency_count, "s-blue");
 	chart_close(b);
+	if (curves)
+		note(b, v->group_count > (size_t)curves ?
+		     "Thin lines: the first groups of the table by group, each on its own." :
+		     "Thin lines: each group of the table by group on its own.");
 	note(b, v->service_count ?
 	     "Percentiles on a log scale of nines. Latency counts from when each request was due, "
 	     "so time spent queued behind a slow server shows; service time counts from the "

@@ -200,6 +200,16 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 	return failed ? -1 : 0;
 }
 
+/* Failure rows, the most frequent first (ties by label, for a stable page). */
+static int by_count_down(const void *a, const void *b)
+{
+	const struct html_row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->label, y->label);
+}
+
 /* Points of a percentile curve spread evenly over the "nines" (0, 90, 99,
  * 99.9 ...), where the tail lives, up to what the sample count supports. */
 static size_t percentile_curve(const struct histogram *h, struct html_point *out, size_t max)
@@ -322,27 +332,50 @@ static size_t status_rows(const struct stats *st, struct html_row *rows, char na
 	return n;
 }
 
-/* The view's rows of the load test's groups; how many. */
-static size_t group_rows(const struct groups *g, struct html_group *rows)
+/* The view's rows of the load test's groups, with their failure classes
+ * (in *class_rows, the caller's to free) and, for the first
+ * HTML_GROUP_CURVES groups with latencies, their percentile curves (in
+ * curves); how many rows, or -1 when out of memory. */
+static long group_rows(const struct groups *g, struct html_group *rows,
+                       struct html_row **class_rows, struct html_point (*curves)[CURVE_POINTS])
 {
-	size_t i;
+	size_t i, k, total = 0, next = 0, curved = 0;
 
-	for (i = 0; g && i < g->count; i++) {
+	*class_rows = NULL;
+	if (!g)
+		return 0;
+	for (i = 0; i < g->count; i++)
+		total += g->items[i]->class_count;
+	if (total && !(*class_rows = calloc(total, sizeof **class_rows)))
+		return -1;
+	for (i = 0; i < g->count; i++) {
 		const struct group *e = g->items[i];
 
 		memset(&rows[i], 0, sizeof rows[i]);
 		rows[i].name = e->name;
 		rows[i].requests = e->requests;
 		rows[i].failed = e->failed;
+		rows[i].classes = *class_rows + next;
+		for (k = 0; k < e->class_count; k++) {
+			(*class_rows)[next + k].label = e->classes[k].reason;
+			(*class_rows)[next + k].count = e->classes[k].count;
+		}
+		qsort(*class_rows + next, e->class_count, sizeof **class_rows, by_count_down);
+		rows[i].class_count = e->class_count;
+		next += e->class_count;
 		rows[i].measured = e->latency.total > 0;
-		if (rows[i].measured) {
-			rows[i].p50 = (double)histogram_percentile(&e->latency, 50) / 1e9;
-			rows[i].p90 = (double)histogram_percentile(&e->latency, 90) / 1e9;
-			rows[i].p99 = (double)histogram_percentile(&e->latency, 99) / 1e9;
-			rows[i].max = (double)e->latency.max / 1e9;
+		if (!rows[i].measured)
+			continue;
+		rows[i].p50 = (double)histogram_percentile(&e->latency, 50) / 1e9;
+		rows[i].p90 = (double)histogram_percentile(&e->latency, 90) / 1e9;
+		rows[i].p99 = (double)histogram_percentile(&e->latency, 99) / 1e9;
+		rows[i].max = (double)e->latency.max / 1e9;
+		if (curved < HTML_GROUP_CURVES) {
+			rows[i].curve = curves[curved];
+			rows[i].curve_count = percentile_curve(&e->latency, curves[curved++], CURVE_POINTS);
 		}
 	}
-	return g ? g->count : 0;
+	return (long)g->count;
 }
 
 int report_write_html(const char *path, const struct run_result *r)
@@ -357,6 +390,9 @@ int report_write_html(const char *path, const struct run_result *r)
 	struct html_row statuses[STATUS_CODES], errors[32];
 	struct html_verdict verdicts[64];
 	struct html_group groups[GROUPS_MAX + 1];
+	struct html_point group_curves[HTML_GROUP_CURVES][CURVE_POINTS];
+	struct html_row *group_classes;
+	long group_count;
 	char actual[64][48], class_names[32][24];
 	struct reason_count classes[32];
 	size_t i, n;
@@ -408,10 +444,17 @@ int report_write_html(const char *path, const struct run_result *r)
 	for (i = 0; i < v.warning_count; i++)
 		warning_list[i] = r->warnings[i];
 	v.warnings = warning_list;
+	group_count = group_rows(r->stats->groups, groups, &group_classes, group_curves);
+	if (group_count < 0) {
+		log_error("out of memory writing the HTML report");
+		free((void *)v.timeline);
+		return -1;
+	}
 	v.groups = groups;
-	v.group_count = group_rows(r->stats->groups, groups);
+	v.group_count = (size_t)group_count;
 
 	rc = html_report_write(path, &v);
+	free(group_classes);
 	free((void *)v.timeline);
 	return rc;
 }

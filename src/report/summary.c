@@ -99,7 +99,7 @@ static void summary_statuses(struct buf *b, const uint64_t *counts)
 	buf_putc(b, '}');
 }
 
-/* ,"groups":[{name, requests, failed, statuses, distributions and the
+/* ,"groups":[{name, requests, failed, failed_by_class, statuses, distributions and the
  * buckets --merge adds up}, ...] in the order the run met them */
 static void summary_groups(struct buf *b, const struct summary_input *in)
 {
@@ -116,6 +116,7 @@ static void summary_groups(struct buf *b, const struct summary_input *in)
 		           (unsigned long long)e->failed);
 		if (in->open_model)
 			buf_printf(b, ",\"late\":%llu", (unsigned long long)e->late);
+		summary_reasons(b, "failed_by_class", e->classes, e->class_count);
 		summary_statuses(b, e->status_counts);
 		summary_distribution(b, "latency_seconds", &e->latency);
 		if (in->open_model)

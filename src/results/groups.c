@@ -30,6 +30,7 @@ void groups_free(struct groups *g)
 	if (!g)
 		return;
 	for (i = 0; i < g->count; i++) {
+		group_free_classes(g->items[i]);
 		free(g->items[i]->name);
 		free(g->items[i]);
 	}
@@ -106,10 +107,36 @@ size_t groups_default_name(char *out, size_t len, const char *method, const char
 	return job_group_name(out, len, method, url);
 }
 
+void group_count_class(struct group *g, const char *cls, uint64_t n)
+{
+	size_t i;
+
+	/* classes are a short fixed vocabulary, but a plugin's own reasons
+	 * are not: past the cap they join "other" */
+	for (i = 0; i < g->class_count && strcmp(g->classes[i].reason, cls) != 0; i++)
+		;
+	if (i == g->class_count && g->class_count >= GROUP_CLASSES_MAX)
+		cls = "other";
+	reasons_add(&g->classes, &g->class_count, cls, n);
+}
+
+void group_free_classes(struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->class_count; i++)
+		free(g->classes[i].reason);
+	free(g->classes);
+	g->classes = NULL;
+	g->class_count = 0;
+}
+
 void group_add(struct group *into, const struct group *from)
 {
 	size_t i;
 
+	for (i = 0; i < from->class_count; i++)
+		group_count_class(into, from->classes[i].reason, from->classes[i].count);
 	into->requests += from->requests;
 	into->failed += from->failed;
 	into->late += from->late;

@@ -20,11 +20,14 @@
 #define GROUPS_MAX 100
 #define GROUP_OTHER "other"
 #define GROUP_NAME_MAX 1024     /* longer derived names are cut here */
+#define GROUP_CLASSES_MAX 32    /* failure classes a group tells apart */
 
 struct group {
 	char *name;
 	uint64_t requests, failed;  /* measured requests, as the run counts them */
 	uint64_t late;              /* open model: starts that left late */
+	struct reason_count *classes; /* failures by class (stats_error_class), */
+	size_t class_count;         /* at most GROUP_CLASSES_MAX, then "other" */
 	uint64_t status_counts[STATUS_CODES];
 	struct histogram latency;
 	struct histogram service;   /* open model only, as the run's */
@@ -48,6 +51,11 @@ const struct group *groups_get(const struct groups *g, const char *name);
 /* A request's group when its entry gives no name: the method, a space and
  * the URL without its query and fragment, at most len - 1 bytes. */
 size_t groups_default_name(char *out, size_t len, const char *method, const char *url);
+/* Counts n failures of class cls (stats_error_class's names) in g's
+ * classes; failed is the caller's to count. */
+void group_count_class(struct group *g, const char *cls, uint64_t n);
+/* Frees a group's classes (a group made outside a table). */
+void group_free_classes(struct group *g);
 /* Adds from's counts and histograms into into (same name). */
 void group_add(struct group *into, const struct group *from);
 /* A compact table by group on out, for two groups or more. */

@@ -169,7 +169,7 @@ void stats_free(struct stats *s)
 	s->refusal_count = 0;
 }
 
-static void count_reason(struct reason_count **list, size_t *count, const char *reason, uint64_t n)
+void reasons_add(struct reason_count **list, size_t *count, const char *reason, uint64_t n)
 {
 	struct reason_count *grown;
 	size_t i;
@@ -194,12 +194,12 @@ static void count_reason(struct reason_count **list, size_t *count, const char *
 void stats_fail(struct stats *s, const char *reason)
 {
 	s->failed++;
-	count_reason(&s->reasons, &s->reason_count, reason, 1);
+	reasons_add(&s->reasons, &s->reason_count, reason, 1);
 }
 
 void stats_refuse(struct stats *s, const char *reason)
 {
-	count_reason(&s->refusals, &s->refusal_count, reason, 1);
+	reasons_add(&s->refusals, &s->refusal_count, reason, 1);
 }
 
 void stats_status(struct stats *s, long status)
@@ -341,7 +341,7 @@ static void print_distribution(const char *label, const struct histogram *h, FIL
 /* The class of a failure reason for reports: "http 503" is "http 5xx",
  * a bare curl message "other", the rest (connect, timeout, tls, ...)
  * stay as they are.  buf holds the composed names. */
-static const char *stats_error_class(const char *reason, char *buf, size_t len)
+const char *stats_error_class(const char *reason, char *buf, size_t len)
 {
 	long code;
 

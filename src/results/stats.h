@@ -79,6 +79,9 @@ struct stats {
 int stats_init(struct stats *s);
 void stats_free(struct stats *s);
 void stats_fail(struct stats *s, const char *reason);
+/* Adds n to reason's entry of the list, made if new (a copy of reason);
+ * out of memory the count is lost, nothing else. */
+void reasons_add(struct reason_count **list, size_t *count, const char *reason, uint64_t n);
 void stats_refuse(struct stats *s, const char *reason);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
@@ -96,6 +99,10 @@ struct load_facts {
 	int64_t warmup_ns;
 };
 
+/* The class a failure reason counts under in reports: "http 503" is
+ * "http 5xx" (composed in buf), a bare curl message "other", the rest
+ * (connect, timeout, reset, tls, ...) themselves. */
+const char *stats_error_class(const char *reason, char *buf, size_t len);
 /* Failures summed by class, largest first, at most max; the names the
  * entries point to live in names (composed ones) or in s. */
 size_t stats_error_classes(const struct stats *s, struct reason_count *out, size_t max,

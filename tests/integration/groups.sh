@@ -111,6 +111,46 @@ PY
 "$SCRAPE" --merge mixed.json >merged.txt
 like "$(cat merged.txt)" "  group " "the merged text summary has the table by group"
 
+# failures by class, per group: a group of 503s and refused connections
+# and a clean one; merged, the classes add up exactly
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >faults.yaml <<EOF2
+urls:
+  - {url: "$TARGET/status/503", name: broken}
+  - {url: "http://127.0.0.1:$dead/", name: broken}
+  - {url: "$TARGET/bytes/10", name: fine}
+requests: 30
+workers: 3
+strategy: threaded
+EOF2
+"$SCRAPE" -q -c faults.yaml --report faults.json --html faults.html >/dev/null 2>&1
+"$SCRAPE" -q -c faults.yaml --report faults2.json >/dev/null 2>&1
+"$SCRAPE" --merge --format json faults.json faults2.json >faults-merged.json
+is "$?" 1 "reports of groups with failures merge (exit 1: requests failed, as the runs did)"
+is "$(python3 - <<'PY'
+import json
+a, b, m = (json.load(open(f)) for f in ("faults.json", "faults2.json", "faults-merged.json"))
+why = []
+for r in (a, b):
+    g = {x["name"]: x for x in r["groups"]}
+    if g["broken"]["failed_by_class"] != {"http 5xx": 10, "connect": 10}:
+        why.append("broken %s" % g["broken"]["failed_by_class"])
+    if g["fine"]["failed_by_class"] != {}: why.append("fine %s" % g["fine"]["failed_by_class"])
+    if sum(g["broken"]["failed_by_class"].values()) != g["broken"]["failed"]: why.append("sum")
+g = {x["name"]: x for x in m["groups"]}
+if g["broken"]["failed_by_class"] != {"http 5xx": 20, "connect": 20}:
+    why.append("merged %s" % g["broken"]["failed_by_class"])
+print("ok" if not why else "off: " + ", ".join(why))
+PY
+)" ok "each group counts its failures by class, and --merge adds them"
+is "$(python3 - <<'PY'
+import re
+page = open("faults.html").read()
+row = re.search(r'<td class="code">broken</td>.*?</tr>', page, re.S).group(0)
+print("connect 10" in row, "http 5xx 10" in row)
+PY
+)" "True True" "html: the table by group shows each group's failure classes"
+
 # one endpoint: no table
 "$SCRAPE" -q -n 5 "$TARGET/bytes/10" >one.txt 2>&1
 is "$(grep -c '^  group ' one.txt)" 0 "one group: no table by group"
@@ -160,6 +200,11 @@ xml.dom.minidom.parseString(page.replace("<!DOCTYPE html>", ""))
 print("By group" in page, page.count('class="spread"') >= 2, ">fast<" in page)
 PY
 )" "True True True" "html: the report has the table by group, with a bar per group"
+is "$(python3 - <<'PY'
+page = open("mixed.html").read()
+print(page.count('class="line thin s-g'), 'k-g0' in page, 'k-g1' in page)
+PY
+)" "2 True True" "html: the percentile chart draws each group's curve, with a key"
 "$SCRAPE" -q -n 5 "$TARGET/bytes/10" --html one.html >/dev/null 2>&1
 is "$(grep -c 'By group' one.html)" 0 "html: one group, no table"
 

@@ -79,6 +79,7 @@ static void test_json(void)
 	histogram_record(&a->latency, 3000);
 	b->requests = 2;
 	b->failed = 1;
+	group_count_class(b, "http 5xx", 1);
 	b->status_counts[200] = 1;
 	b->status_counts[503] = 1;
 	histogram_record(&b->latency, 50000000);
@@ -87,12 +88,12 @@ static void test_json(void)
 	in.load = 1;
 	summary_json_members(&out, &in);
 	ok(!out.oom && strstr(out.data, ",\"groups\":[{\"name\":\"fast\",\"requests\":3,\"failed\":0,"
-	                                "\"status_counts\":{\"200\":3},\"latency_seconds\":{\"count\":3,") != NULL,
+	                                "\"failed_by_class\":{},\"status_counts\":{\"200\":3},\"latency_seconds\":{\"count\":3,") != NULL,
 	   "the summary carries the groups, in the order they were met");
 	ok(strstr(out.data, "\"latency_histogram\":{\"unit\":\"ns\",\"buckets\":[[1000,1003,1],") != NULL,
 	   "with their buckets, as the run's histogram is written");
 	ok(strstr(out.data, "{\"name\":\"GET http://h/slow\",\"requests\":2,\"failed\":1,"
-	                    "\"status_counts\":{\"200\":1,\"503\":1}") != NULL,
+	                    "\"failed_by_class\":{\"http 5xx\":1},\"status_counts\":{\"200\":1,\"503\":1}") != NULL,
 	   "and each its own counts");
 	groups = strstr(out.data, ",\"groups\":");
 	ok(groups && !strstr(groups, "\"late\"") && !strstr(groups, "service_time"),
@@ -114,8 +115,12 @@ static void test_json(void)
 	histogram_init(&sum.service);
 	group_add(&sum, a);
 	group_add(&sum, b);
-	ok(sum.requests == 5 && sum.failed == 1 && sum.status_counts[200] == 4 &&
-	   sum.latency.total == 5 && sum.latency.max == 60000000 && sum.latency.min == 1000,
+	group_add(&sum, b);
+	ok(sum.class_count == 1 && strcmp(sum.classes[0].reason, "http 5xx") == 0 &&
+	   sum.classes[0].count == 2, "failure classes add up by name");
+	group_free_classes(&sum);
+	ok(sum.requests == 7 && sum.failed == 2 && sum.status_counts[200] == 5 &&
+	   sum.latency.total == 7 && sum.latency.max == 60000000 && sum.latency.min == 1000,
 	   "groups add up exactly");
 	groups_free(g);
 	s.groups = NULL;
