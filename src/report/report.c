@@ -355,14 +355,16 @@ static long group_rows(const struct groups *g, struct html_group *rows,
 		rows[i].name = e->name;
 		rows[i].requests = e->requests;
 		rows[i].failed = e->failed;
-		rows[i].classes = *class_rows + next;
-		for (k = 0; k < e->class_count; k++) {
-			(*class_rows)[next + k].label = e->classes[k].reason;
-			(*class_rows)[next + k].count = e->classes[k].count;
+		if (e->class_count) { /* else *class_rows may be NULL: no offset, no qsort */
+			rows[i].classes = *class_rows + next;
+			for (k = 0; k < e->class_count; k++) {
+				(*class_rows)[next + k].label = e->classes[k].reason;
+				(*class_rows)[next + k].count = e->classes[k].count;
+			}
+			qsort(*class_rows + next, e->class_count, sizeof **class_rows, by_count_down);
+			rows[i].class_count = e->class_count;
+			next += e->class_count;
 		}
-		qsort(*class_rows + next, e->class_count, sizeof **class_rows, by_count_down);
-		rows[i].class_count = e->class_count;
-		next += e->class_count;
 		rows[i].measured = e->latency.total > 0;
 		if (!rows[i].measured)
 			continue;

@@ -638,9 +638,11 @@ static void test_parser_catches(void)
 static void test_groups(void)
 {
 	static const struct html_group two[] = {
-		{ "checkout", 1200, 3, 1, 0.120, 0.180, 0.350, 0.900 },
-		{ "search & <list>", 4800, 0, 1, 0.004, 0.009, 0.021, 0.060 },
-		{ "GET /never", 2, 2, 0, 0, 0, 0, 0 },
+		{ .name = "checkout", .requests = 1200, .failed = 3, .measured = 1,
+		  .p50 = 0.120, .p90 = 0.180, .p99 = 0.350, .max = 0.900 },
+		{ .name = "search & <list>", .requests = 4800, .measured = 1,
+		  .p50 = 0.004, .p90 = 0.009, .p99 = 0.021, .max = 0.060 },
+		{ .name = "GET /never", .requests = 2, .failed = 2 },
 	};
 	struct html_report_view v = typical_view();
 	struct page pg;
