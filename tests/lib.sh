@@ -107,6 +107,32 @@ hits() {
 	curl -s "$TARGET/_stats?path=$1"
 }
 
+# await SECONDS COMMAND...: runs COMMAND every 50 ms until it succeeds or
+# SECONDS have passed; returns COMMAND's last status.  Tests that signal a
+# background run wait this way for what they need to have happened (a
+# request arrived, a record written), never for a fixed time: a script's
+# background job starts with SIGINT ignored until scrape sets its handler,
+# so a signal sent too early on a busy machine would simply be lost.
+await() {
+	await_left=$(($1 * 20))
+	shift
+	until "$@"; do
+		await_left=$((await_left - 1))
+		[ "$await_left" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# hits_reach PATH N: whether the target server has seen PATH N times or more
+hits_reach() {
+	[ "$(hits "$1")" -ge "$2" ]
+}
+
+# lines_reach FILE N: whether FILE exists and has N lines or more
+lines_reach() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
 reset_target() {
 	curl -s "$TARGET/_reset" >/dev/null
 }

@@ -98,9 +98,10 @@ for s in sequential threaded event multiprocess; do
 	start=$(date +%s%N)
 	"$SCRAPE" -q -s "$s" -w 2 "$TARGET/bytes/1" >/dev/null 2>&1
 	overhead=$(ms_since "$start")
+	n0=$(hits /fault/hang)
 	"$SCRAPE" -s "$s" -w 2 -o "hang-$s.jsonl" "$TARGET/fault/hang" "$TARGET/fault/hang" >hang.out 2>&1 &
 	pid=$!
-	sleep 0.4
+	await 60 hits_reach /fault/hang $((n0 + 1))
 	kill -INT $pid
 	start=$(date +%s%N)
 	wait $pid
@@ -113,9 +114,11 @@ for s in sequential threaded event multiprocess; do
 done
 
 # ---- a retry that never started keeps the last attempt's figures ----
+n0=$(hits /status/503)
 "$SCRAPE" -q --retries 5 --set retry_delay=10s -o retry.jsonl "$TARGET/status/503" >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+await 60 hits_reach /status/503 $((n0 + 1))
+sleep 0.2 # the answer reaches the run, which then waits out retry_delay
 kill -INT $pid
 wait $pid
 is "$(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["status"], r["attempts"], r["error"])' retry.jsonl)" \

@@ -152,9 +152,10 @@ urls: [$TARGET/delay/200/bytes/5]
 repeat: 50
 output: slow.jsonl
 EOF2
+rm -f slow.jsonl
 "$SCRAPE" -c slow.yaml >slow.out 2>&1 &
 pid=$!
-sleep 1
+await 60 lines_reach slow.jsonl 2
 kill -INT $pid
 wait $pid
 is "$?" 130 "SIGINT ends the run with status 130"
@@ -163,9 +164,10 @@ like "$(cat slow.out)" "Downloaded $n sites" "the summary counts exactly the rec
 check "the run stopped early" test "$n" -lt 50
 like "$(cat slow.out)" "(interrupted)" "the summary says it was interrupted"
 
+n0=$(hits /delay/200/bytes/5)
 "$SCRAPE" -c slow.yaml >slow.out 2>&1 &
 pid=$!
-sleep 0.5
+await 60 hits_reach /delay/200/bytes/5 $((n0 + 1))
 kill -TERM $pid
 wait $pid
 is "$?" 143 "SIGTERM ends the run with status 143"

@@ -62,9 +62,11 @@ is "$(sqlite3 live.db 'select count(*), max(attempts) from pages')" "1|1" "sqlit
 
 # ---- SIGINT: every output stays whole ----
 for fmt in jsonl csv db; do
+	n0=$(hits /delay/30/bytes/5)
 	"$SCRAPE" -q -n 200 -o "int.$fmt" "$TARGET/delay/30/bytes/5" "$TARGET/delay/30/html/250" >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.6
+	# twenty of each URL asked for: rows are written by then
+	await 60 hits_reach /delay/30/bytes/5 $((n0 + 20))
 	kill -INT $pid
 	wait $pid
 	is "$?" 130 "$fmt: SIGINT exits 130"
@@ -98,9 +100,10 @@ print(r["schema"], r["requests"], r["ok"], r["failed"], r["status_counts"], r["f
    "2 6 3 3 {'200': 3, '503': 3} {'http 503': 3} [{'requests': 6, 'failed': 3}] 6 False" \
    "--report: schema, counts by status and reason, per-host counts, latency"
 check "--report leaves no temporary file" test ! -e report.json.tmp
+n0=$(hits /delay/50/bytes/1)
 "$SCRAPE" -q --report report2.json -n 100 "$TARGET/delay/50/bytes/1" >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+await 60 hits_reach /delay/50/bytes/1 $((n0 + 5))
 kill -INT $pid
 wait $pid
 is "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["interrupted"], r["requests"] < 100)' report2.json)" \

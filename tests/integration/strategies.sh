@@ -115,8 +115,13 @@ done
 # a long gap and, the limiter catching up, a short one after it; the span
 # then grows by whatever the machine held a start back beyond the 20 ms.
 # Such starts are a minority, so the median gap is the interval (within
-# 5%), while a limiter that sleeps too long moves every gap.  Prints "ok",
-# or why not, and the figures.
+# 5%), while a limiter that sleeps too long moves every gap.  The log is
+# the server's clock, and the server too can be held up: what arrived
+# meanwhile is logged at once when it resumes, so one second of log can
+# hold the starts of a second and of the hold-up.  The longest gap bounds
+# that hold-up (nothing was logged during it), so a second may hold as
+# many more starts as fit in the longest gap beyond the interval.  Prints
+# "ok", or why not, and the figures.
 paced() {
 	curl -s "$1/_log" | python3 -c '
 import sys
@@ -127,7 +132,8 @@ median = g[len(g) // 2]
 most = max(sum(1 for u in t if s <= u < s + 1e6) for s in t)
 why = []
 if len(t) != n: why.append("%d starts" % len(t))
-if most > 1e6 / interval + 2: why.append("%d in a second" % most)
+held = max(0, g[-1] - interval)
+if most > (1e6 + held) / interval + 2: why.append("%d in a second, longest gap %.1f ms" % (most, g[-1] / 1e3))
 if abs(median - interval) > 0.05 * interval: why.append("median gap %.1f ms" % (median / 1e3))
 print("%s (%d starts over %d us, at most %d a second, gaps %.1f ms median, %.1f-%.1f ms the middle half)" %
       ("ok" if not why else "off: " + ", ".join(why), len(t), t[-1] - t[0], most, median / 1e3,
@@ -224,9 +230,10 @@ is "$(grep -c '"attempts":2' killed.jsonl)" 1 "multiprocess: that request took 2
 
 # ---- SIGINT mid-run: valid output, counts agree, under every strategy ----
 for s in $STRATEGIES; do
+	rm -f "int-$s.jsonl"
 	"$SCRAPE" -s "$s" -w 4 -n 100 -o "int-$s.jsonl" "$TARGET/delay/200/bytes/5" >"int-$s.out" 2>&1 &
 	pid=$!
-	sleep 0.7
+	await 60 lines_reach "int-$s.jsonl" 1
 	kill -INT $pid
 	wait $pid
 	rc=$?
