@@ -132,9 +132,14 @@ rate_limit: 20/s
 EOF2
 reset_target
 "$SCRAPE" -q -c rate.yaml >/dev/null 2>&1
-span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-is "$(awk -v s="$span" 'BEGIN { print (s >= 475000 && s <= 650000) ? "ok" : "bad" }')" ok \
-   "11 requests at 20/s span about 0.5 s (saw ${span} us)"
+# Ten 50 ms intervals, less the 20 ms of lateness the limiter forgives a
+# start; the server's log can also show a start late (it was held up), which
+# shortens the span by as much as the gap after that start is short.
+set -- $(curl -s "$TARGET/_log" | awk 'NR == 1 { a = $2 } NR > 1 { g = $2 - b; if (NR == 2 || g < min) min = g } { b = $2 } END { print b - a, min }')
+span=$1 shortest=$2
+is "$(awk -v s="$span" -v m="$shortest" 'BEGIN { h = 50000 - m; if (h < 0) h = 0
+	print (s >= 480000 - h && s <= 650000) ? "ok" : "bad" }')" ok \
+   "11 requests at 20/s span about 0.5 s (saw ${span} us, shortest gap ${shortest} us)"
 
 # ---- batches: no request of batch k+1 before batch k is done ----
 job batch <<EOF2
