@@ -89,26 +89,28 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	struct MHD_Response *r;
 	struct buf text = { 0 };
 	enum MHD_Result rc;
+	int have;
 
 	(void)version;
 	(void)upload;
+	(void)state;
 	/* the first call has only the headers; answer on it unless a body
 	 * is coming, which is then read and ignored */
 	if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	(void)state;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n", "GET, HEAD");
 	if (strcmp(url, "/metrics") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n", NULL);
 	pthread_mutex_lock(&m->lock);
 	refresh(m, 0);
-	if (m->have_last)
+	have = m->have_last;
+	if (have)
 		metrics_render(&m->last, &text);
 	pthread_mutex_unlock(&m->lock);
-	if (!m->have_last || text.oom) {
+	if (!have || text.oom) {
 		buf_free(&text);
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no figures yet\n", NULL);
 	}

@@ -95,14 +95,16 @@ static void put_label(struct buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '\\' || c == '"')
-			buf_putc(b, '\\'), buf_putc(b, (char)c);
-		else if (c == '\n')
-			buf_puts(b, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			buf_putc(b, '?');
-		else
+		if (c == '\\' || c == '"') {
+			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			buf_puts(b, "\\n");
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_putc(b, '?');
+		} else {
+			buf_putc(b, (char)c);
+		}
 	}
 }
 
