@@ -3,7 +3,7 @@
 # The cost of --metrics-listen: client CPU microseconds per request of the
 # event strategy against a private nginx (a 100-byte file, keep-alive),
 # without live metrics and with them while a loop scrapes /metrics every
-# 100 ms, in alternating runs.  Prints each run, the medians and their
+# 100 ms, in alternating runs (the order swapped each round).  Prints each run, the medians and their
 # ratio (goal: under 1.02, i.e. under 2% more CPU a request).  Usage:
 #
 #   bench/metrics.sh [BUILD_DIR] [REQUESTS] [ROUNDS] [CONNECTIONS]
@@ -40,15 +40,25 @@ printf '%-8s %10s %10s\n' run cpu_us/req req/s
 results=$tmp/results
 : >"$results"
 r=0
-while [ "$r" -lt "$rounds" ]; do
-	one plain | tee -a "$results"
-	# the scraper: a curl every 100 ms, its own CPU not charged to scrape
+# with_metrics: a run with --metrics-listen, and a curl scraping it every
+# 100 ms (its own CPU not charged to scrape)
+with_metrics() {
 	(while :; do curl -s -o /dev/null "http://127.0.0.1:$mport/metrics" || :; sleep 0.1; done) &
 	scraper=$!
 	one metrics --metrics-listen "127.0.0.1:$mport" | tee -a "$results"
 	kill "$scraper"
 	wait "$scraper" 2>/dev/null || :
 	scraper=
+}
+# each round swaps the order, so neither kind always runs first
+while [ "$r" -lt "$rounds" ]; do
+	if [ $((r % 2)) -eq 0 ]; then
+		one plain | tee -a "$results"
+		with_metrics
+	else
+		with_metrics
+		one plain | tee -a "$results"
+	fi
 	r=$((r + 1))
 done
 echo
