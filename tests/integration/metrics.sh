@@ -3,7 +3,7 @@
 # Live metrics (--metrics-listen): /metrics scraped while a load test
 # runs against the target server parses with prometheus_client, its
 # counters never go down, and the final figures (served by
-# --metrics-linger) equal the --report file's; 404, 405 and the content
+# --metrics-linger) equal the --report file's; HEAD, 404, 405 and the content
 # type; a bad address, a port in use and --compare refused before any
 # request is sent.
 . "$TOP_SRCDIR/tests/lib.sh"
@@ -174,6 +174,7 @@ curl -s -D head -o /dev/null "$M"
 like "$(tr -d '\r' <head)" "Content-Type: text/plain; version=0.0.4" "/metrics: the exposition format's content type"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" 404 "another path: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$M")" 405 "POST: 405"
+is "$(curl -s -o /dev/null -w '%{http_code}' -I "$M")" 200 "HEAD: 200"
 got=$(watch "$M" open.json 200)
 like "$got" "ok" "open model: parses, counters only grow, the final figures are the report's ($got)"
 mid=${got#ok }
