@@ -19,6 +19,7 @@
 
 #include <scrape/plugin.h>
 
+#include "config/units.h"
 #include "util/log.h"
 
 static void usage(FILE *out)
@@ -68,6 +69,11 @@ static void usage(FILE *out)
 	      "      --progress         draw the progress line on stderr even if it is no\n"
 	      "                         terminal (by default only on a terminal)\n"
 	      "      --no-progress      never draw the progress line\n"
+	      "      --metrics-listen ADDRESS:PORT  serve live figures for Prometheus at\n"
+	      "                         http://ADDRESS:PORT/metrics while the run goes\n"
+	      "                         (e.g. 127.0.0.1:9100, [::1]:9100; port 0: any free one)\n"
+	      "      --metrics-linger D after the run, keep serving its final figures for D\n"
+	      "                         (or until SIGINT/SIGTERM), so a last scrape sees them\n"
 	      "\n"
 	      "Plugins:\n"
 	      "      --plugin-dir DIR   search DIR for plugins first (repeatable)\n"
@@ -172,7 +178,8 @@ void free_cli(struct cli *cli)
 enum {
 	OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_FRESH, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
 	OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
-	OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE,
+	OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE, OPT_METRICS_LISTEN,
+	OPT_METRICS_LINGER,
 };
 
 static const char short_options[] = ":c:s:w:r:b:n:d:t:p:o:qvVh";
@@ -202,6 +209,8 @@ static const struct option long_options[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "metrics-linger", required_argument, NULL, OPT_METRICS_LINGER },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "fresh", no_argument, NULL, OPT_FRESH },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -314,6 +323,15 @@ static int other_option(int c, int argc, char **argv, struct cli *cli, int *stat
 	case OPT_REPORT: cli->report = optarg; break;
 	case OPT_HTML: cli->html = optarg; break;
 	case OPT_MERGE: cli->merge = 1; break;
+	case OPT_METRICS_LISTEN: cli->metrics_listen = optarg; break;
+	case OPT_METRICS_LINGER: {
+		const char *why;
+		if (units_duration(optarg, &cli->metrics_linger_ns, &why) < 0) {
+			log_fatal("--metrics-linger \"%s\": %s", optarg, why);
+			return OPTION_STOP;
+		}
+		break;
+	}
 	case OPT_COMPARE: return compare_option(cli, argc, argv);
 	case OPT_DRY_RUN: cli->dry_run = 1; break;
 	case OPT_FRESH: cli->fresh = 1; break;

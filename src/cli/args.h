@@ -11,6 +11,7 @@
 #define SCRAPE_CLI_ARGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum exit_status {
 	EXIT_ALL_OK = 0,
@@ -38,6 +39,8 @@ struct cli {
 	const char *report;
 	const char *html;
 	int merge;
+	const char *metrics_listen; /* --metrics-listen ADDRESS:PORT, or NULL */
+	int64_t metrics_linger_ns;  /* --metrics-linger: serve the final figures so long */
 };
 
 /* 0, or -1: exit with status *status (help, version, or a usage error,

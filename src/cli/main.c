@@ -25,6 +25,7 @@
 #include "util/log.h"
 #include "cli/merge.h"
 #include "config/plugin_options.h"
+#include "report/metrics.h"
 #include "report/progress.h"
 #include "engine/run.h"
 
@@ -32,6 +33,10 @@
 enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
 
 static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess" };
+
+/* --metrics-listen's server, bound before the run and serving it while
+ * it goes; NULL without the option. */
+static struct metrics_server *metrics;
 
 /* A plugin instance of the job: loaded, configured, created. */
 struct instance {
@@ -184,6 +189,8 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	}
 	if (settings.progress)
 		run.progress = run_progress_start(&run);
+	if (metrics)
+		metrics_attach(metrics, run_metrics_snapshot, &run);
 	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
 	if (strategy_failed)
 		log_error("strategy \"%s\" failed; the summary covers what finished",
@@ -200,6 +207,10 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 		status = EXIT_SOME_FAILED;
 	}
 	reported = run_report(&run);
+	/* after the report, so a scraper that sees the final figures finds
+	 * the report file written */
+	if (metrics)
+		metrics_detach(metrics);
 	if (reported != 0)
 		status = reported;
 	else if (strategy_failed)
@@ -410,6 +421,38 @@ static void fit_file_limit(const struct job *job, int compare)
 	            (unsigned long long)limit.rlim_cur, (unsigned long long)need);
 }
 
+/* --metrics-linger: the run is over; keep serving its final figures for
+ * a while, or until SIGINT/SIGTERM. */
+static void linger(int64_t ns)
+{
+	int64_t end = run_now_ns() + ns;
+
+	while (!run_signal && run_now_ns() < end)
+		usleep(20000);
+}
+
+/* --metrics-listen, before anything is sent: 0, or an exit status (the
+ * reason said). */
+static int start_metrics(const struct cli *cli)
+{
+	char err[512];
+
+	if (!cli->metrics_listen || cli->dry_run)
+		return EXIT_ALL_OK;
+	if (cli->compare) {
+		log_fatal("--metrics-listen cannot be used with --compare (each strategy runs in a process "
+		          "of its own)");
+		return EXIT_USAGE;
+	}
+	metrics = metrics_listen(cli->metrics_listen, err, sizeof err);
+	if (!metrics) {
+		log_fatal("%s", err);
+		return EXIT_USAGE;
+	}
+	log_note(LOG_VERBOSE, "metrics at http://%s/metrics", metrics_address(metrics));
+	return EXIT_ALL_OK;
+}
+
 static int run_job(const struct cli *cli, const struct loader_paths *paths)
 {
 	struct run_settings settings = settings_of(cli);
@@ -437,6 +480,10 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	}
 	if (!cli->dry_run)
 		fit_file_limit(job, cli->compare);
+	if ((status = start_metrics(cli)) != EXIT_ALL_OK) {
+		job_free(job);
+		return status;
+	}
 	if (cli->compare && !cli->dry_run) {
 		/* check every plugin once up front, so mistakes show before any run */
 		status = run_with_plugins(job, paths, &settings, DRY_RUN_CHECK, NULL);
@@ -445,6 +492,10 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	} else {
 		status = run_with_plugins(job, paths, &settings, cli->dry_run ? DRY_RUN_PRINT : 0, NULL);
 	}
+	if (metrics && !run_signal)
+		linger(cli->metrics_linger_ns);
+	metrics_close(metrics);
+	metrics = NULL;
 	job_free(job);
 	return status;
 }

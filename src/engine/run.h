@@ -146,6 +146,11 @@ void run_summarize(const struct scrape_run *run, struct run_summary *out);
  * which it reads through a snapshot taken under the run's lock. */
 struct progress *run_progress_start(struct scrape_run *run);
 
+/* The live metrics' figures (report/metrics.h, a metrics_snapshot_fn):
+ * takes the run's lock; ctx is the run.  0, or -1 out of memory. */
+struct metrics_snapshot;
+int run_metrics_snapshot(void *ctx, struct metrics_snapshot *out);
+
 /* CPU seconds used so far by the process and by the calling thread. */
 void run_cpu_seconds(double *process, double *thread);
 

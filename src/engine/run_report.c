@@ -3,19 +3,23 @@
  * The end of a run in words and numbers: the figures --compare sets side
  * by side, the run's result (results/run_result.h) that the summary, the
  * report files and the thresholds read instead of the run, and the exit
- * status; also the snapshot the progress line draws from.  It reads the
- * run, never drives it.
+ * status; also the snapshots the progress line and the live metrics
+ * (--metrics-listen) draw from.  It reads the run, never drives it.
  */
 #include <config.h>
 
 #include "engine/run.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "engine/host_queues.h"
+#include "report/metrics.h"
 #include "report/progress.h"
+#include "results/groups.h"
 #include "report/report.h"
 #include "results/run_result.h"
 
@@ -134,6 +138,100 @@ static void progress_snapshot(void *ctx, struct progress_snapshot *out)
 struct progress *run_progress_start(struct scrape_run *run)
 {
 	return progress_start(run->job, &run->lock, progress_snapshot, run);
+}
+
+/* Lock held.  The group table as the metrics show it. */
+static int metrics_groups(const struct scrape_run *run, struct metrics_snapshot *out)
+{
+	const struct groups *g = run->stats.groups;
+	size_t i;
+
+	if (!g || !g->count)
+		return 0;
+	if (!(out->groups = calloc(g->count, sizeof *out->groups)))
+		return -1;
+	for (i = 0; i < g->count; i++) {
+		const struct group *e = g->items[i];
+		struct metrics_group *m = &out->groups[i];
+
+		out->group_count++;
+		if (!(m->name = strdup(e->name)) ||
+		    metrics_counts_copy(&m->classes, &m->class_count, e->classes, e->class_count) < 0)
+			return -1;
+		m->requests = e->requests;
+		m->failed = e->failed;
+		metrics_histogram_of(&m->latency, &e->latency);
+	}
+	return 0;
+}
+
+/* Lock held.  The live figures of the open model: the schedule's rate
+ * now, and the starts of the last whole second. */
+static void metrics_rates(const struct scrape_run *run, int64_t now, struct metrics_snapshot *out)
+{
+	size_t second = dispatch_second_of(&run->dispatch, now);
+
+	if (run->job->open_model && !out->finished && run->dispatch.schedule.next_ns != SCHEDULE_END &&
+	    !run_stopping(run))
+		out->target_rate = schedule_rate_at(&run->dispatch.schedule, now - run->start_ns);
+	if (now > run->measure_ns && second >= 1 && second - 1 < run->timeline.count)
+		out->achieved_rate = (double)run->timeline.seconds[second - 1].sent;
+}
+
+/* Lock held.  The figures the live metrics serve, from the same counters
+ * the report reads, so that at the end the two agree. */
+static int metrics_fill(const struct scrape_run *run, struct metrics_snapshot *out)
+{
+	const struct stats *st = &run->stats;
+	struct reason_count classes[32];
+	char names[32][24];
+	int64_t now = run_now_ns();
+	size_t n;
+
+	out->finished = run->end_ns != 0;
+	out->open_model = run->job->open_model;
+	out->crawl = run->job->crawl.enabled;
+	out->elapsed_seconds = (double)((run->end_ns ? run->end_ns : now) - run->start_ns) / 1e9;
+	metrics_rates(run, now, out);
+	out->ok = st->ok;
+	out->failed = st->failed;
+	out->retries = st->retries;
+	out->sent = st->sent;
+	out->warmup = st->warmup;
+	out->bytes = st->bytes;
+	out->bytes_in = st->bytes_in;
+	out->bytes_out = st->bytes_out;
+	out->connections = st->connections;
+	out->in_flight = st->in_flight;
+	out->peak_in_flight = st->peak_in_flight;
+	out->late = st->late;
+	out->dropped = st->dropped;
+	out->robots_fetched = st->robots_fetched;
+	out->crawl_issued = run->dispatch.frontier.issued > 0 ? (uint64_t)run->dispatch.frontier.issued : 0;
+	out->queue_length = run->dispatch.frontier.queued +
+	                    (run->dispatch.hosts ? hosts_queued(run->dispatch.hosts) : 0);
+	memcpy(out->status_counts, st->status_counts, sizeof out->status_counts);
+	metrics_histogram_of(&out->latency, &st->latency);
+	/* the closed model measures from the actual send: one and the same */
+	metrics_histogram_of(&out->service, run->job->open_model ? &st->service : &st->latency);
+	n = stats_error_classes(st, classes, 32, names);
+	if (metrics_counts_copy(&out->classes, &out->class_count, classes, n) < 0 ||
+	    metrics_counts_copy(&out->refusals, &out->refusal_count, st->refusals, st->refusal_count) < 0)
+		return -1;
+	return metrics_groups(run, out);
+}
+
+int run_metrics_snapshot(void *ctx, struct metrics_snapshot *out)
+{
+	struct scrape_run *run = ctx;
+	int rc;
+
+	pthread_mutex_lock(&run->lock);
+	rc = metrics_fill(run, out);
+	pthread_mutex_unlock(&run->lock);
+	if (rc < 0)
+		metrics_snapshot_free(out);
+	return rc;
 }
 
 int run_report(struct scrape_run *run)
