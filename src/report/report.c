@@ -484,5 +484,6 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 		        job->random_order && job->poisson ? " and " : "",
 		        job->poisson ? "poisson arrivals" : "", (unsigned long long)job->seed);
 	groups_print(r->stats->groups, job->open_model, out);
+	stats_print_proxies(r->stats, out);
 	threshold_check(r, out, NULL);
 }
