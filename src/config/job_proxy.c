@@ -192,6 +192,9 @@ static int add_no_proxy(struct checker *c, const struct node *n, const char *tex
 		len--;
 	if (len == 0)
 		return job_fail(c, n, "\"no_proxy\" has an empty entry");
+	if (len > 2 && text[0] == '*' && text[1] == '.')
+		return job_fail(c, n, "\"no_proxy\": \"%.*s\" is not a host name, domain, address or * "
+		                "(write %.*s for a domain)", (int)len, text, (int)len - 1, text + 1);
 	for (i = 0; i < len; i++) {
 		char ch = text[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
