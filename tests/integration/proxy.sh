@@ -254,6 +254,16 @@ is "$(cat badport.err)" \
 "$SCRAPE" --dry-run -c rr.yaml >dry.txt 2>&1
 like "$(cat dry.txt)" "  - \"$SHOWN1\"" "--dry-run shows the proxy masked"
 "$SCRAPE" -v -c rr.yaml --html rr.html --report rr-v.json >verbose.txt 2>&1
+like "$(cat rr.html)" "<h2>By proxy</h2>" "the HTML report has a table by proxy"
+like "$(cat rr.html)" "$(printf '%s' "$SHOWN1" | sed 's/&/\&amp;/g')" "naming each proxy masked"
+cat >np-alone.yaml <<'EOF2'
+urls: [http://127.0.0.1:9/]
+no_proxy: localhost
+EOF2
+"$SCRAPE" --dry-run -c np-alone.yaml >/dev/null 2>np-alone.err
+is "$?:$(cat np-alone.err)" \
+   "2:np-alone.yaml:2:11: \"no_proxy\" needs \"proxy\" or \"proxies\"; without them the environment's no_proxy applies" \
+   "no_proxy without a proxy is refused at its spot"
 
 # ---- proxy: none ignores http_proxy; without a proxy key libcurl's
 # environment variables apply
