@@ -289,7 +289,8 @@ static const char *proxy_reason_of(CURLcode rc, const struct scrape_request *req
 		return "proxy dns";
 #if LIBCURL_VERSION_NUM >= 0x074900
 	case CURLE_PROXY:
-		return "proxy handshake";
+		/* socks4 and socks5 resolve the target's name here first */
+		return said(req, "resolve") ? "dns" : "proxy handshake";
 #endif
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:

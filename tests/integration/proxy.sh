@@ -273,6 +273,74 @@ is "$(($(seen p3) - b3))" 0 "proxy: none ignores http_proxy"
 http_proxy=$P3 "$SCRAPE" -q "$TARGET/bytes/1" >/dev/null 2>&1
 is "$(($(seen p3) - b3))" 1 "without a proxy key, http_proxy applies (libcurl's rule)"
 
+# ---- SOCKS: a small SOCKS5 server (no packaged one is light enough),
+# which logs each CONNECT and reaches 127.0.0.1 only, whatever the name.
+# socks5h hands the proxy the name: "target.test" resolves nowhere but
+# there.  socks5 resolves it here, and fails.
+cat >socks5.py <<'EOF2'
+import select, socket, socketserver, struct, sys
+log = open(sys.argv[1], "a", buffering=1)
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        c = self.request
+        def take(n):
+            data = b""
+            while len(data) < n:
+                chunk = c.recv(n - len(data))
+                if not chunk:
+                    raise EOFError
+                data += chunk
+            return data
+        try:
+            ver, nmethods = take(2)
+            take(nmethods)
+            c.sendall(b"\x05\x00")
+            ver, cmd, _, atyp = take(4)
+            if atyp == 1:
+                host = socket.inet_ntoa(take(4)); kind = "address"
+            elif atyp == 3:
+                host = take(take(1)[0]).decode(); kind = "name"
+            else:
+                c.sendall(b"\x05\x08\x00\x01" + bytes(6)); return
+            port = struct.unpack("!H", take(2))[0]
+            log.write("CONNECT %s %s %d\n" % (kind, host, port))
+            up = socket.create_connection(("127.0.0.1", port))
+        except (EOFError, OSError):
+            return
+        c.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", port))
+        while True:
+            ready, _, _ = select.select([c, up], [], [], 30)
+            if not ready:
+                break
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    up.close(); return
+                (up if s is c else c).sendall(data)
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+srv = Server(("127.0.0.1", 0), Handler)
+open(sys.argv[2], "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+EOF2
+python3 socks5.py socks.log socks.port >socks.out 2>&1 &
+PROXY_PIDS="$PROXY_PIDS $!"
+i=0
+while [ ! -s socks.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+SOCKS=127.0.0.1:$(cat socks.port)
+reset_target
+"$SCRAPE" -q --set "proxy=socks5h://$SOCKS" --set keepalive=false --format json \
+	"http://target.test:$PORT/bytes/1" "http://target.test:$PORT/bytes/2" >socks5h.json 2>socks5h.err
+is "$?" 0 "socks5h: a name only the proxy knows is fetched through it"
+is "$(grep -c "CONNECT name target.test $PORT" socks.log)" 2 "socks5h: the proxy got the name, once a request"
+is "$(arrivals)" "/bytes/1 /bytes/2 " "socks5h: the target saw both"
+"$SCRAPE" -q --set "proxy=socks5://$SOCKS" --format json "http://target.test:$PORT/bytes/1" >socks5.json 2>&1
+is "$(python3 -c 'import json; print(json.load(open("socks5.json"))["failed_by_reason"])')" "{'dns': 1}" \
+   "socks5: the name is resolved here, and is not found"
+"$SCRAPE" -q --set "proxy=socks5://$SOCKS" --format json "$TARGET/bytes/3" >socks5-ip.json 2>&1
+is "$(tail -n 1 socks.log)" "CONNECT address 127.0.0.1 $PORT" "socks5: an address goes to the proxy as an address"
+
 # ---- --merge adds the proxies up by name
 "$SCRAPE" --merge rr-sequential.json rr-event.json --format json >merged.json 2>merged.err
 is "$(python3 -c '
