@@ -463,6 +463,8 @@ void run_fail(struct scrape_run *run, struct scrape_request *req, const char *re
 		return;
 	}
 	fill_failure(run, req, reason, &res);
+	/* no attempt of its own: its proxy counted the last one */
+	req->proxy = REQUEST_NO_PROXY;
 	run_record(run, req, &res);
 }
 

@@ -225,6 +225,24 @@ is "$(python3 -c 'import json; r = json.load(open("dead.json")); print(r["failed
    "{'proxy connect': 1} [{'proxy': 'http://127.0.0.1:$DEAD', 'requests': 1, 'failed': 1}]" \
    "as \"proxy connect\", counted against the proxy"
 
+# a retry is a new choice: with round_robin past a dead proxy, every
+# request ends through the live one, and the dead one counts each attempt
+cat >retry.yaml <<EOF
+urls: ["$TARGET/bytes/1", "$TARGET/bytes/2", "$TARGET/bytes/3", "$TARGET/bytes/4"]
+retries: 3
+proxies: ["http://127.0.0.1:$DEAD", "$P2"]
+EOF
+b2=$(seen p2)
+"$SCRAPE" -q -c retry.yaml --format json >retry.json 2>retry.err
+is "$?" 0 "round_robin: retries past a dead proxy go through the live one"
+is "$(($(seen p2) - b2))" 4 "which forwarded each request once"
+is "$(python3 -c '
+import json
+r = json.load(open("retry.json"))
+dead, live = r["proxies"]
+print(r["ok"], dead["requests"] == dead["failed"] == r["retries"] > 0, live["requests"], live["failed"])')" \
+   "4 True 4 0" "the dead proxy counts every failed attempt, the live one the four it carried"
+
 # ---- credentials: wrong ones are refused by the proxy (407), an unset
 # variable is an error at its spot, a refused URL is quoted masked
 reset_target
