@@ -367,6 +367,14 @@ print(" ".join("%d/%d" % (p["requests"], p["failed"]) for p in json.load(open("m
    "12/0 12/0" "--merge adds each proxy's counts"
 "$SCRAPE" --merge rr-sequential.json rr-event.json >merged.txt 2>&1
 like "$(cat merged.txt)" "$SHOWN1" "and prints them"
+python3 -c '
+import json
+r = json.load(open("rr-event.json"))
+r["proxies"][0]["failed"] = 99
+json.dump(r, open("bad-proxies.json", "w"))'
+"$SCRAPE" --merge rr-sequential.json bad-proxies.json >/dev/null 2>bad-merge.err
+is "$?" 2 "--merge refuses a report whose proxy failed more than it carried"
+like "$(cat bad-merge.err)" "proxies: more failed than requests" "and says so"
 
 # the password, in no output at all (records, reports, HTML, summaries,
 # messages, --dry-run, -v); the proxies' own files aside
