@@ -70,6 +70,8 @@ struct part {
 	double seconds, rate;
 	struct groups *groups;      /* "groups", when the report has them */
 	struct group *scratch;      /* the group being read */
+	struct host_count *proxies; /* "proxies", when the run had them */
+	size_t proxy_count;
 };
 
 
@@ -249,6 +251,61 @@ static int read_model(struct json_reader *r, struct merged *m, struct part *p)
 	return more;
 }
 
+/* [{"proxy":NAME,"requests":n,"failed":n},...]: each proxy's attempts,
+ * added up by name. */
+static int read_proxies(struct json_reader *r, struct merged *m, struct part *p)
+{
+	const char *key, *name;
+	size_t len;
+	int more, item;
+
+	if (json_array_begin(r) < 0)
+		return -1;
+	while ((item = json_array_next(r)) == 1) {
+		struct host_count e = { 0 }, *grown;
+		int named = 0;
+
+		if (json_object_begin(r) < 0)
+			return -1;
+		while ((more = json_object_next(r, &key, NULL)) == 1) {
+			if (strcmp(key, "proxy") == 0) {
+				if (json_read_string(r, &name, &len) < 0)
+					return -1;
+				if (!len || len > 4096 || memchr(name, '\0', len))
+					return merge_refuse(m, "proxies: a name is empty, too long or has a NUL character");
+				free(e.host);
+				if (!(e.host = strndup(name, len)))
+					return merge_refuse(m, "out of memory");
+				named = 1;
+			} else if (strcmp(key, "requests") == 0 || strcmp(key, "failed") == 0) {
+				if (json_read_count(r, key[0] == 'r' ? &e.requests : &e.failed) < 0) {
+					free(e.host);
+					return -1;
+				}
+			} else if (json_skip(r, NULL, NULL) < 0) {
+				free(e.host);
+				return -1;
+			}
+		}
+		if (more < 0 || !named || e.failed > e.requests) {
+			free(e.host);
+			return more < 0 ? -1 : merge_refuse(m, named ? "proxies: more failed than requests"
+			                                             : "proxies: an entry has no \"proxy\"");
+		}
+		if (p->proxy_count >= 1000) {
+			free(e.host);
+			return merge_refuse(m, "proxies: more than 1000 entries");
+		}
+		if (!(grown = realloc(p->proxies, (p->proxy_count + 1) * sizeof *grown))) {
+			free(e.host);
+			return merge_refuse(m, "out of memory");
+		}
+		p->proxies = grown;
+		p->proxies[p->proxy_count++] = e;
+	}
+	return item;
+}
+
 /* One top-level member (key is a copy: nested reads reuse the reader's). */
 static int read_member(struct json_reader *r, struct merged *m, struct part *p, const char *key)
 {
@@ -284,6 +341,8 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 		return read_model(r, m, p);
 	if (strcmp(key, "groups") == 0)
 		return merge_read_groups(r, m, &p->groups, p->scratch);
+	if (strcmp(key, "proxies") == 0)
+		return read_proxies(r, m, p);
 	if (strcmp(key, "measured_seconds") == 0)
 		return read_seconds(r, m, key, &p->seconds);
 	if (strcmp(key, "interrupted") == 0)
@@ -404,6 +463,19 @@ static int add_part(struct merged *m, const struct part *p)
 	}
 	if (merge_add_groups(m, p->groups) < 0)
 		return -1;
+	for (i = 0; i < p->proxy_count; i++) {
+		const struct host_count *e = &p->proxies[i];
+		size_t k;
+
+		for (k = 0; k < s->proxy_count && strcmp(s->proxies[k].host, e->host) != 0; k++)
+			;
+		if (k < s->proxy_count &&
+		    (merge_add_count(m, &s->proxies[k].requests, e->requests, "proxies.requests") < 0 ||
+		     merge_add_count(m, &s->proxies[k].failed, e->failed, "proxies.failed") < 0))
+			return -1;
+		if (k == s->proxy_count)
+			stats_proxy_add(s, e->host, e->requests, e->failed);
+	}
 	if (p->seconds > m->seconds)
 		m->seconds = p->seconds;
 	m->rate += p->rate;
@@ -416,8 +488,12 @@ static int add_part(struct merged *m, const struct part *p)
 static void part_clear(struct part *p)
 {
 	struct group *scratch = p->scratch;
+	size_t i;
 
 	groups_free(p->groups);
+	for (i = 0; i < p->proxy_count; i++)
+		free(p->proxies[i].host);
+	free(p->proxies);
 	memset(p, 0, sizeof *p);
 	p->scratch = scratch;
 	histogram_init(&p->latency);
@@ -452,6 +528,9 @@ static void merged_free(struct merged *m)
 	reasons_free(&m->refusals);
 	groups_free(m->stats.groups);
 	if (m->part) {
+		for (size_t i = 0; i < m->part->proxy_count; i++)
+			free(m->part->proxies[i].host);
+		free(m->part->proxies);
 		groups_free(m->part->groups);
 		free(m->part->scratch);
 	}
@@ -508,6 +587,7 @@ static void print_text(struct merged *m)
 	load.schedule = m->open_model ? "the reports' schedules" : "none";
 	stats_print_summary(&m->stats, m->seconds, m->interrupted, &load, stdout);
 	groups_print(m->stats.groups, m->open_model, stdout);
+	stats_print_proxies(&m->stats, stdout);
 }
 
 int merge_reports(char *const *paths, size_t count, int json)

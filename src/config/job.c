@@ -22,7 +22,8 @@
 
 /* In the order --dry-run prints them. */
 const struct job_key *const job_key_sections[] = {
-	job_urls_keys, job_model_keys, job_transfer_keys, job_request_keys, job_output_keys,
+	job_urls_keys, job_model_keys, job_transfer_keys, job_request_keys, job_proxy_keys,
+	job_output_keys,
 };
 const size_t job_key_section_count = sizeof job_key_sections / sizeof job_key_sections[0];
 
@@ -131,9 +132,10 @@ static int fill_defaults(struct checker *c)
 	 * load test measures what the server sends unless asked otherwise */
 	if (job->compressed < 0)
 		job->compressed = !job_is_load_test(job);
-	if ((job->random_order || job->poisson) && !job->seed_set)
+	if ((job->random_order || job->poisson || job->proxy_rotation == JOB_PROXY_RANDOM) &&
+	    !job->seed_set)
 		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (job_model_check(c) < 0 || job_request_check(c) < 0)
+	if (job_model_check(c) < 0 || job_request_check(c) < 0 || job_proxy_check(c) < 0)
 		return -1;
 	return job_output_check(c);
 }

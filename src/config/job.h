@@ -96,6 +96,20 @@ enum job_cookies {
 	JOB_COOKIES_SHARED,         /* one jar for the whole run (per process) */
 };
 
+/* `proxy_rotation`: which of the job's proxies a request goes through. */
+enum job_proxy_rotation {
+	JOB_PROXY_ROUND_ROBIN,      /* each request the next one */
+	JOB_PROXY_PER_HOST,         /* a host always the same one (a hash of its name) */
+	JOB_PROXY_RANDOM,           /* any, seeded by the job's seed when it has one */
+};
+
+/* A proxy of the job.  Its credentials are in url only: everything shown
+ * to people (--dry-run, messages, records, reports) uses shown. */
+struct job_proxy {
+	char *url;                  /* as libcurl takes it, credentials and all */
+	char *shown;                /* the password replaced by *** */
+};
+
 /* The longest name a urls entry may give its group. */
 #define JOB_GROUP_NAME_MAX 64
 
@@ -162,6 +176,13 @@ struct job {
 	enum job_cookies cookies;   /* resolved at load: never UNSET afterwards */
 	char *cookie_file;          /* a Netscape cookie file the jars start from */
 	char *cookie_jar;           /* where the cookies are saved at the end */
+	struct job_proxy *proxies;  /* `proxy` (one) or `proxies`; none: see proxy_none */
+	size_t proxy_count;
+	int proxy_none;             /* `proxy: none`: no proxy, whatever the environment says */
+	enum job_proxy_rotation proxy_rotation;
+	char **no_proxy;            /* hosts (and their subdomains) reached directly */
+	size_t no_proxy_count;
+	char *no_proxy_text;        /* the same, comma-separated, for CURLOPT_NOPROXY */
 
 	struct job_plugin *parsers;
 	size_t parser_count;
@@ -244,6 +265,15 @@ enum job_wire {
  * values.  CR or LF in any of them would let a value add headers or a
  * second request.  0 if text is fine as kind; else -1 and *why. */
 int job_wire_ok(const char *text, enum job_wire kind, const char **why);
+
+/* A proxy URL with its password (or a user-only userinfo's token)
+ * replaced by ***, for anything people see; malloc'd, NULL without memory. */
+char *job_proxy_mask(const char *url);
+
+/* Whether a request to host (its first len bytes, any case) goes
+ * directly rather than through the job's proxies: the host, or a domain
+ * it is in, is in no_proxy (or no_proxy is "*"). */
+int job_proxy_bypassed(const struct job *job, const char *host, size_t len);
 
 /* The closest of candidates to word within a small edit distance, or NULL:
  * for "did you mean" hints. */

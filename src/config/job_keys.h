@@ -6,7 +6,7 @@
  * read, printed and freed by job_value.c; a key with its own shape names
  * its own functions in the same row.  The rows live beside the structs
  * they fill, one table per section (job_urls.c, job_model.c,
- * job_transfer.c, job_request.c, job_output.c); job.c walks the sections
+ * job_transfer.c, job_request.c, job_proxy.c, job_output.c); job.c walks the sections
  * in the order --dry-run prints them.
  */
 #ifndef SCRAPE_JOB_KEYS_H
@@ -73,6 +73,7 @@ extern const struct job_key job_urls_keys[];
 extern const struct job_key job_model_keys[];
 extern const struct job_key job_transfer_keys[];
 extern const struct job_key job_request_keys[];
+extern const struct job_key job_proxy_keys[];
 extern const struct job_key job_output_keys[];
 extern const struct job_key *const job_key_sections[];
 extern const size_t job_key_section_count;
@@ -116,5 +117,6 @@ int job_wire_check(struct checker *c, const char *key, const struct node *n, con
 int job_model_check(struct checker *c);
 int job_output_check(struct checker *c);
 int job_request_check(struct checker *c);
+int job_proxy_check(struct checker *c);
 
 #endif

@@ -43,6 +43,8 @@ int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *
 	d->stats = stats;
 	d->timeline = timeline;
 	d->stopping = stopping;
+	/* apart from the frontier's own sequence from the same seed */
+	d->proxy_rng = job->seed ^ 0x70726f7879u;
 	ratelimit_init(&d->limiter, job->rate_limit, job->burst);
 	if (frontier_init(&d->frontier, job, store, err, errlen) < 0)
 		return -1;
@@ -97,6 +99,7 @@ struct scrape_request *dispatch_request_new(struct dispatch *d, const char *url,
 	req->attempt = 1;
 	req->depth = depth;
 	req->group = -1;
+	req->proxy = REQUEST_NO_PROXY;
 	return req;
 }
 
@@ -322,11 +325,76 @@ oom:
 }
 
 /* A request leaves for a strategy at now. */
+/* The host of url: after the scheme and any user, without the port or
+ * an IPv6 address's brackets. */
+static const char *host_of(const char *url, size_t *len)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (close) {
+			*len = (size_t)(close - p - 1);
+			return p + 1;
+		}
+	}
+	*len = strcspn(p, ":/?#");
+	return p;
+}
+
+/* Which of the job's proxies an attempt goes through.  Chosen here, on
+ * the core's side, so every strategy (and every worker process) follows
+ * the one rotation; a retry is chosen anew, so round_robin and random
+ * move a retry off a proxy that failed it. */
+static void pick_proxy(struct dispatch *d, struct scrape_request *req)
+{
+	const struct job *job = d->job;
+	const char *host;
+	size_t len, i;
+	uint64_t h, z;
+
+	req->proxy = REQUEST_NO_PROXY;
+	req->proxy_name = NULL;
+	if (!job->proxy_count)
+		return;
+	host = host_of(req->url, &len);
+	if (job->no_proxy_count && job_proxy_bypassed(job, host, len)) {
+		req->proxy = REQUEST_DIRECT;
+		return;
+	}
+	switch (job->proxy_rotation) {
+	case JOB_PROXY_PER_HOST:
+		/* FNV-1a of the lower-cased name: the same in every process and
+		 * every run, so a host keeps its proxy across them */
+		h = 14695981039346656037u;
+		for (i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)host[i];
+			h = (h ^ (ch >= 'A' && ch <= 'Z' ? ch + 32u : ch)) * 1099511628211u;
+		}
+		req->proxy = (int)(h % job->proxy_count);
+		break;
+	case JOB_PROXY_RANDOM:
+		z = (d->proxy_rng += 0x9e3779b97f4a7c15u);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+		req->proxy = (int)((z ^ (z >> 31)) % job->proxy_count);
+		break;
+	default:
+		req->proxy = (int)(d->proxy_turn++ % job->proxy_count);
+	}
+	req->proxy_name = job->proxies[req->proxy].shown;
+}
+
 static void hand_out(struct dispatch *d, struct scrape_request *req, int64_t now)
 {
 	struct stats *st = d->stats;
 	int64_t start = d->job->open_model ? req->intended_ns : now;
 
+	pick_proxy(d, req);
 	req->sent_ns = now;
 	req->warmup = start < d->measure_ns;
 	req->in_flight = 1;

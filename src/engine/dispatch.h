@@ -43,6 +43,8 @@ struct dispatch {
 	struct stats *stats;        /* the run's: starts, lag, late, drops, retries */
 	struct timeline *timeline;  /* the run's: starts per second */
 	atomic_int *stopping;       /* set when memory runs out */
+	uint64_t proxy_turn;        /* proxy_rotation round_robin: attempts handed out */
+	uint64_t proxy_rng;         /* proxy_rotation random: splitmix64 state */
 };
 
 /* robots: the host queues' robots.txt callbacks, used when the crawl obeys

@@ -3,7 +3,7 @@
  * Worker processes.  The protocol is a stream of frames on a socketpair,
  * each a 4-byte length and a payload that starts with a type byte:
  *
- *   parent -> worker  REQUEST id attempt depth robots url | DONE
+ *   parent -> worker  REQUEST id attempt depth robots proxy+2 url | DONE
  *   worker -> parent  RESULT id status bytes time error line failed links...
  *                     | RETRY id reason status
  *
@@ -195,6 +195,11 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	req.attempt = (int)take_u64(r);
 	req.depth = (int)take_u64(r);
 	req.robots = (int)take_u64(r);
+	req.proxy = (int)take_u64(r) - 2;
+	if (req.proxy >= (int)run->job->proxy_count)
+		return -1;
+	if (req.proxy >= 0)
+		req.proxy_name = run->job->proxies[req.proxy].shown;
 	url = take_str(r, &len);
 	if (r->bad || !(req.url = strndup(url, len)))
 		return -1;
@@ -362,6 +367,8 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_u64(&frame, (uint64_t)req->attempt);
 		put_u64(&frame, (uint64_t)req->depth);
 		put_u64(&frame, (uint64_t)req->robots);
+		/* chosen here, in the parent, so the rotation spans the workers */
+		put_u64(&frame, (uint64_t)(req->proxy + 2));
 		put_str(&frame, req->url, strlen(req->url));
 	}
 	/* a failed send means the worker died: worker_service sees the EOF

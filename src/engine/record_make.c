@@ -136,6 +136,13 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_puts(line, ",\"group\":");
 		buf_json_string(line, req->group_name);
 	}
+	/* a job with proxies: which one (masked), null when no_proxy let it by */
+	if (req->proxy_name) {
+		buf_puts(line, ",\"proxy\":");
+		buf_json_string(line, req->proxy_name);
+	} else if (req->proxy == REQUEST_DIRECT) {
+		buf_puts(line, ",\"proxy\":null");
+	}
 	record_json_members(rec, line);
 	buf_puts(line, "}\n");
 }

@@ -19,6 +19,10 @@ struct scrape_request {
 	int depth;
 	int group;                  /* a load test: its index in the run's groups (-1: none) */
 	const char *group_name;     /* and its name (the table's, which never moves) */
+	int proxy;                  /* the job's proxy it goes through, or one of: */
+#define REQUEST_NO_PROXY (-1)       /* the job names no proxy */
+#define REQUEST_DIRECT (-2)         /* no_proxy sends it directly */
+	const char *proxy_name;     /* that proxy, its password masked; else NULL */
 	uint64_t lease;             /* crawling: its entry in the crawl store (0: none) */
 	int attempt;                /* 1 for the first try */
 	int64_t ready_ns;           /* a retry waits until then */

@@ -125,6 +125,19 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (job->proxy_count) {
+		char **names = calloc(job->proxy_count, sizeof *names);
+		int failed = !names;
+		for (size_t i = 0; names && i < job->proxy_count; i++)
+			names[i] = job->proxies[i].shown;
+		if (!failed)
+			failed = stats_proxies_init(&run->stats, names, job->proxy_count) < 0;
+		free(names);
+		if (failed) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	if (setup_dispatch(run, err, errlen) < 0)
 		return -1;
 	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
@@ -223,11 +236,27 @@ static void count_traffic(struct scrape_run *run, const struct request_result *r
 	run->stats.connections += res->connections;
 }
 
+/* Lock held.  An attempt through one of the job's proxies, as the proxy
+ * saw it: every attempt counts, unless it never left (no descriptor). */
+static void count_proxy(struct scrape_run *run, const struct scrape_request *req, const char *error)
+{
+	struct host_count *p;
+
+	if (req->proxy < 0 || (size_t)req->proxy >= run->stats.proxy_count)
+		return;
+	if (error && strncmp(error, FETCH_LOCAL_PREFIX, strlen(FETCH_LOCAL_PREFIX)) == 0)
+		return;
+	p = &run->stats.proxies[req->proxy];
+	p->requests++;
+	p->failed += error != NULL;
+}
+
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
                const struct request_result *attempt)
 {
 	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
 	pthread_mutex_lock(&run->lock);
+	count_proxy(run, req, reason);
 	if (attempt)
 		count_traffic(run, attempt);
 	dispatch_retry(&run->dispatch, req, run_now_ns());
@@ -362,6 +391,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res)
 {
 	pthread_mutex_lock(&run->lock);
+	count_proxy(run, req, res->has_error ? res->error : NULL);
 	if (req->robots) {
 		crawl_record_robots(run, req, res);
 		pthread_mutex_unlock(&run->lock);
@@ -433,6 +463,8 @@ void run_fail(struct scrape_run *run, struct scrape_request *req, const char *re
 		return;
 	}
 	fill_failure(run, req, reason, &res);
+	/* no attempt of its own: its proxy counted the last one */
+	req->proxy = REQUEST_NO_PROXY;
 	run_record(run, req, &res);
 }
 

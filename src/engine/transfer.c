@@ -208,6 +208,22 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	}
 	if (job->resolve)
 		SET(CURLOPT_RESOLVE, job->resolve);
+	if (req->proxy >= 0 && (size_t)req->proxy < job->proxy_count) {
+		/* the job's proxy replaces the environment's; no_proxy goes too,
+		 * for the hosts redirects lead to */
+		SET(CURLOPT_PROXY, job->proxies[req->proxy].url);
+		if (job->no_proxy_text)
+			SET(CURLOPT_NOPROXY, job->no_proxy_text);
+		if (job->ca_file)
+			SET(CURLOPT_PROXY_CAINFO, job->ca_file);
+		if (job->insecure) {
+			SET(CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+			SET(CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+		}
+	} else if (job->proxy_count || job->proxy_none) {
+		/* no_proxy or "proxy: none": directly, whatever http_proxy says */
+		SET(CURLOPT_PROXY, "");
+	}
 	if (job->body) {
 		SET(CURLOPT_POSTFIELDS, job->body);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
@@ -259,10 +275,41 @@ static const char *bad_reply(const struct scrape_request *req, const struct tran
 	return out->status > 0 ? "protocol not allowed" : "invalid response (not HTTP/1.x)";
 }
 
+/* Through a proxy, what failed may be the proxy rather than the target:
+ * said apart, so a dead proxy does not read as a dead target.  libcurl
+ * connects only to the proxy, so a failure to connect is the proxy's; the
+ * proxy's failure to reach the target comes back as its reply (a 502,
+ * or a refused CONNECT tunnel).  Retried: the rotation may pick another. */
+static const char *proxy_reason_of(CURLcode rc, const struct scrape_request *req)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return "proxy connect";
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "proxy dns";
+#if LIBCURL_VERSION_NUM >= 0x074900
+	case CURLE_PROXY:
+		/* socks4 and socks5 resolve the target's name here first */
+		return said(req, "resolve") ? "dns" : "proxy handshake";
+#endif
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return said(req, "CONNECT") || said(req, "proxy") ? "proxy tunnel" : NULL;
+	default:
+		return NULL;
+	}
+}
+
 static const char *reason_of(CURLcode rc, const struct scrape_request *req,
                              const struct transfer_outcome *out, int *retryable)
 {
+	const char *proxied = req->proxy >= 0 ? proxy_reason_of(rc, req) : NULL;
+
 	*retryable = 0;
+	if (proxied) {
+		*retryable = 1;
+		return proxied;
+	}
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		*retryable = 1;

@@ -445,6 +445,31 @@ static void groups_table(struct buf *b, const struct html_report_view *v)
 	         "scale for all groups; the tick is p90.</p></section>");
 }
 
+/* The job's proxies: the attempts each carried and how many failed. */
+static void proxies_table(struct buf *b, const struct html_report_view *v)
+{
+	char count[32];
+	size_t i;
+
+	if (!v->proxy_count)
+		return;
+	buf_puts(b, "<section class=\"card groups\"><h2>By proxy</h2><table><thead><tr>"
+	         "<th>Proxy</th><th class=\"num\">Requests</th><th class=\"num\">Failed</th>"
+	         "</tr></thead><tbody>");
+	for (i = 0; i < v->proxy_count; i++) {
+		const struct html_proxy *p = &v->proxies[i];
+
+		buf_printf(b, "<tr%s><td class=\"code\">", p->failed ? " class=\"failed\"" : "");
+		html_text(b, p->name);
+		grouped(count, sizeof count, p->requests);
+		buf_printf(b, "</td><td class=\"num\">%s</td>", count);
+		grouped(count, sizeof count, p->failed);
+		buf_printf(b, "<td class=\"num\">%s</td></tr>", count);
+	}
+	buf_puts(b, "</tbody></table><p class=\"note\">Every attempt a proxy carried, retries "
+	         "and warmup included.</p></section>");
+}
+
 static void thresholds(struct buf *b, const struct html_report_view *v)
 {
 	size_t i;
@@ -570,6 +595,7 @@ static void page(struct buf *b, const struct html_report_view *v)
 	html_throughput_chart(b, v);
 	html_latency_time_chart(b, v);
 	groups_table(b, v);
+	proxies_table(b, v);
 	buf_puts(b, "<div class=\"tables\">");
 	count_table(b, "Status codes", "Status", v->statuses, v->status_count, 1);
 	count_table(b, "Errors by class", "Class", v->errors, v->error_count, 0);

@@ -42,6 +42,12 @@ struct html_row {
 	uint64_t count;
 };
 
+/* One of the job's proxies: its name (password masked) and its attempts. */
+struct html_proxy {
+	const char *name;
+	uint64_t requests, failed;
+};
+
 /* A load test's group of requests (an endpoint), for the table by group. */
 struct html_group {
 	const char *name;
@@ -96,6 +102,8 @@ struct html_report_view {
 	size_t warning_count;
 	const struct html_group *groups;   /* a table of them when two or more */
 	size_t group_count;
+	const struct html_proxy *proxies;  /* a table of them when the job had any */
+	size_t proxy_count;
 };
 
 /* Writes the page to path atomically (a temporary file renamed into

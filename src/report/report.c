@@ -454,8 +454,26 @@ int report_write_html(const char *path, const struct run_result *r)
 	}
 	v.groups = groups;
 	v.group_count = (size_t)group_count;
+	if (r->stats->proxy_count) {
+		struct html_proxy *proxies = calloc(r->stats->proxy_count, sizeof *proxies);
+
+		if (!proxies) {
+			log_error("out of memory writing the HTML report");
+			free(group_classes);
+			free((void *)v.timeline);
+			return -1;
+		}
+		for (i = 0; i < r->stats->proxy_count; i++) {
+			proxies[i].name = r->stats->proxies[i].host;
+			proxies[i].requests = r->stats->proxies[i].requests;
+			proxies[i].failed = r->stats->proxies[i].failed;
+		}
+		v.proxies = proxies;
+		v.proxy_count = r->stats->proxy_count;
+	}
 
 	rc = html_report_write(path, &v);
+	free((void *)v.proxies);
 	free(group_classes);
 	free((void *)v.timeline);
 	return rc;
@@ -484,5 +502,6 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 		        job->random_order && job->poisson ? " and " : "",
 		        job->poisson ? "poisson arrivals" : "", (unsigned long long)job->seed);
 	groups_print(r->stats->groups, job->open_model, out);
+	stats_print_proxies(r->stats, out);
 	threshold_check(r, out, NULL);
 }

@@ -183,9 +183,28 @@ static void summary_load(struct buf *b, const struct summary_input *in)
 	buf_putc(b, ']');
 }
 
+/* ,"proxies":[{"proxy":NAME,"requests":n,"failed":n},...]: each proxy's
+ * attempts, its password masked in the name */
+static void summary_proxies(struct buf *b, const struct stats *s)
+{
+	size_t i;
+
+	buf_puts(b, ",\"proxies\":[");
+	for (i = 0; i < s->proxy_count; i++) {
+		buf_puts(b, i ? ",{\"proxy\":" : "{\"proxy\":");
+		buf_json_string(b, s->proxies[i].host);
+		buf_printf(b, ",\"requests\":%llu,\"failed\":%llu}",
+		           (unsigned long long)s->proxies[i].requests,
+		           (unsigned long long)s->proxies[i].failed);
+	}
+	buf_putc(b, ']');
+}
+
 void summary_json_members(struct buf *b, const struct summary_input *in)
 {
 	summary_counts(b, in);
+	if (in->stats->proxy_count)
+		summary_proxies(b, in->stats);
 	if (in->load)
 		summary_load(b, in);
 	if (in->load && in->stats->groups && in->stats->groups->count)

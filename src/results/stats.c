@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config/units.h"
+#include "util/buf.h"
 
 #define MAX_TRACKED ((INT64_C(1) << 44) - 1)   /* about 4.9 hours in ns */
 
@@ -157,6 +158,11 @@ void stats_free(struct stats *s)
 	free(s->hosts);
 	s->hosts = NULL;
 	s->host_count = s->host_cap = 0;
+	for (i = 0; i < s->proxy_count; i++)
+		free(s->proxies[i].host);
+	free(s->proxies);
+	s->proxies = NULL;
+	s->proxy_count = 0;
 	for (i = 0; i < s->reason_count; i++)
 		free(s->reasons[i].reason);
 	free(s->reasons);
@@ -260,6 +266,64 @@ static int by_count(const void *a, const void *b)
 }
 
 static void stats_print_load(const struct stats *s, const struct load_facts *f, FILE *out);
+
+int stats_proxies_init(struct stats *s, char *const *names, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (!(s->proxies = calloc(n, sizeof *s->proxies)))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!(s->proxies[i].host = strdup(names[i])))
+			return -1;
+		s->proxy_count++;
+	}
+	return 0;
+}
+
+void stats_proxy_add(struct stats *s, const char *name, uint64_t requests, uint64_t failed)
+{
+	struct host_count *grown;
+	size_t i;
+
+	for (i = 0; i < s->proxy_count; i++)
+		if (strcmp(s->proxies[i].host, name) == 0)
+			break;
+	if (i == s->proxy_count) {
+		/* a handful per job: grown one at a time */
+		if (!(grown = realloc(s->proxies, (s->proxy_count + 1) * sizeof *grown)))
+			return;
+		s->proxies = grown;
+		if (!(grown[i].host = strdup(name)))
+			return;
+		grown[i].requests = grown[i].failed = 0;
+		s->proxy_count++;
+	}
+	s->proxies[i].requests += requests;
+	s->proxies[i].failed += failed;
+}
+
+void stats_print_proxies(const struct stats *s, FILE *out)
+{
+	char name[160];
+	size_t i, width = 5;
+
+	if (!s->proxy_count)
+		return;
+	for (i = 0; i < s->proxy_count; i++) {
+		size_t w = strlen(visible(name, sizeof name, s->proxies[i].host));
+		if (w > width)
+			width = w;
+	}
+	fprintf(out, "  %-*s %9s %7s\n", (int)width, "proxy", "requests", "failed");
+	for (i = 0; i < s->proxy_count; i++)
+		fprintf(out, "  %-*s %9llu %7llu\n", (int)width,
+		        visible(name, sizeof name, s->proxies[i].host),
+		        (unsigned long long)s->proxies[i].requests,
+		        (unsigned long long)s->proxies[i].failed);
+}
 
 void stats_print_summary(const struct stats *s, double seconds, int interrupted,
                          const struct load_facts *load, FILE *out)

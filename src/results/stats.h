@@ -74,6 +74,10 @@ struct stats {
 	                               owned by whoever set it, not freed here */
 	struct host_count *hosts;   /* only when a report is wanted */
 	size_t host_count, host_cap;
+	/* a job with proxies: the attempts each carried (retries and warmup
+	 * too: what the proxy saw), by its name with the password masked */
+	struct host_count *proxies;
+	size_t proxy_count;
 };
 
 int stats_init(struct stats *s);
@@ -86,6 +90,15 @@ void stats_refuse(struct stats *s, const char *reason);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
 void stats_host(struct stats *s, const char *url, int failed);
+
+/* Makes the per-proxy counters, one per name (copied), in that order.
+ * -1 without memory. */
+int stats_proxies_init(struct stats *s, char *const *names, size_t n);
+/* Adds n to the counters of the proxy named name, made if new (--merge);
+ * out of memory the counts are lost. */
+void stats_proxy_add(struct stats *s, const char *name, uint64_t requests, uint64_t failed);
+/* The table of proxies under the summary, when the job had any. */
+void stats_print_proxies(const struct stats *s, FILE *out);
 
 /* The percentiles load-test reports show: 50, 75, 90, 95, 99, 99.9, 99.99. */
 #define STATS_POINTS 7

@@ -215,9 +215,49 @@ static void test_round_trip(void)
 	}
 }
 
+/* Passwords are masked in everything shown; no_proxy matches a host, a
+ * domain and the names under it, in any case, and nothing else. */
+static void test_proxies(void)
+{
+	static const char *const masked[][2] = {
+		{ "http://user:pw@127.0.0.1:3128", "http://user:***@127.0.0.1:3128" },
+		{ "socks5h://token@h:1080", "socks5h://***@h:1080" },
+		{ "http://u:p@ss@h:1/", "http://u:***@h:1/" },
+		{ "u:pw@h:3128", "u:***@h:3128" },
+		{ "http://h:3128", "http://h:3128" },
+		{ "http://h:3128/a@b", "http://h:3128/a@b" },
+	};
+	struct job job = { 0 };
+	char *entries[] = { "localhost", ".example.test", "Other.Test" };
+	size_t i;
+	int good = 1;
+
+	for (i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+		char *got = job_proxy_mask(masked[i][0]);
+		if (!got || strcmp(got, masked[i][1]) != 0) {
+			printf("# mask(%s) = %s, want %s\n", masked[i][0], got ? got : "NULL", masked[i][1]);
+			good = 0;
+		}
+		free(got);
+	}
+	ok(good, "proxy URLs show with their password masked");
+	job.no_proxy = entries;
+	job.no_proxy_count = 3;
+	ok(job_proxy_bypassed(&job, "localhost", 9) && job_proxy_bypassed(&job, "LOCALHOST", 9) &&
+	   job_proxy_bypassed(&job, "example.test", 12) && job_proxy_bypassed(&job, "a.b.example.test", 16) &&
+	   job_proxy_bypassed(&job, "other.test:80", 10) && job_proxy_bypassed(&job, "x.other.test", 12),
+	   "no_proxy matches hosts, domains and the names under them");
+	ok(!job_proxy_bypassed(&job, "notexample.test", 15) && !job_proxy_bypassed(&job, "localhost.evil", 14) &&
+	   !job_proxy_bypassed(&job, "127.0.0.1", 9) && !job_proxy_bypassed(&job, "test", 4),
+	   "and nothing else");
+	entries[0] = "*";
+	ok(job_proxy_bypassed(&job, "anything.test", 13), "\"*\" matches every host");
+}
+
 int main(void)
 {
 	test_rows();
+	test_proxies();
 	test_man_page();
 	test_every_key_jobs();
 	test_round_trip();
