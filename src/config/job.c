@@ -133,7 +133,7 @@ static int fill_defaults(struct checker *c)
 		job->compressed = !job_is_load_test(job);
 	if ((job->random_order || job->poisson) && !job->seed_set)
 		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (job_model_check(c) < 0 || job_request_check(c) < 0)
+	if (job_model_check(c) < 0 || job_request_check(c) < 0 || job_transfer_check(c) < 0)
 		return -1;
 	return job_output_check(c);
 }

@@ -116,5 +116,6 @@ int job_wire_check(struct checker *c, const char *key, const struct node *n, con
 int job_model_check(struct checker *c);
 int job_output_check(struct checker *c);
 int job_request_check(struct checker *c);
+int job_transfer_check(struct checker *c);
 
 #endif
