@@ -148,6 +148,15 @@ static void host_delays(struct buf *b, const struct run_result *r)
 	buf_puts(b, "]}");
 }
 
+/* A delay as the summary shows it: no delay is "0s", not "0us". */
+static void delay_text(int64_t ns, char *buf, size_t len)
+{
+	if (ns <= 0)
+		snprintf(buf, len, "0s");
+	else
+		units_format_duration(ns, buf, len);
+}
+
 /* The summary's table of autothrottle's delays, the most throttled hosts
  * first. */
 #define HOST_DELAYS_SHOWN 10
@@ -161,9 +170,9 @@ static void print_host_delays(const struct run_result *r, FILE *out)
 	fputs("  autothrottle: delay per host at the end (least..most during the run)\n", out);
 	for (i = 0; i < r->host_delay_count && i < HOST_DELAYS_SHOWN; i++) {
 		const struct host_delay *d = &r->host_delays[i];
-		units_format_duration(d->final_ns, final, sizeof final);
-		units_format_duration(d->min_ns, least, sizeof least);
-		units_format_duration(d->max_ns, most, sizeof most);
+		delay_text(d->final_ns, final, sizeof final);
+		delay_text(d->min_ns, least, sizeof least);
+		delay_text(d->max_ns, most, sizeof most);
 		fprintf(out, "    %-40s %9s  (%s..%s, %llu answers)\n", visible(host, sizeof host, d->host),
 		        final, least, most, (unsigned long long)d->answers);
 	}
