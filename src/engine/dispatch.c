@@ -513,6 +513,29 @@ static int64_t retry_wait(struct dispatch *d, struct scrape_request *req, const 
 	return wait;
 }
 
+/* Into the retry queue, which stays in order of ready time: waits differ
+ * (a Retry-After, a back-off), and a retry due now must not queue behind
+ * one that waits for minutes.  Equal times keep their order; with a fixed
+ * retry_delay every retry goes to the end at once. */
+static void queue_retry(struct dispatch *d, struct scrape_request *req)
+{
+	struct scrape_request **at = &d->retry_head;
+
+	req->next_retry = NULL;
+	if (!d->retry_tail || d->retry_tail->ready_ns <= req->ready_ns) {
+		if (d->retry_tail)
+			d->retry_tail->next_retry = req;
+		else
+			d->retry_head = req;
+		d->retry_tail = req;
+		return;
+	}
+	while ((*at)->ready_ns <= req->ready_ns)
+		at = &(*at)->next_retry;
+	req->next_retry = *at;
+	*at = req;
+}
+
 void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
                     int64_t now)
 {
@@ -526,12 +549,7 @@ void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct
 	settle(d, req);
 	req->attempt++;
 	req->ready_ns = now + wait;
-	req->next_retry = NULL;
-	if (d->retry_tail)
-		d->retry_tail->next_retry = req;
-	else
-		d->retry_head = req;
-	d->retry_tail = req;
+	queue_retry(d, req);
 	d->stats->retries++;
 }
 

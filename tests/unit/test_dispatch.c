@@ -304,6 +304,22 @@ static void test_host_pace(void)
 	finish(&f, r);
 	teardown(&f);
 
+	if (!ok(setup(&f, "urls: [http://a/1, http://b/1]\nretries: 2\n") == 0, "two hosts, retries"))
+		return;
+	ok(ask(&f, T0, &a, &nb) == SCRAPE_NEXT_READY && ask(&f, T0, &b, &nb) == SCRAPE_NEXT_READY,
+	   "one request of each host");
+	dispatch_retry(&f.d, a, &busy, T0);
+	busy.retry_after_ns = -1;
+	dispatch_retry(&f.d, b, &busy, T0);
+	ok(ask(&f, T0 + MS, &r, &nb) == SCRAPE_NEXT_READY && r == b,
+	   "a retry due now does not queue behind one that waits 2 s");
+	finish(&f, r);
+	ok(ask(&f, T0 + 2 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 2000 * MS,
+	   "the other retry still waits for its Retry-After");
+	ok(ask(&f, T0 + 2000 * MS, &r, &nb) == SCRAPE_NEXT_READY && r == a, "and goes then");
+	finish(&f, r);
+	teardown(&f);
+
 	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://b/1]\nretries: 3\nretry_delay: 100ms\n"
 	                  "retry_backoff: exponential\nretry_max_delay: 300ms\nper_host: {concurrency: 1}\n") == 0,
 	        "an exponential back-off job loads"))
