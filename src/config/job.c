@@ -135,7 +135,8 @@ static int fill_defaults(struct checker *c)
 	if ((job->random_order || job->poisson || job->proxy_rotation == JOB_PROXY_RANDOM) &&
 	    !job->seed_set)
 		job->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (job_model_check(c) < 0 || job_request_check(c) < 0 || job_proxy_check(c) < 0)
+	if (job_model_check(c) < 0 || job_request_check(c) < 0 || job_proxy_check(c) < 0 ||
+	    job_transfer_check(c) < 0)
 		return -1;
 	return job_output_check(c);
 }

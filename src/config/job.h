@@ -24,6 +24,21 @@ struct host_limits {
 	int64_t jitter_ns;          /* plus a random 0..jitter */
 };
 
+/* autothrottle: each host's delay follows its latency (engine/backoff.c) */
+struct autothrottle_settings {
+	int enabled;
+	double target_concurrency;  /* requests in flight per host; 0: target_latency */
+	int64_t target_latency_ns;
+	int64_t start_delay_ns;     /* a host's first delay, and the least after an error */
+	int64_t min_delay_ns, max_delay_ns;
+};
+
+/* retry_backoff: how the wait before a retry grows */
+enum job_backoff {
+	JOB_BACKOFF_FIXED,          /* retry_delay every time (the default) */
+	JOB_BACKOFF_EXPONENTIAL,    /* retry_delay doubling, up to retry_max_delay, jittered */
+};
+
 struct job_plugin {
 	char *name;
 	const struct node *entry;   /* the map (or scalar) that named it */
@@ -148,11 +163,16 @@ struct job {
 	double rate_limit;          /* requests/s; 0: unlimited */
 	int64_t burst;
 	struct host_limits per_host;
+	struct autothrottle_settings autothrottle;
 
 	int64_t timeout_ns;         /* whole transfer; 0: none */
 	int64_t connect_timeout_ns;
 	int64_t retries;
 	int64_t retry_delay_ns;
+	enum job_backoff retry_backoff;
+	int64_t retry_max_delay_ns;  /* exponential back-off's cap */
+	int retry_after;            /* obey Retry-After on 429 and 503; -1 while loading */
+	int64_t max_retry_after_ns; /* a longer Retry-After fails the request */
 	int64_t max_redirects;      /* 0: do not follow */
 	int64_t max_body;           /* bytes, decoded */
 	int compressed;             /* offer Accept-Encoding and decode; -1 while loading */

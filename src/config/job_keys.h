@@ -118,5 +118,6 @@ int job_model_check(struct checker *c);
 int job_output_check(struct checker *c);
 int job_request_check(struct checker *c);
 int job_proxy_check(struct checker *c);
+int job_transfer_check(struct checker *c);
 
 #endif

@@ -133,6 +133,72 @@ static int key_connection_max_idle(struct checker *c, const struct node *n)
 	return get_connection_age(c, "connection_max_idle", n, &c->job->connection_max_idle_ns);
 }
 
+static int key_retry_backoff(struct checker *c, const struct node *n)
+{
+	if (job_want_scalar(c, "retry_backoff", n, "fixed or exponential") < 0)
+		return -1;
+	if (strcmp(n->text, "fixed") == 0)
+		c->job->retry_backoff = JOB_BACKOFF_FIXED;
+	else if (strcmp(n->text, "exponential") == 0)
+		c->job->retry_backoff = JOB_BACKOFF_EXPONENTIAL;
+	else
+		return job_fail(c, n, "\"retry_backoff\" is fixed or exponential, got \"%s\"", n->text);
+	return 0;
+}
+
+/* A wait that must be more than nothing. */
+static int get_positive_duration(struct checker *c, const char *key, const struct node *n,
+                                 int64_t *out)
+{
+	if (job_get_duration(c, key, n, out) < 0)
+		return -1;
+	if (*out <= 0)
+		return job_fail(c, n, "\"%s\" must be more than 0s, got \"%s\"", key, n->text);
+	return 0;
+}
+
+static int key_retry_max_delay(struct checker *c, const struct node *n)
+{
+	return get_positive_duration(c, "retry_max_delay", n, &c->job->retry_max_delay_ns);
+}
+
+static int key_max_retry_after(struct checker *c, const struct node *n)
+{
+	return get_positive_duration(c, "max_retry_after", n, &c->job->max_retry_after_ns);
+}
+
+int job_transfer_check(struct checker *c)
+{
+	struct job *job = c->job;
+	const struct node *root = job->tree;
+	char a[32], b[32];
+
+	/* a load test measures the server as it is, unless asked: a scrape
+	 * is a guest and waits when told to */
+	if (job->retry_after < 0)
+		job->retry_after = !job_is_load_test(job);
+	if (job->retry_backoff != JOB_BACKOFF_EXPONENTIAL)
+		return 0;
+	if (job->retry_delay_ns <= 0)
+		return job_fail(c, tree_get(root, "retry_backoff"),
+		                "\"retry_backoff: exponential\" doubles retry_delay from one retry to the "
+		                "next: set \"retry_delay\" to more than 0s");
+	if (job->retry_max_delay_ns < job->retry_delay_ns) {
+		units_format_exact(job->retry_max_delay_ns, a, sizeof a);
+		units_format_exact(job->retry_delay_ns, b, sizeof b);
+		return job_fail(c, tree_get(root, tree_get(root, "retry_max_delay") ? "retry_max_delay"
+		                                                                      : "retry_delay"),
+		                "\"retry_max_delay\" (%s) is shorter than \"retry_delay\" (%s)", a, b);
+	}
+	return 0;
+}
+
+static void print_retry_backoff(const struct job *job, FILE *out)
+{
+	fprintf(out, "retry_backoff: %s\n",
+	        job->retry_backoff == JOB_BACKOFF_EXPONENTIAL ? "exponential" : "fixed");
+}
+
 static void print_http2(const struct job *job, FILE *out)
 {
 	fprintf(out, "http2: %s%s\n", job->http2 == JOB_HTTP2_PRIOR_KNOWLEDGE ? "prior_knowledge"
@@ -164,6 +230,18 @@ const struct job_key job_transfer_keys[] = {
 	  .help = "how many times a failed request is tried again" },
 	{ .name = "retry_delay", .type = JOB_KEY_DURATION, .offset = AT(retry_delay_ns),
 	  .help = "the wait before a retry" },
+	{ .name = "retry_backoff", .parse = key_retry_backoff, .print = print_retry_backoff,
+	  .help = "fixed or exponential: whether the wait before each retry doubles" },
+	{ .name = "retry_max_delay", .type = JOB_KEY_DURATION, .offset = AT(retry_max_delay_ns),
+	  .def = 60 * 1000000000LL, .parse = key_retry_max_delay,
+	  .help = "the longest wait before a retry with exponential back-off" },
+	/* -1 until read: the default depends on whether the job is a load
+	 * test (job_transfer_check) */
+	{ .name = "retry_after", .type = JOB_KEY_BOOL, .offset = AT(retry_after), .def = -1,
+	  .help = "wait as a 429 or 503 answer's Retry-After says; default: true, false for load tests" },
+	{ .name = "max_retry_after", .type = JOB_KEY_DURATION, .offset = AT(max_retry_after_ns),
+	  .def = 600 * 1000000000LL, .parse = key_max_retry_after,
+	  .help = "the longest Retry-After waited for; a longer one fails the request" },
 	{ .name = "max_redirects", .type = JOB_KEY_COUNT, .offset = AT(max_redirects), .def = 10,
 	  .help = "redirects followed at most; 0: none" },
 	{ .name = "max_body", .type = JOB_KEY_SIZE, .offset = AT(max_body), .def = 64LL << 20,

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/log.h"
@@ -28,6 +29,17 @@
 /* The open model counts a start as late when it leaves this long after
  * its scheduled time. */
 #define LATE_NS 1000000
+
+/* Whether hosts keep their own pace (a pause for Retry-After, a back-off,
+ * autothrottle), so each needs its queue.  The open model has none: its
+ * schedule sets every start, and only a retry waits. */
+static int paces_hosts(const struct job *job)
+{
+	if (job->open_model)
+		return 0;
+	return job->autothrottle.enabled ||
+	       (job->retries > 0 && (job->retry_after || job->retry_backoff == JOB_BACKOFF_EXPONENTIAL));
+}
 
 int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *run,
                   struct stats *stats, struct timeline *timeline, atomic_int *stopping,
@@ -46,10 +58,12 @@ int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *
 	/* apart from the frontier's own sequence from the same seed */
 	d->proxy_rng = job->seed ^ 0x70726f7879u;
 	ratelimit_init(&d->limiter, job->rate_limit, job->burst);
+	d->random = 0x2545f4914f6cdd1du ^ (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL);
 	if (frontier_init(&d->frontier, job, store, err, errlen) < 0)
 		return -1;
-	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey)
-		if (!(d->hosts = hosts_create(l, obey ? robots : NULL)))
+	if (l->concurrency > 0 || l->rate > 0 || l->delay_ns > 0 || l->jitter_ns > 0 || obey ||
+	    paces_hosts(job))
+		if (!(d->hosts = hosts_create(l, &job->autothrottle, obey ? robots : NULL)))
 			goto oom;
 	if (job->open_model && schedule_init(&d->schedule, job) < 0)
 		goto oom;
@@ -538,19 +552,72 @@ enum scrape_next dispatch_next(struct dispatch *d, struct scrape_request **req,
 	return next_closed(d, req, not_before_ns, now);
 }
 
-void dispatch_retry(struct dispatch *d, struct scrape_request *req, int64_t now)
+void dispatch_observe(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
+                      int64_t now)
 {
+	if (!d->hosts || !req->host || req->robots)
+		return;
+	if (a->retry_after_ns >= 0)
+		hosts_pause(d->hosts, req, now + a->retry_after_ns);
+	if (d->job->autothrottle.enabled)
+		hosts_throttle(d->hosts, req, a);
+}
+
+/* How long req, which failed at attempt req->attempt, waits for its retry. */
+static int64_t retry_wait(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
+                          int64_t now)
+{
+	int64_t wait;
+
+	if (a && a->retry_after_ns >= 0)
+		return a->retry_after_ns;       /* the server said when */
+	if (d->job->retry_backoff != JOB_BACKOFF_EXPONENTIAL)
+		return d->job->retry_delay_ns;
+	wait = backoff_exponential(d->job->retry_delay_ns, d->job->retry_max_delay_ns, req->attempt,
+	                           &d->random);
+	/* the host backs off, not only this request */
+	if (d->hosts && req->host)
+		hosts_pause(d->hosts, req, now + wait);
+	return wait;
+}
+
+/* Into the retry queue, which stays in order of ready time: waits differ
+ * (a Retry-After, a back-off), and a retry due now must not queue behind
+ * one that waits for minutes.  Equal times keep their order; with a fixed
+ * retry_delay every retry goes to the end at once. */
+static void queue_retry(struct dispatch *d, struct scrape_request *req)
+{
+	struct scrape_request **at = &d->retry_head;
+
+	req->next_retry = NULL;
+	if (!d->retry_tail || d->retry_tail->ready_ns <= req->ready_ns) {
+		if (d->retry_tail)
+			d->retry_tail->next_retry = req;
+		else
+			d->retry_head = req;
+		d->retry_tail = req;
+		return;
+	}
+	while ((*at)->ready_ns <= req->ready_ns)
+		at = &(*at)->next_retry;
+	req->next_retry = *at;
+	*at = req;
+}
+
+void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
+                    int64_t now)
+{
+	int64_t wait;
+
+	if (a)
+		dispatch_observe(d, req, a, now);
+	wait = retry_wait(d, req, a, now);
 	if (d->hosts)
 		hosts_release(d->hosts, req);
 	settle(d, req);
 	req->attempt++;
-	req->ready_ns = now + d->job->retry_delay_ns;
-	req->next_retry = NULL;
-	if (d->retry_tail)
-		d->retry_tail->next_retry = req;
-	else
-		d->retry_head = req;
-	d->retry_tail = req;
+	req->ready_ns = now + wait;
+	queue_retry(d, req);
 	d->stats->retries++;
 }
 

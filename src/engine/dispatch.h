@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <scrape/plugin.h>
 
+#include "engine/backoff.h"
 #include "engine/frontier.h"
 #include "engine/host_queues.h"
 #include "config/job.h"
@@ -38,6 +39,7 @@ struct dispatch {
 	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
 	int64_t outstanding;        /* handed out (or queued) and not yet released */
 	int64_t batch_started;      /* requests started in the current batch */
+	uint64_t random;            /* the back-off's jitter */
 	int64_t start_ns;           /* the run's start: the schedule and duration count from it */
 	int64_t measure_ns;         /* measurement starts: start + warmup */
 	struct stats *stats;        /* the run's: starts, lag, late, drops, retries */
@@ -63,9 +65,16 @@ void dispatch_free(struct dispatch *d);
  * something in flight is released); DONE when no work is left. */
 enum scrape_next dispatch_next(struct dispatch *d, struct scrape_request **req,
                                int64_t *not_before_ns, int64_t now);
-/* Queues req, which failed at now, for another attempt after the job's
- * retry_delay; it stays outstanding. */
-void dispatch_retry(struct dispatch *d, struct scrape_request *req, int64_t now);
+/* What an answer to req, at now, says about its host's pace: a Retry-After
+ * pauses the host, autothrottle adapts its delay.  Only with host queues. */
+void dispatch_observe(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
+                      int64_t now);
+/* Queues req, which failed at now with answer a (NULL: none, e.g. its
+ * worker died), for another attempt: after the Retry-After a asks for,
+ * else after retry_delay, fixed or backing off exponentially (which also
+ * pauses its host).  It stays outstanding. */
+void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
+                    int64_t now);
 /* req is done with (recorded): its host slot and its outstanding count
  * are freed.  The caller frees req. */
 void dispatch_release(struct dispatch *d, struct scrape_request *req);

@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "util/hash.h"
+#include "util/log.h"
+#include "config/units.h"
+#include "engine/backoff.h"
 #include "engine/ratelimit.h"
 #include "engine/request.h"
 #include "crawl/robots.h"
@@ -27,8 +30,11 @@ struct host {
 	char *key;
 	unsigned inflight;
 	struct ratelimit limiter;
-	int64_t next_start_ns;      /* per_host delay (or Crawl-delay) */
+	int64_t next_start_ns;      /* per_host delay (or Crawl-delay), a pause */
 	int64_t delay_ns;
+	/* autothrottle: the delay it keeps, and what it was in the run */
+	int64_t auto_delay_ns, auto_min_ns, auto_max_ns, auto_logged_ns;
+	uint64_t answers;
 	enum robots_state robots_state;
 	struct robots *rules;
 	struct scrape_request *head, *tail;
@@ -37,6 +43,7 @@ struct host {
 
 struct hosts {
 	struct host_limits limits;
+	struct autothrottle_settings throttle;
 	struct hosts_callbacks robots;
 	int obey_robots;
 	uint64_t jitter_state;
@@ -47,13 +54,17 @@ struct hosts {
 	size_t queued;
 };
 
-struct hosts *hosts_create(const struct host_limits *limits, const struct hosts_callbacks *robots)
+struct hosts *hosts_create(const struct host_limits *limits,
+                           const struct autothrottle_settings *throttle,
+                           const struct hosts_callbacks *robots)
 {
 	struct hosts *h = calloc(1, sizeof *h);
 
 	if (!h)
 		return NULL;
 	h->limits = *limits;
+	if (throttle)
+		h->throttle = *throttle;
 	if (robots) {
 		h->robots = *robots;
 		h->obey_robots = 1;
@@ -143,6 +154,9 @@ static struct host *find_or_add(struct hosts *h, const char *url)
 	host->key = key;
 	ratelimit_init(&host->limiter, h->limits.rate, h->limits.burst);
 	host->delay_ns = h->limits.delay_ns;
+	if (h->throttle.enabled)
+		host->auto_delay_ns = host->auto_min_ns = host->auto_max_ns = host->auto_logged_ns =
+			h->throttle.start_delay_ns;
 	host->robots_state = h->obey_robots ? ROBOTS_NEEDED : ROBOTS_IGNORED;
 	h->table[i] = host;
 	h->count++;
@@ -319,8 +333,14 @@ struct scrape_request *hosts_pick(struct hosts *h, int64_t now, int64_t *wait_ns
 			earliest(wait_ns, open);
 			continue;
 		}
-		if (host->delay_ns > 0 || h->limits.jitter_ns > 0)
-			host->next_start_ns = now + host->delay_ns + jitter(h);
+		{
+			/* the larger of the fixed delay (or Crawl-delay) and
+			 * autothrottle's; a pause may still push it later */
+			int64_t delay = host->delay_ns > host->auto_delay_ns ? host->delay_ns
+			                                                    : host->auto_delay_ns;
+			if (delay > 0 || h->limits.jitter_ns > 0)
+				host->next_start_ns = now + delay + jitter(h);
+		}
 		host->inflight++;
 		return dequeue(h, host);
 	}
@@ -380,6 +400,63 @@ void hosts_release(struct hosts *h, struct scrape_request *req)
 	(void)h;
 	if (req->host && req->host->inflight > 0)
 		req->host->inflight--;
+}
+
+void hosts_pause(struct hosts *h, struct scrape_request *req, int64_t until_ns)
+{
+	(void)h;
+	if (req->host && req->host->next_start_ns < until_ns)
+		req->host->next_start_ns = until_ns;
+}
+
+/* Whether a new delay is worth a line with -v: half as long again, or
+ * two thirds, as the last one said, and 10 ms apart at least. */
+static int worth_saying(int64_t was, int64_t now)
+{
+	int64_t diff = now > was ? now - was : was - now;
+
+	return diff >= 10000000 && (now * 2 >= was * 3 || now * 3 <= was * 2);
+}
+
+void hosts_throttle(struct hosts *h, struct scrape_request *req, const struct host_answer *a)
+{
+	struct host *host = req->host;
+	char was[32], now[32];
+
+	if (!host || !h->throttle.enabled)
+		return;
+	host->auto_delay_ns = autothrottle_next(&h->throttle, host->auto_delay_ns, a);
+	host->answers++;
+	if (host->auto_delay_ns < host->auto_min_ns)
+		host->auto_min_ns = host->auto_delay_ns;
+	if (host->auto_delay_ns > host->auto_max_ns)
+		host->auto_max_ns = host->auto_delay_ns;
+	if (!worth_saying(host->auto_logged_ns, host->auto_delay_ns))
+		return;
+	units_format_duration(host->auto_logged_ns, was, sizeof was);
+	units_format_duration(host->auto_delay_ns, now, sizeof now);
+	host->auto_logged_ns = host->auto_delay_ns;
+	log_note(LOG_VERBOSE, "autothrottle: %s: delay %s (was %s)", host->key, now, was);
+}
+
+size_t hosts_throttled(const struct hosts *h, struct host_delay *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->table_size; i++) {
+		const struct host *host = h->table[i];
+		if (!host || !h->throttle.enabled)
+			continue;
+		if (n < max) {
+			snprintf(out[n].host, sizeof out[n].host, "%s", host->key);
+			out[n].final_ns = host->auto_delay_ns;
+			out[n].min_ns = host->auto_min_ns;
+			out[n].max_ns = host->auto_max_ns;
+			out[n].answers = host->answers;
+		}
+		n++;
+	}
+	return n;
 }
 
 size_t hosts_queued(const struct hosts *h)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "config/job.h"   /* struct host_limits */
+#include "engine/backoff.h"
+#include "results/run_result.h" /* struct host_delay */
 
 struct scrape_request;
 struct hosts;
@@ -34,8 +36,11 @@ struct hosts_callbacks {
 	int64_t max_crawl_delay_ns;
 };
 
-/* callbacks NULL: robots.txt is not consulted. */
-struct hosts *hosts_create(const struct host_limits *limits, const struct hosts_callbacks *robots);
+/* throttle NULL or not enabled: no autothrottle; robots NULL: robots.txt
+ * is not consulted. */
+struct hosts *hosts_create(const struct host_limits *limits,
+                           const struct autothrottle_settings *throttle,
+                           const struct hosts_callbacks *robots);
 void hosts_free(struct hosts *h);
 
 /* Queues req for its host (at the front for a retry).  -1: no memory. */
@@ -50,6 +55,14 @@ void hosts_release(struct hosts *h, struct scrape_request *req);
  * 4xx allows everything, anything else (5xx, no answer) disallows all. */
 void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
                        size_t len);
+/* req's host starts nothing before until_ns (a Retry-After, a back-off). */
+void hosts_pause(struct hosts *h, struct scrape_request *req, int64_t until_ns);
+/* autothrottle: req's host adapts its delay to the answer a (with -v a
+ * line says when it changed much). */
+void hosts_throttle(struct hosts *h, struct scrape_request *req, const struct host_answer *a);
+/* autothrottle: each host's delay, at most max of them in out; how many
+ * hosts there are. */
+size_t hosts_throttled(const struct hosts *h, struct host_delay *out, size_t max);
 /* Requests waiting in queues. */
 size_t hosts_queued(const struct hosts *h);
 /* Takes any queued request out (end of a stopped run); NULL when empty. */

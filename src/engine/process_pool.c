@@ -4,8 +4,9 @@
  * each a 4-byte length and a payload that starts with a type byte:
  *
  *   parent -> worker  REQUEST id attempt depth robots proxy+2 url | DONE
- *   worker -> parent  RESULT id status bytes time error line failed links...
- *                     | RETRY id reason status
+ *   worker -> parent  RESULT id status bytes time error line failed retry_after
+ *                            overload links...
+ *                     | RETRY id reason status traffic time retry_after overload
  *
  * A worker answers every REQUEST with exactly one RESULT or RETRY, so the
  * parent always knows which request a worker holds; if the worker dies,
@@ -212,6 +213,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_u64(out, res.bytes_in);
 		put_u64(out, res.bytes_out);
 		put_u64(out, res.connections);
+		buf_append(out, &res.time_total, sizeof res.time_total);
+		put_u64(out, (uint64_t)res.retry_after_ns);
+		put_u64(out, (uint64_t)res.overload);
 	} else {
 		start_frame(out, FRAME_RESULT);
 		put_u64(out, id);
@@ -224,6 +228,8 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_str(out, res.has_error ? res.error : "", res.has_error ? strlen(res.error) : 0);
 		put_str(out, res.line.data ? res.line.data : "", res.line.len);
 		put_u64(out, (uint64_t)res.has_error);
+		put_u64(out, (uint64_t)res.retry_after_ns);
+		put_u64(out, (uint64_t)res.overload);
 		put_u32(out, (uint32_t)res.link_count);
 		for (size_t i = 0; i < res.link_count; i++)
 			put_str(out, res.links[i], strlen(res.links[i]));
@@ -422,6 +428,8 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 	s = take_str(r, &len);
 	buf_append(&res.line, s, len);
 	res.has_error = take_u64(r) != 0;
+	res.retry_after_ns = (int64_t)take_u64(r);
+	res.overload = take_u64(r) != 0;
 	take(r, &count, sizeof count);
 	if (!r->bad && count > 0 && count <= MAX_FRAME / 4) {
 		res.links = calloc(count, sizeof *res.links);
@@ -460,9 +468,13 @@ int worker_service(struct scrape_run *run, struct scrape_worker *w)
 			snprintf(text, sizeof text, "%.*s", (int)len, reason);
 			w->current->last_status = (long)take_u64(&r);
 			memset(&attempt, 0, sizeof attempt);
+			attempt.status = w->current->last_status;
 			attempt.bytes_in = take_u64(&r);
 			attempt.bytes_out = take_u64(&r);
 			attempt.connections = take_u64(&r);
+			take(&r, &attempt.time_total, sizeof attempt.time_total);
+			attempt.retry_after_ns = (int64_t)take_u64(&r);
+			attempt.overload = take_u64(&r) != 0;
 			if (!r.bad) {
 				run_retry(run, w->current, text, &attempt);
 				w->current = NULL;

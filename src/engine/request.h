@@ -34,6 +34,9 @@ struct scrape_request {
 	uint64_t received;          /* body bytes, kept or not */
 	int keep_body;
 	struct buf headers;         /* raw header lines of the last response */
+	int keep_headers;           /* parsers read them */
+	char retry_after[48];       /* the last response's Retry-After value, */
+	size_t retry_after_len;     /* 0: none; sizeof retry_after: too long */
 	int64_t max_body;           /* the job's cap, for the write callback */
 	int robots;                 /* an internal robots.txt request */
 	int body_too_large;         /* the write callback gave up */

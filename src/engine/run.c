@@ -251,15 +251,28 @@ static void count_proxy(struct scrape_run *run, const struct scrape_request *req
 	p->failed += error != NULL;
 }
 
+/* What a result says about its host's pace. */
+static void answer_of(const struct request_result *res, struct host_answer *a)
+{
+	a->status = res->status;
+	a->latency_ns = res->status > 0 && res->time_total > 0 ? (int64_t)(res->time_total * 1e9) : -1;
+	a->overload = res->overload;
+	a->retry_after_ns = res->retry_after_ns;
+}
+
 void run_retry(struct scrape_run *run, struct scrape_request *req, const char *reason,
                const struct request_result *attempt)
 {
+	struct host_answer a;
+
 	snprintf(req->last_error, sizeof req->last_error, "%s", reason);
+	if (attempt)
+		answer_of(attempt, &a);
 	pthread_mutex_lock(&run->lock);
 	count_proxy(run, req, reason);
 	if (attempt)
 		count_traffic(run, attempt);
-	dispatch_retry(&run->dispatch, req, run_now_ns());
+	dispatch_retry(&run->dispatch, req, attempt ? &a : NULL, run_now_ns());
 	pthread_cond_broadcast(&run->news);
 	pthread_mutex_unlock(&run->lock);
 }
@@ -401,6 +414,11 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 	}
 	if (res->link_count)
 		crawl_discover(run, (const char *const *)res->links, res->link_count, req->depth + 1);
+	{
+		struct host_answer a;
+		answer_of(res, &a);
+		dispatch_observe(&run->dispatch, req, &a, run_now_ns());
+	}
 	dispatch_release(&run->dispatch, req);
 	count_traffic(run, res);
 	if (req->warmup)
@@ -443,6 +461,7 @@ static void fill_failure(struct scrape_run *run, struct scrape_request *req, con
 
 	memset(res, 0, sizeof *res);
 	memset(&o, 0, sizeof o);
+	res->retry_after_ns = -1;
 	o.final_url = req->url;
 	o.status = req->last_status;
 	res->status = req->last_status;

@@ -115,6 +115,9 @@ struct request_result {
 	double time_total;
 	int has_error;
 	char error[96];
+	/* what the answer says about the host's pace (also of a retry) */
+	int64_t retry_after_ns;     /* a 429 or 503's Retry-After obeyed; -1: none */
+	int overload;               /* 429, 5xx or a timeout */
 	struct buf line;            /* the encoded record, if records are written */
 	char **links;               /* crawling: links the parsers offered */
 	size_t link_count;

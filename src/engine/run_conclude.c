@@ -12,12 +12,29 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/buf.h"
+#include "engine/backoff.h"
 #include "engine/record_make.h"
 #include "engine/request.h"
 #include "engine/transfer.h"
 #include "results/record.h"
+
+/* The wait a 429 or 503 asks for in its Retry-After, when the job obeys
+ * it; -1 for none (or a value that is neither seconds nor a date). */
+static int64_t retry_after(const struct job *job, const struct scrape_request *req,
+                           const struct transfer_outcome *o)
+{
+	int64_t ns;
+
+	if (!job->retry_after || (o->status != 429 && o->status != 503) || !req->retry_after_len ||
+	    req->retry_after_len >= sizeof req->retry_after)
+		return -1;
+	if (retry_after_parse(req->retry_after, req->retry_after_len, time(NULL), &ns) < 0)
+		return -1;
+	return ns;
+}
 
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
                  CURLcode result, struct request_result *res)
@@ -33,6 +50,18 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	res->bytes_in = o.bytes_in;
 	res->bytes_out = o.bytes_out;
 	res->connections = o.connections;
+	res->status = o.status;
+	res->time_total = o.time_total;
+	res->overload = o.status == 429 || o.status >= 500 ||
+	                (o.error && strcmp(o.error, "timeout") == 0);
+	res->retry_after_ns = retry_after(run->job, req, &o);
+	if (res->retry_after_ns > run->job->max_retry_after_ns) {
+		/* waiting that long is not a retry any more: the request fails,
+		 * and the host goes on (the next answer may say less) */
+		o.error = RETRY_AFTER_TOO_LONG;
+		o.retryable = 0;
+		res->retry_after_ns = -1;
+	}
 	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
 		snprintf(res->error, sizeof res->error, "%s", o.error);
 		req->last_status = o.status;

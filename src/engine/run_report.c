@@ -124,6 +124,39 @@ static void result_of(struct scrape_run *run, struct run_result *r)
 	run_result_conclude(r);
 }
 
+/* autothrottle: the hosts' delays for the reports, at most
+ * HOST_DELAYS_MAX of them (malloc'd; NULL when none, or out of memory). */
+#define HOST_DELAYS_MAX 1000
+
+/* The most throttled first, then by name, for a stable table. */
+static int by_delay_down(const void *a, const void *b)
+{
+	const struct host_delay *x = a, *y = b;
+
+	if (x->final_ns != y->final_ns)
+		return x->final_ns < y->final_ns ? 1 : -1;
+	return strcmp(x->host, y->host);
+}
+
+static struct host_delay *host_delays_of(const struct scrape_run *run, struct run_result *r)
+{
+	struct host_delay *d;
+	size_t n;
+
+	if (!run->job->autothrottle.enabled || !run->dispatch.hosts)
+		return NULL;
+	n = hosts_throttled(run->dispatch.hosts, NULL, 0);
+	if (n == 0 || !(d = calloc(n < HOST_DELAYS_MAX ? n : HOST_DELAYS_MAX, sizeof *d)))
+		return NULL;
+	r->host_delay_total = n;
+	r->host_delay_count = hosts_throttled(run->dispatch.hosts, d, HOST_DELAYS_MAX);
+	if (r->host_delay_count > HOST_DELAYS_MAX)
+		r->host_delay_count = HOST_DELAYS_MAX;
+	qsort(d, r->host_delay_count, sizeof *d, by_delay_down);
+	r->host_delays = d;
+	return d;
+}
+
 /* The progress line's figures; the run's lock is held. */
 static void progress_snapshot(void *ctx, struct progress_snapshot *out)
 {
@@ -240,11 +273,13 @@ int run_report(struct scrape_run *run)
 	struct run_result r;
 	struct report_summary rs;
 	size_t thresholds_failed, i;
+	struct host_delay *delays;
 
 	if (!run->end_ns)
 		run->end_ns = run_now_ns();
 	timeline_close(&run->timeline);
 	result_of(run, &r);
+	delays = host_delays_of(run, &r);
 	report_summary_init(&rs, &r);
 	thresholds_failed = rs.thresholds_failed;
 	if (run->dispatch.frontier.error[0])
@@ -263,6 +298,7 @@ int run_report(struct scrape_run *run)
 		for (i = 0; i < r.warning_count; i++)
 			log_warning("%s", r.warnings[i]);
 	report_summary_free(&rs);
+	free(delays);
 	if (r.interrupted)
 		return 128 + run_signal;
 	/* a load test with thresholds passes or fails by them alone: its

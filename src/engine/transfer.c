@@ -87,9 +87,18 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 
 	/* a new status line starts the headers of the next response in a
 	 * redirect chain: keep only the last response's */
-	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		buf_reset(&req->headers);
-	buf_append(&req->headers, data, len);
+		req->retry_after_len = 0;
+	}
+	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+		/* kept whole or marked too long; backoff.c reads it */
+		size_t n = len - 12;
+		req->retry_after_len = n < sizeof req->retry_after ? n : sizeof req->retry_after;
+		memcpy(req->retry_after, data + 12, n < sizeof req->retry_after ? n : 0);
+	}
+	if (req->keep_headers)
+		buf_append(&req->headers, data, len);
 	return len;
 }
 
@@ -171,8 +180,11 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, req);
-	/* headers are kept only for parsers to read */
-	if (job->parser_count > 0) {
+	/* headers are kept only for parsers to read, and looked at for a
+	 * Retry-After when the job obeys it */
+	req->keep_headers = job->parser_count > 0;
+	req->retry_after_len = 0;
+	if (job->parser_count > 0 || job->retry_after) {
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);
 	}

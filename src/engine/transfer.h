@@ -60,4 +60,7 @@ void transfer_outcome(const struct scrape_request *req, CURL *easy, CURLcode rc,
 #define FETCH_LOCAL_PREFIX "local: "
 #define FETCH_NO_DESCRIPTORS FETCH_LOCAL_PREFIX "too many open files"
 
+/* A 429 or 503 whose Retry-After is longer than max_retry_after. */
+#define RETRY_AFTER_TOO_LONG "retry-after too long"
+
 #endif

@@ -120,6 +120,66 @@ static void hosts(struct buf *b, const struct stats *s)
 	buf_putc(b, '}');
 }
 
+/* autothrottle: each host's delay at the end, and its range in the run. */
+static void host_delays(struct buf *b, const struct run_result *r)
+{
+	size_t i;
+	int64_t least = 0, most = 0;
+
+	if (!r->job->autothrottle.enabled)
+		return;
+	for (i = 0; i < r->host_delay_count; i++) {
+		const struct host_delay *d = &r->host_delays[i];
+		if (i == 0 || d->final_ns < least)
+			least = d->final_ns;
+		if (i == 0 || d->final_ns > most)
+			most = d->final_ns;
+	}
+	buf_printf(b, ",\"autothrottle\":{\"hosts\":%zu,\"min_delay\":%.9g,\"max_delay\":%.9g,"
+	           "\"delays\":[", r->host_delay_total, (double)least / 1e9, (double)most / 1e9);
+	for (i = 0; i < r->host_delay_count; i++) {
+		const struct host_delay *d = &r->host_delays[i];
+		buf_puts(b, i ? ",{\"host\":" : "{\"host\":");
+		buf_json_string(b, d->host);
+		buf_printf(b, ",\"delay\":%.9g,\"least\":%.9g,\"most\":%.9g,\"answers\":%llu}",
+		           (double)d->final_ns / 1e9, (double)d->min_ns / 1e9, (double)d->max_ns / 1e9,
+		           (unsigned long long)d->answers);
+	}
+	buf_puts(b, "]}");
+}
+
+/* A delay as the summary shows it: no delay is "0s", not "0us". */
+static void delay_text(int64_t ns, char *buf, size_t len)
+{
+	if (ns <= 0)
+		snprintf(buf, len, "0s");
+	else
+		units_format_duration(ns, buf, len);
+}
+
+/* The summary's table of autothrottle's delays, the most throttled hosts
+ * first. */
+#define HOST_DELAYS_SHOWN 10
+static void print_host_delays(const struct run_result *r, FILE *out)
+{
+	char final[32], least[32], most[32], host[96];
+	size_t i;
+
+	if (!r->job->autothrottle.enabled || !r->host_delay_count)
+		return;
+	fputs("  autothrottle: delay per host at the end (least..most during the run)\n", out);
+	for (i = 0; i < r->host_delay_count && i < HOST_DELAYS_SHOWN; i++) {
+		const struct host_delay *d = &r->host_delays[i];
+		delay_text(d->final_ns, final, sizeof final);
+		delay_text(d->min_ns, least, sizeof least);
+		delay_text(d->max_ns, most, sizeof most);
+		fprintf(out, "    %-40s %9s  (%s..%s, %llu answers)\n", visible(host, sizeof host, d->host),
+		        final, least, most, (unsigned long long)d->answers);
+	}
+	if (r->host_delay_total > i)
+		fprintf(out, "    and %zu more hosts\n", r->host_delay_total - i);
+}
+
 void report_summary_init(struct report_summary *rs, const struct run_result *r)
 {
 	size_t i;
@@ -176,6 +236,7 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 	           (long long)job->workers, sum->seconds, sum->tail_seconds);
 	summary_json_members(&b, &in);
 	hosts(&b, st);
+	host_delays(&b, r);
 	buf_putc(&b, ',');
 	timeline(&b, r);
 	buf_putc(&b, ',');
@@ -503,5 +564,6 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 		        job->poisson ? "poisson arrivals" : "", (unsigned long long)job->seed);
 	groups_print(r->stats->groups, job->open_model, out);
 	stats_print_proxies(r->stats, out);
+	print_host_delays(r, out);
 	threshold_check(r, out, NULL);
 }

@@ -27,6 +27,14 @@ struct run_summary {
 	int ran;                    /* a run took place */
 };
 
+/* autothrottle: a host's delay between starts at the end of the run, and
+ * the least and most it was */
+struct host_delay {
+	char host[160];
+	int64_t final_ns, min_ns, max_ns;
+	uint64_t answers;           /* responses it adapted to */
+};
+
 #define RUN_WARNING_LEN 320
 #define RUN_WARNINGS 4
 
@@ -40,6 +48,10 @@ struct run_result {
 	 * target_rate says what the schedule asked for */
 	const struct timeline *timeline;
 	struct run_summary sum;
+	/* autothrottle: the hosts' delays (host_delay_count of them, out of
+	 * host_delay_total hosts met) */
+	const struct host_delay *host_delays;
+	size_t host_delay_count, host_delay_total;
 
 	int64_t start_ns, measure_ns, end_ns; /* CLOCK_MONOTONIC */
 	double cpu_seconds;         /* used by the process during the run */

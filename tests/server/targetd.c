@@ -61,6 +61,9 @@
 #define RESET_ABORT_MS 50u
 #define CLOSE_POLL_MS 500u
 #define OTHER_PATHS "(other)"
+#define MAX_SLOW_NAMES 64u
+#define MAX_NAME_LEN 63u
+#define MAX_BUSY_AFTER_S 100000000u
 #define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
 
 /* A multiple of 26 so that any slice keeps the 'a'..'z' phase. */
@@ -113,6 +116,11 @@ struct server {
 	struct arrival_log log;
 	uint64_t stall_until_us;	/* /_stall: requests before then wait */
 	uint64_t stall_ms;
+	struct slow_name {		/* /_slow: the delay of /slow/NAME */
+		char name[MAX_NAME_LEN + 1];
+		uint64_t ms;
+	} slow[MAX_SLOW_NAMES];
+	size_t slow_count;
 };
 
 enum pending_kind {
@@ -1424,6 +1432,7 @@ static void serve_reset(struct server *srv, struct evhttp_request *req)
 	clear_paths(&srv->paths);
 	clear_log(&srv->log);
 	srv->stall_until_us = 0;
+	srv->slow_count = 0;
 	send_text(req, 200, "reset\n");
 }
 
@@ -1470,6 +1479,121 @@ static void stall_request(struct server *srv, struct evhttp_request *req,
 	arm_timer(p, srv->stall_ms);
 }
 
+/* A NAME of /busy/ or /slow/: 1 to 63 of [A-Za-z0-9_-]. */
+static bool good_name(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n > 0 && n <= MAX_NAME_LEN && name[n] == '\0';
+}
+
+/* /busy/NAME?n=K[&after=S][&code=C][&form=date]: the first K requests
+ * counted under /busy/NAME get C (429 unless given) with Retry-After: S,
+ * in seconds or, with form=date, as the HTTP date S seconds on (no header
+ * without after); the ones after them 200 "ok NAME". */
+static void serve_busy(struct server *srv, struct evhttp_request *req,
+		       const char *path, const char *name, const char *query)
+{
+	char *n = query_param(query, "n"), *after = query_param(query, "after");
+	char *code = query_param(query, "code"), *form = query_param(query, "form");
+	uint64_t k = 0, secs = 0, status = 429;
+	bool ok = good_name(name) && n && parse_whole_uint(n, UINT32_MAX, &k) &&
+		  (!after || parse_whole_uint(after, MAX_BUSY_AFTER_S, &secs)) &&
+		  (!code || (parse_whole_uint(code, 599, &status) && status >= 400)) &&
+		  (!form || strcmp(form, "date") == 0);
+	bool as_date = form != NULL, with_header = after != NULL;
+
+	free(n);
+	free(after);
+	free(code);
+	free(form);
+	if (!ok) {
+		send_bad_request(req, "busy wants /busy/NAME?n=K[&after=S][&code=400..599][&form=date]");
+		return;
+	}
+	if (lookup_path(&srv->paths, path) > k) {
+		send_text(req, 200, "ok %s\n", name);
+		return;
+	}
+	if (with_header) {
+		char value[64];
+
+		if (as_date) {
+			time_t when = time(NULL) + (time_t)secs;
+			struct tm tm;
+
+			gmtime_r(&when, &tm);
+			strftime(value, sizeof(value), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		} else {
+			snprintf(value, sizeof(value), "%" PRIu64, secs);
+		}
+		set_header(req, "Retry-After", value);
+	}
+	send_text(req, (int)status, "busy %s\n", name);
+}
+
+static struct slow_name *find_slow(struct server *srv, const char *name)
+{
+	for (size_t i = 0; i < srv->slow_count; i++)
+		if (strcmp(srv->slow[i].name, name) == 0)
+			return &srv->slow[i];
+	return NULL;
+}
+
+/* /slow/NAME: answers after the delay /_slow/NAME/MS set (none at first). */
+static void serve_slow(struct server *srv, struct evhttp_request *req,
+		       const char *name)
+{
+	struct slow_name *slow;
+	struct pending *p;
+
+	if (!good_name(name)) {
+		send_bad_request(req, "slow wants /slow/NAME");
+		return;
+	}
+	slow = find_slow(srv, name);
+	if (!slow || slow->ms == 0) {
+		send_text(req, 200, "delayed 0 ms\n");
+		return;
+	}
+	p = pending_new(srv, req, PENDING_DELAY);
+	p->delay_ms = slow->ms;
+	watch_for_close(p);
+	arm_timer(p, slow->ms);
+}
+
+/* /_slow/NAME/MS: from now on /slow/NAME answers after MS. */
+static void serve_set_slow(struct server *srv, struct evhttp_request *req,
+			   const char *arg)
+{
+	char name[MAX_NAME_LEN + 1];
+	size_t len = strcspn(arg, "/");
+	uint64_t ms;
+	struct slow_name *slow;
+
+	if (len == 0 || len > MAX_NAME_LEN || arg[len] != '/' ||
+	    !parse_whole_uint(arg + len + 1, MAX_DELAY_MS, &ms)) {
+		send_bad_request(req, "slow wants /_slow/NAME/MS");
+		return;
+	}
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	if (!good_name(name)) {
+		send_bad_request(req, "slow wants /_slow/NAME/MS");
+		return;
+	}
+	if (!(slow = find_slow(srv, name))) {
+		if (srv->slow_count == MAX_SLOW_NAMES) {
+			send_text(req, 507, "too many slow names\n");
+			return;
+		}
+		slow = &srv->slow[srv->slow_count++];
+		snprintf(slow->name, sizeof(slow->name), "%s", name);
+	}
+	slow->ms = ms;
+	send_text(req, 200, "slow %s: %" PRIu64 " ms\n", name, ms);
+}
+
 /* path is what is left to answer: the whole path, or what /delay/MS left. */
 static void route(struct server *srv, struct evhttp_request *req,
 		  const char *path, const char *query)
@@ -1494,6 +1618,10 @@ static void route(struct server *srv, struct evhttp_request *req,
 		serve_redirect_to(req, query);
 	else if ((arg = after_prefix(path, "/fault/")))
 		serve_fault(srv, req, arg);
+	else if ((arg = after_prefix(path, "/busy/")))
+		serve_busy(srv, req, path, arg, query);
+	else if ((arg = after_prefix(path, "/slow/")))
+		serve_slow(srv, req, arg);
 	else if (is_echo(path))
 		serve_echo(req);
 	else if (strcmp(path, "/robots.txt") == 0)
@@ -1514,6 +1642,8 @@ static void route(struct server *srv, struct evhttp_request *req,
 		serve_reset(srv, req);
 	else if ((arg = after_prefix(path, "/_stall/")))
 		serve_stall(srv, req, arg);
+	else if ((arg = after_prefix(path, "/_slow/")))
+		serve_set_slow(srv, req, arg);
 	else
 		send_not_found(req);
 }
@@ -1522,7 +1652,8 @@ static void route(struct server *srv, struct evhttp_request *req,
 static bool is_control(const char *path)
 {
 	return strcmp(path, "/_stats") == 0 || strcmp(path, "/_reset") == 0 ||
-	       strcmp(path, "/_log") == 0 || after_prefix(path, "/_stall/") != NULL;
+	       strcmp(path, "/_log") == 0 || after_prefix(path, "/_stall/") != NULL ||
+	       after_prefix(path, "/_slow/") != NULL;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -1619,6 +1750,11 @@ static void usage(FILE *f)
 "  /fault/reset          promise 100000 bytes, send 1000, then TCP RST\n"
 "  /fault/hang           never answer\n"
 "  /fault/drip/N/MS      N body bytes, one every MS ms, chunked\n"
+"  /busy/NAME?n=K[&after=S][&code=C][&form=date]\n"
+"                        the first K hits: C (429) with Retry-After: S\n"
+"                        (seconds, or an HTTP date); then 200\n"
+"  /slow/NAME            200 after the delay /_slow/NAME/MS set\n"
+"  /_slow/NAME/MS        sets that delay (not counted or logged)\n"
 "  /_stats[?path=P]      JSON request counts per path (or the count for P)\n"
 "  /_log                 '<seq> <usec since start> <method> <target>' lines\n"
 "  /_reset               zero the counts and the log\n"

@@ -92,7 +92,7 @@ static void test_done_waits_for_retries(void)
 	   "closed: both URLs READY at once");
 	ok(ask(&f, T0, &r, &nb) == SCRAPE_NEXT_WAIT && nb == -1,
 	   "sources used up, two in flight: WAIT until something finishes (-1)");
-	dispatch_retry(&f.d, a, T0);
+	dispatch_retry(&f.d, a, NULL, T0);
 	finish(&f, b);
 	ok(ask(&f, T0 + 500 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 1000 * MS,
 	   "nothing in flight but a retry queued: WAIT until its ready time, not DONE");
@@ -271,6 +271,86 @@ static void test_expiry(void)
 	teardown(&f);
 }
 
+/* A Retry-After pauses its host and times the retry; other hosts go on.
+ * Exponential back-off pauses the host too, within its jitter bounds. */
+static void test_host_pace(void)
+{
+	struct fixture f;
+	struct scrape_request *a = NULL, *b = NULL, *r = NULL;
+	struct host_answer busy = { .latency_ns = MS, .status = 429, .overload = 1,
+	                            .retry_after_ns = 2000 * MS };
+	int64_t nb;
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://b/1, http://b/2]\nretries: 2\n") == 0,
+	        "a scrape with retries loads"))
+		return;
+	ok(f.d.hosts != NULL, "retries and retry_after: host queues, so a host can pause");
+	ok(ask(&f, T0, &a, &nb) == SCRAPE_NEXT_READY && strcmp(a->url, "http://a/1") == 0 &&
+	   ask(&f, T0, &b, &nb) == SCRAPE_NEXT_READY && strcmp(b->url, "http://b/1") == 0,
+	   "hosts take turns");
+	dispatch_retry(&f.d, a, &busy, T0 + 10 * MS);
+	ok(a->ready_ns == T0 + 2010 * MS, "the retry waits as Retry-After says");
+	finish(&f, b);
+	ok(ask(&f, T0 + 20 * MS, &r, &nb) == SCRAPE_NEXT_READY && strcmp(r->url, "http://b/2") == 0,
+	   "the other host goes on during the pause");
+	finish(&f, r);
+	ok(ask(&f, T0 + 30 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 2010 * MS,
+	   "the paused host's other URL waits for the end of the pause");
+	ok(ask(&f, T0 + 2010 * MS, &r, &nb) == SCRAPE_NEXT_READY && r == a && r->attempt == 2,
+	   "at the end of the pause the retry goes first");
+	finish(&f, r);
+	ok(ask(&f, T0 + 2010 * MS, &r, &nb) == SCRAPE_NEXT_READY && strcmp(r->url, "http://a/2") == 0,
+	   "then the host's queue goes on");
+	finish(&f, r);
+	teardown(&f);
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://b/1]\nretries: 2\n") == 0, "two hosts, retries"))
+		return;
+	ok(ask(&f, T0, &a, &nb) == SCRAPE_NEXT_READY && ask(&f, T0, &b, &nb) == SCRAPE_NEXT_READY,
+	   "one request of each host");
+	dispatch_retry(&f.d, a, &busy, T0);
+	busy.retry_after_ns = -1;
+	dispatch_retry(&f.d, b, &busy, T0);
+	ok(ask(&f, T0 + MS, &r, &nb) == SCRAPE_NEXT_READY && r == b,
+	   "a retry due now does not queue behind one that waits 2 s");
+	finish(&f, r);
+	ok(ask(&f, T0 + 2 * MS, &r, &nb) == SCRAPE_NEXT_WAIT && nb == T0 + 2000 * MS,
+	   "the other retry still waits for its Retry-After");
+	ok(ask(&f, T0 + 2000 * MS, &r, &nb) == SCRAPE_NEXT_READY && r == a, "and goes then");
+	finish(&f, r);
+	teardown(&f);
+
+	if (!ok(setup(&f, "urls: [http://a/1, http://a/2, http://b/1]\nretries: 3\nretry_delay: 100ms\n"
+	                  "retry_backoff: exponential\nretry_max_delay: 300ms\nper_host: {concurrency: 1}\n") == 0,
+	        "an exponential back-off job loads"))
+		return;
+	{
+		static const int64_t full[] = { 100 * MS, 200 * MS, 300 * MS };
+		int64_t now = T0;
+		int i;
+
+		ok(ask(&f, now, &a, &nb) == SCRAPE_NEXT_READY && ask(&f, now, &b, &nb) == SCRAPE_NEXT_READY,
+		   "one of each host");
+		finish(&f, b);
+		for (i = 0; i < 3; i++) {
+			struct host_answer fail = { .latency_ns = -1, .retry_after_ns = -1 };
+			int64_t wait;
+
+			dispatch_retry(&f.d, a, &fail, now);
+			wait = a->ready_ns - now;
+			ok(wait >= full[i] / 2 && wait <= full[i],
+			   "retry %d waits %lld ms, within [%lld, %lld]", i + 1, (long long)(wait / MS),
+			   (long long)(full[i] / 2 / MS), (long long)(full[i] / MS));
+			ok(ask(&f, now + 1, &r, &nb) == SCRAPE_NEXT_WAIT && nb == a->ready_ns,
+			   "the host's next URL waits for the back-off too");
+			now = a->ready_ns;
+			ok(ask(&f, now, &r, &nb) == SCRAPE_NEXT_READY && r == a, "then the retry goes");
+		}
+		finish(&f, a);
+	}
+	teardown(&f);
+}
+
 int main(void)
 {
 	test_done_waits_for_retries();
@@ -279,5 +359,6 @@ int main(void)
 	test_per_host();
 	test_open_model();
 	test_expiry();
+	test_host_pace();
 	return done_testing();
 }

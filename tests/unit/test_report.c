@@ -300,6 +300,62 @@ static void test_partial(void)
 	job_free(job);
 }
 
+/* autothrottle: the hosts' delays in the report and the summary. */
+static void test_host_delays(void)
+{
+	static struct stats st;
+	struct timeline tl;
+	struct run_result r;
+	struct report_summary rs;
+	struct host_delay d[2] = {
+		{ "http://slow.test", 2500000000LL, 50000000LL, 3000000000LL, 40 },
+		{ "http://quick.test:8080", 20000000LL, 10000000LL, 1000000000LL, 300 },
+	};
+	struct job *job;
+	char path[256], *text;
+
+	job = load_job("throttle.yaml", "urls: [http://slow.test/, http://quick.test:8080/]\n"
+	               "autothrottle: {target_concurrency: 2}\n");
+	if (!ok(job != NULL, "throttle: the job loads"))
+		return;
+	stats_init(&st);
+	timeline_init(&tl);
+	timeline_close(&tl);
+	memset(&r, 0, sizeof r);
+	r.job = job;
+	r.stats = &st;
+	r.timeline = &tl;
+	r.sum.ran = 1;
+	r.cpus = 1;
+	r.host_delays = d;
+	r.host_delay_count = 2;
+	r.host_delay_total = 2;
+	run_result_conclude(&r);
+	report_summary_init(&rs, &r);
+	snprintf(path, sizeof path, "%s/throttle.json", dir);
+	ok(report_write(path, &r, &rs) == 0, "throttle: the report is written");
+	text = slurp(path);
+	has(text, ",\"autothrottle\":{\"hosts\":2,\"min_delay\":0.02,\"max_delay\":2.5,\"delays\":["
+	    "{\"host\":\"http://slow.test\",\"delay\":2.5,\"least\":0.05,\"most\":3,\"answers\":40},"
+	    "{\"host\":\"http://quick.test:8080\",\"delay\":0.02,\"least\":0.01,\"most\":1,"
+	    "\"answers\":300}]}", "throttle: the report has each host's delay and range");
+	free(text);
+	text = printed(&r, &rs, 0);
+	has(text, "  autothrottle: delay per host at the end (least..most during the run)\n",
+	    "throttle: the summary has a table");
+	has(text, "http://slow.test", "throttle: with the slowed host");
+	has(text, "(50ms..3s, 40 answers)", "throttle: and its range");
+	free(text);
+	r.host_delay_total = 15;
+	text = printed(&r, &rs, 0);
+	has(text, "    and 13 more hosts\n", "throttle: hosts past the table are counted");
+	free(text);
+	report_summary_free(&rs);
+	timeline_free(&tl);
+	stats_free(&st);
+	job_free(job);
+}
+
 /* An open model at 10/s for two seconds whose schedule slipped with every
  * connection busy, then stopped by a signal. */
 static void test_open(void)
@@ -393,6 +449,7 @@ int main(void)
 	test_closed();
 	test_partial();
 	test_open();
+	test_host_delays();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
