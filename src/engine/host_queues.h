@@ -30,6 +30,9 @@ struct hosts_callbacks {
 	 * is none (fetch it), 2 when another process is fetching it (ask
 	 * again soon).  May be NULL. */
 	int (*cached)(void *ctx, const char *origin, long *status, char **body, size_t *len);
+	/* The rules of a host came from a robots.txt found (2xx), fetched or
+	 * kept: body is that file, for its Sitemap lines.  May be NULL. */
+	void (*rules_read)(void *ctx, const char *origin, const char *body, size_t len);
 	const char *product;        /* our user-agent token for robots.txt groups */
 	int64_t max_crawl_delay_ns;
 };
@@ -50,6 +53,10 @@ void hosts_release(struct hosts *h, struct scrape_request *req);
  * 4xx allows everything, anything else (5xx, no answer) disallows all. */
 void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,
                        size_t len);
+/* Whether url's robots.txt lets it be fetched, as far as is known now: 1
+ * yes, 0 no, -1 not known (its host's robots.txt is not in yet, or
+ * robots.txt is not consulted). */
+int hosts_robots_verdict(struct hosts *h, const char *url);
 /* Requests waiting in queues. */
 size_t hosts_queued(const struct hosts *h);
 /* Takes any queued request out (end of a stopped run); NULL when empty. */

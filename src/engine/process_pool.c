@@ -3,7 +3,7 @@
  * Worker processes.  The protocol is a stream of frames on a socketpair,
  * each a 4-byte length and a payload that starts with a type byte:
  *
- *   parent -> worker  REQUEST id attempt depth robots url | DONE
+ *   parent -> worker  REQUEST id attempt depth robots sitemap url | DONE
  *   worker -> parent  RESULT id status bytes time error line failed links...
  *                     | RETRY id reason status
  *
@@ -195,6 +195,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	req.attempt = (int)take_u64(r);
 	req.depth = (int)take_u64(r);
 	req.robots = (int)take_u64(r);
+	req.sitemap = (int)take_u64(r);
 	url = take_str(r, &len);
 	if (r->bad || !(req.url = strndup(url, len)))
 		return -1;
@@ -226,6 +227,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	request_result_free(&res);
 	buf_free(&req.body);
 	buf_free(&req.headers);
+	buf_free(&req.found);
 	free(req.url);
 	return send_frame(fd, out);
 }
@@ -362,6 +364,7 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_u64(&frame, (uint64_t)req->attempt);
 		put_u64(&frame, (uint64_t)req->depth);
 		put_u64(&frame, (uint64_t)req->robots);
+		put_u64(&frame, (uint64_t)req->sitemap);
 		put_str(&frame, req->url, strlen(req->url));
 	}
 	/* a failed send means the worker died: worker_service sees the EOF
