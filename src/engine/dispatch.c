@@ -326,7 +326,7 @@ static size_t lookahead(const struct dispatch *d)
  * look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct dispatch *d, int64_t now)
 {
-	struct scrape_request *due = NULL;
+	struct scrape_request *due = NULL, *sitemap;
 
 	/* due retries go to the front of their host queues; reversed first so
 	 * that several for one host keep their order */
@@ -341,10 +341,17 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 		if (hosts_enqueue(d->hosts, req, 1) < 0)
 			goto oom;
 	}
-	/* sitemaps go to the front too: they bring the pages */
-	while ((due = take_sitemap(d)) != NULL)
-		if (hosts_enqueue(d->hosts, due, 1) < 0)
+	/* sitemaps go to the front too, in their order: they bring the pages */
+	while ((sitemap = take_sitemap(d)) != NULL) {
+		sitemap->next_retry = due;
+		due = sitemap;
+	}
+	while (due) {
+		struct scrape_request *req = due;
+		due = req->next_retry;
+		if (hosts_enqueue(d->hosts, req, 1) < 0)
 			goto oom;
+	}
 	while (hosts_queued(d->hosts) < lookahead(d) && !batch_is_full(d)) {
 		struct scrape_request *req;
 		uint64_t lease;
