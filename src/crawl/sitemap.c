@@ -357,6 +357,11 @@ static int raw(struct sitemap *sm, const unsigned char *p, size_t len)
 	return decoded_all(sm, (const char *)p, len);
 }
 
+void sitemap_global_init(void)
+{
+	xmlInitParser();
+}
+
 struct sitemap *sitemap_new(int64_t max_bytes,
                             void (*found)(void *ctx, enum sitemap_entry kind, const char *loc,
                                           size_t len, const char *lastmod, size_t lastmod_len),

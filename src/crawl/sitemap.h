@@ -25,6 +25,10 @@ enum sitemap_entry { SITEMAP_PAGE, SITEMAP_CHILD };
 
 struct sitemap;
 
+/* Sets libxml2's global tables up; once, before threads read sitemaps
+ * (libxml2 would set them up lazily, and two threads at once would race). */
+void sitemap_global_init(void);
+
 /* max_bytes: the most decoded bytes read (after gunzip); at that point
  * reading stops (sitemap_truncated).  found gets each entry: its <loc>
  * (white space around it cut off; not NUL-terminated) and its <lastmod>

@@ -368,6 +368,8 @@ int crawl_start_sitemaps(struct scrape_run *run, char *err, size_t errlen)
 
 	if (!cr->enabled)
 		return 0;
+	if (cr->sitemaps || cr->sitemap_url_count)
+		sitemap_global_init();
 	for (i = 0; i < cr->sitemap_url_count; i++)
 		if (queue_sitemap(run, cr->sitemap_urls[i], strlen(cr->sitemap_urls[i]), 1, 1) < 0) {
 			snprintf(err, errlen, "out of memory");
@@ -496,6 +498,8 @@ void crawl_record_sitemap(struct scrape_run *run, struct scrape_request *req,
 		stats_refuse(&run->stats, "sitemap: no usable <loc>");
 	if (res->line.oom)
 		error = "out of memory";
+	else if (!error && res->has_error)
+		error = res->error;     /* settled without a transfer (a stop, a worker died) */
 	if (error)
 		run->stats.sitemaps_failed++;
 	else
