@@ -382,8 +382,13 @@ void sitemap_free(struct sitemap *sm)
 {
 	if (!sm)
 		return;
-	if (sm->xml)
+	if (sm->xml) {
+		/* a document type declaration makes libxml2 start a document,
+		 * even with SAX callbacks, and leave it to the caller */
+		if (sm->xml->myDoc)
+			xmlFreeDoc(sm->xml->myDoc);
 		xmlFreeParserCtxt(sm->xml);
+	}
 	if (sm->gzip == 1)
 		inflateEnd(&sm->z);
 	free(sm->out);
