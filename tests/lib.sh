@@ -57,14 +57,15 @@ done_testing() {
 }
 
 # start_target: starts targetd on an ephemeral port; sets TARGET=http://127.0.0.1:PORT.
-# It serves /static/ from $DOCROOT, by default the parser fixtures.
+# It serves /static/ from $DOCROOT, by default the parser fixtures, and
+# /robots.txt from the file $ROBOTS when that is set.
 start_target() {
 	if [ ! -x "$TARGETD" ]; then
 		echo "Bail out! the target server $TARGETD is not built (is libevent-dev installed?)"
 		exit 1
 	fi
 	"$TARGETD" --port 0 --port-file "$SCRATCH/port" --docroot "${DOCROOT:-$TOP_SRCDIR/tests/parsers}" \
-		>"$SCRATCH/targetd.out" 2>&1 &
+		${ROBOTS:+--robots "$ROBOTS"} >"$SCRATCH/targetd.out" 2>&1 &
 	TARGET_PID=$!
 	i=0
 	while [ ! -s "$SCRATCH/port" ] && [ $i -lt 100 ]; do

@@ -189,7 +189,9 @@ static int check_tree(struct checker *c)
 	    !(c->job->frontier.key_prefix = strdup("scrape")))
 		return job_fail(c, root, "out of memory");
 	/* a shared crawl may take all its seeds from KEY_PREFIX:start_urls */
-	if (!c->job->urls && !c->job->url_file && !c->job->frontier.redis)
+	/* ... and a crawl from sitemaps may take all of them from there */
+	if (!c->job->urls && !c->job->url_file && !c->job->frontier.redis &&
+	    !(c->job->crawl.enabled && c->job->crawl.sitemap_url_count))
 		return job_fail(c, root, "the job has no URLs: add \"urls\" or \"url_file\"");
 	if (c->job->crawl.enabled && c->job->repeat > 1)
 		return job_fail(c, tree_get(root, "repeat"), "a crawl fetches each page once: \"repeat\" must be 1");

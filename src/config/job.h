@@ -60,6 +60,11 @@ struct crawl_settings {
 	char *patterns;             /* allow and deny as written, for the state file */
 	char *state;                /* a resumable crawl's SQLite state file, or NULL */
 	int fresh;                  /* --fresh: start the state over */
+	int sitemaps;               /* read the Sitemap lines of robots.txt */
+	char **sitemap_urls;        /* more sitemaps to read */
+	size_t sitemap_url_count;
+	char *sitemap_since;        /* as written, or NULL: no lastmod filter */
+	int64_t sitemap_since_s;    /* and as seconds since the epoch */
 };
 
 /* frontier: a crawl shared by several processes through Redis. */

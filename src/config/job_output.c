@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "config/job_keys.h"
+#include "config/units.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -235,11 +236,69 @@ static int get_domains(struct checker *c, const struct node *n)
 	return 0;
 }
 
+static int get_sitemap_urls(struct checker *c, const struct node *n)
+{
+	struct crawl_settings *cr = &c->job->crawl;
+	size_t i, total = n->kind == NODE_LIST ? n->count : 1;
+	const char *why;
+
+	if (n->kind == NODE_MAP || job_is_null(n))
+		return job_fail(c, n, "\"crawl.sitemap_urls\" must be a list of URLs");
+	cr->sitemap_urls = calloc(total ? total : 1, sizeof(char *));
+	if (!cr->sitemap_urls)
+		return job_fail(c, n, "out of memory");
+	for (i = 0; i < total; i++) {
+		const struct node *item = n->kind == NODE_LIST ? n->items[i] : n;
+
+		if (job_want_scalar(c, "crawl.sitemap_urls", item, "a URL") < 0)
+			return -1;
+		if (job_url_ok(item->text, &why) < 0)
+			return job_fail(c, item, "\"crawl.sitemap_urls\": malformed URL \"%s\": %s",
+			                item->text, why);
+		if (!(cr->sitemap_urls[i] = strdup(item->text)))
+			return job_fail(c, item, "out of memory");
+		cr->sitemap_url_count++;
+	}
+	return 0;
+}
+
+static int get_since(struct checker *c, const struct node *n)
+{
+	struct crawl_settings *cr = &c->job->crawl;
+	const char *why;
+
+	if (job_want_scalar(c, "crawl.sitemap_since", n, "a date such as 2026-01-01") < 0)
+		return -1;
+	if (units_datetime(n->text, strlen(n->text), &cr->sitemap_since_s, &why) < 0)
+		return job_fail(c, n, "\"crawl.sitemap_since\": \"%s\": %s", n->text, why);
+	free(cr->sitemap_since);
+	if (!(cr->sitemap_since = strdup(n->text)))
+		return job_fail(c, n, "out of memory");
+	return 0;
+}
+
+/* The sitemap keys that only make sense together. */
+static int check_sitemaps(struct checker *c, const struct node *n)
+{
+	const struct crawl_settings *cr = &c->job->crawl;
+
+	if (cr->sitemaps && !cr->robots)
+		return job_fail(c, tree_get(n, "sitemaps"),
+		                "\"crawl.sitemaps\" reads the Sitemap lines of robots.txt, which "
+		                "\"crawl.robots: false\" does not fetch: list the sitemaps in "
+		                "\"crawl.sitemap_urls\" instead");
+	if (cr->sitemap_since && !cr->sitemaps && !cr->sitemap_url_count)
+		return job_fail(c, tree_get(n, "sitemap_since"),
+		                "\"crawl.sitemap_since\" filters the URLs of sitemaps, and this crawl "
+		                "reads none: add \"crawl.sitemaps: true\" or \"crawl.sitemap_urls\"");
+	return 0;
+}
+
 static int key_crawl(struct checker *c, const struct node *n)
 {
 	static const char *const keys[] = {
 		"max_depth", "max_pages", "same_host", "allow_domains", "allow", "deny", "robots",
-		"max_crawl_delay", "state",
+		"max_crawl_delay", "state", "sitemaps", "sitemap_urls", "sitemap_since",
 	};
 	struct crawl_settings *cr = &c->job->crawl;
 	size_t i;
@@ -269,6 +328,12 @@ static int key_crawl(struct checker *c, const struct node *n)
                         rc = job_get_duration(c, "crawl.max_crawl_delay", v, &cr->max_crawl_delay_ns);
                 else if (strcmp(k->text, "state") == 0)
                         rc = job_get_path(c, "crawl.state", v, &cr->state);
+                else if (strcmp(k->text, "sitemaps") == 0)
+                        rc = job_get_bool(c, "crawl.sitemaps", v, &cr->sitemaps);
+                else if (strcmp(k->text, "sitemap_urls") == 0)
+                        rc = get_sitemap_urls(c, v);
+                else if (strcmp(k->text, "sitemap_since") == 0)
+                        rc = get_since(c, v);
                 else {
 			const char *hint = job_suggest(k->text, keys, sizeof keys / sizeof keys[0]);
 			if (hint)
@@ -279,7 +344,7 @@ static int key_crawl(struct checker *c, const struct node *n)
 		if (rc < 0)
 			return -1;
 	}
-	return 0;
+	return n->kind == NODE_MAP ? check_sitemaps(c, n) : 0;
 }
 
 
@@ -344,6 +409,21 @@ static void print_crawl(const struct job *job, FILE *out)
 		job_print_scalar(out, cr->state);
 		fputc('\n', out);
 	}
+	if (cr->sitemaps)
+		fputs("  sitemaps: true\n", out);
+	if (cr->sitemap_url_count) {
+		fputs("  sitemap_urls:\n", out);
+		for (i = 0; i < cr->sitemap_url_count; i++) {
+			fputs("    - ", out);
+			job_print_scalar(out, cr->sitemap_urls[i]);
+			fputc('\n', out);
+		}
+	}
+	if (cr->sitemap_since) {
+		fputs("  sitemap_since: ", out);
+		job_print_scalar(out, cr->sitemap_since);
+		fputc('\n', out);
+	}
 }
 
 static void free_crawl(struct job *job)
@@ -353,6 +433,10 @@ static void free_crawl(struct job *job)
 
 	free(cr->state);
 	free(cr->patterns);
+	free(cr->sitemap_since);
+	for (i = 0; i < cr->sitemap_url_count; i++)
+		free(cr->sitemap_urls[i]);
+	free(cr->sitemap_urls);
 	for (i = 0; i < cr->allow_domain_count; i++)
 		free(cr->allow_domains[i]);
 	free(cr->allow_domains);

@@ -232,3 +232,103 @@ void units_format_exact(int64_t ns, char *buf, size_t len)
 	}
 	snprintf(buf, len, ns ? "%lldns" : "0s", (long long)ns);
 }
+
+/* n decimal digits at *p (advanced), or -1. */
+static int digits(const char **p, const char *end, int n)
+{
+	int v = 0;
+
+	if (end - *p < n)
+		return -1;
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+int units_datetime(const char *text, size_t len, int64_t *seconds, const char **why)
+{
+	const char *p = text, *end = text + len;
+	int y, mo = 1, d = 1, h = 0, mi = 0, s = 0, zone = 0;
+
+	*why = "it is not a date such as 2026-01-01 or 2026-01-01T12:00:00Z";
+	if ((y = digits(&p, end, 4)) < 0)
+		return -1;
+	if (p < end && *p == '-') {
+		p++;
+		if ((mo = digits(&p, end, 2)) < 0)
+			return -1;
+		if (mo < 1 || mo > 12) {
+			*why = "its month is not 01 to 12";
+			return -1;
+		}
+		if (p < end && *p == '-') {
+			p++;
+			if ((d = digits(&p, end, 2)) < 0)
+				return -1;
+			if (d < 1 || d > month_days(y, mo)) {
+				*why = "that day is not in its month";
+				return -1;
+			}
+			if (p < end && *p == 'T') {
+				p++;
+				if ((h = digits(&p, end, 2)) < 0 || p >= end || *p++ != ':' ||
+				    (mi = digits(&p, end, 2)) < 0)
+					return -1;
+				if (p < end && *p == ':') {
+					p++;
+					if ((s = digits(&p, end, 2)) < 0)
+						return -1;
+					if (p < end && *p == '.') {
+						for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+							;
+					}
+				}
+				if (h > 23 || mi > 59 || s > 60) {
+					*why = "its time is not a time of day";
+					return -1;
+				}
+				if (p < end && *p == 'Z') {
+					p++;
+				} else if (p < end && (*p == '+' || *p == '-')) {
+					int sign = *p++ == '-' ? -1 : 1, zh, zm;
+					if ((zh = digits(&p, end, 2)) < 0 || p >= end || *p++ != ':' ||
+					    (zm = digits(&p, end, 2)) < 0 || zh > 23 || zm > 59)
+						return -1;
+					zone = sign * (zh * 3600 + zm * 60);
+				} else {
+					*why = "its time has no zone (add Z for UTC, or +hh:mm)";
+					return -1;
+				}
+			}
+		}
+	}
+	if (p != end)
+		return -1;
+	*seconds = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - zone;
+	return 0;
+}

@@ -25,6 +25,13 @@ int units_size(const char *text, int64_t *bytes, const char **why);
 int units_count(const char *text, int64_t *value, const char **why);
 int units_bool(const char *text, int *value);
 
+/* A W3C datetime (the form of a sitemap's <lastmod>): YYYY, YYYY-MM,
+ * YYYY-MM-DD, or a day with hh:mm[:ss[.fraction]] and a zone (Z or
+ * +hh:mm / -hh:mm), as seconds since 1970-01-01T00:00:00Z; a year or a
+ * month counts from its first instant, a fraction is dropped.  len is the
+ * text's length (it need not end there).  -1 with a short reason. */
+int units_datetime(const char *text, size_t len, int64_t *seconds, const char **why);
+
 /* "1.234s", "56.7ms", "890us": three significant digits, for reports. */
 void units_format_duration(int64_t ns, char *buf, size_t len);
 /* "90s", "1500ms": the exact value in the largest unit that divides it,

@@ -7,7 +7,8 @@
  * escapes normalised, so matching a path is one normalisation of the path
  * and a plain wildcard match per rule.  "Disallow everything" is itself
  * just a rule, so the constructors for missing or unreachable files need
- * no special cases in the matcher.
+ * no special cases in the matcher.  The same pass, asked for them, hands
+ * out the Sitemap lines, which belong to no group.
  */
 #include <config.h>
 
@@ -50,6 +51,9 @@ struct parser {
 	int agents_open;        /* last group line was a User-agent: more join its group */
 	int for_us, for_star;   /* whom the current group is for */
 	int oom;
+	/* robots_sitemaps: each Sitemap line, whatever group it is in */
+	void (*sitemap)(void *ctx, const char *url, size_t len);
+	void *sitemap_ctx;
 };
 
 static int is_space(char c)
@@ -258,6 +262,8 @@ static void parse_line(struct parser *ps, const char *line, size_t len)
 		on_rule(ps, value, value_len, 0);
 	else if (key_is(line, key_len, "crawl-delay"))
 		on_delay(ps, value, value_len);
+	else if (ps->sitemap && value_len && key_is(line, key_len, "sitemap"))
+		ps->sitemap(ps->sitemap_ctx, value, value_len);
 }
 
 /* How much of body to read: all of it, or up to the last line break
@@ -318,6 +324,23 @@ struct robots *robots_parse(const char *body, size_t len, const char *product)
 		rules_free(&ps.ours);
 	}
 	return r;
+}
+
+void robots_sitemaps(const char *body, size_t len,
+                     void (*each)(void *ctx, const char *url, size_t len), void *ctx)
+{
+	struct parser ps = { 0 };
+
+	ps.product = "";
+	ps.sitemap = each;
+	ps.sitemap_ctx = ctx;
+	if (!body)
+		return;
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		body += 3, len -= 3;
+	parse_lines(&ps, body, parse_limit(body, len));
+	rules_free(&ps.ours);
+	rules_free(&ps.star);
 }
 
 struct robots *robots_allow_all(void)

@@ -21,6 +21,11 @@ struct robots;
  * with the product token of each User-agent line.  Never fails on junk;
  * NULL only when out of memory. */
 struct robots *robots_parse(const char *body, size_t len, const char *product);
+/* Each Sitemap line of body (the same first 500 KiB), in order: its value
+ * with the white space around it (and a # comment) cut off, not
+ * NUL-terminated.  Sitemap lines belong to no group of agents. */
+void robots_sitemaps(const char *body, size_t len,
+                     void (*each)(void *ctx, const char *url, size_t len), void *ctx);
 /* For a robots.txt that is missing (4xx): everything allowed. */
 struct robots *robots_allow_all(void);
 /* For one that could not be had (5xx, no answer): everything disallowed

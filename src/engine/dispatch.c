@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "results/groups.h"
 #include "crawl/seen.h"
+#include "crawl/sitemap.h"
 #include "crawl/url.h"
 
 /* Requests pulled ahead into host queues, at most. */
@@ -88,6 +89,11 @@ void dispatch_free(struct dispatch *d)
 		dispatch_request_free(r);
 	}
 	d->retry_head = d->retry_tail = NULL;
+	for (r = d->sitemap_head; r; r = next) {
+		next = r->next_retry;
+		dispatch_request_free(r);
+	}
+	d->sitemap_head = d->sitemap_tail = NULL;
 	if (d->pending)
 		dispatch_request_free(d->pending);
 	d->pending = NULL;
@@ -143,8 +149,41 @@ static void join_group(struct dispatch *d, struct scrape_request *req)
 		            "urls entries to group them)", GROUPS_MAX, GROUP_OTHER);
 }
 
+void dispatch_add_sitemap(struct dispatch *d, struct scrape_request *req)
+{
+	req->next_retry = NULL;
+	if (d->sitemap_tail)
+		d->sitemap_tail->next_retry = req;
+	else
+		d->sitemap_head = req;
+	d->sitemap_tail = req;
+	d->outstanding++;
+}
+
+/* The next sitemap to read, taken out of its list; NULL when none waits.
+ * Once the crawl may fetch no more pages, what is left is dropped: its
+ * URLs could not be fetched anyway. */
+static struct scrape_request *take_sitemap(struct dispatch *d)
+{
+	struct scrape_request *req;
+
+	while ((req = d->sitemap_head) != NULL) {
+		d->sitemap_head = req->next_retry;
+		if (!d->sitemap_head)
+			d->sitemap_tail = NULL;
+		req->next_retry = NULL;
+		if (!frontier_budget_spent(&d->frontier))
+			return req;
+		dispatch_request_free(req);
+		d->outstanding--;
+	}
+	return NULL;
+}
+
 void dispatch_request_free(struct scrape_request *req)
 {
+	sitemap_free(req->reader);
+	buf_free(&req->found);
 	buf_free(&req->body);
 	buf_free(&req->headers);
 	free(req->url);
@@ -192,7 +231,8 @@ static int batch_is_full(struct dispatch *d)
  * as in flight. */
 static int no_work_left(const struct dispatch *d)
 {
-	int64_t live = d->outstanding - (d->pending && d->pending->attempt == 1 ? 1 : 0);
+	int64_t live = d->outstanding -
+	               (d->pending && d->pending->attempt == 1 && !d->pending->sitemap ? 1 : 0);
 	int exhausted = frontier_done(&d->frontier) ||
 	                (d->job->open_model &&
 	                 (d->schedule.next_ns == SCHEDULE_END || d->frontier.expired));
@@ -236,6 +276,8 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 		return d->pending;
 	if (d->retry_head && d->retry_head->ready_ns <= now)
 		return d->pending = take_retry(d);
+	if ((d->pending = take_sitemap(d)) != NULL)
+		return d->pending;
 	if (batch_is_full(d))
 		return NULL;
 	url = next_url(d, &depth, &lease);
@@ -301,7 +343,7 @@ static size_t lookahead(const struct dispatch *d)
  * look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct dispatch *d, int64_t now)
 {
-	struct scrape_request *due = NULL;
+	struct scrape_request *due = NULL, *sitemap;
 
 	/* due retries go to the front of their host queues; reversed first so
 	 * that several for one host keep their order */
@@ -309,6 +351,17 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 		struct scrape_request *req = take_retry(d);
 		req->next_retry = due;
 		due = req;
+	}
+	while (due) {
+		struct scrape_request *req = due;
+		due = req->next_retry;
+		if (hosts_enqueue(d->hosts, req, 1) < 0)
+			goto oom;
+	}
+	/* sitemaps go to the front too, in their order: they bring the pages */
+	while ((sitemap = take_sitemap(d)) != NULL) {
+		sitemap->next_retry = due;
+		due = sitemap;
 	}
 	while (due) {
 		struct scrape_request *req = due;

@@ -36,6 +36,7 @@ struct dispatch {
 	struct schedule schedule;   /* open model: when each start is due */
 	struct scrape_request *retry_head, *retry_tail;
 	struct scrape_request *pending; /* taken from the frontier, not yet started */
+	struct scrape_request *sitemap_head, *sitemap_tail; /* sitemaps to read, first */
 	struct hosts *hosts;        /* per-host queues, when the job limits hosts */
 	int64_t outstanding;        /* handed out (or queued) and not yet released */
 	int64_t batch_started;      /* requests started in the current batch */
@@ -78,6 +79,10 @@ void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct
 /* req is done with (recorded): its host slot and its outstanding count
  * are freed.  The caller frees req. */
 void dispatch_release(struct dispatch *d, struct scrape_request *req);
+
+/* A sitemap to read (req->sitemap set): it goes out before the next URL
+ * of the frontier, and counts as outstanding until it is released. */
+void dispatch_add_sitemap(struct dispatch *d, struct scrape_request *req);
 
 /* A request for url at depth, first attempt; NULL without memory. */
 struct scrape_request *dispatch_request_new(struct dispatch *d, const char *url, int depth);

@@ -32,6 +32,25 @@
 
 static int load_seeds(struct frontier *f, char *err, size_t errlen);
 
+/* The hosts of crawl.sitemap_urls are in scope like the seeds' (a crawl
+ * may have no other seeds). */
+static int add_sitemap_hosts(struct frontier *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->job->crawl.sitemap_url_count; i++) {
+		char *canonical = url_canonical(f->job->crawl.sitemap_urls[i]);
+		char *host = canonical ? url_host(canonical) : NULL;
+		int rc = host ? seen_add(f->seed_hosts, host, strlen(host)) : 0;
+
+		free(host);
+		free(canonical);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int frontier_init(struct frontier *f, const struct job *job, struct crawl_store *store,
                   char *err, size_t errlen)
 {
@@ -54,7 +73,7 @@ int frontier_init(struct frontier *f, const struct job *job, struct crawl_store 
 		return 0;
 	}
 	f->store = store ? store : crawl_store_memory();
-	if (!f->store || !(f->seed_hosts = seen_create(64)))
+	if (!f->store || !(f->seed_hosts = seen_create(64)) || add_sitemap_hosts(f) < 0)
 		goto oom;
 	if ((f->store->persistent || f->store->shared) && load_seeds(f, err, errlen) < 0) {
 		/* a store not adopted is not this crawl's: nothing may be saved */
@@ -91,6 +110,11 @@ static int page_budget_spent(const struct frontier *f)
 
 	return (!shared && f->job->crawl.max_pages > 0 && f->issued >= f->job->crawl.max_pages) ||
 	       (f->job->requests > 0 && f->issued >= f->job->requests) || f->expired;
+}
+
+int frontier_budget_spent(const struct frontier *f)
+{
+	return page_budget_spent(f);
 }
 
 void frontier_expire(struct frontier *f)

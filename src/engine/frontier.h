@@ -79,6 +79,9 @@ int frontier_release(struct frontier *f, uint64_t lease);
  * frontier_store_error).  Every URL is marked before it is queued or
  * refused, so each is counted once. */
 int frontier_mark_seen(struct frontier *f, const char *canonical);
+/* The crawl's budget (max_pages) is spent: no more pages will be handed
+ * out. */
+int frontier_budget_spent(const struct frontier *f);
 /* The job's duration is over: hand out nothing more. */
 void frontier_expire(struct frontier *f);
 /* A URL handed out (lease: frontier.last_lease when it was, 0 when not

@@ -368,6 +368,31 @@ static void apply_robots(struct hosts *h, struct host *host, long status, const 
 		delay = h->robots.max_crawl_delay_ns;
 	if (delay > host->delay_ns)
 		host->delay_ns = delay;
+	if (status >= 200 && status < 300 && h->robots.rules_read)
+		h->robots.rules_read(h->robots.ctx, host->key, body, len);
+}
+
+int hosts_robots_verdict(struct hosts *h, const char *url)
+{
+	char *key, *path;
+	size_t i;
+	int verdict = -1;
+
+	if (!h || !h->obey_robots || !(key = url_origin(url)))
+		return -1;
+	for (i = hash_fnv1a(key) & (h->table_size - 1); h->table[i]; i = (i + 1) & (h->table_size - 1)) {
+		struct host *host = h->table[i];
+
+		if (strcmp(host->key, key) != 0)
+			continue;
+		if (host->robots_state == ROBOTS_READY && (path = url_path_query(url)) != NULL) {
+			verdict = robots_allowed(host->rules, path);
+			free(path);
+		}
+		break;
+	}
+	free(key);
+	return verdict;
 }
 
 void hosts_robots_done(struct hosts *h, struct scrape_request *req, long status, const char *body,

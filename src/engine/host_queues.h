@@ -32,6 +32,9 @@ struct hosts_callbacks {
 	 * is none (fetch it), 2 when another process is fetching it (ask
 	 * again soon).  May be NULL. */
 	int (*cached)(void *ctx, const char *origin, long *status, char **body, size_t *len);
+	/* The rules of a host came from a robots.txt found (2xx), fetched or
+	 * kept: body is that file, for its Sitemap lines.  May be NULL. */
+	void (*rules_read)(void *ctx, const char *origin, const char *body, size_t len);
 	const char *product;        /* our user-agent token for robots.txt groups */
 	int64_t max_crawl_delay_ns;
 };
@@ -63,6 +66,10 @@ void hosts_throttle(struct hosts *h, struct scrape_request *req, const struct ho
 /* autothrottle: each host's delay, at most max of them in out; how many
  * hosts there are. */
 size_t hosts_throttled(const struct hosts *h, struct host_delay *out, size_t max);
+/* Whether url's robots.txt lets it be fetched, as far as is known now: 1
+ * yes, 0 no, -1 not known (its host's robots.txt is not in yet, or
+ * robots.txt is not consulted). */
+int hosts_robots_verdict(struct hosts *h, const char *url);
 /* Requests waiting in queues. */
 size_t hosts_queued(const struct hosts *h);
 /* Takes any queued request out (end of a stopped run); NULL when empty. */

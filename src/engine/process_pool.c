@@ -3,7 +3,7 @@
  * Worker processes.  The protocol is a stream of frames on a socketpair,
  * each a 4-byte length and a payload that starts with a type byte:
  *
- *   parent -> worker  REQUEST id attempt depth robots proxy+2 url | DONE
+ *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap url | DONE
  *   worker -> parent  RESULT id status bytes time error line failed retry_after
  *                            overload links...
  *                     | RETRY id reason status traffic time retry_after overload
@@ -201,6 +201,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		return -1;
 	if (req.proxy >= 0)
 		req.proxy_name = run->job->proxies[req.proxy].shown;
+	req.sitemap = (int)take_u64(r);
 	url = take_str(r, &len);
 	if (r->bad || !(req.url = strndup(url, len)))
 		return -1;
@@ -237,6 +238,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	request_result_free(&res);
 	buf_free(&req.body);
 	buf_free(&req.headers);
+	buf_free(&req.found);
 	free(req.url);
 	return send_frame(fd, out);
 }
@@ -375,6 +377,7 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_u64(&frame, (uint64_t)req->robots);
 		/* chosen here, in the parent, so the rotation spans the workers */
 		put_u64(&frame, (uint64_t)(req->proxy + 2));
+		put_u64(&frame, (uint64_t)req->sitemap);
 		put_str(&frame, req->url, strlen(req->url));
 	}
 	/* a failed send means the worker died: worker_service sees the EOF

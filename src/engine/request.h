@@ -12,6 +12,7 @@
 
 struct scrape_run;
 struct host;
+struct sitemap;
 
 struct scrape_request {
 	struct scrape_run *run;
@@ -39,6 +40,12 @@ struct scrape_request {
 	size_t retry_after_len;     /* 0: none; sizeof retry_after: too long */
 	int64_t max_body;           /* the job's cap, for the write callback */
 	int robots;                 /* an internal robots.txt request */
+	int sitemap;                /* an internal sitemap request: how deep it is
+	                               nested (1: named by robots.txt or the job) */
+	struct sitemap *reader;     /* a sitemap's body, read as it arrives */
+	struct buf found;           /* and what it listed (see run_conclude.c) */
+	long reply_status;          /* a sitemap: the status of the response coming */
+	int64_t sitemap_since_s;    /* crawl.sitemap_since, or INT64_MIN: none */
 	int body_too_large;         /* the write callback gave up */
 	int no_descriptors;         /* socket() failed with EMFILE or ENFILE */
 	char last_error[64];        /* why the previous attempt failed */

@@ -31,6 +31,7 @@
 #include "results/record.h"
 #include "engine/record_make.h"
 #include "engine/request.h"
+#include "crawl/seen.h"
 
 volatile sig_atomic_t run_signal;
 
@@ -85,6 +86,7 @@ static int setup_dispatch(struct scrape_run *run, char *err, size_t errlen)
 		.make_request = crawl_make_robots_request,
 		.refuse = crawl_refuse_queued,
 		.cached = crawl_cached_robots,
+		.rules_read = crawl_robots_sitemaps,
 		.product = run->product,
 		.max_crawl_delay_ns = job->crawl.max_crawl_delay_ns,
 	};
@@ -138,7 +140,7 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 			return -1;
 		}
 	}
-	if (setup_dispatch(run, err, errlen) < 0)
+	if (setup_dispatch(run, err, errlen) < 0 || crawl_start_sitemaps(run, err, errlen) < 0)
 		return -1;
 	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -188,6 +190,8 @@ void run_free(struct scrape_run *run)
 {
 	crawl_keeper_stop(run);
 	dispatch_free(&run->dispatch);
+	seen_free(run->sitemaps_seen);
+	run->sitemaps_seen = NULL;
 	run_close_output(run);
 	transfer_settings_free(&run->fetch);
 	timeline_free(&run->timeline);
@@ -405,8 +409,11 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 {
 	pthread_mutex_lock(&run->lock);
 	count_proxy(run, req, res->has_error ? res->error : NULL);
-	if (req->robots) {
-		crawl_record_robots(run, req, res);
+	if (req->robots || req->sitemap) {
+		if (req->robots)
+			crawl_record_robots(run, req, res);
+		else
+			crawl_record_sitemap(run, req, res);
 		pthread_mutex_unlock(&run->lock);
 		request_result_free(res);
 		dispatch_request_free(req);

@@ -41,6 +41,8 @@ struct run_settings {
 	FILE *lines;                /* where per-download lines and the summary go */
 };
 
+struct seen;
+
 struct scrape_run {
 	const struct job *job;
 	struct run_settings settings;
@@ -51,6 +53,8 @@ struct scrape_run {
 	pthread_cond_t news;        /* a transfer finished, or the run stops */
 	struct dispatch dispatch;   /* sources, queues and limits of the work */
 	char product[64];           /* our user-agent token, for robots.txt */
+	struct seen *sitemaps_seen; /* sitemaps queued, each read once */
+	int64_t sitemap_count;      /* and how many */
 	struct stats stats;
 	struct timeline timeline;   /* per second of the measured part */
 	int64_t measure_ns;         /* measurement starts: start + warmup */

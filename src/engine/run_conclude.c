@@ -19,6 +19,7 @@
 #include "engine/record_make.h"
 #include "engine/request.h"
 #include "engine/transfer.h"
+#include "crawl/sitemap.h"
 #include "results/record.h"
 
 /* The wait a 429 or 503 asks for in its Retry-After, when the job obeys
@@ -34,6 +35,51 @@ static int64_t retry_after(const struct job *job, const struct scrape_request *r
 	if (retry_after_parse(req->retry_after, req->retry_after_len, time(NULL), &ns) < 0)
 		return -1;
 	return ns;
+}
+
+/* A sitemap's result travels back as its "line" (also from a worker
+ * process): the entries as the transfer kept them (a tag byte and a URL,
+ * each ended by a NUL: 'U' a page, 'O' one older than sitemap_since, 'S'
+ * a sitemap), then 'K' and how many entries were unusable (no <loc>, or
+ * one too long), 'T' when max_body cut it short, and 'E' with why it
+ * could not be read, if it could not; run_crawl.c reads them. */
+static int conclude_sitemap(struct scrape_request *req, CURLcode result,
+                            const struct transfer_outcome *o, struct request_result *res)
+{
+	struct sitemap *sm = req->reader;
+	int stopped = sm && (sitemap_error(sm)[0] || sitemap_truncated(sm));
+	char why[240] = "";
+
+	res->status = o->status;
+	res->bytes = o->bytes;
+	res->time_total = o->time_total;
+	if (result != CURLE_OK && !stopped)
+		snprintf(why, sizeof why, "%s", o->error ? o->error : "no reply");
+	else if (o->status < 200 || o->status >= 300)
+		snprintf(why, sizeof why, "answered %ld", o->status);
+	else if (!sm || req->found.oom)
+		snprintf(why, sizeof why, "out of memory");
+	else if (!stopped && sitemap_end(sm) < 0)
+		snprintf(why, sizeof why, "%s", sitemap_error(sm));
+	else if (sitemap_error(sm)[0])
+		snprintf(why, sizeof why, "%s", sitemap_error(sm));
+	res->line = req->found;
+	memset(&req->found, 0, sizeof req->found);
+	if (sm && sitemap_skipped(sm)) {
+		buf_printf(&res->line, "K%llu", (unsigned long long)sitemap_skipped(sm));
+		buf_putc(&res->line, '\0');
+	}
+	if (sm && sitemap_truncated(sm))
+		buf_append(&res->line, "T", 2);
+	if (why[0]) {
+		res->has_error = 1;
+		snprintf(res->error, sizeof res->error, "%s", why);
+		buf_putc(&res->line, 'E');
+		buf_append(&res->line, why, strlen(why) + 1);
+	}
+	sitemap_free(sm);
+	req->reader = NULL;
+	return RUN_FINAL;
 }
 
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
@@ -65,8 +111,13 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
 		snprintf(res->error, sizeof res->error, "%s", o.error);
 		req->last_status = o.status;
+		sitemap_free(req->reader);      /* the next attempt reads it anew */
+		req->reader = NULL;
+		buf_free(&req->found);
 		return RUN_RETRY;
 	}
+	if (req->sitemap)
+		return conclude_sitemap(req, result, &o, res);
 	if (req->robots) {
 		/* the rules travel back as the "line"; run_record reads them */
 		res->status = result == CURLE_OK ? o.status : 0;

@@ -21,6 +21,18 @@ void crawl_discover(struct scrape_run *run, const char *const *links, size_t n, 
 void crawl_record_robots(struct scrape_run *run, struct scrape_request *req,
                          struct request_result *res);
 
+/* Sitemaps (crawl.sitemaps, crawl.sitemap_urls): */
+/* The job's sitemap_urls, queued to be read first.  Before the run
+ * starts.  -1 with a message in err. */
+int crawl_start_sitemaps(struct scrape_run *run, char *err, size_t errlen);
+/* The Sitemap lines of a robots.txt found (hosts_callbacks.rules_read). */
+void crawl_robots_sitemaps(void *ctx, const char *origin, const char *body, size_t len);
+/* A sitemap read (or not): its pages seeded at depth 0 through the
+ * scope, robots.txt and the seen set, its sitemaps queued, what it could
+ * not give said; no record. */
+void crawl_record_sitemap(struct scrape_run *run, struct scrape_request *req,
+                          struct request_result *res);
+
 /* A resumable crawl (crawl.state): */
 /* Whether the run keeps its crawl in a state file. */
 int crawl_persistent(const struct scrape_run *run);

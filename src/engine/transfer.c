@@ -4,7 +4,8 @@
  * https, also after redirects; TLS verification on unless the job says
  * insecure; a cap on the body, enforced both from Content-Length and while
  * bytes arrive (decoded bytes, so a small compressed body that inflates
- * without end stops at the cap); no signals (threads) and a progress
+ * without end stops at the cap; a sitemap is read as it arrives, its
+ * decoded bytes capped instead); no signals (threads) and a progress
  * callback that lets a SIGINT abort transfers in flight.  With cookies on,
  * each handle is put on its worker's jar (cookies.c) at every set-up.
  */
@@ -18,6 +19,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+
+#include "config/units.h"
+#include "crawl/sitemap.h"
 
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
                            const volatile sig_atomic_t *signal)
@@ -63,11 +67,47 @@ void transfer_settings_free(struct transfer_settings *s)
 	s->cookies = NULL;
 }
 
+/* A sitemap's entry, kept for the core as a tag byte and the URL, ended
+ * by a NUL: 'U' a page, 'O' a page older than crawl.sitemap_since, 'S'
+ * another sitemap.  A lastmod that is no date keeps its page. */
+static void on_sitemap_entry(void *ctx, enum sitemap_entry kind, const char *loc, size_t len,
+                             const char *lastmod, size_t lastmod_len)
+{
+	struct scrape_request *req = ctx;
+	const char *why;
+	char tag = kind == SITEMAP_CHILD ? 'S' : 'U';
+	int64_t t;
+
+	if (kind == SITEMAP_PAGE && lastmod && req->sitemap_since_s != INT64_MIN &&
+	    units_datetime(lastmod, lastmod_len, &t, &why) == 0 && t < req->sitemap_since_s)
+		tag = 'O';
+	buf_putc(&req->found, tag);
+	buf_append(&req->found, loc, len);
+	buf_putc(&req->found, '\0');
+}
+
+/* A sitemap: read as it comes when the answer is a success; an error page
+ * is only counted.  The reader stops the transfer when it gives up. */
+static size_t sitemap_body(struct scrape_request *req, const char *data, size_t len)
+{
+	req->received += len;
+	if (req->reply_status < 200 || req->reply_status >= 300) {
+		if ((int64_t)req->received > req->max_body) {
+			req->body_too_large = 1;
+			return CURL_WRITEFUNC_ERROR;
+		}
+		return len;
+	}
+	return sitemap_feed(req->reader, data, len) < 0 || req->found.oom ? CURL_WRITEFUNC_ERROR : len;
+}
+
 static size_t on_body(char *data, size_t size, size_t count, void *user)
 {
 	struct scrape_request *req = user;
 	size_t len = size * count;
 
+	if (req->reader)
+		return sitemap_body(req, data, len);
 	if ((int64_t)(req->received + len) > req->max_body) {
 		req->body_too_large = 1;
 		return CURL_WRITEFUNC_ERROR;
@@ -88,7 +128,9 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 	/* a new status line starts the headers of the next response in a
 	 * redirect chain: keep only the last response's */
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		const char *sp = memchr(data, ' ', len);
 		buf_reset(&req->headers);
+		req->reply_status = sp && sp + 4 <= data + len ? strtol(sp + 1, NULL, 10) : 0;
 		req->retry_after_len = 0;
 	}
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
@@ -147,8 +189,18 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	req->body_too_large = 0;
 	req->no_descriptors = 0;
 	req->received = 0;
-	req->keep_body = job->parser_count > 0 || req->robots;
+	req->keep_body = (job->parser_count > 0 && !req->sitemap) || req->robots;
 	req->max_body = job->max_body;
+	req->reply_status = 0;
+	sitemap_free(req->reader);
+	req->reader = NULL;
+	buf_reset(&req->found);
+	if (req->sitemap) {
+		/* max_body caps what a sitemap decodes to, gzip or not */
+		req->sitemap_since_s = job->crawl.sitemap_since ? job->crawl.sitemap_since_s : INT64_MIN;
+		if (!(req->reader = sitemap_new(job->max_body, on_sitemap_entry, req)))
+			return -1;
+	}
 	if (s->cookies)
 		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
@@ -170,8 +222,10 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_USERAGENT, job->user_agent);
 	SET(CURLOPT_HTTPHEADER, s->headers);
 	/* compares Content-Length, the wire size, with the decoded cap: a
-	 * body too large even compressed is refused before it arrives */
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
+	 * body too large even compressed is refused before it arrives (a
+	 * sitemap's first max_body bytes are read all the same) */
+	if (!req->sitemap)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
 	/* "": every encoding this libcurl can decode; on_body then gets the
 	 * decoded bytes, a buffer at a time, and stops them at max_body */
 	if (s->accept_encoding)
@@ -180,11 +234,11 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, req);
-	/* headers are kept only for parsers to read, and looked at for a
-	 * Retry-After when the job obeys it */
-	req->keep_headers = job->parser_count > 0;
+	/* headers are kept only for parsers to read and for a sitemap's
+	 * status, and looked at for a Retry-After when the job obeys it */
+	req->keep_headers = job->parser_count > 0 || req->sitemap;
 	req->retry_after_len = 0;
-	if (job->parser_count > 0 || job->retry_after) {
+	if (job->parser_count > 0 || job->retry_after || req->sitemap) {
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);
 	}
@@ -213,9 +267,10 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_MAXLIFETIME_CONN, (long)(job->connection_max_age_ns / 1000000000));
 	if (job->connection_max_idle_ns)
 		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
-	if (strcmp(job->method, "HEAD") == 0) {
+	/* a sitemap is read with a GET, whatever the pages are asked with */
+	if (!req->sitemap && strcmp(job->method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
-	} else if (strcmp(job->method, "GET") != 0) {
+	} else if (!req->sitemap && strcmp(job->method, "GET") != 0) {
 		SET(CURLOPT_CUSTOMREQUEST, job->method);
 	}
 	if (job->resolve)
@@ -236,7 +291,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		/* no_proxy or "proxy: none": directly, whatever http_proxy says */
 		SET(CURLOPT_PROXY, "");
 	}
-	if (job->body) {
+	if (job->body && !req->sitemap) {
 		SET(CURLOPT_POSTFIELDS, job->body);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
 		/* POSTFIELDS turns the request into a POST; keep the job's method */

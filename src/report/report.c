@@ -101,14 +101,19 @@ static void model(struct buf *b, const struct run_result *r)
 	buf_printf(b, ",\"warmup_seconds\":%.9g}", (double)job->warmup_ns / 1e9);
 }
 
-/* What only a report carries: how many robots.txt were fetched, and the
+/* What only a report carries: how many robots.txt were fetched, what the
+ * sitemaps gave, and the
  * requests per host (a crawl may meet many hosts, too many for a
  * summary). */
 static void hosts(struct buf *b, const struct stats *s)
 {
 	size_t i;
 
-	buf_printf(b, ",\"robots_fetched\":%llu,\"hosts\":{", (unsigned long long)s->robots_fetched);
+	buf_printf(b, ",\"robots_fetched\":%llu", (unsigned long long)s->robots_fetched);
+	buf_printf(b, ",\"sitemaps\":{\"read\":%llu,\"failed\":%llu,\"urls\":%llu}",
+	           (unsigned long long)s->sitemaps_read, (unsigned long long)s->sitemaps_failed,
+	           (unsigned long long)s->sitemap_urls);
+	buf_printf(b, ",\"hosts\":{");
 	for (i = 0; i < s->host_count; i++) {
 		if (i)
 			buf_putc(b, ',');

@@ -353,6 +353,10 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 			free(sorted);
 		}
 	}
+	if (s->sitemaps_read || s->sitemaps_failed)
+		fprintf(out, "  sitemaps: %llu read, %llu failed, %llu URLs queued\n",
+		        (unsigned long long)s->sitemaps_read, (unsigned long long)s->sitemaps_failed,
+		        (unsigned long long)s->sitemap_urls);
 	if (s->refusal_count) {
 		fputs("  not fetched:", out);
 		for (i = 0; i < s->refusal_count; i++)

@@ -57,6 +57,9 @@ struct stats {
 	struct reason_count *refusals; /* URLs a crawl did not fetch, by reason */
 	size_t refusal_count;
 	uint64_t robots_fetched;
+	uint64_t sitemaps_read;     /* sitemaps read whole (or to max_body) */
+	uint64_t sitemaps_failed;   /* not read, or not to their end */
+	uint64_t sitemap_urls;      /* pages the sitemaps queued */
 	/* Every measured transfer that got a response.  In the open model
 	 * from the scheduled start (corrected for coordinated omission),
 	 * otherwise from the actual send. */

@@ -107,6 +107,7 @@ struct server {
 	struct event *sigint;
 	char authority[64];
 	const char *docroot;
+	const char *robots;         /* --robots FILE, or NULL: the built-in one */
 	unsigned port;
 	unsigned max_conns;
 	unsigned conns;
@@ -158,6 +159,7 @@ struct options {
 	const char *host;
 	const char *port_file;
 	const char *docroot;
+	const char *robots;
 	unsigned port;
 	unsigned max_conns;
 	bool quiet;
@@ -1062,8 +1064,27 @@ static void serve_redirect_to(struct evhttp_request *req, const char *query)
 	free(url);
 }
 
-static void serve_robots(struct evhttp_request *req)
+/*
+ * With --robots FILE, the file as it is when asked (a test may write it
+ * once it knows the port, for Sitemap lines); a missing one is 404.
+ */
+static void serve_robots(struct server *srv, struct evhttp_request *req)
 {
+	if (srv->robots) {
+		struct stat st;
+		int fd = open(srv->robots, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			send_not_found(req);
+			return;
+		}
+		evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0,
+				  st.st_size);
+		send_output(req, 200, "text/plain");
+		return;
+	}
 	send_text(req, 200,
 		  "User-agent: *\nDisallow: /private/\n"
 		  "Allow: /private/public\nCrawl-delay: 0\n");
@@ -1625,7 +1646,7 @@ static void route(struct server *srv, struct evhttp_request *req,
 	else if (is_echo(path))
 		serve_echo(req);
 	else if (strcmp(path, "/robots.txt") == 0)
-		serve_robots(req);
+		serve_robots(srv, req);
 	else if (strcmp(path, "/login") == 0)
 		serve_login(req, query);
 	else if (strcmp(path, "/account") == 0)
@@ -1727,7 +1748,8 @@ static void usage(FILE *f)
 {
 	fputs(
 "usage: targetd [--host 127.0.0.1] [--port N] [--port-file PATH]\n"
-"               [--max-conns N] [--docroot DIR] [-q] [--help]\n"
+"               [--max-conns N] [--docroot DIR] [--robots FILE] [-q]\n"
+"               [--help]\n"
 "\n"
 "Local HTTP/1.1 test target.  Binds to loopback only (127.x.x.x, ::1,\n"
 "localhost); port 0 (the default) picks a free port.  Prints\n"
@@ -1744,6 +1766,7 @@ static void usage(FILE *f)
 "  /redirect/N           302 to /redirect/N-1; /redirect/0 is 200\n"
 "  /redirect-to?url=URL  302 with Location: URL verbatim\n"
 "  /robots.txt           disallows /private/, allows /private/public\n"
+"                        (--robots FILE: that file, read at each request)\n"
 "  /private/...          200 'private' (a polite crawler never asks)\n"
 "  /echo                 JSON of method, path, headers, body\n"
 "  /fault/close          close the connection without an answer\n"
@@ -1811,11 +1834,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->port_file = v;
 		} else if (strcmp(a, "--docroot") == 0 && v) {
 			o->docroot = v;
+		} else if (strcmp(a, "--robots") == 0 && v) {
+			o->robots = v;
 		} else if (strcmp(a, "--max-conns") == 0) {
 			o->max_conns = parse_option_uint(a, v, 1000000);
 		} else if (strcmp(a, "--host") == 0 ||
 			   strcmp(a, "--port-file") == 0 ||
-			   strcmp(a, "--docroot") == 0) {
+			   strcmp(a, "--docroot") == 0 ||
+			   strcmp(a, "--robots") == 0) {
 			usage_error("%s needs a value", a);
 		} else {
 			usage_error("unknown argument '%s'", a);
@@ -1999,6 +2025,7 @@ int main(int argc, char **argv)
 			usage_error("--docroot %s is not a directory", o.docroot);
 		srv.docroot = o.docroot;
 	}
+	srv.robots = o.robots;
 	quiet_logs = o.quiet;
 	event_set_log_callback(on_libevent_log);
 	raise_fd_limit();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "crawl/robots.h"
+#include "util/buf.h"
 #include "tap.h"
 
 static struct robots *parse(const char *text, const char *product)
@@ -229,8 +230,29 @@ static void test_robots_size(void)
 	free(body);
 }
 
+static void add_line(void *ctx, const char *url, size_t len)
+{
+	buf_append(ctx, url, len);
+	buf_putc(ctx, '|');
+}
+
+/* Sitemap lines belong to no group: each is handed out, trimmed, in order. */
+static void test_robots_sitemaps(void)
+{
+	static const char text[] = "\xEF\xBB\xBFSitemap: http://a/1.xml\r\nUser-agent: other\n"
+	                           "Disallow: /\nSITEMAP :  http://a/2.xml.gz  # two\nsitemap:\n"
+	                           "Sitemap:http://b/3.xml";
+	struct buf b = { 0 };
+
+	robots_sitemaps(text, sizeof text - 1, add_line, &b);
+	is_str(b.data, "http://a/1.xml|http://a/2.xml.gz|http://b/3.xml|",
+	       "Sitemap lines anywhere, any case, trimmed, empty ones skipped");
+	buf_free(&b);
+}
+
 int main(void)
 {
+	test_robots_sitemaps();
 	test_robots_rfc();
 	test_robots_groups();
 	test_robots_syntax();

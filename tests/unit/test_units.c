@@ -86,8 +86,41 @@ static void test_limits(void)
 	ok(units_count("-9223372036854775809", &v, &why) < 0, "a count under int64 is refused");
 }
 
+/* W3C datetimes, as a sitemap's <lastmod> and crawl.sitemap_since write
+ * them, against seconds worked out with date -u -d. */
+static void test_datetimes(void)
+{
+	static const struct { const char *text; int64_t s; } good[] = {
+		{ "2026", 1767225600 }, { "2026-01", 1767225600 }, { "2026-01-01", 1767225600 },
+		{ "2026-03-01", 1772323200 }, { "2024-02-29", 1709164800 },
+		{ "2026-01-01T12:00Z", 1767268800 }, { "2026-01-01T12:00:30Z", 1767268830 },
+		{ "2026-01-01T12:00:30.25Z", 1767268830 }, { "2026-01-01T10:00:00+02:00", 1767254400 },
+		{ "2025-12-31T23:30:00-01:00", 1767227400 }, { "1970-01-01", 0 },
+		{ "1969-12-31", -86400 },
+	};
+	static const struct { const char *text, *why; } bad[] = {
+		{ "yesterday", "not a date" }, { "26-01-01", "not a date" }, { "2026-1-1", "not a date" },
+		{ "2026-13-01", "month" }, { "2026-02-29", "not in its month" },
+		{ "2026-01-01T10:00", "no zone" }, { "2026-01-01T25:00Z", "time of day" },
+		{ "2026-01-01T10:00+2", "not a date" }, { "2026-01-01 ", "not a date" }, { "", "not a date" },
+	};
+	const char *why;
+	int64_t s;
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		ok(units_datetime(good[i].text, strlen(good[i].text), &s, &why) == 0 && s == good[i].s,
+		   "datetime \"%s\" = %lld s", good[i].text, (long long)good[i].s);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(units_datetime(bad[i].text, strlen(bad[i].text), &s, &why) < 0 &&
+		   strstr(why, bad[i].why) != NULL, "datetime \"%s\" rejected: %s", bad[i].text, why);
+	ok(units_datetime("2026-01-01xyz", 10, &s, &why) == 0 && s == 1767225600,
+	   "a datetime is read to the length given");
+}
+
 int main(void)
 {
+	test_datetimes();
 	test_durations();
 	test_rates_sizes_counts();
 	test_limits();
