@@ -3,7 +3,8 @@
  * Worker processes.  The protocol is a stream of frames on a socketpair,
  * each a 4-byte length and a payload that starts with a type byte:
  *
- *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap url | DONE
+ *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap group url
+ *                     | DONE
  *   worker -> parent  RESULT id status bytes time error line failed retry_after
  *                            overload links...
  *                     | RETRY id reason status traffic time retry_after overload
@@ -188,7 +189,8 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	struct request_result res;
 	uint64_t id = take_u64(r);
 	size_t len;
-	const char *url;
+	const char *url, *group;
+	char *group_copy = NULL;
 	CURLcode rc;
 
 	memset(&req, 0, sizeof req);
@@ -202,9 +204,16 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	if (req.proxy >= 0)
 		req.proxy_name = run->job->proxies[req.proxy].shown;
 	req.sitemap = (int)take_u64(r);
-	url = take_str(r, &len);
-	if (r->bad || !(req.url = strndup(url, len)))
+	/* the group's name goes into the record, which is made here */
+	group = take_str(r, &len);
+	if (!r->bad && len && !(group_copy = strndup(group, len)))
 		return -1;
+	req.group_name = group_copy;
+	url = take_str(r, &len);
+	if (r->bad || !(req.url = strndup(url, len))) {
+		free(group_copy);
+		return -1;
+	}
 	rc = transfer_prepare(&run->fetch, &req, easy) == 0 ? curl_easy_perform(easy) : CURLE_OUT_OF_MEMORY;
 	if (run_conclude(run, &req, easy, rc, &res) == RUN_RETRY) {
 		start_frame(out, FRAME_RETRY);
@@ -240,6 +249,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	buf_free(&req.headers);
 	buf_free(&req.found);
 	free(req.url);
+	free(group_copy);
 	return send_frame(fd, out);
 }
 
@@ -378,6 +388,8 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		/* chosen here, in the parent, so the rotation spans the workers */
 		put_u64(&frame, (uint64_t)(req->proxy + 2));
 		put_u64(&frame, (uint64_t)req->sitemap);
+		put_str(&frame, req->group_name ? req->group_name : "",
+		        req->group_name ? strlen(req->group_name) : 0);
 		put_str(&frame, req->url, strlen(req->url));
 	}
 	/* a failed send means the worker died: worker_service sees the EOF

@@ -179,6 +179,10 @@ print(sorted(Counter(r.get("group") for r in recs).items()) ==
       all(list(r)[14] == "group" for r in recs))
 PY
 )" "True True" "jsonl: each record names its group, after the core fields"
+# the multiprocess strategy makes records in its worker processes
+"$SCRAPE" -q -c mixed.yaml -s multiprocess -o mixed-mp.jsonl >/dev/null 2>&1
+is "$(python3 -c 'import json, sys; print(sorted(set(json.loads(l).get("group") or "none" for l in open(sys.argv[1]))))' mixed-mp.jsonl)" \
+   "['GET $TARGET/delay/50', 'fast']" "jsonl: multiprocess records name their group too"
 "$SCRAPE" -q -c mixed.yaml -o mixed.csv >/dev/null 2>&1
 is "$(head -1 mixed.csv | tr -d '\r')" \
    "url,final_url,status,content_type,bytes,bytes_wire,attempts,depth,time_total,time_dns,time_connect,time_tls,time_first_byte,error,group" \
