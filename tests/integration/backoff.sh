@@ -194,19 +194,20 @@ assert d["answers"] > 10 and a["min_delay"] == a["max_delay"] == d["delay"], a
 ' "$TARGET"
 
 # ---- bad values given on the command line ----
-err=$("$SCRAPE" --dry-run --set 'autothrottle={start_delay: 0s}' "$TARGET/" 2>&1)
-like "$err" '"autothrottle.start_delay" must be more than 0s (an error doubles it), got "0s"' \
-     "autothrottle.start_delay 0s is refused"
-err=$("$SCRAPE" --dry-run --set 'autothrottle={target_latency: 0ms}' "$TARGET/" 2>&1)
-like "$err" '"autothrottle.target_latency" must be more than 0s, got "0ms"' \
-     "autothrottle.target_latency 0 is refused"
-err=$("$SCRAPE" --dry-run --set 'autothrottle=fast' "$TARGET/" 2>&1)
-like "$err" '"autothrottle" must be a map with target_concurrency or target_latency' \
-     "autothrottle must be a map"
-err=$("$SCRAPE" --dry-run --set 'autothrottle={start_delay: 5s, max_delay: 2s}' "$TARGET/" 2>&1)
-like "$err" '"autothrottle.start_delay" (5s) is longer than "autothrottle.max_delay" (2s)' \
-     "start_delay beyond max_delay is refused"
-err=$("$SCRAPE" --dry-run --set 'retry_max_delay=0s' "$TARGET/" 2>&1)
-like "$err" '"retry_max_delay" must be more than 0s, got "0s"' "retry_max_delay 0s is refused"
+# refused SETTING MESSAGE NAME: --set SETTING is refused with MESSAGE
+refused() {
+	like "$("$SCRAPE" --dry-run --set "$1" "$TARGET/" 2>&1)" "$2" "$3"
+}
+refused 'autothrottle={start_delay: 0s}' \
+	'"autothrottle.start_delay" must be more than 0s (an error doubles it), got "0s"' \
+	"autothrottle.start_delay 0s is refused"
+refused 'autothrottle={target_latency: 0ms}' '"autothrottle.target_latency" must be more than 0s, got "0ms"' \
+	"autothrottle.target_latency 0 is refused"
+refused 'autothrottle=fast' '"autothrottle" must be a map with target_concurrency or target_latency' \
+	"autothrottle must be a map"
+refused 'autothrottle={start_delay: 5s, max_delay: 2s}' \
+	'"autothrottle.start_delay" (5s) is longer than "autothrottle.max_delay" (2s)' \
+	"start_delay beyond max_delay is refused"
+refused 'retry_max_delay=0s' '"retry_max_delay" must be more than 0s, got "0s"' "retry_max_delay 0s is refused"
 
 done_testing
