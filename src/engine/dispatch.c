@@ -339,36 +339,41 @@ static size_t lookahead(const struct dispatch *d)
 	return s && s->lookahead ? s->lookahead : HOST_LOOKAHEAD;
 }
 
+/* Puts a list (linked by next_retry, in reverse order) at the front of
+ * the host queues: reversed, so that several for one host keep their
+ * order.  -1 when out of memory. */
+static int enqueue_at_front(struct dispatch *d, struct scrape_request *reversed)
+{
+	while (reversed) {
+		struct scrape_request *req = reversed;
+		reversed = req->next_retry;
+		if (hosts_enqueue(d->hosts, req, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Moves due retries and new URLs into the host queues, up to a bounded
  * look-ahead, so a host at its limit does not stall the others. */
 static void fill_host_queues(struct dispatch *d, int64_t now)
 {
-	struct scrape_request *due = NULL, *sitemap;
+	struct scrape_request *due = NULL, *sitemaps = NULL, *sitemap;
 
-	/* due retries go to the front of their host queues; reversed first so
-	 * that several for one host keep their order */
+	/* due retries go to the front of their host queues */
 	while (d->retry_head && d->retry_head->ready_ns <= now) {
 		struct scrape_request *req = take_retry(d);
 		req->next_retry = due;
 		due = req;
 	}
-	while (due) {
-		struct scrape_request *req = due;
-		due = req->next_retry;
-		if (hosts_enqueue(d->hosts, req, 1) < 0)
-			goto oom;
-	}
+	if (enqueue_at_front(d, due) < 0)
+		goto oom;
 	/* sitemaps go to the front too, in their order: they bring the pages */
 	while ((sitemap = take_sitemap(d)) != NULL) {
-		sitemap->next_retry = due;
-		due = sitemap;
+		sitemap->next_retry = sitemaps;
+		sitemaps = sitemap;
 	}
-	while (due) {
-		struct scrape_request *req = due;
-		due = req->next_retry;
-		if (hosts_enqueue(d->hosts, req, 1) < 0)
-			goto oom;
-	}
+	if (enqueue_at_front(d, sitemaps) < 0)
+		goto oom;
 	while (hosts_queued(d->hosts) < lookahead(d) && !batch_is_full(d)) {
 		struct scrape_request *req;
 		uint64_t lease;
