@@ -12,6 +12,7 @@
 #include "engine/dispatch.h"
 
 #include "engine/crawl_store.h"
+#include "engine/transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,7 @@ void dispatch_request_free(struct scrape_request *req)
 	buf_free(&req->found);
 	buf_free(&req->body);
 	buf_free(&req->headers);
+	transfer_request_release(req);
 	free(req->url);
 	free(req);
 }

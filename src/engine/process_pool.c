@@ -4,9 +4,10 @@
  * each a 4-byte length and a payload that starts with a type byte:
  *
  *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap group url
+ *                             known if_none_match if_modified_since
  *                     | DONE
  *   worker -> parent  RESULT id status bytes time error line failed retry_after
- *                            overload links...
+ *                            overload recrawl links...
  *                     | RETRY id reason status traffic time retry_after overload
  *
  * A worker answers every REQUEST with exactly one RESULT or RETRY, so the
@@ -182,6 +183,28 @@ static int read_frame(int fd, struct buf *b, int *type)
 
 /* ---- the worker side ---- */
 
+/* recrawl: what the parent found in the page's stored row; an empty
+ * string is no validator. */
+static int take_validators(struct reader *r, struct scrape_request *req)
+{
+	const char *s;
+	size_t len;
+
+	req->recrawl_known = take_u64(r) != 0;
+	s = take_str(r, &len);
+	if (len && !(req->if_none_match = strndup(s, len)))
+		return -1;
+	s = take_str(r, &len);
+	if (len && !(req->if_modified_since = strndup(s, len)))
+		return -1;
+	return r->bad ? -1 : 0;
+}
+
+static void put_optional(struct buf *b, const char *s)
+{
+	put_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
 static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, struct buf *out,
                           int fd)
 {
@@ -214,6 +237,12 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		free(group_copy);
 		return -1;
 	}
+	if (take_validators(r, &req) < 0) {
+		transfer_request_release(&req);
+		free(req.url);
+		free(group_copy);
+		return -1;
+	}
 	rc = transfer_prepare(&run->fetch, &req, easy) == 0 ? curl_easy_perform(easy) : CURLE_OUT_OF_MEMORY;
 	if (run_conclude(run, &req, easy, rc, &res) == RUN_RETRY) {
 		start_frame(out, FRAME_RETRY);
@@ -240,6 +269,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_u64(out, (uint64_t)res.has_error);
 		put_u64(out, (uint64_t)res.retry_after_ns);
 		put_u64(out, (uint64_t)res.overload);
+		put_u64(out, (uint64_t)res.recrawl);
 		put_u32(out, (uint32_t)res.link_count);
 		for (size_t i = 0; i < res.link_count; i++)
 			put_str(out, res.links[i], strlen(res.links[i]));
@@ -248,6 +278,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	buf_free(&req.body);
 	buf_free(&req.headers);
 	buf_free(&req.found);
+	transfer_request_release(&req);
 	free(req.url);
 	free(group_copy);
 	return send_frame(fd, out);
@@ -391,6 +422,9 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_str(&frame, req->group_name ? req->group_name : "",
 		        req->group_name ? strlen(req->group_name) : 0);
 		put_str(&frame, req->url, strlen(req->url));
+		put_u64(&frame, (uint64_t)req->recrawl_known);
+		put_optional(&frame, req->if_none_match);
+		put_optional(&frame, req->if_modified_since);
 	}
 	/* a failed send means the worker died: worker_service sees the EOF
 	 * and settles the request it holds */
@@ -445,6 +479,9 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 	res.has_error = take_u64(r) != 0;
 	res.retry_after_ns = (int64_t)take_u64(r);
 	res.overload = take_u64(r) != 0;
+	res.recrawl = (enum recrawl_class)take_u64(r);
+	if (res.recrawl > RECRAWL_UNCHANGED)
+		r->bad = 1;
 	take(r, &count, sizeof count);
 	if (!r->bad && count > 0 && count <= MAX_FRAME / 4) {
 		res.links = calloc(count, sizeof *res.links);

@@ -120,6 +120,28 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
 }
 
+/* The value of a header line whose name (with its colon) is name, blanks
+ * and the line end trimmed, into out; "" when it is another header, or
+ * too long to keep whole (a validator cut short would never match). */
+static void keep_value(const char *data, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || strncasecmp(data, name, n) != 0)
+		return;
+	data += n;
+	len -= n;
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	while (len && (data[len - 1] == '\r' || data[len - 1] == '\n' || data[len - 1] == ' ' ||
+	               data[len - 1] == '\t'))
+		len--;
+	if (len >= outlen)
+		len = 0;
+	memcpy(out, data, len);
+	out[len] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t count, void *user)
 {
 	struct scrape_request *req = user;
@@ -132,7 +154,10 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 		buf_reset(&req->headers);
 		req->reply_status = sp && sp + 4 <= data + len ? strtol(sp + 1, NULL, 10) : 0;
 		req->retry_after_len = 0;
+		req->etag[0] = req->last_modified[0] = '\0';
 	}
+	keep_value(data, len, "ETag:", req->etag, sizeof req->etag);
+	keep_value(data, len, "Last-Modified:", req->last_modified, sizeof req->last_modified);
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
 		/* kept whole or marked too long; backoff.c reads it */
 		size_t n = len - 12;
@@ -142,6 +167,56 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 	if (req->keep_headers)
 		buf_append(&req->headers, data, len);
 	return len;
+}
+
+void transfer_request_release(struct scrape_request *req)
+{
+	curl_slist_free_all(req->conditional);
+	req->conditional = NULL;
+	free(req->if_none_match);
+	free(req->if_modified_since);
+	req->if_none_match = req->if_modified_since = NULL;
+}
+
+/* Appends "name: value" to *list; -1 out of memory. */
+static int append_header(struct curl_slist **list, const char *name, const char *value)
+{
+	struct curl_slist *grown;
+	char *line;
+
+	if (asprintf(&line, "%s: %s", name, value) < 0)
+		return -1;
+	grown = curl_slist_append(*list, line);
+	free(line);
+	if (!grown)
+		return -1;
+	*list = grown;
+	return 0;
+}
+
+/* recrawl: the job's headers plus the validators of the page's stored
+ * row, built for this request (the shared list is never changed); NULL
+ * in *out when there are no validators to send. */
+static int conditional_headers(const struct transfer_settings *s, struct scrape_request *req)
+{
+	const struct curl_slist *h;
+
+	curl_slist_free_all(req->conditional);
+	req->conditional = NULL;
+	if (!req->if_none_match && !req->if_modified_since)
+		return 0;
+	for (h = s->headers; h; h = h->next) {
+		struct curl_slist *grown = curl_slist_append(req->conditional, h->data);
+		if (!grown)
+			return -1;
+		req->conditional = grown;
+	}
+	if (req->if_none_match && append_header(&req->conditional, "If-None-Match", req->if_none_match) < 0)
+		return -1;
+	if (req->if_modified_since &&
+	    append_header(&req->conditional, "If-Modified-Since", req->if_modified_since) < 0)
+		return -1;
+	return 0;
 }
 
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -195,6 +270,9 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	sitemap_free(req->reader);
 	req->reader = NULL;
 	buf_reset(&req->found);
+	req->etag[0] = req->last_modified[0] = '\0';
+	if (conditional_headers(s, req) < 0)
+		return -1;
 	if (req->sitemap) {
 		/* max_body caps what a sitemap decodes to, gzip or not */
 		req->sitemap_since_s = job->crawl.sitemap_since ? job->crawl.sitemap_since_s : INT64_MIN;
@@ -220,7 +298,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
 	SET(CURLOPT_USERAGENT, job->user_agent);
-	SET(CURLOPT_HTTPHEADER, s->headers);
+	SET(CURLOPT_HTTPHEADER, req->conditional ? req->conditional : s->headers);
 	/* compares Content-Length, the wire size, with the decoded cap: a
 	 * body too large even compressed is refused before it arrives (a
 	 * sitemap's first max_body bytes are read all the same) */
@@ -238,7 +316,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	 * status, and looked at for a Retry-After when the job obeys it */
 	req->keep_headers = job->parser_count > 0 || req->sitemap;
 	req->retry_after_len = 0;
-	if (job->parser_count > 0 || job->retry_after || req->sitemap) {
+	if (job->parser_count > 0 || job->retry_after || req->sitemap || job->recrawl) {
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);
 	}

@@ -37,6 +37,10 @@ void transfer_settings_free(struct transfer_settings *s);
 /* Resets the easy handle (keeping its connections) and sets it up for req. */
 int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy);
 
+/* Frees what a request holds for recrawl: its validators and the headers
+ * built to send them. */
+void transfer_request_release(struct scrape_request *req);
+
 struct transfer_outcome {
 	long status;
 	const char *final_url;      /* owned by the easy handle */
