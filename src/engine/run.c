@@ -361,6 +361,8 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 	if (res->has_error)
 		fprintf(out, "Failed %s: %s (%.3fs)\n", url, visible(error, sizeof error, res->error),
 		        res->time_total);
+	else if (res->recrawl == RECRAWL_UNCHANGED)
+		fprintf(out, "Unchanged %s (%ld, %.3fs)\n", url, res->status, res->time_total);
 	else
 		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
 		        url, res->status, res->time_total);

@@ -195,8 +195,8 @@ static int append_header(struct curl_slist **list, const char *name, const char 
 }
 
 /* recrawl: the job's headers plus the validators of the page's stored
- * row, built for this request (the shared list is never changed); NULL
- * in *out when there are no validators to send. */
+ * row, built for this request (the shared list is never changed); none
+ * (req->conditional NULL) when there are no validators to send. */
 static int conditional_headers(const struct transfer_settings *s, struct scrape_request *req)
 {
 	const struct curl_slist *h;
