@@ -104,7 +104,7 @@ const char *record_parse(const struct parser_instance *parsers, size_t parser_co
 enum recrawl_class record_recrawl_class(const struct job *job, const struct scrape_request *req,
                                         const struct transfer_outcome *o)
 {
-	if (!job->recrawl || o->status <= 0 || o->error)
+	if (!job->recrawl || o->status <= 0)
 		return RECRAWL_NONE;
 	if (o->status == 304 && (req->if_none_match || req->if_modified_since))
 		return RECRAWL_UNCHANGED;
