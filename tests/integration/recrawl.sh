@@ -115,6 +115,8 @@ done
 like "$(cat multiprocess-2.report.json)" '"recrawl":{"unchanged":4,"changed":1,"new":1}' \
 	"the --report file has the counts"
 check "the HTML report shows the counts" grep -q '>unchanged<' multiprocess-2.html
+"$SCRAPE" --merge sequential-2.report.json multiprocess-2.report.json --format json >merged.json 2>merged.err
+is "$(recrawl_json merged.json)" "8 2 2 8 4" "--merge adds the counts of the reports up"
 
 # the text summary and per-download lines
 make_site
