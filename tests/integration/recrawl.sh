@@ -128,6 +128,17 @@ rm -f text.db*
 like "$(cat text-2.out)" "  recrawl: 5 unchanged, 0 changed, 0 new" "the text summary counts the pages"
 like "$(cat text-2.out)" "Unchanged $TARGET/static/a.html (304," "a 304 has its own per-download line"
 
+# with crawl.state: the next day's re-crawl starts over with --fresh, which
+# empties the state but keeps the rows, and with them the validators
+make_site
+rm -f state.db* st.db*
+"$SCRAPE" -q -c job.yaml --set "urls=[$TARGET/static/index.html]" --set output.path=st.db \
+	--set crawl.state=state.db --format json >st-1.json 2>st-1.err
+"$SCRAPE" -q --fresh -c job.yaml --set "urls=[$TARGET/static/index.html]" --set output.path=st.db \
+	--set crawl.state=state.db --format json >st-2.json 2>st-2.err
+is "$(recrawl_json st-2.json)" "5 0 0 5 0" "crawl.state and --fresh: every unchanged page is a 304"
+is "$(title st.db /d.html)" "Page D" "crawl.state: the unchanged crawl reaches every page"
+
 # each validator alone, and a server that sends none: a list of URLs, no crawl
 make_site
 rm -f list.db*
