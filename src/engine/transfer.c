@@ -23,6 +23,23 @@
 #include "config/units.h"
 #include "crawl/sitemap.h"
 
+/* Appends "name: value" to *list ("name;" for an empty value, curl's way
+ * to send a header with nothing after the colon); -1 out of memory. */
+static int append_header(struct curl_slist **list, const char *name, const char *value)
+{
+	struct curl_slist *grown;
+	char *line;
+
+	if (asprintf(&line, value[0] ? "%s: %s" : "%s;", name, value) < 0)
+		return -1;
+	grown = curl_slist_append(*list, line);
+	free(line);
+	if (!grown)
+		return -1;
+	*list = grown;
+	return 0;
+}
+
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
                            const volatile sig_atomic_t *signal)
 {
@@ -38,23 +55,14 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
 	if (failed)
 		return -1;
 	for (i = 0; i < job->header_count; i++) {
-		char *line;
-		struct curl_slist *grown;
 		/* sent raw, libcurl would not decode the reply and the parsers
 		 * would read compressed bytes; an empty one is sent as it is */
 		if (strcasecmp(job->headers[i].name, "Accept-Encoding") == 0 && job->headers[i].value[0]) {
 			s->accept_encoding = job->headers[i].value;
 			continue;
 		}
-		/* "Name;" is curl's way to send a header with an empty value */
-		if (asprintf(&line, job->headers[i].value[0] ? "%s: %s" : "%s;", job->headers[i].name,
-		             job->headers[i].value) < 0)
+		if (append_header(&s->headers, job->headers[i].name, job->headers[i].value) < 0)
 			return -1;
-		grown = curl_slist_append(s->headers, line);
-		free(line);
-		if (!grown)
-			return -1;
-		s->headers = grown;
 	}
 	return 0;
 }
@@ -176,22 +184,6 @@ void transfer_request_release(struct scrape_request *req)
 	free(req->if_none_match);
 	free(req->if_modified_since);
 	req->if_none_match = req->if_modified_since = NULL;
-}
-
-/* Appends "name: value" to *list; -1 out of memory. */
-static int append_header(struct curl_slist **list, const char *name, const char *value)
-{
-	struct curl_slist *grown;
-	char *line;
-
-	if (asprintf(&line, "%s: %s", name, value) < 0)
-		return -1;
-	grown = curl_slist_append(*list, line);
-	free(line);
-	if (!grown)
-		return -1;
-	*list = grown;
-	return 0;
 }
 
 /* recrawl: the job's headers plus the validators of the page's stored

@@ -167,11 +167,16 @@ int recrawl_sql_mark_unchanged(struct recrawl_sql *q, const struct json_object *
 	return sqlite3_step(q->unchanged) == SQLITE_DONE ? 0 : -1;
 }
 
-/* A copy of a text column; NULL for NULL, "", or no memory. */
-static char *column_text(sqlite3_stmt *st, int col)
+/* A copy of a validator; NULL for NULL, "", no memory, or one with a
+ * control character: it goes into a request header, and the file may
+ * have been edited by hand. */
+static char *column_validator(sqlite3_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
+	const unsigned char *s = sqlite3_column_text(st, col), *p;
 
+	for (p = s; p && *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return NULL;
 	return s && *s ? strdup((const char *)s) : NULL;
 }
 
@@ -188,8 +193,8 @@ int recrawl_sql_validators(struct recrawl_sql *q, const char *url, int *known, c
 	if (rc == SQLITE_ROW) {
 		*known = 1;
 		if (sqlite3_column_int(q->validators, 2)) {
-			*etag = column_text(q->validators, 0);
-			*last_modified = column_text(q->validators, 1);
+			*etag = column_validator(q->validators, 0);
+			*last_modified = column_validator(q->validators, 1);
 		}
 		rc = SQLITE_DONE;
 	}

@@ -3,7 +3,8 @@
  * Unit tests of recrawl: conditional in the sqlite output
  * (src/results/output_recrawl.c): which rows give validators back, the
  * links kept with a row, and an unchanged page's record marking its row
- * without touching its fields.
+ * without touching its fields; a validator with a line break (a file
+ * edited by hand) is never sent.
  */
 #include <config.h>
 
@@ -97,7 +98,10 @@ int main(void)
 	       "\"recrawl_etag\":\"\\\"2\\\"\",\"recrawl_last_modified\":null,\"recrawl_links\":[]}\n");
 	put(o, "{\"url\":\"http://n/\",\"status\":200,\"error\":null,\"recrawl\":\"new\","
 	       "\"recrawl_etag\":null,\"recrawl_last_modified\":null,\"recrawl_links\":[]}\n");
+	put(o, "{\"url\":\"http://x/\",\"status\":200,\"error\":null,\"recrawl\":\"new\","
+	       "\"recrawl_etag\":\"\\\"1\\\"\\r\\nX-Injected: 1\",\"recrawl_last_modified\":\"Mon\"}\n");
 	validators_are(o, "http://a/", "1 \"1\" Mon");
+	validators_are(o, "http://x/", "1 - Mon");
 	validators_are(o, "http://e/", "1 - -");
 	validators_are(o, "http://n/", "1 - -");
 	validators_are(o, "http://z/", "0 - -");
