@@ -31,8 +31,6 @@
 #include "results/output_recrawl.h"
 
 #define COMMIT_ROWS 1000
-/* the upsert's first value after the core columns, the fields and fetched_at */
-#define RECRAWL_FIRST 16
 #define COMMIT_NS 500000000
 
 static const char *const output_core_columns[] = {
@@ -41,6 +39,9 @@ static const char *const output_core_columns[] = {
 };
 static const size_t output_core_column_count =
 	sizeof output_core_columns / sizeof output_core_columns[0];
+/* The upsert's first value after the core columns and the fields (the
+ * recrawl columns': output_recrawl.c). */
+#define RECRAWL_FIRST ((int)output_core_column_count + 2)
 /* A load test's records also name their group: a CSV column after the
  * core ones when the first record has it (a crawl's header is unchanged);
  * in SQLite, a member of the fields column, which an existing table
