@@ -61,6 +61,22 @@ static void timeline(struct buf *b, const struct run_result *r)
 	buf_putc(b, ']');
 }
 
+/* What --merge checks to tell the segments of one run: the run id and
+ * the job's hash whenever they are known, the segment when it is one. */
+static void segment_members(struct buf *b, const struct run_result *r)
+{
+	if (r->run_id) {
+		buf_puts(b, ",\"run_id\":");
+		buf_json_string(b, r->run_id);
+	}
+	if (r->job_hash) {
+		buf_puts(b, ",\"job_hash\":");
+		buf_json_string(b, r->job_hash);
+	}
+	if (r->segments)
+		buf_printf(b, ",\"segment\":%u,\"segments\":%u", r->segment, r->segments);
+}
+
 /* The job as --dry-run prints it, so a report says what produced it. */
 static void config_echo(struct buf *b, const struct job *job)
 {
@@ -235,6 +251,7 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 		buf_json_string(&b, r->job_path);
 	else
 		buf_puts(&b, "null");
+	segment_members(&b, r);
 	buf_puts(&b, ",\"strategy\":");
 	buf_json_string(&b, job->strategy.name);
 	buf_printf(&b, ",\"workers\":%lld,\"measured_seconds\":%.9f,\"tail_seconds\":%.9f,",
@@ -563,6 +580,10 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 	load.model = r->model;
 	load.warmup_ns = job->warmup_ns;
 	stats_print_summary(r->stats, r->sum.seconds, r->interrupted, r->load_test ? &load : NULL, out);
+	if (r->segments)
+		fprintf(out, "  segment %u of %u of the job%s%s (workers, limits and starts are its "
+		        "share; scrape --merge adds the segments up)\n", r->segment, r->segments,
+		        r->run_id ? ", run " : "", r->run_id ? r->run_id : "");
 	if (job->random_order || job->poisson)
 		fprintf(out, "  %s%s%s, seed %llu\n", job->random_order ? "random order" : "",
 		        job->random_order && job->poisson ? " and " : "",
