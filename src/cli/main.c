@@ -568,6 +568,34 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	return status;
 }
 
+/* --merge, with the job when -c names one (its thresholds, its hash). */
+static int merge(const struct cli *cli)
+{
+	struct merge_settings settings = {
+		.json = cli->json, .job_path = cli->config, .html_path = cli->html,
+	};
+	char err[1024], hash[SEGMENT_HASH_LEN];
+	int status;
+
+	if (cli->html && !cli->config) {
+		log_fatal("--merge --html needs the job the reports ran (-c JOB.yaml) to draw them");
+		return EXIT_USAGE;
+	}
+	if (cli->config) {
+		settings.job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count,
+		                        NULL, 0, err, sizeof err);
+		if (!settings.job) {
+			log_located("%s", err);
+			return EXIT_USAGE;
+		}
+		segment_job_hash(settings.job, hash);
+		settings.job_hash = hash;
+	}
+	status = merge_reports(cli->urls, cli->url_count, &settings);
+	job_free(settings.job);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -596,7 +624,7 @@ int main(int argc, char **argv)
 	else if (cli.plugin_help)
 		status = plugin_help(&paths, cli.plugin_help);
 	else if (cli.merge)
-		status = merge_reports(cli.urls, cli.url_count, cli.json);
+		status = merge(&cli);
 	else
 		status = run_job(&cli, &paths);
 	curl_global_cleanup();
