@@ -577,20 +577,25 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 static void print_json(const struct merged *m)
 {
 	struct summary_input in = { 0 };
-	char extra[256];
+	struct buf extra = { 0 };
 
 	in.stats = &m->stats;
 	in.seconds = m->seconds;
 	in.interrupted = m->interrupted;
 	in.load = 1;
 	in.open_model = m->open_model;
+	buf_printf(&extra, "\"reports\":%zu,\"rates_added\":%.3f", m->reports, m->rate);
+	/* the identity was checked to be plain letters, digits and .:_- */
 	if (m->first_id.segments)
-		snprintf(extra, sizeof extra, "\"reports\":%zu,\"rates_added\":%.3f,\"run_id\":\"%s\","
-		         "\"job_hash\":\"%s\",\"segments\":%zu", m->reports, m->rate, m->first_id.run_id,
-		         m->first_id.job_hash, m->reports);
+		buf_printf(&extra, ",\"run_id\":\"%s\",\"job_hash\":\"%s\",\"segments\":%zu",
+		           m->first_id.run_id, m->first_id.job_hash, m->reports);
+	buf_putc(&extra, ',');
+	report_timeline(&extra, &m->timeline, m->open_model);
+	if (extra.oom)
+		log_error("out of memory");
 	else
-		snprintf(extra, sizeof extra, "\"reports\":%zu,\"rates_added\":%.3f", m->reports, m->rate);
-	summary_print_json(&in, extra, stdout);
+		summary_print_json(&in, extra.data, stdout);
+	buf_free(&extra);
 }
 
 static void print_text(struct merged *m)

@@ -207,8 +207,10 @@ double schedule_rate_at(const struct schedule *s, int64_t t_ns)
 
 	for (i = 0; i < s->count; i++) {
 		const struct schedule_segment *g = &s->segments[i];
+		/* a segment asks for its share, so the segments' rates add up */
 		if (t >= g->t0 && t < g->t1)
-			return isinf(g->t1) ? g->r0 : g->r0 + (g->r1 - g->r0) * (t - g->t0) / (g->t1 - g->t0);
+			return (isinf(g->t1) ? g->r0 : g->r0 + (g->r1 - g->r0) * (t - g->t0) / (g->t1 - g->t0)) /
+			       s->share.count;
 	}
 	return 0;
 }

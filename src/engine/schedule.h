@@ -49,7 +49,8 @@ void schedule_advance(struct schedule *s);
  * for Poisson ones exact up to a million and expected beyond, so a long
  * backlog costs no time. */
 uint64_t schedule_skip(struct schedule *s, int64_t end_ns);
-/* The rate the schedule asks for at t_ns, in requests/s. */
+/* The rate the schedule asks for at t_ns, in requests/s (a segment's
+ * share of the job's). */
 double schedule_rate_at(const struct schedule *s, int64_t t_ns);
 
 #endif

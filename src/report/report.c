@@ -39,9 +39,8 @@ static void format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
-static void timeline(struct buf *b, const struct run_result *r)
+void report_timeline(struct buf *b, const struct timeline *t, int open_model)
 {
-	const struct timeline *t = r->timeline;
 	size_t i;
 
 	buf_puts(b, "\"timeline\":[");
@@ -54,7 +53,7 @@ static void timeline(struct buf *b, const struct run_result *r)
 		/* the time the second covers: less than 1 for the last, cut short */
 		buf_printf(b, ",\"seconds\":%.6g,\"requests_per_second\":%.3f", s->seconds,
 		           s->seconds > 0 ? (double)s->requests / s->seconds : 0.0);
-		if (r->job->open_model)
+		if (open_model)
 			buf_printf(b, ",\"target_rate\":%.3f", s->target_rate);
 		buf_putc(b, '}');
 	}
@@ -260,7 +259,7 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 	hosts(&b, st);
 	host_delays(&b, r);
 	buf_putc(&b, ',');
-	timeline(&b, r);
+	report_timeline(&b, r->timeline, job->open_model);
 	buf_putc(&b, ',');
 	summary_buckets(&b, "latency_histogram", &st->latency);
 	if (job->open_model) {
