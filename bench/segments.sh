@@ -40,7 +40,7 @@ scrape, tmp, n, at = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 procs = [subprocess.Popen([scrape, "-q", "--no-progress", "-c", tmp + "/job.yaml",
                            "--segment", "%d/%d" % (i, n), "--start-at", at,
                            "--report", "%s/seg-%d.json" % (tmp, i)],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          stdout=subprocess.DEVNULL)
          for i in range(1, n + 1)]
 for p in procs:
     p.wait()
