@@ -70,7 +70,7 @@ static void usage(FILE *out)
 	      "      --run-id ID        the run the segments belong to (default: from\n"
 	      "                         --start-at and the job), checked by --merge\n"
 	      "      --schedule         print the open model's start times of this segment\n"
-	      "                         (global index, nanoseconds from the start) and stop"
+	      "                         (global index, nanoseconds from the start) and stop\n"
 	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary (and the\n"
