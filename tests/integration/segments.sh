@@ -108,9 +108,9 @@ import json, sys
 seg = [json.load(open(f))["timeline"] for f in sys.argv[1:]]
 n = max(map(len, seg))
 print([sum(t[i]["sent"] for t in seg if i < len(t)) for i in range(n)],
-      [round(sum(t[i]["target_rate"] for t in seg if i < len(t))) for i in range(min(map(len, seg)) - 1)])
+      [round(sum(t[i]["target_rate"] for t in seg if i < len(t))) for i in range(n)])
 PY
-)" "$(report merged.json '[s["sent"] for s in r["timeline"]], [round(s["target_rate"]) for s in r["timeline"][:-1]]')" \
+)" "$(report merged.json '[s["sent"] for s in r["timeline"]], [round(s["target_rate"]) for s in r["timeline"]]')" \
    "the merged timeline is the segments' added up, second by second"
 is "$(report merged.json '[round(s["target_rate"]) for s in r["timeline"][:4]]')" "[900, 900, 900, 900]" \
    "and asks for the job's 900/s"
