@@ -560,7 +560,8 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 	int rc = -1;
 
 	if (merged_init(&m) == 0)
-		rc = merge_text(&m, text, len, NULL);
+		/* merged alone: a segment of several is refused as incomplete */
+		rc = merge_text(&m, text, len, "the report") < 0 ? -1 : merge_check_complete(&m);
 	else
 		merge_refuse(&m, "out of memory");
 	if (rc < 0)

@@ -31,8 +31,8 @@ struct merge_settings {
  * line on stderr names the file and why). */
 int merge_reports(char *const *paths, size_t count, const struct merge_settings *settings);
 
-/* Reads one report's text as --merge would and prints nothing: 0, or -1
- * with the reason in why.  The entry point for fuzzing harnesses. */
+/* Reads one report's text as --merge of it alone would and prints
+ * nothing: 0, or -1 with the reason in why.  The entry point for fuzzing harnesses. */
 int merge_check_text(const char *text, size_t len, char *why, size_t why_len);
 
 #endif
