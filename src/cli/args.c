@@ -57,7 +57,20 @@ static void usage(FILE *out)
 	      "      --max-connections N  open model: transfers in flight at most\n"
 	      "      --warmup D         leave the first D of the run out of the statistics\n"
 	      "      --merge REPORT...  one summary for --report files of runs that went side\n"
-	      "                         by side (counts add up, percentiles from the buckets)\n"
+	      "                         by side (counts add up, percentiles from the buckets);\n"
+	      "                         with -c JOB, the job's thresholds on the merged figures\n"
+	      "\n"
+	      "Several machines (one job split into N segments that together are the job):\n"
+	      "      --segment I/N      run segment I (1 to N) of N: every N-th scheduled start\n"
+	      "                         or URL, a share of workers and limits (also\n"
+	      "                         SCRAPE_SEGMENT=I/N in the environment)\n"
+	      "      --segments N       the same, I from JOB_COMPLETION_INDEX + 1 (Kubernetes)\n"
+	      "      --start-at TIME    start at TIME (2026-01-01T12:00:00Z, or +5s from now),\n"
+	      "                         so the segments start together\n"
+	      "      --run-id ID        the run the segments belong to (default: from\n"
+	      "                         --start-at and the job), checked by --merge\n"
+	      "      --schedule         print the open model's start times of this segment\n"
+	      "                         (global index, nanoseconds from the start) and stop\n"
 	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary (and the\n"
@@ -179,7 +192,7 @@ enum {
 	OPT_SET = 256, OPT_RETRIES, OPT_DRY_RUN, OPT_FRESH, OPT_PLUGIN_DIR, OPT_LIST, OPT_PLUGIN_HELP,
 	OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
 	OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE, OPT_METRICS_LISTEN,
-	OPT_METRICS_LINGER,
+	OPT_METRICS_LINGER, OPT_SEGMENT, OPT_SEGMENTS, OPT_START_AT, OPT_RUN_ID, OPT_SCHEDULE,
 };
 
 static const char short_options[] = ":c:s:w:r:b:n:d:t:p:o:qvVh";
@@ -211,6 +224,11 @@ static const struct option long_options[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "metrics-linger", required_argument, NULL, OPT_METRICS_LINGER },
+	{ "segment", required_argument, NULL, OPT_SEGMENT },
+	{ "segments", required_argument, NULL, OPT_SEGMENTS },
+	{ "start-at", required_argument, NULL, OPT_START_AT },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
+	{ "schedule", no_argument, NULL, OPT_SCHEDULE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "fresh", no_argument, NULL, OPT_FRESH },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -292,6 +310,54 @@ static int compare_option(struct cli *cli, int argc, char **argv)
 	return OPTION_OK;
 }
 
+/* --segment, --segments, --start-at and --run-id: checked here, so a
+ * mistake stops the run before any job is read. */
+static int segment_option(int c, struct cli *cli)
+{
+	const char *why;
+	char reason[160];
+
+	switch (c) {
+	case OPT_SEGMENT:
+		if (segment_parse(optarg, &cli->segment, &why) == 0)
+			return OPTION_OK;
+		log_fatal("--segment \"%s\": %s", optarg, why);
+		return OPTION_STOP;
+	case OPT_SEGMENTS:
+		if (segment_from_index(optarg, getenv("JOB_COMPLETION_INDEX"), &cli->segment, &why) == 0)
+			return OPTION_OK;
+		log_fatal("--segments %s: %s", optarg, why);
+		return OPTION_STOP;
+	case OPT_START_AT:
+		if (segment_parse_start(optarg, segment_wall_ns(), &cli->start_at_ns, reason,
+		                        sizeof reason) == 0)
+			return OPTION_OK;
+		log_fatal("--start-at \"%s\": %s", optarg, reason);
+		return OPTION_STOP;
+	default:
+		if (segment_run_id_valid(optarg) == 0) {
+			cli->run_id = optarg;
+			return OPTION_OK;
+		}
+		log_fatal("--run-id \"%s\": 1 to %d letters, digits, '.', '_', ':' or '-'", optarg,
+		          SEGMENT_RUN_ID_MAX);
+		return OPTION_STOP;
+	}
+}
+
+/* SCRAPE_SEGMENT=I/N when no option chose a segment. */
+static int segment_from_environment(struct cli *cli)
+{
+	const char *text = getenv("SCRAPE_SEGMENT"), *why;
+
+	if (!text || cli->segment.count)
+		return 0;
+	if (segment_parse(text, &cli->segment, &why) == 0)
+		return 0;
+	log_fatal("SCRAPE_SEGMENT \"%s\": %s", text, why);
+	return -1;
+}
+
 /* A missing value or an unknown option. */
 static int bad_option(int c, char **argv)
 {
@@ -333,6 +399,9 @@ static int other_option(int c, int argc, char **argv, struct cli *cli, int *stat
 		break;
 	}
 	case OPT_COMPARE: return compare_option(cli, argc, argv);
+	case OPT_SEGMENT: case OPT_SEGMENTS: case OPT_START_AT: case OPT_RUN_ID:
+		return segment_option(c, cli);
+	case OPT_SCHEDULE: cli->schedule = 1; break;
 	case OPT_DRY_RUN: cli->dry_run = 1; break;
 	case OPT_FRESH: cli->fresh = 1; break;
 	case 'q': cli->quiet = 1; break;
@@ -399,5 +468,7 @@ int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			return -1;
 		}
 	}
+	if (!cli->merge && !cli->list_plugins && !cli->plugin_help && segment_from_environment(cli) < 0)
+		return -1;
 	return finish_cli(argc, argv, cli);
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/segment.h"
+
 enum exit_status {
 	EXIT_ALL_OK = 0,
 	EXIT_SOME_FAILED = 1,
@@ -41,6 +43,11 @@ struct cli {
 	int merge;
 	const char *metrics_listen; /* --metrics-listen ADDRESS:PORT, or NULL */
 	int64_t metrics_linger_ns;  /* --metrics-linger: serve the final figures so long */
+	/* --segment I/N, SCRAPE_SEGMENT, or --segments N with JOB_COMPLETION_INDEX */
+	struct segment segment;
+	int64_t start_at_ns;        /* --start-at, CLOCK_REALTIME; 0: at once */
+	const char *run_id;         /* --run-id, or NULL */
+	int schedule;               /* --schedule: print the start times, run nothing */
 };
 
 /* 0, or -1: exit with status *status (help, version, or a usage error,

@@ -28,6 +28,7 @@
 #include "report/metrics.h"
 #include "report/progress.h"
 #include "engine/run.h"
+#include "engine/segment.h"
 
 /* run_with_plugins(): check the job and plugins, and print it or not. */
 enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
@@ -453,11 +454,71 @@ static int start_metrics(const struct cli *cli)
 	return EXIT_ALL_OK;
 }
 
+/* What ties segments together (the job's hash, the run id) and this
+ * segment's part of the job, into settings; hash and run_id hold the
+ * strings settings points to.  0, or an exit status (the reason said). */
+static int split_job(const struct cli *cli, struct job *job, struct run_settings *settings,
+                     char *hash, char *run_id, size_t run_id_len)
+{
+	char err[512];
+
+	segment_job_hash(job, hash);
+	settings->job_hash = hash;
+	if (cli->run_id)
+		snprintf(run_id, run_id_len, "%s", cli->run_id);
+	else if (cli->start_at_ns)
+		segment_run_id(cli->start_at_ns, hash, run_id, run_id_len);
+	settings->run_id = run_id[0] ? run_id : NULL;
+	settings->segment = cli->segment;
+	settings->start_at_ns = cli->start_at_ns;
+	if (segment_split(&cli->segment) && cli->compare) {
+		log_fatal("--segment cannot be used with --compare (each strategy runs the whole job)");
+		return EXIT_USAGE;
+	}
+	if (segment_split(&cli->segment) && !settings->run_id) {
+		log_fatal("--segment %u/%u: give --start-at TIME (the same for every segment) or "
+		          "--run-id ID, so the segments' reports name one run",
+		          cli->segment.index + 1, cli->segment.count);
+		return EXIT_USAGE;
+	}
+	if (segment_divide_job(job, &cli->segment, settings->run_id, err, sizeof err) < 0) {
+		log_fatal("%s", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_ALL_OK;
+}
+
+/* --schedule: this segment's starts of the open model, one a line: the
+ * start's index in the whole job's schedule and its time in nanoseconds
+ * from the start, so the segments' lists can be checked against the
+ * whole job's. */
+static int print_schedule(const struct job *job, const struct segment *segment)
+{
+	struct schedule s;
+	int64_t end = job->duration_ns ? job->duration_ns : job->stages_ns;
+
+	if (!job->open_model || end <= 0) {
+		log_fatal("--schedule needs an open-model job (rate or stages) with an end (duration "
+		          "or stages)");
+		return EXIT_USAGE;
+	}
+	if (schedule_init(&s, job) < 0) {
+		log_fatal("out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	schedule_take_share(&s, segment);
+	for (; s.next_ns < end && (job->requests <= 0 || s.issued < (uint64_t)job->requests);
+	     schedule_advance(&s))
+		printf("%llu %lld\n", (unsigned long long)s.issued, (long long)s.next_ns);
+	schedule_free(&s);
+	return fflush(stdout) == 0 ? EXIT_ALL_OK : EXIT_SOME_FAILED;
+}
+
 static int run_job(const struct cli *cli, const struct loader_paths *paths)
 {
 	struct run_settings settings = settings_of(cli);
 	struct job *job;
-	char err[1024];
+	char err[1024], hash[SEGMENT_HASH_LEN], run_id[SEGMENT_RUN_ID_MAX + 32] = "";
 	int status;
 
 	job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count, cli->urls,
@@ -467,6 +528,13 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 		return EXIT_USAGE;
 	}
 	job->crawl.fresh = cli->fresh;
+	if ((status = split_job(cli, job, &settings, hash, run_id, sizeof run_id)) != EXIT_ALL_OK ||
+	    cli->schedule) {
+		if (status == EXIT_ALL_OK)
+			status = print_schedule(job, &settings.segment);
+		job_free(job);
+		return status;
+	}
 	if (cli->compare && job->crawl.state) {
 		log_warning("--compare keeps no crawl state (crawl.state %s is ignored)", job->crawl.state);
 		free(job->crawl.state);
@@ -500,6 +568,34 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	return status;
 }
 
+/* --merge, with the job when -c names one (its thresholds, its hash). */
+static int merge(const struct cli *cli)
+{
+	struct merge_settings settings = {
+		.json = cli->json, .job_path = cli->config, .html_path = cli->html,
+	};
+	char err[1024], hash[SEGMENT_HASH_LEN];
+	int status;
+
+	if (cli->html && !cli->config) {
+		log_fatal("--merge --html needs the job the reports ran (-c JOB.yaml) to draw them");
+		return EXIT_USAGE;
+	}
+	if (cli->config) {
+		settings.job = job_load(cli->config, cli->overrides, cli->labels, cli->override_count,
+		                        NULL, 0, err, sizeof err);
+		if (!settings.job) {
+			log_located("%s", err);
+			return EXIT_USAGE;
+		}
+		segment_job_hash(settings.job, hash);
+		settings.job_hash = hash;
+	}
+	status = merge_reports(cli->urls, cli->url_count, &settings);
+	job_free(settings.job);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -528,7 +624,7 @@ int main(int argc, char **argv)
 	else if (cli.plugin_help)
 		status = plugin_help(&paths, cli.plugin_help);
 	else if (cli.merge)
-		status = merge_reports(cli.urls, cli.url_count, cli.json);
+		status = merge(&cli);
 	else
 		status = run_job(&cli, &paths);
 	curl_global_cleanup();

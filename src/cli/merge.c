@@ -23,12 +23,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/job.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "results/groups.h"
 #include "results/stats.h"
+#include "report/report.h"
 #include "report/summary.h"
+#include "results/run_result.h"
+#include "results/threshold.h"
 
 /* Reports are a few MB; a GiB is not a report, whatever it holds. */
 #define MAX_REPORT_SIZE ((size_t)1 << 30)
@@ -74,6 +78,8 @@ struct part {
 	struct group *scratch;      /* the group being read */
 	struct host_count *proxies; /* "proxies", when the run had them */
 	size_t proxy_count;
+	struct segment_id id;       /* run_id, job_hash, segment, segments */
+	struct timeline timeline;   /* "timeline" */
 };
 
 
@@ -347,6 +353,10 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 			return merge_refuse(m, "not a scrape report of schema 2 (write it with --report)");
 		return 0;
 	}
+	if (merge_is_identity(key))
+		return merge_read_identity(r, m, &p->id, key);
+	if (strcmp(key, "timeline") == 0)
+		return merge_read_timeline(r, m, &p->timeline);
 	if (strcmp(key, "status_counts") == 0)
 		return merge_read_statuses(r, m, p->status);
 	if (strcmp(key, "failed_by_reason") == 0)
@@ -494,7 +504,7 @@ static int add_part(struct merged *m, const struct part *p)
 		if ((int64_t)(p->lag_sum.max * 1e9 + 0.5) > s->lag.max)
 			s->lag.max = (int64_t)(p->lag_sum.max * 1e9 + 0.5);
 	}
-	if (merge_add_groups(m, p->groups) < 0)
+	if (merge_add_groups(m, p->groups) < 0 || merge_add_timeline(m, &p->timeline) < 0)
 		return -1;
 	for (i = 0; i < p->proxy_count; i++) {
 		const struct host_count *e = &p->proxies[i];
@@ -527,16 +537,20 @@ static void part_clear(struct part *p)
 	for (i = 0; i < p->proxy_count; i++)
 		free(p->proxies[i].host);
 	free(p->proxies);
+	free(p->timeline.seconds);
 	memset(p, 0, sizeof *p);
 	p->scratch = scratch;
 	histogram_init(&p->latency);
 	histogram_init(&p->service);
 }
 
-static int merge_text(struct merged *m, const char *text, size_t len)
+/* path: the report's file, for the segments' checks (NULL: none). */
+static int merge_text(struct merged *m, const char *text, size_t len, const char *path)
 {
 	part_clear(m->part);
 	if (read_report(m, m->part, text, len) < 0)
+		return -1;
+	if (path && merge_check_segment(m, &m->part->id, path) < 0)
 		return -1;
 	return add_part(m, m->part);
 }
@@ -560,10 +574,13 @@ static void merged_free(struct merged *m)
 	reasons_free(&m->reasons);
 	reasons_free(&m->refusals);
 	groups_free(m->stats.groups);
+	free(m->timeline.seconds);
+	free(m->segment_paths);
 	if (m->part) {
 		for (size_t i = 0; i < m->part->proxy_count; i++)
 			free(m->part->proxies[i].host);
 		free(m->part->proxies);
+		free(m->part->timeline.seconds);
 		groups_free(m->part->groups);
 		free(m->part->scratch);
 	}
@@ -576,7 +593,8 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 	int rc = -1;
 
 	if (merged_init(&m) == 0)
-		rc = merge_text(&m, text, len);
+		/* merged alone: a segment of several is refused as incomplete */
+		rc = merge_text(&m, text, len, "the report") < 0 ? -1 : merge_check_complete(&m);
 	else
 		merge_refuse(&m, "out of memory");
 	if (rc < 0)
@@ -593,15 +611,25 @@ int merge_check_text(const char *text, size_t len, char *why, size_t why_len)
 static void print_json(const struct merged *m)
 {
 	struct summary_input in = { 0 };
-	char extra[96];
+	struct buf extra = { 0 };
 
 	in.stats = &m->stats;
 	in.seconds = m->seconds;
 	in.interrupted = m->interrupted;
 	in.load = 1;
 	in.open_model = m->open_model;
-	snprintf(extra, sizeof extra, "\"reports\":%zu,\"rates_added\":%.3f", m->reports, m->rate);
-	summary_print_json(&in, extra, stdout);
+	buf_printf(&extra, "\"reports\":%zu,\"rates_added\":%.3f", m->reports, m->rate);
+	/* the identity was checked to be plain letters, digits and .:_- */
+	if (m->first_id.segments)
+		buf_printf(&extra, ",\"run_id\":\"%s\",\"job_hash\":\"%s\",\"segments\":%zu",
+		           m->first_id.run_id, m->first_id.job_hash, m->reports);
+	buf_putc(&extra, ',');
+	report_timeline(&extra, &m->timeline, m->open_model);
+	if (extra.oom)
+		log_error("out of memory");
+	else
+		summary_print_json(&in, extra.data, stdout);
+	buf_free(&extra);
 }
 
 static void print_text(struct merged *m)
@@ -609,12 +637,21 @@ static void print_text(struct merged *m)
 	struct load_facts load = { 0 };
 	char model[260];
 
-	printf("Merged %zu report%s (the runs went side by side: counts add up, the time is the "
-	       "longest)\n", m->reports, m->reports == 1 ? "" : "s");
-	snprintf(model, sizeof model, m->open_model
-	         ? "open: %zu run%s, each on its own schedule; latency from each scheduled start"
-	         : "closed: %zu run%s; latency from each actual send",
-	         m->reports, m->reports == 1 ? "" : "s");
+	if (m->first_id.segments)
+		printf("Merged the %zu segments of run %s (one job split: together they are the job)\n",
+		       m->reports, m->first_id.run_id);
+	else
+		printf("Merged %zu report%s (the runs went side by side: counts add up, the time is the "
+		       "longest)\n", m->reports, m->reports == 1 ? "" : "s");
+	if (m->first_id.segments)
+		snprintf(model, sizeof model, m->open_model
+		         ? "open: one schedule in %zu segments; latency from each scheduled start"
+		         : "closed: %zu segments; latency from each actual send", m->reports);
+	else
+		snprintf(model, sizeof model, m->open_model
+		         ? "open: %zu run%s, each on its own schedule; latency from each scheduled start"
+		         : "closed: %zu run%s; latency from each actual send",
+		         m->reports, m->reports == 1 ? "" : "s");
 	load.open_model = m->open_model;
 	load.model = model;
 	load.schedule = m->open_model ? "the reports' schedules" : "none";
@@ -623,13 +660,56 @@ static void print_text(struct merged *m)
 	stats_print_proxies(&m->stats, stdout);
 }
 
-int merge_reports(char *const *paths, size_t count, int json)
+/* -c JOB: a report must be of that job when it says which it is. */
+static int check_job(struct merged *m, const struct merge_settings *settings)
+{
+	const char *hash = m->part->id.job_hash;
+	char shown[160];
+
+	if (!settings->job_hash || !hash[0] || strcmp(hash, settings->job_hash) == 0)
+		return 0;
+	return merge_refuse(m, "it is of another job than %s (job hash %s, not %s)",
+	                    visible(shown, sizeof shown, settings->job_path), hash, settings->job_hash);
+}
+
+/* With the job (-c): its thresholds on the merged figures (the verdict
+ * lines after the summary), and --html.  The number of failed
+ * thresholds, or -1 when the HTML report could not be written. */
+static int conclude(struct merged *m, const struct merge_settings *settings)
+{
+	struct run_result r = { 0 };
+	size_t failed;
+
+	r.job = settings->job;
+	r.job_path = settings->job_path;
+	r.interrupted = m->interrupted;
+	r.stats = &m->stats;
+	r.timeline = &m->timeline;
+	r.sum.ok = m->stats.ok;
+	r.sum.failed = m->stats.failed;
+	r.sum.requests = m->stats.ok + m->stats.failed;
+	r.sum.seconds = m->seconds;
+	r.load_test = 1;
+	run_result_describe(r.job, r.schedule, sizeof r.schedule, r.model, sizeof r.model);
+	if (m->first_id.segments) {
+		r.segments = (unsigned)m->first_id.segments;
+		r.run_id = m->first_id.run_id;
+		r.job_hash = m->first_id.job_hash;
+	}
+	/* the verdicts go with the text; the JSON summary is the reports' */
+	failed = threshold_check(&r, settings->json ? NULL : stdout, NULL);
+	if (settings->html_path && report_write_html(settings->html_path, &r) < 0)
+		return -1;
+	return (int)failed;
+}
+
+int merge_reports(char *const *paths, size_t count, const struct merge_settings *settings)
 {
 	struct merged m;
 	struct buf text = { 0 };
 	char shown[160];
 	size_t i;
-	int status = 2;
+	int status = 2, failed = 0;
 
 	if (count == 0) {
 		log_fatal("--merge needs report files (written with --report)");
@@ -645,10 +725,14 @@ int merge_reports(char *const *paths, size_t count, int json)
 
 		if (json_read_file(paths[i], MAX_REPORT_SIZE, &text, &why) < 0)
 			snprintf(m.why, sizeof m.why, "%s", why);
-		if (why || merge_text(&m, text.data, text.len) < 0) {
+		if (why || merge_text(&m, text.data, text.len, paths[i]) < 0 || check_job(&m, settings) < 0) {
 			log_fatal("--merge: %s: %s", visible(shown, sizeof shown, paths[i]), m.why);
 			goto done;
 		}
+	}
+	if (merge_check_complete(&m) < 0) {
+		log_fatal("--merge: %s", m.why);
+		goto done;
 	}
 	/* the text is not needed any more: free it before the printers' copies */
 	buf_free(&text);
@@ -656,11 +740,19 @@ int merge_reports(char *const *paths, size_t count, int json)
 	m.stats.reason_count = m.reasons.count;
 	m.stats.refusals = m.refusals.items;
 	m.stats.refusal_count = m.refusals.count;
-	if (json)
+	if (settings->json)
 		print_json(&m);
 	else
 		print_text(&m);
-	status = m.stats.failed > 0 ? 1 : 0;
+	if (settings->job && (failed = conclude(&m, settings)) < 0) {
+		status = 1;
+		goto done;
+	}
+	/* as for a run: with thresholds they decide, else any failure does */
+	if (settings->job && settings->job->threshold_count)
+		status = failed > 0 ? 1 : 0;
+	else
+		status = m.stats.failed > 0 ? 1 : 0;
 done:
 	buf_free(&text);
 	merged_free(&m);

@@ -12,6 +12,7 @@
 
 #include "util/json.h"
 #include "results/stats.h"
+#include "results/timeline.h"
 #include "cli/merge_reasons.h"
 
 #define COUNT_MAX "18446744073709551615"
@@ -27,6 +28,19 @@ struct summary {
 };
 
 
+#define MERGE_SEGMENTS_MAX 10000
+/* A day and more of seconds; a timeline value (seconds, rate) above this
+ * is not a report's. */
+#define MERGE_TIMELINE_MAX 200000
+#define MAX_TIMELINE_VALUE 1e12
+
+/* Which run, job and segment a report is (segments: 0 for a whole run). */
+struct segment_id {
+	char run_id[80];
+	char job_hash[24];
+	uint64_t segment, segments;
+};
+
 struct merged {
 	struct stats stats;
 	struct reasons reasons, refusals; /* failed_by_reason, refused_by_reason */
@@ -36,6 +50,10 @@ struct merged {
 	struct part *part;
 	const char *member;         /* the top-level member being read */
 	char why[256];
+	struct segment_id first_id; /* the first report's, which the others must match */
+	char first_path[160];
+	const char **segment_paths; /* segments: the report of each, or NULL */
+	struct timeline timeline;   /* the reports' timelines, second by second */
 };
 /* Sets m->why; -1. */
 int merge_refuse(struct merged *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,5 +75,18 @@ int merge_read_groups(struct json_reader *r, struct merged *m, struct groups **g
                       struct group *scratch);
 /* A read report's groups into the merge's (m->stats.groups), by name. */
 int merge_add_groups(struct merged *m, const struct groups *from);
+
+/* Whether a top-level member is one of a report's identity (run_id,
+ * job_hash, segment, segments), and reading it into id. */
+int merge_is_identity(const char *key);
+int merge_read_identity(struct json_reader *r, struct merged *m, struct segment_id *id,
+                        const char *key);
+/* A read report's identity against the reports before it (path names it
+ * in messages and must outlive the merge); then whether all segments came. */
+int merge_check_segment(struct merged *m, const struct segment_id *id, const char *path);
+int merge_check_complete(struct merged *m);
+/* A report's "timeline" into t, and t added into m->timeline. */
+int merge_read_timeline(struct json_reader *r, struct merged *m, struct timeline *t);
+int merge_add_timeline(struct merged *m, const struct timeline *from);
 
 #endif

@@ -75,6 +75,13 @@ oom:
 	return -1;
 }
 
+void dispatch_take_share(struct dispatch *d, const struct segment *share)
+{
+	frontier_take_share(&d->frontier, share);
+	if (d->job->open_model)
+		schedule_take_share(&d->schedule, share);
+}
+
 void dispatch_start(struct dispatch *d, int64_t start_ns)
 {
 	d->start_ns = start_ns;

@@ -57,6 +57,9 @@ int dispatch_init(struct dispatch *d, const struct job *job, struct scrape_run *
                   struct stats *stats, struct timeline *timeline, atomic_int *stopping,
                   const struct hosts_callbacks *robots, struct crawl_store *store,
                   char *err, size_t errlen);
+/* A segment of the job: only its share of the schedule's starts and of
+ * the URLs (segment.h).  Before dispatch_start. */
+void dispatch_take_share(struct dispatch *d, const struct segment *share);
 /* Sets when the run started (its duration, schedule and warmup count from then). */
 void dispatch_start(struct dispatch *d, int64_t start_ns);
 /* Frees every request still queued, then the sources. */

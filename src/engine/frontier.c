@@ -325,7 +325,7 @@ static int take_seed(struct frontier *f, const char *url, uint64_t *fp)
 	return fresh < 0 ? -1 : f->store->ops->mark_seen(f->store, *fp);
 }
 
-const char *frontier_next(struct frontier *f)
+static const char *next_of_all(struct frontier *f)
 {
 	const struct job *job = f->job;
 	const char *url;
@@ -518,4 +518,26 @@ static int load_seeds(struct frontier *f, char *err, size_t errlen)
 fail:
 	snprintf(err, errlen, "%s", f->error[0] ? f->error : frontier_store_error(f));
 	return -1;
+}
+
+void frontier_take_share(struct frontier *f, const struct segment *share)
+{
+	if (!segment_split(share))
+		return;
+	f->share = *share;
+	f->share_skip = share->index;
+}
+
+const char *frontier_next(struct frontier *f)
+{
+	const char *url;
+
+	/* what was passed stays passed, should a URL file run dry midway */
+	for (; f->share_skip > 0; f->share_skip--)
+		if (!next_of_all(f))
+			return NULL;
+	url = next_of_all(f);
+	if (url && segment_split(&f->share))
+		f->share_skip = f->share.count - 1;
+	return url;
 }

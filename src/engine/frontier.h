@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "config/job.h"
+#include "engine/segment.h"
 
 struct seen;
 struct crawl_store;
@@ -36,7 +37,10 @@ struct frontier {
 	uint64_t *cumulative;       /* random order: cumulative weights */
 	uint64_t total_weight;
 	uint64_t rng;
-	int64_t issued;             /* URLs handed out, seeds and links */
+	int64_t issued;             /* URLs handed out, seeds and links (a segment:
+	                               of the whole job, its own and the others') */
+	struct segment share;       /* a segment of the job: its URLs of the sequence */
+	unsigned share_skip;        /* the others' URLs still to pass before the next */
 	char error[600];            /* set if the URL file failed mid-run */
 	/* crawling */
 	struct crawl_store *store;  /* the seen set and the queue of links */
@@ -62,6 +66,10 @@ void frontier_free(struct frontier *f);
  * right now (f->error says whether that was an I/O failure).  A
  * crawl hands out each seed once, however often it is listed. */
 const char *frontier_next(struct frontier *f);
+/* A segment of the job (not a crawl): from now on the frontier hands out
+ * the URLs k of the job's sequence with k mod count == index, so the
+ * segments together fetch the job's URLs in the job's order. */
+void frontier_take_share(struct frontier *f, const struct segment *share);
 /* Nothing more will come: the seeds are used up and no link waits (links
  * may still arrive from transfers in flight). */
 int frontier_done(const struct frontier *f);

@@ -150,6 +150,10 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	if (crawl_persistent(run) ? crawl_open_output(run, err, errlen) < 0
 	                          : job->output_path && !(run->output = output_open(job, err, errlen)))
 		return -1;
+	dispatch_take_share(&run->dispatch, &settings->segment);
+	/* everything is ready: the wait for a common start is the last step */
+	if (settings->start_at_ns)
+		segment_wait_until(settings->start_at_ns, &run_signal);
 	run_cpu_seconds(&run->cpu_start, &run->main_cpu_start);
 	run->start_ns = run_now_ns();
 	run->measure_ns = run->start_ns + job->warmup_ns;

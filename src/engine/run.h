@@ -22,6 +22,7 @@
 #include "config/job.h"
 #include "engine/ratelimit.h"
 #include "engine/schedule.h"
+#include "engine/segment.h"
 #include "results/run_result.h"
 #include "results/stats.h"
 #include "results/timeline.h"
@@ -39,6 +40,14 @@ struct run_settings {
 	const char *job_path;       /* for the report */
 	int progress;               /* draw a progress line on stderr */
 	FILE *lines;                /* where per-download lines and the summary go */
+	/* Several processes running one job (segment.h): which part this is
+	 * (the job already divided by segment_divide_job), when to start
+	 * (CLOCK_REALTIME ns; 0: at once), and what ties the parts together
+	 * in the reports for --merge. */
+	struct segment segment;
+	int64_t start_at_ns;
+	const char *run_id;         /* NULL: none */
+	const char *job_hash;       /* segment_job_hash; NULL: not worked out */
 };
 
 struct seen;

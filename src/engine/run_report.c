@@ -104,6 +104,12 @@ static void result_of(struct scrape_run *run, struct run_result *r)
 	r->job = run->job;
 	r->job_path = run->settings.job_path;
 	r->interrupted = run_signal != 0;
+	if (segment_split(&run->settings.segment)) {
+		r->segment = run->settings.segment.index + 1;
+		r->segments = run->settings.segment.count;
+	}
+	r->run_id = run->settings.run_id;
+	r->job_hash = run->settings.job_hash;
 	/* how much of each second the run lasted: the last one is cut short,
 	 * and read as a whole second its rate would plunge */
 	timeline_cover(&run->timeline, run->end_ns - run->measure_ns);

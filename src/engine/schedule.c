@@ -5,7 +5,9 @@
  * of exponential draws for Poisson ones (the time-rescaling view of a
  * Poisson process whose intensity follows the stages).  Each segment's
  * rate is linear, so its integral is a quadratic that is inverted in
- * closed form; the cursor only moves forward, so a start costs O(1).
+ * closed form; the cursor only moves forward, so a start costs O(1).  A
+ * segment of the job steps through the same global starts (the same draws)
+ * and stops only at its own.
  */
 #include <config.h>
 
@@ -97,6 +99,8 @@ int schedule_init(struct schedule *s, const struct job *job)
 	s->poisson = job->poisson;
 	s->rng = job->seed;         /* drawn at load unless the job gave one */
 	s->issued = 0;
+	s->share.index = 0;
+	s->share.count = 1;
 	s->due = s->poisson ? exponential(&s->rng) : 0;
 	place(s);
 	return 0;
@@ -108,11 +112,33 @@ void schedule_free(struct schedule *s)
 	s->segments = NULL;
 }
 
-void schedule_advance(struct schedule *s)
+/* To the next start of the global schedule, whoever's it is. */
+static void step(struct schedule *s)
 {
 	s->issued++;
 	s->due += s->poisson ? exponential(&s->rng) : 1;
 	place(s);
+}
+
+/* Past the starts of other segments, to this one's next. */
+static void align(struct schedule *s)
+{
+	while (s->issued % s->share.count != s->share.index && s->next_ns != SCHEDULE_END)
+		step(s);
+}
+
+void schedule_take_share(struct schedule *s, const struct segment *share)
+{
+	if (!segment_split(share))
+		return;
+	s->share = *share;
+	align(s);
+}
+
+void schedule_advance(struct schedule *s)
+{
+	step(s);
+	align(s);
 }
 
 /* The integral of the rate from 0 to t seconds: starts due before t. */
@@ -133,26 +159,25 @@ static double area_before(const struct schedule *s, double t)
 	return s->count ? s->segments[s->count - 1].area0 + area_of(&s->segments[s->count - 1]) : 0;
 }
 
-uint64_t schedule_skip(struct schedule *s, int64_t end_ns)
+/* schedule_skip over the global schedule: to the first start at or after
+ * end_ns, whoever's it is. */
+static void skip_global(struct schedule *s, int64_t end_ns)
 {
 	uint64_t n = 0;
 	double left;
 
-	if (s->next_ns >= end_ns)
-		return 0;
 	if (s->poisson) {
 		while (s->next_ns < end_ns && n < 1000000) {
-			schedule_advance(s);
+			step(s);
 			n++;
 		}
 		if (s->next_ns >= end_ns)
-			return n;
+			return;
 	}
 	/* starts sit at due, due + 1, ... (constant) or about that densely
 	 * (Poisson): those below the integral at the end are skipped */
 	left = ceil(area_before(s, (double)end_ns / 1e9) - s->due);
 	if (left > 0) {
-		n += (uint64_t)left;
 		s->issued += (uint64_t)left;
 		s->due += left;
 	}
@@ -160,11 +185,19 @@ uint64_t schedule_skip(struct schedule *s, int64_t end_ns)
 		s->due += exponential(&s->rng) - 1;
 	place(s);
 	/* rounding can leave the next start just short of the end */
-	while (s->next_ns < end_ns) {
-		schedule_advance(s);
-		n++;
-	}
-	return n;
+	while (s->next_ns < end_ns)
+		step(s);
+}
+
+uint64_t schedule_skip(struct schedule *s, int64_t end_ns)
+{
+	uint64_t first = s->issued;
+
+	if (s->next_ns >= end_ns)
+		return 0;
+	skip_global(s, end_ns);
+	align(s);
+	return segment_owned_before(&s->share, s->issued) - segment_owned_before(&s->share, first);
 }
 
 double schedule_rate_at(const struct schedule *s, int64_t t_ns)
@@ -174,8 +207,10 @@ double schedule_rate_at(const struct schedule *s, int64_t t_ns)
 
 	for (i = 0; i < s->count; i++) {
 		const struct schedule_segment *g = &s->segments[i];
+		/* a segment asks for its share, so the segments' rates add up */
 		if (t >= g->t0 && t < g->t1)
-			return isinf(g->t1) ? g->r0 : g->r0 + (g->r1 - g->r0) * (t - g->t0) / (g->t1 - g->t0);
+			return (isinf(g->t1) ? g->r0 : g->r0 + (g->r1 - g->r0) * (t - g->t0) / (g->t1 - g->t0)) /
+			       s->share.count;
 	}
 	return 0;
 }

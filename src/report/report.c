@@ -39,9 +39,8 @@ static void format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
-static void timeline(struct buf *b, const struct run_result *r)
+void report_timeline(struct buf *b, const struct timeline *t, int open_model)
 {
-	const struct timeline *t = r->timeline;
 	size_t i;
 
 	buf_puts(b, "\"timeline\":[");
@@ -54,11 +53,27 @@ static void timeline(struct buf *b, const struct run_result *r)
 		/* the time the second covers: less than 1 for the last, cut short */
 		buf_printf(b, ",\"seconds\":%.6g,\"requests_per_second\":%.3f", s->seconds,
 		           s->seconds > 0 ? (double)s->requests / s->seconds : 0.0);
-		if (r->job->open_model)
+		if (open_model)
 			buf_printf(b, ",\"target_rate\":%.3f", s->target_rate);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
+}
+
+/* What --merge checks to tell the segments of one run: the run id and
+ * the job's hash whenever they are known, the segment when it is one. */
+static void segment_members(struct buf *b, const struct run_result *r)
+{
+	if (r->run_id) {
+		buf_puts(b, ",\"run_id\":");
+		buf_json_string(b, r->run_id);
+	}
+	if (r->job_hash) {
+		buf_puts(b, ",\"job_hash\":");
+		buf_json_string(b, r->job_hash);
+	}
+	if (r->segments)
+		buf_printf(b, ",\"segment\":%u,\"segments\":%u", r->segment, r->segments);
 }
 
 /* The job as --dry-run prints it, so a report says what produced it. */
@@ -235,6 +250,7 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 		buf_json_string(&b, r->job_path);
 	else
 		buf_puts(&b, "null");
+	segment_members(&b, r);
 	buf_puts(&b, ",\"strategy\":");
 	buf_json_string(&b, job->strategy.name);
 	buf_printf(&b, ",\"workers\":%lld,\"measured_seconds\":%.9f,\"tail_seconds\":%.9f,",
@@ -243,7 +259,7 @@ int report_write(const char *path, const struct run_result *r, const struct repo
 	hosts(&b, st);
 	host_delays(&b, r);
 	buf_putc(&b, ',');
-	timeline(&b, r);
+	report_timeline(&b, r->timeline, job->open_model);
 	buf_putc(&b, ',');
 	summary_buckets(&b, "latency_histogram", &st->latency);
 	if (job->open_model) {
@@ -568,6 +584,10 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 	load.model = r->model;
 	load.warmup_ns = job->warmup_ns;
 	stats_print_summary(r->stats, r->sum.seconds, r->interrupted, r->load_test ? &load : NULL, out);
+	if (r->segments)
+		fprintf(out, "  segment %u of %u of the job%s%s (workers, limits and starts are its "
+		        "share; scrape --merge adds the segments up)\n", r->segment, r->segments,
+		        r->run_id ? ", run " : "", r->run_id ? r->run_id : "");
 	if (job->random_order || job->poisson)
 		fprintf(out, "  %s%s%s, seed %llu\n", job->random_order ? "random order" : "",
 		        job->random_order && job->poisson ? " and " : "",

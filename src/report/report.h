@@ -38,6 +38,11 @@ void report_summary_free(struct report_summary *rs);
 int report_write(const char *path, const struct run_result *r, const struct report_summary *rs);
 
 /* --html FILE: the same run as a self-contained page with charts. */
+/* "timeline":[{"second":0,"sent":..,...},...]: a run's per-second
+ * figures as the report has them (also --merge's, summed). */
+struct timeline;
+void report_timeline(struct buf *b, const struct timeline *t, int open_model);
+
 int report_write_html(const char *path, const struct run_result *r);
 
 /* The summary at the end of a run on out: as JSON (--format json, the

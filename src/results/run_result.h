@@ -42,6 +42,11 @@ struct run_result {
 	const struct job *job;
 	const char *job_path;       /* for the reports; NULL: not from a file */
 	int interrupted;            /* by a signal */
+	/* one segment of a job split over several processes: which (1-based)
+	 * of how many; 0 of 0 when the job ran whole */
+	unsigned segment, segments;
+	const char *run_id;         /* NULL: none given or derived */
+	const char *job_hash;       /* NULL: not worked out */
 
 	const struct stats *stats;
 	/* per second of the measured part; with the open model each second's

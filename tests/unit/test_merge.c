@@ -55,13 +55,14 @@ static int merge(const char *a, const char *b, int json, char **out, char **err)
 	char out_path[] = "/tmp/scrape-merge-out-XXXXXX", err_path[] = "/tmp/scrape-merge-err-XXXXXX";
 	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
 	int saved_out = dup(1), saved_err = dup(2), status;
+	struct merge_settings settings = { .json = json };
 
 	unlink(out_path);
 	unlink(err_path);
 	fflush(stdout);
 	dup2(out_fd, 1);
 	dup2(err_fd, 2);
-	status = merge_reports(paths, b ? 2 : 1, json);
+	status = merge_reports(paths, b ? 2 : 1, &settings);
 	fflush(stdout);
 	dup2(saved_out, 1);
 	dup2(saved_err, 2);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of src/engine/schedule.c, the open model's arrival times: constant
- * rate, ramps, skipping ahead without counting one by one, and Poisson
- * arrivals.
+ * rate, ramps, skipping ahead without counting one by one, Poisson
+ * arrivals, and segments (each every N-th start of the whole schedule).
  */
 #include <config.h>
 
@@ -118,8 +118,72 @@ static void test_schedule(void)
 	schedule_free(&s);
 }
 
+/* The N segments of a schedule, merged by their global index: the whole
+ * schedule's starts, start for start; and a skip counts only its own. */
+static void test_segments(void)
+{
+	struct job_stage ramp[] = { { 1000000000, 300 }, { 1000000000, 50 } };
+	struct job job;
+	struct schedule whole, part[3];
+	struct segment share;
+	unsigned i, mismatches = 0, counted = 0;
+	uint64_t skipped = 0;
+
+	memset(&job, 0, sizeof job);
+	job.open_model = 1;
+	job.poisson = 1;
+	job.seed = 7;
+	job.stages = ramp;
+	job.stage_count = 2;
+	schedule_init(&whole, &job);
+	for (i = 0; i < 3; i++) {
+		share.index = i;
+		share.count = 3;
+		schedule_init(&part[i], &job);
+		schedule_take_share(&part[i], &share);
+	}
+	for (; whole.next_ns != SCHEDULE_END; schedule_advance(&whole), counted++) {
+		struct schedule *p = &part[whole.issued % 3];
+		if (p->issued != whole.issued || p->next_ns != whole.next_ns)
+			mismatches++;
+		schedule_advance(p);
+	}
+	ok(counted > 100 && mismatches == 0,
+	   "3 Poisson segments of a ramp are its %u starts, each at its time (%u differ)", counted,
+	   mismatches);
+	for (i = 0; i < 3; i++) {
+		ok(part[i].next_ns == SCHEDULE_END, "segment %u ends with the schedule", i + 1);
+		schedule_free(&part[i]);
+	}
+	schedule_free(&whole);
+
+	job.poisson = 0;
+	job.stages = NULL;
+	job.stage_count = 0;
+	job.rate = 1000;
+	job.duration_ns = 2000000000;
+	for (i = 0; i < 3; i++) {
+		share.index = i;
+		share.count = 3;
+		schedule_init(&part[i], &job);
+		schedule_take_share(&part[i], &share);
+		skipped += schedule_skip(&part[i], 1000000000);
+	}
+	ok(skipped == 1000, "skipping a second of 1000/s in 3 segments passes 1000 starts (%llu)",
+	   (unsigned long long)skipped);
+	ok(part[1].issued % 3 == 1 && part[1].next_ns >= 1000000000,
+	   "and leaves each at its next own start after it");
+	ok(fabs(schedule_rate_at(&part[0], 500000000) - 1000.0 / 3) < 1e-9,
+	   "a segment asks for its share of the rate");
+	for (i = 0; i < 3; i++)
+		schedule_free(&part[i]);
+	ok(segment_share(&share, 100) == 33 && segment_share(&(struct segment){ 0, 3 }, 100) == 34,
+	   "100 in 3 segments: 34, 33, 33");
+}
+
 int main(void)
 {
 	test_schedule();
+	test_segments();
 	return done_testing();
 }
