@@ -23,6 +23,58 @@
 #include "config/units.h"
 #include "crawl/sitemap.h"
 
+/* Adds a header to a list, or sets an Accept-Encoding aside in *accept:
+ * sent raw, libcurl would not decode the reply and the parsers would read
+ * compressed bytes; an empty one is sent as it is.  -1 without memory. */
+static int add_header(struct curl_slist **list, const struct job_header *h, const char **accept)
+{
+	struct curl_slist *grown;
+	char *line;
+
+	if (strcasecmp(h->name, "Accept-Encoding") == 0 && h->value[0]) {
+		*accept = h->value;
+		return 0;
+	}
+	/* "Name;" is curl's way to send a header with an empty value */
+	if (asprintf(&line, h->value[0] ? "%s: %s" : "%s;", h->name, h->value) < 0)
+		return -1;
+	grown = curl_slist_append(*list, line);
+	free(line);
+	if (!grown)
+		return -1;
+	*list = grown;
+	return 0;
+}
+
+static int overridden(const struct job_url_request *own, const char *name)
+{
+	for (size_t i = 0; i < own->header_count; i++)
+		if (strcasecmp(own->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A request with headers of its own: the job's that it does not name
+ * (in any case), then its own, in req->header_list. */
+static int merge_headers(const struct transfer_settings *s, struct scrape_request *req,
+                         const char **accept)
+{
+	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
+	size_t i;
+
+	if (overridden(own, "Accept-Encoding"))
+		*accept = NULL;
+	for (i = 0; i < job->header_count; i++)
+		if (!overridden(own, job->headers[i].name) &&
+		    add_header(&req->header_list, &job->headers[i], accept) < 0)
+			return -1;
+	for (i = 0; i < own->header_count; i++)
+		if (add_header(&req->header_list, &own->headers[i], accept) < 0)
+			return -1;
+	return 0;
+}
+
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
                            const volatile sig_atomic_t *signal)
 {
@@ -37,25 +89,9 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
 	s->cookies = cookie_jars_new(job, &failed);
 	if (failed)
 		return -1;
-	for (i = 0; i < job->header_count; i++) {
-		char *line;
-		struct curl_slist *grown;
-		/* sent raw, libcurl would not decode the reply and the parsers
-		 * would read compressed bytes; an empty one is sent as it is */
-		if (strcasecmp(job->headers[i].name, "Accept-Encoding") == 0 && job->headers[i].value[0]) {
-			s->accept_encoding = job->headers[i].value;
-			continue;
-		}
-		/* "Name;" is curl's way to send a header with an empty value */
-		if (asprintf(&line, job->headers[i].value[0] ? "%s: %s" : "%s;", job->headers[i].name,
-		             job->headers[i].value) < 0)
+	for (i = 0; i < job->header_count; i++)
+		if (add_header(&s->headers, &job->headers[i], &s->accept_encoding) < 0)
 			return -1;
-		grown = curl_slist_append(s->headers, line);
-		free(line);
-		if (!grown)
-			return -1;
-		s->headers = grown;
-	}
 	return 0;
 }
 
@@ -182,6 +218,12 @@ static long http_version(enum job_http2 http2)
 int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
 {
 	const struct job *job = s->job;
+	/* a urls entry's own request, over the job's */
+	const struct job_url_request *own = req->request;
+	const char *method = own && own->method ? own->method : job->method;
+	const char *body = own && own->body ? own->body : job->body;
+	size_t body_len = own && own->body ? own->body_len : job->body_len;
+	const char *accept_encoding = s->accept_encoding;
 	CURLcode rc = CURLE_OK;
 
 	buf_reset(&req->body);
@@ -204,6 +246,10 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	if (s->cookies)
 		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
+	if (own && own->header_count && merge_headers(s, req, &accept_encoding) < 0)
+		return -1;
 	/* the reset keeps the cookies but not the options that use them */
 	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
 		return -1;
@@ -220,7 +266,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
 	SET(CURLOPT_USERAGENT, job->user_agent);
-	SET(CURLOPT_HTTPHEADER, s->headers);
+	SET(CURLOPT_HTTPHEADER, own && own->header_count ? req->header_list : s->headers);
 	/* compares Content-Length, the wire size, with the decoded cap: a
 	 * body too large even compressed is refused before it arrives (a
 	 * sitemap's first max_body bytes are read all the same) */
@@ -228,8 +274,8 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
 	/* "": every encoding this libcurl can decode; on_body then gets the
 	 * decoded bytes, a buffer at a time, and stops them at max_body */
-	if (s->accept_encoding)
-		SET(CURLOPT_ACCEPT_ENCODING, s->accept_encoding);
+	if (accept_encoding)
+		SET(CURLOPT_ACCEPT_ENCODING, accept_encoding);
 	else if (job->compressed)
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -268,10 +314,10 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	if (job->connection_max_idle_ns)
 		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
 	/* a sitemap is read with a GET, whatever the pages are asked with */
-	if (!req->sitemap && strcmp(job->method, "HEAD") == 0) {
+	if (!req->sitemap && strcmp(method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
-	} else if (!req->sitemap && strcmp(job->method, "GET") != 0) {
-		SET(CURLOPT_CUSTOMREQUEST, job->method);
+	} else if (!req->sitemap && strcmp(method, "GET") != 0) {
+		SET(CURLOPT_CUSTOMREQUEST, method);
 	}
 	if (job->resolve)
 		SET(CURLOPT_RESOLVE, job->resolve);
@@ -291,12 +337,12 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		/* no_proxy or "proxy: none": directly, whatever http_proxy says */
 		SET(CURLOPT_PROXY, "");
 	}
-	if (job->body && !req->sitemap) {
-		SET(CURLOPT_POSTFIELDS, job->body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
-		/* POSTFIELDS turns the request into a POST; keep the job's method */
-		if (strcmp(job->method, "POST") != 0)
-			SET(CURLOPT_CUSTOMREQUEST, job->method);
+	if (body && !req->sitemap) {
+		SET(CURLOPT_POSTFIELDS, body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		/* POSTFIELDS turns the request into a POST; keep the method */
+		if (strcmp(method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, method);
 	}
 #undef SET
 	return rc == CURLE_OK ? 0 : -1;
