@@ -158,4 +158,21 @@ err=$("$SCRAPE" -q --set url_file=- -o stream.jsonl <bad-stream.jsonl 2>&1)
 like "$?|$err" 'standard input:2:' "a bad line of a stream names its line"
 like "$err" '"method" must be a word such as GET or POST' "and says why"
 
+# ---- configs/real-site.yaml against the target server: the login's
+# cookie is kept, the crawl goes on from the home page ----
+reset_target
+SITE=$TARGET "$SCRAPE" -q -c "$TOP_SRCDIR/configs/real-site.yaml" --set crawl.max_pages=4 \
+	--set autothrottle.start_delay=10ms --set output="$SCRATCH/real.jsonl" \
+	--set cookie_jar="$SCRATCH/real-jar.txt" >/dev/null 2>real.err
+ok $? "configs/real-site.yaml runs against the target server$(head -c 300 real.err)"
+is "$(field real.jsonl /login status)|$(field real.jsonl /login meta)|$(field real.jsonl / meta)" \
+   '200|{"step": "login"}|{"step": "home"}' "its login POST is accepted, and both entries' meta recorded"
+like "$(cat real-jar.txt)" "	session	demo" "the session cookie of the login is saved"
+is "$(curl -s "$TARGET/_log" | awk '{print $3, $4}' | sed -n 1,3p | tr '\n' ,)" \
+   "GET /robots.txt,POST /login,GET /," "robots.txt first, then the login, then the home page"
+is "$(python3 -c 'import json,sys
+found=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["depth"] > 0]
+print(len(found) > 0, [r for r in found if "meta" in r])' real.jsonl)" "True []" \
+   "the pages crawled from it have no meta"
+
 done_testing
