@@ -601,7 +601,10 @@ static int json_line(struct job_url_reader *r, char *line, char **url)
 		json_reader_finish(&j);
 	}
 	if (j.error[0]) {
-		rc = url_refuse(r, -1, (long)(j.p - r->line) + 1, "%s", j.error);
+		/* the column says where: the reader's "byte N: " would say it twice */
+		const char *said = strncmp(j.error, "byte ", 5) == 0 && strstr(j.error, ": ")
+		                   ? strstr(j.error, ": ") + 2 : j.error;
+		rc = url_refuse(r, -1, (long)(j.p - r->line) + 1, "%s", said);
 		json_reader_free(&j);
 		return rc;
 	}

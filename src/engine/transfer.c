@@ -215,14 +215,37 @@ static long http_version(enum job_http2 http2)
 	}
 }
 
-int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
+/* Each option only while the ones before it took: rc keeps the first failure. */
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+
+/* The method and body: a urls entry's own, else the job's.  A sitemap is
+ * read with a plain GET, whatever the pages are asked with. */
+static CURLcode set_method_and_body(CURL *easy, const struct job *job,
+                                    const struct job_url_request *own)
 {
-	const struct job *job = s->job;
-	/* a urls entry's own request, over the job's */
-	const struct job_url_request *own = req->request;
 	const char *method = own && own->method ? own->method : job->method;
 	const char *body = own && own->body ? own->body : job->body;
 	size_t body_len = own && own->body ? own->body_len : job->body_len;
+	CURLcode rc = CURLE_OK;
+
+	if (strcmp(method, "HEAD") == 0)
+		SET(CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		SET(CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		SET(CURLOPT_POSTFIELDS, body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		/* POSTFIELDS turns the request into a POST; keep the method */
+		if (strcmp(method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, method);
+	}
+	return rc;
+}
+
+int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
+{
+	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
 	const char *accept_encoding = s->accept_encoding;
 	CURLcode rc = CURLE_OK;
 
@@ -254,7 +277,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
 		return -1;
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
 	SET(CURLOPT_URL, req->url);
 	req->curl_error[0] = '\0';
 	SET(CURLOPT_ERRORBUFFER, req->curl_error);
@@ -313,12 +335,8 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_MAXLIFETIME_CONN, (long)(job->connection_max_age_ns / 1000000000));
 	if (job->connection_max_idle_ns)
 		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
-	/* a sitemap is read with a GET, whatever the pages are asked with */
-	if (!req->sitemap && strcmp(method, "HEAD") == 0) {
-		SET(CURLOPT_NOBODY, 1L);
-	} else if (!req->sitemap && strcmp(method, "GET") != 0) {
-		SET(CURLOPT_CUSTOMREQUEST, method);
-	}
+	if (rc == CURLE_OK && !req->sitemap)
+		rc = set_method_and_body(easy, job, own);
 	if (job->resolve)
 		SET(CURLOPT_RESOLVE, job->resolve);
 	if (req->proxy >= 0 && (size_t)req->proxy < job->proxy_count) {
@@ -336,13 +354,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	} else if (job->proxy_count || job->proxy_none) {
 		/* no_proxy or "proxy: none": directly, whatever http_proxy says */
 		SET(CURLOPT_PROXY, "");
-	}
-	if (body && !req->sitemap) {
-		SET(CURLOPT_POSTFIELDS, body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-		/* POSTFIELDS turns the request into a POST; keep the method */
-		if (strcmp(method, "POST") != 0)
-			SET(CURLOPT_CUSTOMREQUEST, method);
 	}
 #undef SET
 	return rc == CURLE_OK ? 0 : -1;
