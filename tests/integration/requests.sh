@@ -133,6 +133,25 @@ printf 'urls:\n  - {url: %s/echo/u, method: PATCH}\nrequests: 2\noutput: dgroup.
 "$SCRAPE" -q -c dgroup.yaml >/dev/null 2>&1
 is "$(field dgroup.jsonl /echo/u group | sort -u)" "\"PATCH $TARGET/echo/u\"" "an unnamed group takes the entry's method"
 
+# ---- weights and redirects ----
+reset_target
+printf 'urls:\n  - {url: %s/bytes/3, method: PUT, body: w, weight: 2, meta: {w: 2}}\n  - %s/bytes/4\nrepeat: 2\noutput: weight.jsonl\n' \
+	"$TARGET" "$TARGET" >weight.yaml
+"$SCRAPE" -q -c weight.yaml >/dev/null 2>&1
+is "$(curl -s "$TARGET/_log" | awk '{print $3, $4}' | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
+   " 2 GET /bytes/4, 4 PUT /bytes/3," "a weighted entry sends its method each time it comes up"
+is "$(field weight.jsonl /bytes/3 meta | sort -u)" '{"w": 2}' "and each of its records has its meta"
+reset_target
+printf 'urls: [{url: %s/redirect/2, method: PUT, body: r}]\noutput: redirect.jsonl\n' "$TARGET" >redirect.yaml
+"$SCRAPE" -q -c redirect.yaml >/dev/null 2>&1
+printf 'urls: [%s/redirect/2]\nmethod: PUT\nbody: r\n' "$TARGET" >redirect-job.yaml
+own_chain=$(curl -s "$TARGET/_log" | awk '{print $3, $4}' | tr '\n' ,)
+reset_target
+"$SCRAPE" -q -c redirect-job.yaml >/dev/null 2>&1
+is "$own_chain|$(field redirect.jsonl /redirect/2 status)" \
+   "$(curl -s "$TARGET/_log" | awk '{print $3, $4}' | tr '\n' ,)|200" \
+   "a redirect chain is followed as the job's own method and body would be"
+
 # ---- a crawl: the seed's meta stays with the seed ----
 cat >crawl.yaml <<EOF
 urls: [{url: $TARGET/page/0, meta: {seed: yes}}]
