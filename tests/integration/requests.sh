@@ -78,6 +78,15 @@ is "$(field file.jsonl /echo/obj method)|$(field file.jsonl /echo/obj tok)" '"DE
    "an object line's method and header are sent"
 is "$(field file.jsonl /echo/obj meta)" '{"deep": {"k": [1, null]}, "id": 7}' "its meta, nested, reaches the record"
 is "$(field file.jsonl /echo/posted body)" '"a=1"' "its body is sent"
+# digest FILE: what the server saw of each URL, and its meta, in URL order
+digest() { python3 -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+for r in sorted(rows, key=lambda r: r["url"]):
+    print(r["url"].rsplit("/", 1)[1], r.get("method"), r.get("tok"), r.get("body"), json.dumps(r.get("meta")))' "$1"; }
+for strategy in threaded event multiprocess; do
+	"$SCRAPE" -q -c file.yaml --set strategy=$strategy --set workers=2 --set output=file-$strategy.jsonl >/dev/null 2>&1
+	is "$(digest file-$strategy.jsonl)" "$(digest file.jsonl)" "$strategy: the lines' own requests and meta as sequential's"
+done
 is "$("$SCRAPE" --dry-run -c file.yaml | grep url_file)" 'url_file: "./urls.jsonl"  # 3 URLs' \
    "--dry-run counts the lines of both kinds"
 
