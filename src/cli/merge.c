@@ -66,6 +66,8 @@ struct part {
 	uint64_t status[STATUS_CODES];
 	struct histogram latency, service; /* counts and total from the buckets */
 	int has_latency, has_service;
+	int recrawl;                /* has the recrawl member: */
+	uint64_t recrawl_counts[3]; /* unchanged, changed, new */
 	struct summary latency_sum, service_sum, lag_sum;
 	double seconds, rate;
 	struct groups *groups;      /* "groups", when the report has them */
@@ -306,6 +308,30 @@ static int read_proxies(struct json_reader *r, struct merged *m, struct part *p)
 	return item;
 }
 
+/* {"unchanged":n,"changed":n,"new":n}: a re-crawl's pages by class. */
+static int read_recrawl(struct json_reader *r, struct merged *m, struct part *p)
+{
+	static const char *const names[] = { "unchanged", "changed", "new" };
+	const char *key;
+	size_t len, i;
+	int more;
+
+	if (json_object_begin(r) < 0)
+		return -1;
+	p->recrawl = 1;
+	while ((more = json_object_next(r, &key, &len)) == 1) {
+		for (i = 0; i < 3 && strcmp(key, names[i]) != 0; i++)
+			;
+		if (i == 3) {
+			if (json_skip(r, NULL, NULL) < 0)
+				return -1;
+		} else if (json_read_count(r, &p->recrawl_counts[i]) < 0) {
+			return merge_refuse(m, "recrawl.%s must be a count", names[i]);
+		}
+	}
+	return more;
+}
+
 /* One top-level member (key is a copy: nested reads reuse the reader's). */
 static int read_member(struct json_reader *r, struct merged *m, struct part *p, const char *key)
 {
@@ -343,6 +369,8 @@ static int read_member(struct json_reader *r, struct merged *m, struct part *p, 
 		return merge_read_groups(r, m, &p->groups, p->scratch);
 	if (strcmp(key, "proxies") == 0)
 		return read_proxies(r, m, p);
+	if (strcmp(key, "recrawl") == 0)
+		return read_recrawl(r, m, p);
 	if (strcmp(key, "measured_seconds") == 0)
 		return read_seconds(r, m, key, &p->seconds);
 	if (strcmp(key, "interrupted") == 0)
@@ -452,6 +480,11 @@ static int add_part(struct merged *m, const struct part *p)
 	for (i = 0; i < STATUS_CODES; i++)
 		if (p->status[i] && merge_add_count(m, &s->status_counts[i], p->status[i], "status_counts") < 0)
 			return -1;
+	s->recrawl |= p->recrawl;
+	if (merge_add_count(m, &s->recrawl_unchanged, p->recrawl_counts[0], "recrawl") < 0 ||
+	    merge_add_count(m, &s->recrawl_changed, p->recrawl_counts[1], "recrawl") < 0 ||
+	    merge_add_count(m, &s->recrawl_new, p->recrawl_counts[2], "recrawl") < 0)
+		return -1;
 	if (merge_add_histogram(m, &s->latency, &p->latency, &p->latency_sum, "latency_seconds") < 0)
 		return -1;
 	if (p->open) {

@@ -232,6 +232,9 @@ struct job {
 	char **output_columns;      /* csv: the columns, if the job lists them */
 	size_t output_column_count;
 	char *output_table;         /* sqlite: the table */
+	/* recrawl: conditional: each page is asked for with the validators
+	 * (ETag, Last-Modified) its sqlite row kept from the last run */
+	int recrawl;
 
 	struct crawl_settings crawl;
 	struct frontier_settings frontier;

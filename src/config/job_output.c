@@ -141,6 +141,62 @@ static char *table_for_job(const char *path)
 	return name;
 }
 
+static int key_recrawl(struct checker *c, const struct node *n)
+{
+	if (job_want_scalar(c, "recrawl", n, "conditional or off") < 0)
+		return -1;
+	if (strcmp(n->text, "conditional") == 0)
+		c->job->recrawl = 1;
+	else if (strcmp(n->text, "off") == 0)
+		c->job->recrawl = 0;
+	else
+		return job_fail(c, n, "\"recrawl\" must be conditional or off, got \"%s\"", n->text);
+	return 0;
+}
+
+static void print_recrawl(const struct job *job, FILE *out)
+{
+	if (job->recrawl)
+		fputs("recrawl: conditional\n", out);
+}
+
+/* The validators recrawl sends, set by hand: refused rather than one of
+ * the two silently winning (the stored one is per page, the hand-set one
+ * the same for all). */
+static int recrawl_header_check(struct checker *c)
+{
+	static const char *const sent[] = { "If-None-Match", "If-Modified-Since" };
+	const struct node *headers = tree_get(c->job->tree, "headers");
+	size_t i, j;
+
+	for (i = 0; headers && headers->kind == NODE_MAP && i < headers->count; i++)
+		for (j = 0; j < sizeof sent / sizeof sent[0]; j++)
+			if (strcasecmp(headers->keys[i]->text, sent[j]) == 0)
+				return job_fail(c, headers->keys[i],
+				                "\"headers\": %s is what \"recrawl: conditional\" sends, page by "
+				                "page, from the stored rows: drop the header or the recrawl",
+				                headers->keys[i]->text);
+	return 0;
+}
+
+/* recrawl reads its validators back from the sqlite output's rows, and
+ * only a GET (or HEAD) can be answered "not modified". */
+static int recrawl_check(struct checker *c)
+{
+	const struct job *job = c->job;
+	const struct node *at = tree_get(job->tree, "recrawl");
+
+	if (!job->recrawl)
+		return 0;
+	if (strcmp(job->output_format, "sqlite") != 0)
+		return job_fail(c, at, "\"recrawl: conditional\" reads the last run's validators from the "
+		                "sqlite output: write records to an SQLite file (output.format: sqlite)");
+	if (strcmp(job->method, "GET") != 0 && strcmp(job->method, "HEAD") != 0)
+		return job_fail(c, at, "\"recrawl: conditional\" needs method GET or HEAD (a %s is never "
+		                "answered \"not modified\")", job->method);
+	return recrawl_header_check(c);
+}
+
 /* Checks that the output keys fit together, once all are known. */
 int job_output_check(struct checker *c)
 {
@@ -161,7 +217,7 @@ int job_output_check(struct checker *c)
 	}
 	if (job->output_column_count && strcmp(job->output_format, "csv") != 0)
 		return job_fail(c, at, "\"output.columns\" goes with format csv only");
-	return 0;
+	return recrawl_check(c);
 }
 
 /* Appends " KEY=TEXT" to the crawl's patterns as written: a resumed crawl
@@ -627,5 +683,7 @@ const struct job_key job_output_keys[] = {
 	  .init = init_frontier, .help = "share a crawl between processes through Redis: {redis, key_prefix}" },
 	{ .name = "output", .parse = key_output, .print = print_output, .release = free_output,
 	  .help = "where records go: a path, or {format, path, columns, table}" },
+	{ .name = "recrawl", .parse = key_recrawl, .print = print_recrawl,
+	  .help = "conditional: ask again with each page's stored ETag and Last-Modified, keep what is unchanged" },
 	{ .name = NULL },
 };

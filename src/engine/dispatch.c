@@ -12,6 +12,7 @@
 #include "engine/dispatch.h"
 
 #include "engine/crawl_store.h"
+#include "engine/transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -222,11 +223,11 @@ void dispatch_request_free(struct scrape_request *req)
 {
 	left_queue(req);
 	job_url_request_free(req->own_request);
-	curl_slist_free_all(req->header_list);
 	sitemap_free(req->reader);
 	buf_free(&req->found);
 	buf_free(&req->body);
 	buf_free(&req->headers);
+	transfer_request_release(req);
 	free(req->url);
 	free(req);
 }

@@ -5,9 +5,10 @@
  *
  *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap group url
  *                             own [method headers body meta]
+ *                             known if_none_match if_modified_since
  *                     | DONE
  *   worker -> parent  RESULT id status bytes time error line failed retry_after
- *                            overload links...
+ *                            overload recrawl links...
  *                     | RETRY id reason status traffic time retry_after overload
  *
  * A worker answers every REQUEST with exactly one RESULT or RETRY, so the
@@ -258,6 +259,28 @@ bad:
 
 /* ---- the worker side ---- */
 
+/* recrawl: what the parent found in the page's stored row; an empty
+ * string is no validator. */
+static int take_validators(struct reader *r, struct scrape_request *req)
+{
+	const char *s;
+	size_t len;
+
+	req->recrawl_known = take_u64(r) != 0;
+	s = take_str(r, &len);
+	if (len && !(req->if_none_match = strndup(s, len)))
+		return -1;
+	s = take_str(r, &len);
+	if (len && !(req->if_modified_since = strndup(s, len)))
+		return -1;
+	return r->bad ? -1 : 0;
+}
+
+static void put_optional(struct buf *b, const char *s)
+{
+	put_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
 static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, struct buf *out,
                           int fd)
 {
@@ -291,7 +314,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		return -1;
 	}
 	req.request = req.own_request = take_own_request(r);
-	if (r->bad) {
+	if (r->bad || take_validators(r, &req) < 0) {
+		job_url_request_free(req.own_request);
+		transfer_request_release(&req);
 		free(req.url);
 		free(group_copy);
 		return -1;
@@ -322,6 +347,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		put_u64(out, (uint64_t)res.has_error);
 		put_u64(out, (uint64_t)res.retry_after_ns);
 		put_u64(out, (uint64_t)res.overload);
+		put_u64(out, (uint64_t)res.recrawl);
 		put_u32(out, (uint32_t)res.link_count);
 		for (size_t i = 0; i < res.link_count; i++)
 			put_str(out, res.links[i], strlen(res.links[i]));
@@ -330,10 +356,10 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	buf_free(&req.body);
 	buf_free(&req.headers);
 	buf_free(&req.found);
+	transfer_request_release(&req);
 	free(req.url);
 	free(group_copy);
 	job_url_request_free(req.own_request);
-	curl_slist_free_all(req.header_list);
 	return send_frame(fd, out);
 }
 
@@ -476,6 +502,9 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		        req->group_name ? strlen(req->group_name) : 0);
 		put_str(&frame, req->url, strlen(req->url));
 		put_own_request(&frame, req->request);
+		put_u64(&frame, (uint64_t)req->recrawl_known);
+		put_optional(&frame, req->if_none_match);
+		put_optional(&frame, req->if_modified_since);
 	}
 	/* a failed send means the worker died: worker_service sees the EOF
 	 * and settles the request it holds */
@@ -530,6 +559,9 @@ static int take_result(struct scrape_run *run, struct scrape_worker *w, struct r
 	res.has_error = take_u64(r) != 0;
 	res.retry_after_ns = (int64_t)take_u64(r);
 	res.overload = take_u64(r) != 0;
+	res.recrawl = (enum recrawl_class)take_u64(r);
+	if (res.recrawl > RECRAWL_UNCHANGED)
+		r->bad = 1;
 	take(r, &count, sizeof count);
 	if (!r->bad && count > 0 && count <= MAX_FRAME / 4) {
 		res.links = calloc(count, sizeof *res.links);

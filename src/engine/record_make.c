@@ -102,8 +102,50 @@ const char *record_parse(const struct parser_instance *parsers, size_t parser_co
 	return failed;
 }
 
+enum recrawl_class record_recrawl_class(const struct job *job, const struct scrape_request *req,
+                                        const struct transfer_outcome *o)
+{
+	if (!job->recrawl || o->status <= 0)
+		return RECRAWL_NONE;
+	if (o->status == 304 && (req->if_none_match || req->if_modified_since))
+		return RECRAWL_UNCHANGED;
+	return req->recrawl_known ? RECRAWL_CHANGED : RECRAWL_NEW;
+}
+
+static void json_member_or_null(struct buf *line, const char *key, const char *value)
+{
+	buf_printf(line, ",\"%s\":", key);
+	if (value && *value)
+		buf_json_string(line, value);
+	else
+		buf_puts(line, "null");
+}
+
+/* What the sqlite output keeps for the next run: the class, the
+ * validators, and (a page fetched whole) every link its parsers found. */
+static void encode_recrawl(const struct scrape_request *req, const struct scrape_record *rec,
+                           enum recrawl_class recrawl, struct buf *line)
+{
+	static const char *const names[] = { "", "new", "changed", "unchanged" };
+	size_t i;
+
+	json_member_or_null(line, RECORD_RECRAWL, names[recrawl]);
+	json_member_or_null(line, RECORD_ETAG, req->etag);
+	json_member_or_null(line, RECORD_LAST_MODIFIED, req->last_modified);
+	if (recrawl == RECRAWL_UNCHANGED)
+		return;
+	buf_printf(line, ",\"%s\":[", RECORD_CRAWL_LINKS);
+	for (i = 0; i < rec->link_count; i++) {
+		if (i)
+			buf_putc(line, ',');
+		buf_json_string(line, rec->links[i]);
+	}
+	buf_putc(line, ']');
+}
+
 void record_encode(const struct scrape_request *req, const struct transfer_outcome *o,
-                   const char *error, const struct scrape_record *rec, struct buf *line)
+                   const char *error, const struct scrape_record *rec, enum recrawl_class recrawl,
+                   struct buf *line)
 {
 	buf_puts(line, "{\"url\":");
 	buf_json_string(line, req->url);
@@ -151,5 +193,7 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_puts(line, req->request->meta);
 	}
 	record_json_members(rec, line);
+	if (recrawl != RECRAWL_NONE)
+		encode_recrawl(req, rec, recrawl, line);
 	buf_puts(line, "}\n");
 }

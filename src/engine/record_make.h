@@ -28,8 +28,16 @@ const char *record_parse(const struct parser_instance *parsers, size_t parser_co
                          struct scrape_request *req, const struct transfer_outcome *o,
                          struct scrape_record *rec);
 
-/* Appends the record of a response as one JSON line to line. */
+/* Which class a performed transfer is of: RECRAWL_NONE without recrawl or
+ * a response; RECRAWL_UNCHANGED for a 304 to validators the request sent. */
+enum recrawl_class record_recrawl_class(const struct job *job, const struct scrape_request *req,
+                                        const struct transfer_outcome *o);
+
+/* Appends the record of a response as one JSON line to line; a recrawl
+ * class other than RECRAWL_NONE adds the recrawl members (the response's
+ * validators from req, rec's links). */
 void record_encode(const struct scrape_request *req, const struct transfer_outcome *o,
-                   const char *error, const struct scrape_record *rec, struct buf *line);
+                   const char *error, const struct scrape_record *rec, enum recrawl_class recrawl,
+                   struct buf *line);
 
 #endif

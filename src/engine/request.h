@@ -14,6 +14,7 @@ struct job_url_request;
 struct curl_slist;
 
 struct scrape_run;
+struct curl_slist;
 struct host;
 struct sitemap;
 
@@ -63,6 +64,15 @@ struct scrape_request {
 	char curl_error[256];       /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE):
 	                               libcurl's words for a failure, which
 	                               tell apart what one CURLcode lumps */
+	/* recrawl: conditional.  What the output's row of this URL holds,
+	 * looked up once (a retry sends the same), and what came back. */
+	int recrawl_looked;
+	int recrawl_known;          /* the output has a row of this URL */
+	char *if_none_match;        /* the row's ETag, sent back (NULL: none) */
+	char *if_modified_since;    /* the row's Last-Modified (NULL: none) */
+	struct curl_slist *conditional; /* the job's headers and those, for curl */
+	char etag[256];             /* the response's ETag ("": none or too long) */
+	char last_modified[64];     /* and its Last-Modified */
 	struct host *host;          /* with per-host limits: its host queue */
 	struct scrape_request *next_retry; /* retry list, or its host queue */
 };

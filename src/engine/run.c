@@ -121,6 +121,7 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 		pthread_condattr_destroy(&attr);
 	}
 	stats_init(&run->stats);
+	run->stats.recrawl = job->recrawl;
 	timeline_init(&run->timeline);
 	/* results by endpoint for load tests; a crawl's pages are not endpoints */
 	if (run_result_is_load_test(job) && !job->crawl.enabled && !(run->stats.groups = groups_new())) {
@@ -202,6 +203,53 @@ void run_free(struct scrape_run *run)
 	pthread_mutex_destroy(&run->lock);
 }
 
+/* Lock held.  The records cannot be read back: stopping, as when they
+ * cannot be written. */
+static void output_read_failed(struct scrape_run *run)
+{
+	if (run->output_failed)
+		return;
+	output_failure(run, output_error(run->output), "; stopping the run");
+	run->output_failed = 1;
+	run_stop(run);
+}
+
+/* Lock held.  recrawl: the validators of the page's stored row, looked up
+ * once (a retry sends the same), here in the parent that holds the
+ * output, so the request carries them to any strategy's worker. */
+static void recrawl_look_up(struct scrape_run *run, struct scrape_request *req)
+{
+	if (!run->job->recrawl || req->recrawl_looked || req->robots || req->sitemap ||
+	    !run->output || run->output_failed)
+		return;
+	req->recrawl_looked = 1;
+	if (output_stored_validators(run->output, req->url, &req->recrawl_known, &req->if_none_match,
+	                             &req->if_modified_since) < 0)
+		output_read_failed(run);
+}
+
+/* Lock held.  An unchanged page was not parsed: its links are the ones
+ * stored with its row, so the crawl goes on through it as through a page
+ * fetched whole. */
+static void recrawl_follow_stored(struct scrape_run *run, const struct scrape_request *req)
+{
+	char **links;
+	size_t n, i;
+
+	if (!run->job->crawl.enabled || req->depth >= run->job->crawl.max_depth || !run->output ||
+	    run->output_failed)
+		return;
+	if (output_stored_links(run->output, req->url, &links, &n) < 0) {
+		output_read_failed(run);
+		return;
+	}
+	if (n)
+		crawl_discover(run, (const char *const *)links, n, req->depth + 1);
+	for (i = 0; i < n; i++)
+		free(links[i]);
+	free(links);
+}
+
 enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
                           int64_t *not_before_ns)
 {
@@ -217,6 +265,8 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 		 * sleeper's 100 ms check (see run_wait). */
 		if (run->job->open_model && answer == SCRAPE_NEXT_READY && !run->timekeeper)
 			pthread_cond_signal(&run->news);
+		if (answer == SCRAPE_NEXT_READY)
+			recrawl_look_up(run, *req);
 	}
 	pthread_mutex_unlock(&run->lock);
 	return answer;
@@ -311,6 +361,8 @@ static void print_line(struct scrape_run *run, struct scrape_request *req,
 	if (res->has_error)
 		fprintf(out, "Failed %s: %s (%.3fs)\n", url, visible(error, sizeof error, res->error),
 		        res->time_total);
+	else if (res->recrawl == RECRAWL_UNCHANGED)
+		fprintf(out, "Unchanged %s (%ld, %.3fs)\n", url, res->status, res->time_total);
 	else
 		fprintf(out, "Read %llu bytes from %s (%ld, %.3fs)\n", (unsigned long long)res->bytes,
 		        url, res->status, res->time_total);
@@ -385,6 +437,7 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 		stats_fail(st, res->error);
 	else
 		st->ok++;
+	stats_recrawl(st, res->recrawl);
 	stats_status(st, res->status);
 	if (run->settings.report_path)
 		stats_host(st, req->url, res->has_error);
@@ -421,6 +474,8 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 	}
 	if (res->link_count)
 		crawl_discover(run, (const char *const *)res->links, res->link_count, req->depth + 1);
+	else if (res->recrawl == RECRAWL_UNCHANGED)
+		recrawl_follow_stored(run, req);
 	{
 		struct host_answer a;
 		answer_of(res, &a);
@@ -476,7 +531,7 @@ static void fill_failure(struct scrape_run *run, struct scrape_request *req, con
 	snprintf(res->error, sizeof res->error, "%s", reason);
 	if (run->job->output_path) {
 		record_init(&empty);
-		record_encode(req, &o, res->error, &empty, &res->line);
+		record_encode(req, &o, res->error, &empty, RECRAWL_NONE, &res->line);
 	}
 }
 

@@ -125,6 +125,7 @@ struct request_result {
 	struct buf line;            /* the encoded record, if records are written */
 	char **links;               /* crawling: links the parsers offered */
 	size_t link_count;
+	enum recrawl_class recrawl; /* recrawl: conditional: the page's class */
 };
 
 enum { RUN_FINAL = 0, RUN_RETRY = 1 };

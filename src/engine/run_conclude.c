@@ -131,10 +131,18 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 	}
 	record_init(&rec);
 	error = o.error;
+	res->recrawl = record_recrawl_class(run->job, req, &o);
 	/* a transfer that broke off has no body worth parsing; an HTTP error
-	 * page arrived whole and may be */
-	if (result == CURLE_OK && o.status > 0)
+	 * page arrived whole and may be; an unchanged page keeps its stored
+	 * fields and links, which the parent reads back */
+	if (result == CURLE_OK && o.status > 0 && res->recrawl != RECRAWL_UNCHANGED)
 		failed_parser = record_parse(run->parsers, run->parser_count, req, &o, &rec);
+	if (!error && failed_parser) {
+		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
+		error = parser_error;
+	}
+	if (run->job->output_path)
+		record_encode(req, &o, error, &rec, res->recrawl, &res->line);
 	if (run->job->crawl.enabled && req->depth < run->job->crawl.max_depth) {
 		/* links leave with the result, to be queued where the frontier is */
 		res->links = rec.links;
@@ -142,12 +150,6 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 		rec.links = NULL;
 		rec.link_count = rec.link_cap = 0;
 	}
-	if (!error && failed_parser) {
-		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
-		error = parser_error;
-	}
-	if (run->job->output_path)
-		record_encode(req, &o, error, &rec, &res->line);
 	record_free(&rec);
 	res->status = o.status;
 	res->bytes = o.bytes;

@@ -23,20 +23,14 @@
 #include "config/units.h"
 #include "crawl/sitemap.h"
 
-/* Adds a header to a list, or sets an Accept-Encoding aside in *accept:
- * sent raw, libcurl would not decode the reply and the parsers would read
- * compressed bytes; an empty one is sent as it is.  -1 without memory. */
-static int add_header(struct curl_slist **list, const struct job_header *h, const char **accept)
+/* Appends "name: value" to *list ("name;" for an empty value, curl's way
+ * to send a header with nothing after the colon); -1 out of memory. */
+static int append_header(struct curl_slist **list, const char *name, const char *value)
 {
 	struct curl_slist *grown;
 	char *line;
 
-	if (strcasecmp(h->name, "Accept-Encoding") == 0 && h->value[0]) {
-		*accept = h->value;
-		return 0;
-	}
-	/* "Name;" is curl's way to send a header with an empty value */
-	if (asprintf(&line, h->value[0] ? "%s: %s" : "%s;", h->name, h->value) < 0)
+	if (asprintf(&line, value[0] ? "%s: %s" : "%s;", name, value) < 0)
 		return -1;
 	grown = curl_slist_append(*list, line);
 	free(line);
@@ -44,6 +38,18 @@ static int add_header(struct curl_slist **list, const struct job_header *h, cons
 		return -1;
 	*list = grown;
 	return 0;
+}
+
+/* Adds a job's or a URL's header to a list, or sets an Accept-Encoding
+ * aside in *accept: sent raw, libcurl would not decode the reply and the
+ * parsers would read compressed bytes; an empty one is sent as it is. */
+static int add_header(struct curl_slist **list, const struct job_header *h, const char **accept)
+{
+	if (strcasecmp(h->name, "Accept-Encoding") == 0 && h->value[0]) {
+		*accept = h->value;
+		return 0;
+	}
+	return append_header(list, h->name, h->value);
 }
 
 static int overridden(const struct job_url_request *own, const char *name)
@@ -156,6 +162,28 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
 }
 
+/* The value of a header line whose name (with its colon) is name, blanks
+ * and the line end trimmed, into out; "" when it is another header, or
+ * too long to keep whole (a validator cut short would never match). */
+static void keep_value(const char *data, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || strncasecmp(data, name, n) != 0)
+		return;
+	data += n;
+	len -= n;
+	while (len && (*data == ' ' || *data == '\t'))
+		data++, len--;
+	while (len && (data[len - 1] == '\r' || data[len - 1] == '\n' || data[len - 1] == ' ' ||
+	               data[len - 1] == '\t'))
+		len--;
+	if (len >= outlen)
+		len = 0;
+	memcpy(out, data, len);
+	out[len] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t count, void *user)
 {
 	struct scrape_request *req = user;
@@ -168,7 +196,10 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 		buf_reset(&req->headers);
 		req->reply_status = sp && sp + 4 <= data + len ? strtol(sp + 1, NULL, 10) : 0;
 		req->retry_after_len = 0;
+		req->etag[0] = req->last_modified[0] = '\0';
 	}
+	keep_value(data, len, "ETag:", req->etag, sizeof req->etag);
+	keep_value(data, len, "Last-Modified:", req->last_modified, sizeof req->last_modified);
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
 		/* kept whole or marked too long; backoff.c reads it */
 		size_t n = len - 12;
@@ -178,6 +209,43 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 	if (req->keep_headers)
 		buf_append(&req->headers, data, len);
 	return len;
+}
+
+void transfer_request_release(struct scrape_request *req)
+{
+	curl_slist_free_all(req->conditional);
+	req->conditional = NULL;
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
+	free(req->if_none_match);
+	free(req->if_modified_since);
+	req->if_none_match = req->if_modified_since = NULL;
+}
+
+/* recrawl: the request's headers (base: the job's, or those merged with
+ * its URL's own) plus the validators of the page's stored row, built for
+ * this request (the shared list is never changed); none (req->conditional
+ * NULL) when there are no validators to send. */
+static int conditional_headers(const struct curl_slist *base, struct scrape_request *req)
+{
+	const struct curl_slist *h;
+
+	curl_slist_free_all(req->conditional);
+	req->conditional = NULL;
+	if (!req->if_none_match && !req->if_modified_since)
+		return 0;
+	for (h = base; h; h = h->next) {
+		struct curl_slist *grown = curl_slist_append(req->conditional, h->data);
+		if (!grown)
+			return -1;
+		req->conditional = grown;
+	}
+	if (req->if_none_match && append_header(&req->conditional, "If-None-Match", req->if_none_match) < 0)
+		return -1;
+	if (req->if_modified_since &&
+	    append_header(&req->conditional, "If-Modified-Since", req->if_modified_since) < 0)
+		return -1;
+	return 0;
 }
 
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -247,6 +315,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	const struct job *job = s->job;
 	const struct job_url_request *own = req->request;
 	const char *accept_encoding = s->accept_encoding;
+	const struct curl_slist *headers = s->headers;
 	CURLcode rc = CURLE_OK;
 
 	buf_reset(&req->body);
@@ -260,6 +329,16 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	sitemap_free(req->reader);
 	req->reader = NULL;
 	buf_reset(&req->found);
+	req->etag[0] = req->last_modified[0] = '\0';
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
+	if (own && own->header_count) {
+		if (merge_headers(s, req, &accept_encoding) < 0)
+			return -1;
+		headers = req->header_list;
+	}
+	if (conditional_headers(headers, req) < 0)
+		return -1;
 	if (req->sitemap) {
 		/* max_body caps what a sitemap decodes to, gzip or not */
 		req->sitemap_since_s = job->crawl.sitemap_since ? job->crawl.sitemap_since_s : INT64_MIN;
@@ -269,10 +348,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	if (s->cookies)
 		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
-	curl_slist_free_all(req->header_list);
-	req->header_list = NULL;
-	if (own && own->header_count && merge_headers(s, req, &accept_encoding) < 0)
-		return -1;
 	/* the reset keeps the cookies but not the options that use them */
 	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
 		return -1;
@@ -288,7 +363,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
 	SET(CURLOPT_USERAGENT, job->user_agent);
-	SET(CURLOPT_HTTPHEADER, own && own->header_count ? req->header_list : s->headers);
+	SET(CURLOPT_HTTPHEADER, req->conditional ? req->conditional : headers);
 	/* compares Content-Length, the wire size, with the decoded cap: a
 	 * body too large even compressed is refused before it arrives (a
 	 * sitemap's first max_body bytes are read all the same) */
@@ -306,7 +381,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	 * status, and looked at for a Retry-After when the job obeys it */
 	req->keep_headers = job->parser_count > 0 || req->sitemap;
 	req->retry_after_len = 0;
-	if (job->parser_count > 0 || job->retry_after || req->sitemap) {
+	if (job->parser_count > 0 || job->retry_after || req->sitemap || job->recrawl) {
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);
 	}

@@ -40,6 +40,10 @@ void transfer_settings_free(struct transfer_settings *s);
  * replace the job's of the same name, in any case, and add the others. */
 int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy);
 
+/* Frees the header lists built for a request (its URL's own headers
+ * merged with the job's, recrawl's validators) and its validators. */
+void transfer_request_release(struct scrape_request *req);
+
 struct transfer_outcome {
 	long status;
 	const char *final_url;      /* owned by the easy handle */

@@ -348,6 +348,11 @@ static size_t summary_pairs(const struct run_result *r, struct html_pair *pairs,
 	PAIR("most in flight", "%llu", (unsigned long long)st->peak_in_flight);
 	if (job->warmup_ns)
 		PAIR("warmup requests", "%llu", (unsigned long long)st->warmup);
+	if (st->recrawl) {
+		PAIR("unchanged", "%llu", (unsigned long long)st->recrawl_unchanged);
+		PAIR("changed", "%llu", (unsigned long long)st->recrawl_changed);
+		PAIR("new", "%llu", (unsigned long long)st->recrawl_new);
+	}
 #undef PAIR
 	return n;
 }

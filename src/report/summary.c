@@ -147,6 +147,10 @@ static void summary_counts(struct buf *b, const struct summary_input *in)
 	summary_statuses(b, s->status_counts);
 	summary_reasons(b, "failed_by_reason", s->reasons, s->reason_count);
 	summary_reasons(b, "refused_by_reason", s->refusals, s->refusal_count);
+	if (s->recrawl)
+		buf_printf(b, ",\"recrawl\":{\"unchanged\":%llu,\"changed\":%llu,\"new\":%llu}",
+		           (unsigned long long)s->recrawl_unchanged, (unsigned long long)s->recrawl_changed,
+		           (unsigned long long)s->recrawl_new);
 	summary_distribution(b, "latency_seconds", &s->latency);
 }
 

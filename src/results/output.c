@@ -28,6 +28,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "results/outfile.h"
+#include "results/output_recrawl.h"
 
 #define COMMIT_ROWS 1000
 #define COMMIT_NS 500000000
@@ -38,6 +39,9 @@ static const char *const output_core_columns[] = {
 };
 static const size_t output_core_column_count =
 	sizeof output_core_columns / sizeof output_core_columns[0];
+/* The upsert's first value after the core columns and the fields (the
+ * recrawl columns': output_recrawl.c). */
+#define RECRAWL_FIRST ((int)output_core_column_count + 2)
 /* A load test's records also name their group: a CSV column after the
  * core ones when the first record has it (a crawl's header is unchanged);
  * in SQLite, a member of the fields column, which an existing table
@@ -67,6 +71,7 @@ struct output {
 	/* sqlite */
 	sqlite3 *db;
 	sqlite3_stmt *upsert;
+	struct recrawl_sql *recrawl; /* the rows read back and marked by recrawl */
 	size_t uncommitted;
 	int64_t txn_started_ns;
 };
@@ -372,7 +377,6 @@ static int sql_fail(struct output *o, const char *what, char *err, size_t errlen
 static int sqlite_open(struct output *o, char *err, size_t errlen)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *probe = NULL;
 	const char *table = o->job->output_table;
 	int rc;
 
@@ -394,26 +398,23 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 		buf_free(&sql);
 		return sql_fail(o, "cannot create the table", err, errlen);
 	}
-	/* a table from a scrape before bytes_wire gets the column, so runs
-	 * keep upserting into the tables they have always used */
-	buf_printf(&sql, "SELECT bytes_wire FROM \"%s\" LIMIT 0", table);
-	if (sqlite3_prepare_v2(o->db, sql.data, -1, &probe, NULL) != SQLITE_OK) {
-		buf_reset(&sql);
-		buf_printf(&sql, "ALTER TABLE \"%s\" ADD COLUMN bytes_wire INTEGER", table);
-		rc = sqlite3_exec(o->db, sql.data, NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			buf_free(&sql);
-			return sql_fail(o, "cannot add the bytes_wire column", err, errlen);
-		}
+	/* a table from a scrape before bytes_wire or recrawl gets the columns */
+	if (output_sql_ensure_column(o->db, table, "bytes_wire", "INTEGER") < 0) {
+		buf_free(&sql);
+		return sql_fail(o, "cannot add the bytes_wire column", err, errlen);
 	}
-	sqlite3_finalize(probe);
-	buf_reset(&sql);
+	if (!(o->recrawl = recrawl_sql_open(o->db, table))) {
+		buf_free(&sql);
+		return sql_fail(o, "cannot add the recrawl columns", err, errlen);
+	}
 	/* columns by name: an added column is last in the table */
 	buf_printf(&sql,
 	           "INSERT INTO \"%s\" (url, final_url, status, content_type, bytes, bytes_wire, "
 	           "attempts, depth, time_total, time_dns, time_connect, time_tls, time_first_byte, "
-	           "error, fields, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	           "?15, strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')) ON CONFLICT(url) DO UPDATE SET "
+	           "error, fields, fetched_at, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	           "?15, strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')", table, recrawl_sql_columns);
+	recrawl_sql_values(&sql, RECRAWL_FIRST);
+	buf_printf(&sql, ") ON CONFLICT(url) DO UPDATE SET "
 	           "final_url = excluded.final_url, status = excluded.status, "
 	           "content_type = excluded.content_type, bytes = excluded.bytes, "
 	           "bytes_wire = excluded.bytes_wire, "
@@ -421,7 +422,7 @@ static int sqlite_open(struct output *o, char *err, size_t errlen)
 	           "time_total = excluded.time_total, time_dns = excluded.time_dns, "
 	           "time_connect = excluded.time_connect, time_tls = excluded.time_tls, "
 	           "time_first_byte = excluded.time_first_byte, error = excluded.error, "
-	           "fields = excluded.fields, fetched_at = excluded.fetched_at", table);
+	           "fields = excluded.fields, fetched_at = excluded.fetched_at, %s", recrawl_sql_updates);
 	rc = sqlite3_prepare_v2(o->db, sql.data, -1, &o->upsert, NULL);
 	buf_free(&sql);
 	if (rc != SQLITE_OK)
@@ -450,7 +451,7 @@ static void fields_json(const struct json_object *rec, struct buf *out)
 	buf_putc(out, '{');
 	for (i = 0; i < rec->count; i++) {
 		const struct json_member *m = &rec->members[i];
-		if (is_core_column(m->key))
+		if (is_core_column(m->key) || recrawl_sql_member(m->key))
 			continue;
 		if (!first)
 			buf_putc(out, ',');
@@ -477,16 +478,23 @@ static int sqlite_write(struct output *o, const struct json_object *rec)
 			return sql_write_fail(o);
 		o->txn_started_ns = now_ns();
 	}
-	sqlite3_reset(o->upsert);
-	for (i = 0; i < output_core_column_count; i++)
-		bind_member(o->upsert, (int)i + 1, json_get(rec, output_core_columns[i]));
-	fields_json(rec, &fields);
-	sqlite3_bind_text(o->upsert, (int)output_core_column_count + 1, fields.data, -1,
-	                  SQLITE_TRANSIENT);
-	rc = sqlite3_step(o->upsert);
-	buf_free(&fields);
-	if (rc != SQLITE_DONE)
-		return sql_write_fail(o);
+	if (recrawl_sql_is_unchanged(rec)) {
+		/* the fields of the page as it was fetched stay */
+		if (recrawl_sql_mark_unchanged(o->recrawl, rec) < 0)
+			return sql_write_fail(o);
+	} else {
+		sqlite3_reset(o->upsert);
+		for (i = 0; i < output_core_column_count; i++)
+			bind_member(o->upsert, (int)i + 1, json_get(rec, output_core_columns[i]));
+		fields_json(rec, &fields);
+		sqlite3_bind_text(o->upsert, (int)output_core_column_count + 1, fields.data, -1,
+		                  SQLITE_TRANSIENT);
+		recrawl_sql_bind(o->upsert, RECRAWL_FIRST, rec);
+		rc = sqlite3_step(o->upsert);
+		buf_free(&fields);
+		if (rc != SQLITE_DONE)
+			return sql_write_fail(o);
+	}
 	if (++o->uncommitted >= COMMIT_ROWS || now_ns() - o->txn_started_ns >= COMMIT_NS) {
 		if (sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			return sql_write_fail(o);
@@ -569,6 +577,29 @@ int output_write(struct output *o, const char *line, size_t len)
 	return o->failed ? -1 : 0;
 }
 
+int output_stored_validators(struct output *o, const char *url, int *known, char **etag,
+                             char **last_modified)
+{
+	*known = 0;
+	*etag = *last_modified = NULL;
+	if (!o->recrawl)
+		return 0;
+	if (recrawl_sql_validators(o->recrawl, url, known, etag, last_modified) < 0)
+		return sql_write_fail(o);
+	return 0;
+}
+
+int output_stored_links(struct output *o, const char *url, char ***links, size_t *count)
+{
+	*links = NULL;
+	*count = 0;
+	if (!o->recrawl)
+		return 0;
+	if (recrawl_sql_links(o->recrawl, url, links, count) < 0)
+		return sql_write_fail(o);
+	return 0;
+}
+
 const char *output_error(const struct output *o)
 {
 	return o->failed ? o->error : NULL;
@@ -596,6 +627,8 @@ static void close_sink(struct output *o)
 		if (o->uncommitted && sqlite3_exec(o->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			sql_write_fail(o);
 		sqlite3_finalize(o->upsert);
+		recrawl_sql_close(o->recrawl);
+		o->recrawl = NULL;
 		if (sqlite3_close(o->db) != SQLITE_OK)
 			sql_write_fail(o);
 		o->db = NULL;

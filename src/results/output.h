@@ -32,6 +32,15 @@ struct output *output_open_at(const struct job *job, int64_t offset, int *torn, 
  * then its length; 0 for a pipe or standard output), a database committed.
  * 0, or -1 with the reason kept (output_error). */
 int output_sync(struct output *o, int64_t *offset);
+/* recrawl: conditional, for the sqlite output (else nothing is stored).
+ * What the table's row of url kept from an earlier run: *known whether
+ * there is one, and the validators of a page stored whole (a 2xx without
+ * error), malloc'd or NULL.  0, or -1 with the reason kept (output_error). */
+int output_stored_validators(struct output *o, const char *url, int *known, char **etag,
+                             char **last_modified);
+/* The links the parsers found on url when its row was written whole,
+ * malloc'd (an array of strings); for an unchanged page's crawl. */
+int output_stored_links(struct output *o, const char *url, char ***links, size_t *count);
 /* Why writing failed ("No space left on device", "Broken pipe", SQLite's
  * message), or NULL while it has not. */
 const char *output_error(const struct output *o);

@@ -16,6 +16,9 @@ static const char *const reserved[] = {
 	"time_total", "time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
 	"group",                    /* a load test's records: the request's group */
 	"meta",                     /* the URL's meta, from its urls entry or url_file line */
+	/* recrawl: conditional (record.h): the page's class and what the
+	 * sqlite output keeps for the next run */
+	RECORD_RECRAWL, RECORD_ETAG, RECORD_LAST_MODIFIED, RECORD_CRAWL_LINKS,
 };
 
 /* Whether the core owns this key. */

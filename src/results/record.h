@@ -24,6 +24,19 @@ struct field {
 	size_t count, cap;
 };
 
+/* The members a record of recrawl: conditional adds: how the page
+ * compared with its stored row ("new", "changed", "unchanged"), the
+ * validators of what was fetched, and every link the parsers found (a
+ * JSON array), which an unchanged page's crawl follows again.  Reserved:
+ * parsers cannot set them. */
+#define RECORD_RECRAWL "recrawl"
+#define RECORD_ETAG "recrawl_etag"
+#define RECORD_LAST_MODIFIED "recrawl_last_modified"
+#define RECORD_CRAWL_LINKS "recrawl_links"
+
+/* How a response compares with the page's stored row. */
+enum recrawl_class { RECRAWL_NONE, RECRAWL_NEW, RECRAWL_CHANGED, RECRAWL_UNCHANGED };
+
 struct scrape_record {
 	struct field *fields;
 	size_t count, cap;

@@ -203,6 +203,16 @@ void stats_fail(struct stats *s, const char *reason)
 	reasons_add(&s->reasons, &s->reason_count, reason, 1);
 }
 
+void stats_recrawl(struct stats *s, enum recrawl_class c)
+{
+	if (c == RECRAWL_NEW)
+		s->recrawl_new++;
+	else if (c == RECRAWL_CHANGED)
+		s->recrawl_changed++;
+	else if (c == RECRAWL_UNCHANGED)
+		s->recrawl_unchanged++;
+}
+
 void stats_refuse(struct stats *s, const char *reason)
 {
 	reasons_add(&s->refusals, &s->refusal_count, reason, 1);
@@ -357,6 +367,10 @@ void stats_print_summary(const struct stats *s, double seconds, int interrupted,
 		fprintf(out, "  sitemaps: %llu read, %llu failed, %llu URLs queued\n",
 		        (unsigned long long)s->sitemaps_read, (unsigned long long)s->sitemaps_failed,
 		        (unsigned long long)s->sitemap_urls);
+	if (s->recrawl)
+		fprintf(out, "  recrawl: %llu unchanged, %llu changed, %llu new\n",
+		        (unsigned long long)s->recrawl_unchanged, (unsigned long long)s->recrawl_changed,
+		        (unsigned long long)s->recrawl_new);
 	if (s->refusal_count) {
 		fputs("  not fetched:", out);
 		for (i = 0; i < s->refusal_count; i++)

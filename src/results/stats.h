@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "results/record.h"
+
 #define HISTOGRAM_BUCKETS (256 + 128 * 36)
 
 struct histogram {
@@ -60,6 +62,10 @@ struct stats {
 	uint64_t sitemaps_read;     /* sitemaps read whole (or to max_body) */
 	uint64_t sitemaps_failed;   /* not read, or not to their end */
 	uint64_t sitemap_urls;      /* pages the sitemaps queued */
+	/* recrawl: conditional: the pages answered, by how they compared with
+	 * their stored rows (the summary shows them when recrawl is set) */
+	int recrawl;
+	uint64_t recrawl_new, recrawl_changed, recrawl_unchanged;
 	/* Every measured transfer that got a response.  In the open model
 	 * from the scheduled start (corrected for coordinated omission),
 	 * otherwise from the actual send. */
@@ -90,6 +96,8 @@ void stats_fail(struct stats *s, const char *reason);
  * out of memory the count is lost, nothing else. */
 void reasons_add(struct reason_count **list, size_t *count, const char *reason, uint64_t n);
 void stats_refuse(struct stats *s, const char *reason);
+/* Counts a page of a recrawl by its class (record.h); RECRAWL_NONE: not. */
+void stats_recrawl(struct stats *s, enum recrawl_class c);
 void stats_status(struct stats *s, long status);
 /* Counts a request against the host of url. */
 void stats_host(struct stats *s, const char *url, int failed);

@@ -1151,6 +1151,60 @@ static void send_untyped(struct server *srv, struct evhttp_request *req)
 	evhttp_set_default_content_type(srv->http, DEFAULT_CONTENT_TYPE);
 }
 
+/* Whether an If-None-Match list names tag (weak comparison, or "*"). */
+static bool etag_listed(const char *list, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if (strcmp(list, "*") == 0)
+		return true;
+	for (const char *p = list; (p = strstr(p, tag)) != NULL; p += n) {
+		bool start = p == list || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/';
+		bool end = p[n] == '\0' || p[n] == ',' || p[n] == ' ';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A static file's validators, as a file server sends them: an ETag of its
+ * inode, size and modification time to the nanosecond, so any edit changes
+ * it, and a Last-Modified to the second.  ?v=etag sends only the ETag,
+ * ?v=lm only Last-Modified, ?v=none neither.  True when the request's
+ * validators still match (If-None-Match first, as RFC 9110 says): the
+ * answer is then a 304 without a body.
+ */
+static bool static_unchanged(struct evhttp_request *req, const struct stat *st,
+			     const char *query)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *inm = evhttp_find_header(in, "If-None-Match");
+	const char *ims = evhttp_find_header(in, "If-Modified-Since");
+	char *which = query_param(query, "v");
+	bool etag = !which || strcmp(which, "etag") == 0;
+	bool lm = !which || strcmp(which, "lm") == 0;
+	char tag[96], date[64];
+	struct tm tm, since;
+
+	free(which);
+	snprintf(tag, sizeof(tag), "\"%jx-%jx-%jx.%lx\"", (uintmax_t)st->st_ino,
+		 (uintmax_t)st->st_size, (uintmax_t)st->st_mtim.tv_sec,
+		 (unsigned long)st->st_mtim.tv_nsec);
+	gmtime_r(&st->st_mtim.tv_sec, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (etag)
+		set_header(req, "ETag", tag);
+	if (lm)
+		set_header(req, "Last-Modified", date);
+	if (etag && inm)
+		return etag_listed(inm, tag);
+	memset(&since, 0, sizeof(since));
+	if (lm && ims && strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &since))
+		return st->st_mtim.tv_sec <= timegm(&since);
+	return false;
+}
+
 /* The file DOCROOT/PATH; ?ct=TYPE replaces its type, ?ct= sends none. */
 static void serve_static(struct server *srv, struct evhttp_request *req,
 			 const char *arg, const char *query)
@@ -1177,6 +1231,12 @@ static void serve_static(struct server *srv, struct evhttp_request *req,
 		if (fd >= 0)
 			close(fd);
 		send_not_found(req);
+		free(rel);
+		return;
+	}
+	if (static_unchanged(req, &st, query)) {
+		close(fd);
+		send_output(req, 304, NULL);
 		free(rel);
 		return;
 	}
@@ -1767,7 +1827,9 @@ static void usage(FILE *f)
 "  /html/N               HTML document of exactly N bytes, 200 <= N <= 64 MiB\n"
 "  /status/CODE          that status (200..599), body 'status CODE'\n"
 "  /static/PATH[?ct=T]   the file DIR/PATH of --docroot, typed by extension;\n"
-"                        ?ct=T sends type T instead, ?ct= no Content-Type\n"
+"                        ?ct=T sends type T instead, ?ct= no Content-Type;\n"
+"                        ETag and Last-Modified (?v=etag, ?v=lm: one only,\n"
+"                        ?v=none: neither), 304 when the request's match\n"
 "  /page/N[?size=S]      site graph page N of S (default 1000), see below\n"
 "  /redirect/N           302 to /redirect/N-1; /redirect/0 is 200\n"
 "  /redirect-to?url=URL  302 with Location: URL verbatim\n"

@@ -300,6 +300,66 @@ static void test_partial(void)
 	job_free(job);
 }
 
+/* recrawl: the pages by class in the text and JSON summaries and the
+ * HTML report, and nowhere in a run without it. */
+static void test_recrawl(void)
+{
+	static struct stats st;
+	struct timeline tl;
+	struct run_result r;
+	struct report_summary rs;
+	struct job *job;
+	char path[256], *text;
+	int i;
+
+	job = load_job("recrawl.yaml", "urls: [http://127.0.0.1:1/a]\noutput: pages.db\n"
+	               "recrawl: conditional\n");
+	if (!ok(job != NULL, "recrawl: the job loads"))
+		return;
+	stats_init(&st);
+	timeline_init(&tl);
+	timeline_close(&tl);
+	for (i = 0; i < 6; i++) {
+		stats_status(&st, i < 3 ? 304 : 200);
+		st.ok++;
+		stats_recrawl(&st, i < 3 ? RECRAWL_UNCHANGED : i < 5 ? RECRAWL_CHANGED : RECRAWL_NEW);
+		histogram_record(&st.latency, 1000000);
+	}
+	stats_recrawl(&st, RECRAWL_NONE);
+	memset(&r, 0, sizeof r);
+	r.job = job;
+	r.stats = &st;
+	r.timeline = &tl;
+	r.sum.requests = r.sum.ok = 6;
+	r.sum.seconds = 1;
+	r.sum.ran = 1;
+	r.cpus = 1;
+	run_result_conclude(&r);
+	report_summary_init(&rs, &r);
+
+	text = printed(&r, &rs, 0);
+	lacks(text, "recrawl", "recrawl: a run without it shows no counts");
+	free(text);
+	st.recrawl = 1;
+	text = printed(&r, &rs, 0);
+	has(text, "\n  recrawl: 3 unchanged, 2 changed, 1 new\n", "recrawl: the text summary counts the pages");
+	free(text);
+	text = printed(&r, &rs, 1);
+	has(text, ",\"recrawl\":{\"unchanged\":3,\"changed\":2,\"new\":1},",
+	    "recrawl: and so does --format json");
+	free(text);
+	snprintf(path, sizeof path, "%s/recrawl.html", dir);
+	ok(report_write_html(path, &r) == 0, "recrawl: the HTML report is written");
+	text = slurp(path);
+	has(text, ">unchanged<", "recrawl: the HTML report shows the counts");
+	free(text);
+
+	report_summary_free(&rs);
+	timeline_free(&tl);
+	stats_free(&st);
+	job_free(job);
+}
+
 /* autothrottle: the hosts' delays in the report and the summary. */
 static void test_host_delays(void)
 {
@@ -450,6 +510,7 @@ int main(void)
 	test_partial();
 	test_open();
 	test_host_delays();
+	test_recrawl();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
