@@ -161,6 +161,17 @@ is "$own_chain|$(field redirect.jsonl /redirect/2 status)" \
    "$(curl -s "$TARGET/_log" | awk '{print $3, $4}' | tr '\n' ,)|200" \
    "a redirect chain is followed as the job's own method and body would be"
 
+# ---- recrawl: conditional sends the validators with the URL's own headers ----
+printf 'urls:\n  - {url: %s/static/links-base.html, headers: {X-Tok: own}, meta: {m: 1}}\nheaders: {X-Tok: job}\nrecrawl: conditional\noutput: recrawl.db\n' \
+	"$TARGET" >recrawl.yaml
+for strategy in sequential multiprocess; do
+	rm -f recrawl.db
+	"$SCRAPE" -q -c recrawl.yaml --set strategy=$strategy >/dev/null 2>&1
+	"$SCRAPE" -q -c recrawl.yaml --set strategy=$strategy >/dev/null 2>&1
+	is "$(sqlite3 recrawl.db "select recrawl, json_extract(fields, '\$.meta.m') from recrawl")" "unchanged|1" \
+	   "$strategy: a URL with headers of its own is re-crawled conditionally, its meta kept"
+done
+
 # ---- a crawl: the seed's meta stays with the seed ----
 cat >crawl.yaml <<EOF
 urls: [{url: $TARGET/page/0, meta: {seed: yes}}]
