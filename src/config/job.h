@@ -130,6 +130,18 @@ struct job_proxy {
 	char *shown;                /* the password replaced by *** */
 };
 
+/* A urls entry's or a url_file line's own request: what it changes of
+ * the job's.  Its headers replace the job's of the same name (in any
+ * case) and add the others; meta is copied into every record of the URL. */
+struct job_url_request {
+	char *method;               /* NULL: the job's */
+	struct job_header *headers;
+	size_t header_count;
+	char *body;                 /* NULL: the job's */
+	size_t body_len;            /* a body_file may hold NUL bytes */
+	char *meta;                 /* a JSON object, or NULL */
+};
+
 /* The longest name a urls entry may give its group. */
 #define JOB_GROUP_NAME_MAX 64
 
@@ -139,7 +151,10 @@ struct job {
 	char **urls;                /* from `urls` */
 	int64_t *url_weights;       /* 1 unless the entry says weight */
 	char **url_names;           /* the entry's group name, or NULL */
+	struct job_url_request **url_requests; /* the entry's own request, or NULL */
 	size_t url_count;
+	int url_meta;               /* a urls entry or url_file line has meta */
+	int url_requests_given;     /* one has a request of its own */
 	char *url_file;             /* from `url_file`; "-": standard input */
 	int64_t url_file_count;     /* valid lines, counted at load; -1: streamed */
 	int url_file_stream;        /* not a regular file: read once, while the job runs */
@@ -266,16 +281,33 @@ struct job_url_reader {
 	int rest_of_line;           /* a too long line is still being read */
 	char *line;                 /* JOB_URL_LINE_MAX + 1 bytes */
 	char message[512];          /* why the last line was refused */
+	/* a JSON line's own request, valid until the next line; NULL: none */
+	struct job_url_request *request;
+	struct job_url_request line_request;
+	char *line_url;             /* a JSON line's url, decoded */
+	int64_t requests_seen;      /* lines with a request of their own */
+	int64_t meta_seen;          /* of them, lines with meta */
 };
 
 /* Opens path ("-": standard input) for reading.  -1 with errno set. */
 int job_url_open(struct job_url_reader *r, const char *path);
 void job_url_close(struct job_url_reader *r);
-/* The next URL: 1 and *url (valid until the next call); 0 at the end; -1
+/* The next URL: 1 and *url (valid until the next call, like r->request,
+ * the line's own request if it is a JSON object); 0 at the end; -1
  * for a line that is not a URL (too long, a NUL byte, malformed), with
  * "NAME:LINE:COL: why" in r->message, after which reading may go on; -2
  * for a read error, also in r->message. */
 int job_url_next(struct job_url_reader *r, char **url);
+
+/* A line of a URL file is a bare URL, or a JSON object {url, method,
+ * headers, body, meta} (see job_url_next). */
+
+/* Copies a request (for a request that outlives the line it came from);
+ * NULL without memory.  job_url_request_free frees one and its parts. */
+struct job_url_request *job_url_request_copy(const struct job_url_request *from);
+void job_url_request_free(struct job_url_request *req);
+/* Empties one in place. */
+void job_url_request_clear(struct job_url_request *req);
 
 /* Whether a URL is acceptable (absolute http/https with a host, nothing
  * job_wire_ok() refuses); on failure *why says what is wrong. */

@@ -112,6 +112,19 @@ void job_print_plugin_node(FILE *out, const struct node *n, int indent);
 int job_wire_check(struct checker *c, const char *key, const struct node *n, const char *text,
                    enum job_wire kind);
 
+/* job_request.c: the request's parts, also for a urls entry's own request */
+int job_method_ok(char *method);        /* upper-cases it; -1: not a word */
+int job_parse_method(struct checker *c, const struct node *n, char **out);
+/* -1: the name is not a token; -2: the value cannot be sent; *why says why */
+int job_header_ok(const char *name, const char *value, const char **why);
+int job_parse_headers(struct checker *c, const struct node *n, struct job_header **out,
+                      size_t *count);
+int job_read_body_file(struct checker *c, const struct node *n, char **body, size_t *body_len);
+void job_print_headers(FILE *out, const struct job_header *headers, size_t count,
+                       const char *indent);
+void job_print_body(FILE *out, const char *body, size_t len, const char *indent);
+void job_free_headers(struct job_header *headers, size_t count);
+
 /* ---- cross-key checks of a section, once every key is read ---- */
 
 int job_model_check(struct checker *c);

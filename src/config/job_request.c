@@ -18,50 +18,79 @@
 
 #include "util/buf.h"
 
-static int key_method(struct checker *c, const struct node *n)
+int job_method_ok(char *method)
 {
+	const char *why;
 	char *p;
 
-	if (job_get_string(c, "method", n, &c->job->method) < 0)
-		return -1;
-	for (p = c->job->method; *p; p++) {
+	for (p = method; *p; p++) {
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'))
-			return job_fail(c, n, "\"method\" must be a word such as GET or POST, got \"%s\"",
-			                c->job->method);
+			return -1;
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	}
-	return job_wire_check(c, "method", n, c->job->method, JOB_WIRE_TOKEN);
+	return job_wire_ok(method, JOB_WIRE_TOKEN, &why);
 }
 
-static int key_headers(struct checker *c, const struct node *n)
+int job_parse_method(struct checker *c, const struct node *n, char **out)
+{
+	if (job_get_string(c, "method", n, out) < 0)
+		return -1;
+	if (job_method_ok(*out) < 0)
+		return job_fail(c, n, "\"method\" must be a word such as GET or POST, got \"%s\"", n->text);
+	return 0;
+}
+
+static int key_method(struct checker *c, const struct node *n)
+{
+	return job_parse_method(c, n, &c->job->method);
+}
+
+int job_header_ok(const char *name, const char *value, const char **why)
+{
+	if (job_wire_ok(name, JOB_WIRE_TOKEN, why) < 0)
+		return -1;
+	if (strpbrk(value, "\r\n")) {
+		*why = "it must be on one line";
+		return -2;
+	}
+	return job_wire_ok(value, JOB_WIRE_VALUE, why) < 0 ? -2 : 0;
+}
+
+int job_parse_headers(struct checker *c, const struct node *n, struct job_header **out,
+                      size_t *count)
 {
 	const char *why;
 	size_t i;
 
 	if (n->kind != NODE_MAP)
 		return job_fail(c, n, "\"headers\" must be a map of header names to values");
-	c->job->headers = calloc(n->count ? n->count : 1, sizeof *c->job->headers);
-	if (!c->job->headers)
+	*out = calloc(n->count ? n->count : 1, sizeof **out);
+	if (!*out)
 		return job_fail(c, n, "out of memory");
 	for (i = 0; i < n->count; i++) {
 		const struct node *k = n->keys[i], *v = n->items[i];
-		struct job_header *h = &c->job->headers[i];
+		struct job_header *h = &(*out)[i];
 
-                if (job_wire_ok(k->text, JOB_WIRE_TOKEN, &why) < 0)
-                        return job_fail(c, k, "\"%s\" is not a valid header name", k->text);
-                if (v->kind != NODE_SCALAR)
-                        return job_fail(c, v, "the value of header \"%s\" must be text", k->text);
-                if (strpbrk(v->text, "\r\n"))
-                        return job_fail(c, v, "the value of header \"%s\" must be on one line", k->text);
-                if (job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0)
-                        return job_fail(c, v, "the value of header \"%s\": %s", k->text, why);
-                h->name = strdup(k->text);
-                h->value = strdup(v->text);
-                c->job->header_count++;
-                if (!h->name || !h->value)
-                        return job_fail(c, n, "out of memory");
+		if (job_wire_ok(k->text, JOB_WIRE_TOKEN, &why) < 0)
+			return job_fail(c, k, "\"%s\" is not a valid header name", k->text);
+		if (v->kind != NODE_SCALAR)
+			return job_fail(c, v, "the value of header \"%s\" must be text", k->text);
+		if (strpbrk(v->text, "\r\n"))
+			return job_fail(c, v, "the value of header \"%s\" must be on one line", k->text);
+		if (job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0)
+			return job_fail(c, v, "the value of header \"%s\": %s", k->text, why);
+		h->name = strdup(k->text);
+		h->value = strdup(v->text);
+		++*count;
+		if (!h->name || !h->value)
+			return job_fail(c, n, "out of memory");
 	}
 	return 0;
+}
+
+static int key_headers(struct checker *c, const struct node *n)
+{
+	return job_parse_headers(c, n, &c->job->headers, &c->job->header_count);
 }
 
 static int key_body(struct checker *c, const struct node *n)
@@ -77,9 +106,7 @@ static int key_body(struct checker *c, const struct node *n)
 	return c->job->body ? 0 : job_fail(c, n, "out of memory");
 }
 
-/* The request body from a file (relative to the job file), read once at
- * load: any bytes, NULs included. */
-static int key_body_file(struct checker *c, const struct node *n)
+int job_read_body_file(struct checker *c, const struct node *n, char **body, size_t *body_len)
 {
 	char *path = NULL;
 	struct buf data = { 0 };
@@ -87,8 +114,6 @@ static int key_body_file(struct checker *c, const struct node *n)
 	size_t got;
 	FILE *f;
 
-	if (c->job->body)
-		return job_fail(c, n, "give either \"body\" or \"body_file\", not both");
 	if (job_get_path(c, "body_file", n, &path) < 0)
 		return -1;
 	f = fopen(path, "rb");
@@ -114,9 +139,18 @@ static int key_body_file(struct checker *c, const struct node *n)
 		return job_fail(c, n, "cannot read body_file: %s", data.oom ? "out of memory" : strerror(errno));
 	}
 	fclose(f);
-	c->job->body = data.data;
-	c->job->body_len = data.len;
+	*body = data.data;
+	*body_len = data.len;
 	return 0;
+}
+
+/* The request body from a file (relative to the job file), read once at
+ * load: any bytes, NULs included. */
+static int key_body_file(struct checker *c, const struct node *n)
+{
+	if (c->job->body)
+		return job_fail(c, n, "give either \"body\" or \"body_file\", not both");
+	return job_read_body_file(c, n, &c->job->body, &c->job->body_len);
 }
 
 /* "host:port:address" entries, as curl's --resolve takes them. */
@@ -215,6 +249,13 @@ int job_request_check(struct checker *c)
 		return job_fail(c, tree_get(job->tree, file_key),
 		                "\"%s\" needs cookies: drop \"cookies: off\" or say per_worker or shared",
 		                file_key);
+	/* a persistent or shared crawl keeps its seeds as bare URLs */
+	if (job->url_requests_given && (job->crawl.state || job->frontier.redis)) {
+		const struct node *at = tree_get(job->tree, job->url_count ? "urls" : "url_file");
+		return job_fail(c, at ? at : job->tree, "a URL's own method, headers, body or meta "
+		                "cannot be kept by %s, which keeps only URLs",
+		                job->crawl.state ? "crawl.state" : "frontier.redis");
+	}
 	if (!job->strategy.name || strcmp(job->strategy.name, "multiprocess") != 0)
 		return 0;
 	if (job->cookies == JOB_COOKIES_SHARED && mode)
@@ -231,41 +272,57 @@ static void print_method(const struct job *job, FILE *out)
 	fprintf(out, "method: %s\n", job->method);
 }
 
-static void print_headers(const struct job *job, FILE *out)
+void job_print_headers(FILE *out, const struct job_header *headers, size_t count,
+                       const char *indent)
 {
 	size_t i;
 
-	if (!job->header_count)
+	if (!count)
 		return;
-	fputs("headers:\n", out);
-	for (i = 0; i < job->header_count; i++) {
-		fprintf(out, "  %s: ", job->headers[i].name);
-		job_print_scalar(out, job->headers[i].value);
+	fprintf(out, "%sheaders:\n", indent);
+	for (i = 0; i < count; i++) {
+		fprintf(out, "%s  %s: ", indent, headers[i].name);
+		job_print_scalar(out, headers[i].value);
 		fputc('\n', out);
 	}
+}
+
+static void print_headers(const struct job *job, FILE *out)
+{
+	job_print_headers(out, job->headers, job->header_count, "");
+}
+
+void job_free_headers(struct job_header *headers, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		free(headers[i].name);
+		free(headers[i].value);
+	}
+	free(headers);
 }
 
 static void free_headers(struct job *job)
 {
-	size_t i;
-
-	for (i = 0; i < job->header_count; i++) {
-		free(job->headers[i].name);
-		free(job->headers[i].value);
-	}
-	free(job->headers);
+	job_free_headers(job->headers, job->header_count);
 }
 
-/* body_file's bytes too: they may not be text */
+void job_print_body(FILE *out, const char *body, size_t len, const char *indent)
+{
+	/* body_file's bytes too: they may not be text */
+	if (body && strlen(body) == len) {
+		fprintf(out, "%sbody: ", indent);
+		job_print_scalar(out, body);
+		fputc('\n', out);
+	} else if (body) {
+		fprintf(out, "%sbody: ~  # %zu bytes of binary data from body_file\n", indent, len);
+	}
+}
+
 static void print_body(const struct job *job, FILE *out)
 {
-	if (job->body && strlen(job->body) == job->body_len) {
-		fputs("body: ", out);
-		job_print_scalar(out, job->body);
-		fputc('\n', out);
-	} else if (job->body) {
-		fprintf(out, "body: ~  # %zu bytes of binary data from body_file\n", job->body_len);
-	}
+	job_print_body(out, job->body, job->body_len, "");
 }
 
 static void free_body(struct job *job)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/json.h"
 
 /* RFC 9110 tchar: what a method or a header name is made of. */
 static int is_token_char(unsigned char ch)
@@ -105,49 +106,244 @@ size_t job_group_name(char *out, size_t len, const char *method, const char *url
 
 /* ---- the keys ---- */
 
-/* One item of "urls": a URL, or a map with url, weight and name. */
+/* ---- a URL's own request ---- */
+
+void job_url_request_clear(struct job_url_request *req)
+{
+	free(req->method);
+	job_free_headers(req->headers, req->header_count);
+	free(req->body);
+	free(req->meta);
+	memset(req, 0, sizeof *req);
+}
+
+void job_url_request_free(struct job_url_request *req)
+{
+	if (!req)
+		return;
+	job_url_request_clear(req);
+	free(req);
+}
+
+static char *copy_bytes(const char *from, size_t len, int *failed)
+{
+	char *to;
+
+	if (!from)
+		return NULL;
+	if (!(to = malloc(len + 1))) {
+		*failed = 1;
+		return NULL;
+	}
+	memcpy(to, from, len);
+	to[len] = '\0';
+	return to;
+}
+
+struct job_url_request *job_url_request_copy(const struct job_url_request *from)
+{
+	struct job_url_request *to = calloc(1, sizeof *to);
+	int failed = 0;
+	size_t i;
+
+	if (!to)
+		return NULL;
+	to->method = copy_bytes(from->method, from->method ? strlen(from->method) : 0, &failed);
+	to->body = copy_bytes(from->body, from->body_len, &failed);
+	to->body_len = from->body_len;
+	to->meta = copy_bytes(from->meta, from->meta ? strlen(from->meta) : 0, &failed);
+	if (from->header_count && !(to->headers = calloc(from->header_count, sizeof *to->headers)))
+		failed = 1;
+	for (i = 0; !failed && i < from->header_count; i++, to->header_count++) {
+		to->headers[i].name = copy_bytes(from->headers[i].name, strlen(from->headers[i].name), &failed);
+		to->headers[i].value = copy_bytes(from->headers[i].value, strlen(from->headers[i].value),
+		                                  &failed);
+	}
+	if (failed) {
+		job_url_request_free(to);
+		return NULL;
+	}
+	return to;
+}
+
+/* A JSON number as RFC 8259 writes it: a plain YAML scalar of that shape
+ * is a number in the records, anything else is text. */
+static int is_json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return 0;
+	if (*s == '.' && s[1] >= '0' && s[1] <= '9')
+		s += 1 + strspn(s + 1, "0123456789");
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
+/* meta as JSON: plain null, true, false and numbers keep their type (as
+ * YAML's core schema reads them), every other scalar is a string.  The
+ * tree is at most TREE_MAX_DEPTH deep, so the recursion is bounded. */
+static void node_json(const struct node *n, struct buf *out)
+{
+	size_t i;
+
+	if (n->kind == NODE_SCALAR) {
+		if (n->plain && (!*n->text || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0))
+			buf_puts(out, "null");
+		else if (n->plain && (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0 ||
+		                      is_json_number(n->text)))
+			buf_puts(out, n->text);
+		else
+			buf_json_string(out, n->text);
+		return;
+	}
+	buf_putc(out, n->kind == NODE_MAP ? '{' : '[');
+	for (i = 0; i < n->count; i++) {
+		if (i)
+			buf_putc(out, ',');
+		if (n->kind == NODE_MAP) {
+			buf_json_string(out, n->keys[i]->text);
+			buf_putc(out, ':');
+		}
+		node_json(n->items[i], out);
+	}
+	buf_putc(out, n->kind == NODE_MAP ? '}' : ']');
+}
+
+static int item_meta(struct checker *c, const struct node *v, struct job_url_request *rq)
+{
+	struct buf json = { 0 };
+
+	if (v->kind != NODE_MAP)
+		return job_fail(c, v, "\"meta\" must be a map of names to values");
+	node_json(v, &json);
+	if (json.oom) {
+		buf_free(&json);
+		return job_fail(c, v, "out of memory");
+	}
+	free(rq->meta);
+	rq->meta = json.data;
+	c->job->url_meta = 1;
+	return 0;
+}
+
+/* A key of a urls entry's own request: 1 when it was one (and fine), 0
+ * when the key is not one of them, -1 on error. */
+static int item_request_key(struct checker *c, const struct node *key, const struct node *v,
+                            struct job_url_request *rq)
+{
+	if (strcmp(key->text, "method") == 0)
+		return job_parse_method(c, v, &rq->method) < 0 ? -1 : 1;
+	if (strcmp(key->text, "headers") == 0)
+		return job_parse_headers(c, v, &rq->headers, &rq->header_count) < 0 ? -1 : 1;
+	if (strcmp(key->text, "meta") == 0)
+		return item_meta(c, v, rq) < 0 ? -1 : 1;
+	if (strcmp(key->text, "body") != 0 && strcmp(key->text, "body_file") != 0)
+		return 0;
+	if (strcmp(key->text, "body") == 0 && job_is_null(v))
+		return 1;               /* body: ~ means the job's */
+	if (rq->body)
+		return job_fail(c, key, "give either \"body\" or \"body_file\", not both");
+	if (strcmp(key->text, "body_file") == 0)
+		return job_read_body_file(c, v, &rq->body, &rq->body_len) < 0 ? -1 : 1;
+	if (v->kind != NODE_SCALAR)
+		return job_fail(c, v, "\"body\" must be text");
+	if (!(rq->body = strdup(v->text)))
+		return job_fail(c, v, "out of memory");
+	rq->body_len = strlen(v->text);
+	return 1;
+}
+
+static const char *const item_keys[] = {
+	"url", "weight", "name", "method", "headers", "body", "body_file", "meta",
+};
+
+static int unknown_item_key(struct checker *c, const struct node *key)
+{
+	const char *hint = job_suggest(key->text, item_keys, sizeof item_keys / sizeof item_keys[0]);
+
+	if (hint)
+		return job_fail(c, key, "unknown key \"%s\" in a urls entry (did you mean \"%s\"?)",
+		                key->text, hint);
+	return job_fail(c, key, "unknown key \"%s\" in a urls entry (it takes url, weight, name, "
+	                "method, headers, body, body_file and meta)", key->text);
+}
+
+static int item_name(struct checker *c, const struct node *v, char **name)
+{
+	const char *why;
+
+	if (job_want_scalar(c, "name", v, "a group name") < 0)
+		return -1;
+	/* a name is printed in tables and JSON, and names a group in a
+	 * threshold ("p99{name=search} < 200ms") */
+	if (!*v->text || strlen(v->text) > JOB_GROUP_NAME_MAX || v->text[strcspn(v->text, "{}=\"")] ||
+	    job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0)
+		return job_fail(c, v, "\"name\" must be 1 to %d characters without control "
+		                "characters, braces, '=' or '\"', got \"%s\"", JOB_GROUP_NAME_MAX, v->text);
+	free(*name);
+	if (!(*name = strdup(v->text)))
+		return job_fail(c, v, "out of memory");
+	return 0;
+}
+
+/* The keys of a urls entry that is a map, into weight, name and rq. */
+static int item_keys_read(struct checker *c, const struct node *u, int64_t *weight, char **name,
+                          struct job_url_request *rq)
+{
+	size_t k;
+
+	for (k = 0; k < u->count; k++) {
+		const struct node *key = u->keys[k], *v = u->items[k];
+		int rc;
+
+		if (strcmp(key->text, "url") == 0)
+			continue;
+		if (strcmp(key->text, "weight") == 0) {
+			if (job_get_count(c, "weight", v, 1, weight) < 0)
+				return -1;
+		} else if (strcmp(key->text, "name") == 0) {
+			if (item_name(c, v, name) < 0)
+				return -1;
+		} else if ((rc = item_request_key(c, key, v, rq)) <= 0) {
+			return rc < 0 ? -1 : unknown_item_key(c, key);
+		}
+	}
+	return 0;
+}
+
+static int has_request(const struct job_url_request *rq)
+{
+	return rq->method || rq->header_count || rq->body || rq->meta;
+}
+
+/* One item of "urls": a URL, or a map with url, weight, name and its own
+ * request (method, headers, body or body_file, meta). */
 static int url_item(struct checker *c, const struct node *u, size_t i)
 {
+	struct job_url_request rq = { 0 };
 	const struct node *text = u;
 	const char *why;
 	int64_t weight = 1;
 	char *name = NULL;
 
 	if (u->kind == NODE_MAP) {
-		size_t k;
 		text = tree_get(u, "url");
 		if (!text)
 			return job_fail(c, u, "this urls entry has no \"url\"");
-		for (k = 0; k < u->count; k++) {
-			const struct node *key = u->keys[k], *v = u->items[k];
-
-			if (strcmp(key->text, "weight") == 0) {
-				if (job_get_count(c, "weight", v, 1, &weight) < 0)
-					goto fail;
-			} else if (strcmp(key->text, "name") == 0) {
-				if (job_want_scalar(c, "name", v, "a group name") < 0)
-					goto fail;
-				/* a name is printed in tables and JSON, and names a
-				 * group in a threshold ("p99{name=search} < 200ms") */
-				if (!*v->text || strlen(v->text) > JOB_GROUP_NAME_MAX ||
-				    v->text[strcspn(v->text, "{}=\"")] ||
-				    job_wire_ok(v->text, JOB_WIRE_VALUE, &why) < 0) {
-					job_fail(c, v, "\"name\" must be 1 to %d characters without control "
-					         "characters, braces, '=' or '\"', got \"%s\"",
-					         JOB_GROUP_NAME_MAX, v->text);
-					goto fail;
-				}
-				free(name);
-				if (!(name = strdup(v->text))) {
-					job_fail(c, v, "out of memory");
-					goto fail;
-				}
-			} else if (strcmp(key->text, "url") != 0) {
-				job_fail(c, key, "unknown key \"%s\" in a urls entry (it takes url, weight and name)",
-				         key->text);
-				goto fail;
-			}
-		}
+		if (item_keys_read(c, u, &weight, &name, &rq) < 0)
+			goto fail;
 	}
 	if (job_want_scalar(c, "urls", text, "a URL") < 0)
 		goto fail;
@@ -159,11 +355,20 @@ static int url_item(struct checker *c, const struct node *u, size_t i)
 		job_fail(c, text, "out of memory");
 		goto fail;
 	}
+	if (has_request(&rq)) {
+		if (!(c->job->url_requests[i] = malloc(sizeof rq))) {
+			job_fail(c, text, "out of memory");
+			goto fail;
+		}
+		*c->job->url_requests[i] = rq;
+		c->job->url_requests_given = 1;
+	}
 	c->job->url_weights[i] = weight;
 	c->job->url_names[i] = name;
 	c->job->url_count++;
 	return 0;
 fail:
+	job_url_request_clear(&rq);
 	free(name);
 	return -1;
 }
@@ -179,7 +384,8 @@ static int key_urls(struct checker *c, const struct node *n)
 	c->job->urls = calloc(count, sizeof(char *));
 	c->job->url_weights = calloc(count, sizeof(int64_t));
 	c->job->url_names = calloc(count, sizeof(char *));
-	if (!c->job->urls || !c->job->url_weights || !c->job->url_names)
+	c->job->url_requests = calloc(count, sizeof *c->job->url_requests);
+	if (!c->job->urls || !c->job->url_weights || !c->job->url_names || !c->job->url_requests)
 		return job_fail(c, n, "out of memory");
 	/* one URL may be written without the list brackets */
 	for (i = 0; i < count; i++)
@@ -229,8 +435,12 @@ void job_url_close(struct job_url_reader *r)
 	if (r->f && r->f != stdin)
 		fclose(r->f);
 	free(r->line);
+	free(r->line_url);
+	job_url_request_clear(&r->line_request);
 	r->f = NULL;
 	r->line = NULL;
+	r->line_url = NULL;
+	r->request = NULL;
 }
 
 /* "NAME:LINE:COL: ..." in r->message, escaped: the line is untrusted. */
@@ -278,6 +488,141 @@ static long read_line(struct job_url_reader *r)
 	return len;
 }
 
+/* ---- a JSON line: {"url": ..., "method": ..., "headers": {...}, "body": ..., "meta": {...}} ---- */
+
+static const char *const line_keys[] = { "url", "method", "headers", "body", "meta" };
+
+/* A JSON string as C text: one with a NUL byte cannot be sent. */
+static int json_text(struct json_reader *j, const char *key, char **out)
+{
+	const char *s;
+	size_t len;
+
+	if (json_peek(j) != JSON_STRING)
+		return json_reader_fail(j, "\"%s\" must be a string", key);
+	if (json_read_string(j, &s, &len) < 0)
+		return -1;
+	if (strlen(s) != len)
+		return json_reader_fail(j, "\"%s\" holds a NUL character", key);
+	free(*out);
+	if (!(*out = strndup(s, len)))
+		return json_reader_fail(j, "out of memory");
+	return 0;
+}
+
+static int json_headers(struct json_reader *j, struct job_url_request *rq)
+{
+	struct job_header *grown;
+	const char *key, *why;
+	size_t len;
+	int rc;
+
+	if (json_peek(j) != JSON_OBJECT)
+		return json_reader_fail(j, "\"headers\" must be an object of header names to values");
+	if (json_object_begin(j) < 0)
+		return -1;
+	while ((rc = json_object_next(j, &key, &len)) > 0) {
+		struct job_header h = { 0 };
+
+		if (!(h.name = strndup(key, len)) || json_text(j, "headers", &h.value) < 0 ||
+		    !(grown = realloc(rq->headers, (rq->header_count + 1) * sizeof *grown))) {
+			free(h.name);
+			free(h.value);
+			return json_reader_fail(j, "out of memory");
+		}
+		rq->headers = grown;
+		rq->headers[rq->header_count++] = h;
+		if ((rc = job_header_ok(h.name, h.value, &why)) == -1)
+			return json_reader_fail(j, "\"%s\" is not a valid header name", h.name);
+		if (rc < 0)
+			return json_reader_fail(j, "the value of header \"%s\": %s", h.name, why);
+	}
+	return rc;
+}
+
+static int json_line_member(struct json_reader *j, const char *key, struct job_url_request *rq,
+                            char **url)
+{
+	const char *start, *end, *hint;
+
+	if (strcmp(key, "url") == 0)
+		return json_text(j, key, url);
+	if (strcmp(key, "method") == 0) {
+		if (json_text(j, key, &rq->method) < 0)
+			return -1;
+		return job_method_ok(rq->method) < 0
+		       ? json_reader_fail(j, "\"method\" must be a word such as GET or POST") : 0;
+	}
+	if (strcmp(key, "headers") == 0)
+		return json_headers(j, rq);
+	if (strcmp(key, "body") == 0) {
+		if (json_text(j, key, &rq->body) < 0)
+			return -1;
+		rq->body_len = strlen(rq->body);
+		return 0;
+	}
+	if (strcmp(key, "meta") == 0) {
+		if (json_peek(j) != JSON_OBJECT)
+			return json_reader_fail(j, "\"meta\" must be an object");
+		if (json_skip(j, &start, &end) < 0)
+			return -1;
+		free(rq->meta);
+		rq->meta = strndup(start, (size_t)(end - start));
+		return rq->meta ? 0 : json_reader_fail(j, "out of memory");
+	}
+	/* each request would hold a copy of the file: a url_file can list
+	 * millions of lines, the job's urls entries are read once */
+	if (strcmp(key, "body_file") == 0)
+		return json_reader_fail(j, "\"body_file\" is not read from a url_file: give the body "
+		                        "inline, or list the URL under urls");
+	hint = job_suggest(key, line_keys, sizeof line_keys / sizeof line_keys[0]);
+	if (hint)
+		return json_reader_fail(j, "unknown key \"%s\" (did you mean \"%s\"?)", key, hint);
+	return json_reader_fail(j, "unknown key \"%s\" (a line takes url, method, headers, body "
+	                        "and meta)", key);
+}
+
+/* A line that is a JSON object: its URL in *url and its own request in
+ * r->request. */
+static int json_line(struct job_url_reader *r, char *line, char **url)
+{
+	struct json_reader j;
+	const char *key, *why;
+	size_t len;
+	int rc;
+
+	free(r->line_url);
+	r->line_url = NULL;
+	json_reader_init(&j, line, strlen(line), 0);
+	if (json_object_begin(&j) == 0) {
+		while ((rc = json_object_next(&j, &key, &len)) > 0)
+			if (json_line_member(&j, key, &r->line_request, &r->line_url) < 0)
+				break;
+		json_reader_finish(&j);
+	}
+	if (j.error[0]) {
+		/* the column says where: the reader's "byte N: " would say it twice */
+		const char *said = strncmp(j.error, "byte ", 5) == 0 && strstr(j.error, ": ")
+		                   ? strstr(j.error, ": ") + 2 : j.error;
+		rc = url_refuse(r, -1, (long)(j.p - r->line) + 1, "%s", said);
+		json_reader_free(&j);
+		return rc;
+	}
+	json_reader_free(&j);
+	if (!r->line_url)
+		return url_refuse(r, -1, (long)(line - r->line) + 1, "this line has no \"url\"");
+	if (job_url_ok(r->line_url, &why) < 0)
+		return url_refuse(r, -1, (long)(line - r->line) + 1, "malformed URL \"%.200s\": %s",
+		                  r->line_url, why);
+	*url = r->line_url;
+	if (has_request(&r->line_request)) {
+		r->request = &r->line_request;
+		r->requests_seen++;
+		r->meta_seen += r->line_request.meta != NULL;
+	}
+	return 1;
+}
+
 int job_url_next(struct job_url_reader *r, char **url)
 {
 	for (;;) {
@@ -298,8 +643,12 @@ int job_url_next(struct job_url_reader *r, char **url)
 		if ((long)strlen(r->line) != len)
 			return url_refuse(r, -1, (long)strlen(r->line) + 1,
 			                  "the line holds a NUL byte (is this a text file?)");
+		job_url_request_clear(&r->line_request);
+		r->request = NULL;
 		if (!(*url = job_url_line(r->line)))
 			continue;
+		if (**url == '{')
+			return json_line(r, *url, url);
 		if (job_url_ok(*url, &why) < 0)
 			return url_refuse(r, -1, 1, "malformed URL \"%.200s\": %s", *url, why);
 		return 1;
@@ -338,6 +687,8 @@ static int check_url_file(struct checker *c, const struct node *n)
 		count++;
 	if (rc < 0)
 		snprintf(c->err, c->errlen, "%s", r.message);
+	c->job->url_requests_given |= r.requests_seen > 0;
+	c->job->url_meta |= r.meta_seen > 0;
 	job_url_close(&r);
 	if (rc < 0)
 		return -1;
@@ -363,6 +714,30 @@ static int key_url_file(struct checker *c, const struct node *n)
 	return check_url_file(c, n);
 }
 
+/* An entry with a request of its own is printed as a block map, so that
+ * its headers and body print as the job's do. */
+static void print_url_request(FILE *out, const char *url, int64_t weight, const char *name,
+                              const struct job_url_request *rq)
+{
+	fputs("  - url: ", out);
+	job_print_scalar(out, url);
+	fputc('\n', out);
+	if (weight != 1)
+		fprintf(out, "    weight: %lld\n", (long long)weight);
+	if (name) {
+		fputs("    name: ", out);
+		job_print_scalar(out, name);
+		fputc('\n', out);
+	}
+	if (rq->method)
+		fprintf(out, "    method: %s\n", rq->method);
+	job_print_headers(out, rq->headers, rq->header_count, "    ");
+	job_print_body(out, rq->body, rq->body_len, "    ");
+	/* JSON is YAML: it reads back as the same values */
+	if (rq->meta)
+		fprintf(out, "    meta: %s\n", rq->meta);
+}
+
 static void print_urls(const struct job *job, FILE *out)
 {
 	size_t i;
@@ -373,6 +748,11 @@ static void print_urls(const struct job *job, FILE *out)
 	for (i = 0; i < job->url_count; i++) {
 		int map = job->url_weights[i] != 1 || job->url_names[i];
 
+		if (job->url_requests[i]) {
+			print_url_request(out, job->urls[i], job->url_weights[i], job->url_names[i],
+			                  job->url_requests[i]);
+			continue;
+		}
 		fputs("  - ", out);
 		if (map)
 			fputs("{url: ", out);
@@ -396,10 +776,12 @@ static void free_urls(struct job *job)
 	for (i = 0; i < job->url_count; i++) {
 		free(job->urls[i]);
 		free(job->url_names[i]);
+		job_url_request_free(job->url_requests[i]);
 	}
 	free(job->urls);
 	free(job->url_weights);
 	free(job->url_names);
+	free(job->url_requests);
 }
 
 static void print_url_file(const struct job *job, FILE *out)
@@ -416,9 +798,11 @@ static void print_url_file(const struct job *job, FILE *out)
 
 const struct job_key job_urls_keys[] = {
 	{ .name = "urls", .parse = key_urls, .print = print_urls, .release = free_urls,
-	  .help = "the URLs to fetch: a list, each a URL or {url, weight, name}" },
+	  .help = "the URLs to fetch: a list, each a URL or {url, weight, name, method, headers, "
+	          "body, body_file, meta}" },
 	{ .name = "url_file", .type = JOB_KEY_PATH, .offset = offsetof(struct job, url_file),
 	  .parse = key_url_file, .print = print_url_file,
-	  .help = "a file of URLs, one a line (\"-\": standard input)" },
+	  .help = "a file of URLs, one a line, each a URL or a JSON object {url, method, headers, "
+	          "body, meta} (\"-\": standard input)" },
 	{ .name = NULL },
 };

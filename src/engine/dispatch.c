@@ -25,8 +25,10 @@
 #include "crawl/sitemap.h"
 #include "crawl/url.h"
 
-/* Requests pulled ahead into host queues, at most. */
+/* Requests pulled ahead into host queues, at most; and the bytes of the
+ * url_file lines' own requests (bodies) they may hold together. */
 #define HOST_LOOKAHEAD 10000
+#define LOOKAHEAD_REQUEST_BYTES (64u << 20)
 
 /* The open model counts a start as late when it leaves this long after
  * its scheduled time. */
@@ -137,6 +139,8 @@ static void join_group(struct dispatch *d, struct scrape_request *req)
 {
 	struct groups *g = d->stats->groups;
 	const char *name = d->frontier.last_name;
+	const char *method = req->request && req->request->method ? req->request->method
+	                                                          : d->job->method;
 	char derived[GROUP_NAME_MAX];
 	size_t len;
 	int capped = 0;
@@ -146,7 +150,7 @@ static void join_group(struct dispatch *d, struct scrape_request *req)
 	if (name) {
 		len = strlen(name);
 	} else {
-		len = groups_default_name(derived, sizeof derived, d->job->method, req->url);
+		len = groups_default_name(derived, sizeof derived, method, req->url);
 		name = derived;
 	}
 	req->group = groups_find(g, name, len, &capped);
@@ -188,8 +192,44 @@ static struct scrape_request *take_sitemap(struct dispatch *d)
 	return NULL;
 }
 
+/* A request from the frontier, with its own request, its group and its
+ * lease; NULL without memory. */
+static struct scrape_request *from_frontier(struct dispatch *d, const char *url, int depth,
+                                            uint64_t lease)
+{
+	const struct frontier *f = &d->frontier;
+	struct scrape_request *req = dispatch_request_new(d, url, depth);
+
+	if (!req)
+		return NULL;
+	req->request = f->last_request;
+	if (f->last_request && f->last_request_transient) {
+		if (!(req->own_request = job_url_request_copy(f->last_request))) {
+			dispatch_request_free(req);
+			return NULL;
+		}
+		req->request = req->own_request;
+		req->lookahead_bytes = req->own_request->body_len + 1;
+	}
+	join_group(d, req);
+	req->lease = lease;
+	d->outstanding++;
+	d->batch_started++;
+	return req;
+}
+
+/* A request leaves the lookahead: started, or dropped. */
+static void left_queue(struct scrape_request *req)
+{
+	if (req->lookahead_total)
+		*req->lookahead_total -= req->lookahead_bytes;
+	req->lookahead_bytes = 0;
+}
+
 void dispatch_request_free(struct scrape_request *req)
 {
+	left_queue(req);
+	job_url_request_free(req->own_request);
 	sitemap_free(req->reader);
 	buf_free(&req->found);
 	buf_free(&req->body);
@@ -292,15 +332,8 @@ static struct scrape_request *peek(struct dispatch *d, int64_t now)
 	url = next_url(d, &depth, &lease);
 	if (!url)
 		return NULL;
-	d->pending = dispatch_request_new(d, url, depth);
-	if (!d->pending) {
+	if (!(d->pending = from_frontier(d, url, depth, lease)))
 		out_of_memory(d);
-		return NULL;
-	}
-	join_group(d, d->pending);
-	d->pending->lease = lease;
-	d->outstanding++;
-	d->batch_started++;
 	return d->pending;
 }
 
@@ -383,7 +416,9 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 	}
 	if (enqueue_at_front(d, sitemaps) < 0)
 		goto oom;
-	while (hosts_queued(d->hosts) < lookahead(d) && !batch_is_full(d)) {
+	/* url_file lines with bodies: what waits is bounded in bytes too */
+	while (hosts_queued(d->hosts) < lookahead(d) && !batch_is_full(d) &&
+	       d->lookahead_bytes < LOOKAHEAD_REQUEST_BYTES) {
 		struct scrape_request *req;
 		uint64_t lease;
 		int depth;
@@ -391,12 +426,10 @@ static void fill_host_queues(struct dispatch *d, int64_t now)
 
 		if (!url)
 			break;
-		if (!(req = dispatch_request_new(d, url, depth)))
+		if (!(req = from_frontier(d, url, depth, lease)))
 			goto oom;
-		join_group(d, req);
-		req->lease = lease;
-		d->outstanding++;
-		d->batch_started++;
+		req->lookahead_total = &d->lookahead_bytes;
+		d->lookahead_bytes += req->lookahead_bytes;
 		if (hosts_enqueue(d->hosts, req, 0) < 0)
 			goto oom;
 	}
@@ -476,6 +509,7 @@ static void hand_out(struct dispatch *d, struct scrape_request *req, int64_t now
 	int64_t start = d->job->open_model ? req->intended_ns : now;
 
 	pick_proxy(d, req);
+	left_queue(req);
 	req->sent_ns = now;
 	req->warmup = start < d->measure_ns;
 	req->in_flight = 1;

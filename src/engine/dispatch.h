@@ -48,6 +48,7 @@ struct dispatch {
 	atomic_int *stopping;       /* set when memory runs out */
 	uint64_t proxy_turn;        /* proxy_rotation round_robin: attempts handed out */
 	uint64_t proxy_rng;         /* proxy_rotation random: splitmix64 state */
+	size_t lookahead_bytes;     /* url_file lines' own requests waiting in host queues */
 };
 
 /* robots: the host queues' robots.txt callbacks, used when the crawl obeys

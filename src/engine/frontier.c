@@ -232,6 +232,8 @@ static const char *next_from_file(struct frontier *f)
 		log_warning("%s (skipped)", f->file.message);
 	if (rc > 0) {
 		f->stream_urls++;
+		f->last_request = f->file.request;
+		f->last_request_transient = 1;
 		return url;
 	}
 	if (rc < 0)
@@ -263,6 +265,7 @@ static const char *random_url(struct frontier *f)
 			lo = mid + 1;
 	}
 	f->last_name = f->job->url_names[lo];
+	f->last_request = f->job->url_requests[lo];
 	return f->job->urls[lo];
 }
 
@@ -274,6 +277,7 @@ static const char *next_in_list(struct frontier *f)
 	if (f->list_index >= job->url_count)
 		return NULL;
 	f->last_name = job->url_names[f->list_index];
+	f->last_request = job->url_requests[f->list_index];
 	if (++f->weight_used >= job->url_weights[f->list_index]) {
 		f->weight_used = 0;
 		return job->urls[f->list_index++];
@@ -337,6 +341,8 @@ static const char *next_of_all(struct frontier *f)
 	f->last_depth = 0;
 	f->last_lease = 0;
 	f->last_name = NULL;
+	f->last_request = NULL;
+	f->last_request_transient = 0;
 	if (job->random_order && !f->exhausted) {
 		f->issued++;
 		return random_url(f);
@@ -354,6 +360,8 @@ static const char *next_of_all(struct frontier *f)
 		f->issued++;
 		return url;
 	}
+	f->last_request = NULL;     /* a link has none (see scrape-job(5), meta) */
+	f->last_request_transient = 0;
 	if (f->store && (url = next_link(f)) != NULL)
 		f->issued++;
 	return url;

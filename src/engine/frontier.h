@@ -49,6 +49,10 @@ struct frontier {
 	int last_depth;             /* depth of the URL frontier_next returned */
 	uint64_t last_lease;        /* and its entry in the crawl store (0: none) */
 	const char *last_name;      /* and the name its urls entry gives it, or NULL */
+	/* and its own request, or NULL; a url_file line's is valid only until
+	 * the next call (last_request_transient) */
+	const struct job_url_request *last_request;
+	int last_request_transient;
 	int64_t checkpoint_ns;      /* a persistent crawl: the last checkpoint */
 	int64_t unsaved;            /* pages done since then */
 };

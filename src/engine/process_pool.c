@@ -4,6 +4,7 @@
  * each a 4-byte length and a payload that starts with a type byte:
  *
  *   parent -> worker  REQUEST id attempt depth robots proxy+2 sitemap group url
+ *                             own [method headers body meta]
  *                             known if_none_match if_modified_since
  *                     | DONE
  *   worker -> parent  RESULT id status bytes time error line failed retry_after
@@ -181,6 +182,81 @@ static int read_frame(int fd, struct buf *b, int *type)
 	return 0;
 }
 
+/* A request's own method, headers, body and meta (its urls entry's or
+ * url_file line's), after a flag that says whether it has them: the
+ * worker builds the request and its record, so both need them there. */
+static void put_own_request(struct buf *b, const struct job_url_request *own)
+{
+	size_t i;
+
+	put_u64(b, own != NULL);
+	if (!own)
+		return;
+	put_str(b, own->method ? own->method : "", own->method ? strlen(own->method) : 0);
+	put_u32(b, (uint32_t)own->header_count);
+	for (i = 0; i < own->header_count; i++) {
+		put_str(b, own->headers[i].name, strlen(own->headers[i].name));
+		put_str(b, own->headers[i].value, strlen(own->headers[i].value));
+	}
+	put_u64(b, own->body != NULL);
+	put_str(b, own->body ? own->body : "", own->body_len);
+	put_str(b, own->meta ? own->meta : "", own->meta ? strlen(own->meta) : 0);
+}
+
+/* A string of the frame as a C string (NULL when empty and empty_is_null,
+ * or without memory: *failed). */
+static char *take_text(struct reader *r, int empty_is_null, size_t *len_out, int *failed)
+{
+	size_t len;
+	const char *s = take_str(r, &len);
+	char *copy;
+
+	if (len_out)
+		*len_out = len;
+	if (r->bad || (empty_is_null && len == 0))
+		return NULL;
+	if (!(copy = malloc(len + 1))) {
+		*failed = 1;
+		return NULL;
+	}
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+static struct job_url_request *take_own_request(struct reader *r)
+{
+	struct job_url_request *own;
+	uint32_t count = 0;
+	int failed = 0, has_body;
+	size_t len;
+
+	if (!take_u64(r))
+		return NULL;
+	if (!(own = calloc(1, sizeof *own)))
+		goto bad;
+	own->method = take_text(r, 1, NULL, &failed);
+	take(r, &count, sizeof count);
+	/* each header takes 8 bytes at least: a count past the frame is bad */
+	if (r->bad || count > (size_t)(r->end - r->p) / 8 ||
+	    (count && !(own->headers = calloc(count, sizeof *own->headers))))
+		goto bad;
+	for (; own->header_count < count && !failed; own->header_count++) {
+		own->headers[own->header_count].name = take_text(r, 0, NULL, &failed);
+		own->headers[own->header_count].value = take_text(r, 0, NULL, &failed);
+	}
+	has_body = (int)take_u64(r);
+	own->body = take_text(r, !has_body, &len, &failed);
+	own->body_len = own->body ? len : 0;
+	own->meta = take_text(r, 1, NULL, &failed);
+	if (!r->bad && !failed)
+		return own;
+bad:
+	r->bad = 1;
+	job_url_request_free(own);
+	return NULL;
+}
+
 /* ---- the worker side ---- */
 
 /* recrawl: what the parent found in the page's stored row; an empty
@@ -237,7 +313,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		free(group_copy);
 		return -1;
 	}
-	if (take_validators(r, &req) < 0) {
+	req.request = req.own_request = take_own_request(r);
+	if (r->bad || take_validators(r, &req) < 0) {
+		job_url_request_free(req.own_request);
 		transfer_request_release(&req);
 		free(req.url);
 		free(group_copy);
@@ -281,6 +359,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	transfer_request_release(&req);
 	free(req.url);
 	free(group_copy);
+	job_url_request_free(req.own_request);
 	return send_frame(fd, out);
 }
 
@@ -422,6 +501,7 @@ enum scrape_next worker_dispatch(struct scrape_run *run, struct scrape_worker *w
 		put_str(&frame, req->group_name ? req->group_name : "",
 		        req->group_name ? strlen(req->group_name) : 0);
 		put_str(&frame, req->url, strlen(req->url));
+		put_own_request(&frame, req->request);
 		put_u64(&frame, (uint64_t)req->recrawl_known);
 		put_optional(&frame, req->if_none_match);
 		put_optional(&frame, req->if_modified_since);

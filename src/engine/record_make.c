@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/job.h"
 #include "util/buf.h"
 
 /* Splits the raw header block of the last response into name/value pairs. */
@@ -184,6 +185,12 @@ void record_encode(const struct scrape_request *req, const struct transfer_outco
 		buf_json_string(line, req->proxy_name);
 	} else if (req->proxy == REQUEST_DIRECT) {
 		buf_puts(line, ",\"proxy\":null");
+	}
+	/* its urls entry's or url_file line's meta, a JSON object as checked
+	 * at load */
+	if (req->request && req->request->meta) {
+		buf_puts(line, ",\"meta\":");
+		buf_puts(line, req->request->meta);
 	}
 	record_json_members(rec, line);
 	if (recrawl != RECRAWL_NONE)

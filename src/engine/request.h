@@ -10,6 +10,9 @@
 
 #include "util/buf.h"
 
+struct job_url_request;
+struct curl_slist;
+
 struct scrape_run;
 struct curl_slist;
 struct host;
@@ -21,6 +24,13 @@ struct scrape_request {
 	int depth;
 	int group;                  /* a load test: its index in the run's groups (-1: none) */
 	const char *group_name;     /* and its name (the table's, which never moves) */
+	/* its urls entry's or url_file line's own method, headers, body and
+	 * meta (NULL: the job's alone); a url_file line's is a copy it owns */
+	const struct job_url_request *request;
+	struct job_url_request *own_request;
+	size_t lookahead_bytes;     /* of own_request, while it waits in a host queue, */
+	size_t *lookahead_total;    /* counted in this total (the dispatch's) */
+	struct curl_slist *header_list; /* the job's headers merged with its own */
 	int proxy;                  /* the job's proxy it goes through, or one of: */
 #define REQUEST_NO_PROXY (-1)       /* the job names no proxy */
 #define REQUEST_DIRECT (-2)         /* no_proxy sends it directly */

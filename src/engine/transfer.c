@@ -40,6 +40,47 @@ static int append_header(struct curl_slist **list, const char *name, const char 
 	return 0;
 }
 
+/* Adds a job's or a URL's header to a list, or sets an Accept-Encoding
+ * aside in *accept: sent raw, libcurl would not decode the reply and the
+ * parsers would read compressed bytes; an empty one is sent as it is. */
+static int add_header(struct curl_slist **list, const struct job_header *h, const char **accept)
+{
+	if (strcasecmp(h->name, "Accept-Encoding") == 0 && h->value[0]) {
+		*accept = h->value;
+		return 0;
+	}
+	return append_header(list, h->name, h->value);
+}
+
+static int overridden(const struct job_url_request *own, const char *name)
+{
+	for (size_t i = 0; i < own->header_count; i++)
+		if (strcasecmp(own->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A request with headers of its own: the job's that it does not name
+ * (in any case), then its own, in req->header_list. */
+static int merge_headers(const struct transfer_settings *s, struct scrape_request *req,
+                         const char **accept)
+{
+	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
+	size_t i;
+
+	if (overridden(own, "Accept-Encoding"))
+		*accept = NULL;
+	for (i = 0; i < job->header_count; i++)
+		if (!overridden(own, job->headers[i].name) &&
+		    add_header(&req->header_list, &job->headers[i], accept) < 0)
+			return -1;
+	for (i = 0; i < own->header_count; i++)
+		if (add_header(&req->header_list, &own->headers[i], accept) < 0)
+			return -1;
+	return 0;
+}
+
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,
                            const volatile sig_atomic_t *signal)
 {
@@ -54,16 +95,9 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
 	s->cookies = cookie_jars_new(job, &failed);
 	if (failed)
 		return -1;
-	for (i = 0; i < job->header_count; i++) {
-		/* sent raw, libcurl would not decode the reply and the parsers
-		 * would read compressed bytes; an empty one is sent as it is */
-		if (strcasecmp(job->headers[i].name, "Accept-Encoding") == 0 && job->headers[i].value[0]) {
-			s->accept_encoding = job->headers[i].value;
-			continue;
-		}
-		if (append_header(&s->headers, job->headers[i].name, job->headers[i].value) < 0)
+	for (i = 0; i < job->header_count; i++)
+		if (add_header(&s->headers, &job->headers[i], &s->accept_encoding) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -181,15 +215,18 @@ void transfer_request_release(struct scrape_request *req)
 {
 	curl_slist_free_all(req->conditional);
 	req->conditional = NULL;
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
 	free(req->if_none_match);
 	free(req->if_modified_since);
 	req->if_none_match = req->if_modified_since = NULL;
 }
 
-/* recrawl: the job's headers plus the validators of the page's stored
- * row, built for this request (the shared list is never changed); none
- * (req->conditional NULL) when there are no validators to send. */
-static int conditional_headers(const struct transfer_settings *s, struct scrape_request *req)
+/* recrawl: the request's headers (base: the job's, or those merged with
+ * its URL's own) plus the validators of the page's stored row, built for
+ * this request (the shared list is never changed); none (req->conditional
+ * NULL) when there are no validators to send. */
+static int conditional_headers(const struct curl_slist *base, struct scrape_request *req)
 {
 	const struct curl_slist *h;
 
@@ -197,7 +234,7 @@ static int conditional_headers(const struct transfer_settings *s, struct scrape_
 	req->conditional = NULL;
 	if (!req->if_none_match && !req->if_modified_since)
 		return 0;
-	for (h = s->headers; h; h = h->next) {
+	for (h = base; h; h = h->next) {
 		struct curl_slist *grown = curl_slist_append(req->conditional, h->data);
 		if (!grown)
 			return -1;
@@ -246,9 +283,39 @@ static long http_version(enum job_http2 http2)
 	}
 }
 
+/* Each option only while the ones before it took: rc keeps the first failure. */
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+
+/* The method and body: a urls entry's own, else the job's.  A sitemap is
+ * read with a plain GET, whatever the pages are asked with. */
+static CURLcode set_method_and_body(CURL *easy, const struct job *job,
+                                    const struct job_url_request *own)
+{
+	const char *method = own && own->method ? own->method : job->method;
+	const char *body = own && own->body ? own->body : job->body;
+	size_t body_len = own && own->body ? own->body_len : job->body_len;
+	CURLcode rc = CURLE_OK;
+
+	if (strcmp(method, "HEAD") == 0)
+		SET(CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		SET(CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		SET(CURLOPT_POSTFIELDS, body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		/* POSTFIELDS turns the request into a POST; keep the method */
+		if (strcmp(method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, method);
+	}
+	return rc;
+}
+
 int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
 {
 	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
+	const char *accept_encoding = s->accept_encoding;
+	const struct curl_slist *headers = s->headers;
 	CURLcode rc = CURLE_OK;
 
 	buf_reset(&req->body);
@@ -263,7 +330,14 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	req->reader = NULL;
 	buf_reset(&req->found);
 	req->etag[0] = req->last_modified[0] = '\0';
-	if (conditional_headers(s, req) < 0)
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
+	if (own && own->header_count) {
+		if (merge_headers(s, req, &accept_encoding) < 0)
+			return -1;
+		headers = req->header_list;
+	}
+	if (conditional_headers(headers, req) < 0)
 		return -1;
 	if (req->sitemap) {
 		/* max_body caps what a sitemap decodes to, gzip or not */
@@ -278,7 +352,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	if (s->cookies && cookie_jars_attach(s->cookies, easy) < 0)
 		return -1;
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
 	SET(CURLOPT_URL, req->url);
 	req->curl_error[0] = '\0';
 	SET(CURLOPT_ERRORBUFFER, req->curl_error);
@@ -290,7 +363,7 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	SET(CURLOPT_TIMEOUT_MS, (long)(job->timeout_ns / 1000000));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(job->connect_timeout_ns / 1000000));
 	SET(CURLOPT_USERAGENT, job->user_agent);
-	SET(CURLOPT_HTTPHEADER, req->conditional ? req->conditional : s->headers);
+	SET(CURLOPT_HTTPHEADER, req->conditional ? req->conditional : headers);
 	/* compares Content-Length, the wire size, with the decoded cap: a
 	 * body too large even compressed is refused before it arrives (a
 	 * sitemap's first max_body bytes are read all the same) */
@@ -298,8 +371,8 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)job->max_body);
 	/* "": every encoding this libcurl can decode; on_body then gets the
 	 * decoded bytes, a buffer at a time, and stops them at max_body */
-	if (s->accept_encoding)
-		SET(CURLOPT_ACCEPT_ENCODING, s->accept_encoding);
+	if (accept_encoding)
+		SET(CURLOPT_ACCEPT_ENCODING, accept_encoding);
 	else if (job->compressed)
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -337,12 +410,8 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_MAXLIFETIME_CONN, (long)(job->connection_max_age_ns / 1000000000));
 	if (job->connection_max_idle_ns)
 		SET(CURLOPT_MAXAGE_CONN, (long)(job->connection_max_idle_ns / 1000000000));
-	/* a sitemap is read with a GET, whatever the pages are asked with */
-	if (!req->sitemap && strcmp(job->method, "HEAD") == 0) {
-		SET(CURLOPT_NOBODY, 1L);
-	} else if (!req->sitemap && strcmp(job->method, "GET") != 0) {
-		SET(CURLOPT_CUSTOMREQUEST, job->method);
-	}
+	if (rc == CURLE_OK && !req->sitemap)
+		rc = set_method_and_body(easy, job, own);
 	if (job->resolve)
 		SET(CURLOPT_RESOLVE, job->resolve);
 	if (req->proxy >= 0 && (size_t)req->proxy < job->proxy_count) {
@@ -360,13 +429,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	} else if (job->proxy_count || job->proxy_none) {
 		/* no_proxy or "proxy: none": directly, whatever http_proxy says */
 		SET(CURLOPT_PROXY, "");
-	}
-	if (job->body && !req->sitemap) {
-		SET(CURLOPT_POSTFIELDS, job->body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
-		/* POSTFIELDS turns the request into a POST; keep the job's method */
-		if (strcmp(job->method, "POST") != 0)
-			SET(CURLOPT_CUSTOMREQUEST, job->method);
 	}
 #undef SET
 	return rc == CURLE_OK ? 0 : -1;

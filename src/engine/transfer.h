@@ -34,11 +34,14 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
                            const volatile sig_atomic_t *signal);
 void transfer_settings_free(struct transfer_settings *s);
 
-/* Resets the easy handle (keeping its connections) and sets it up for req. */
+/* Resets the easy handle (keeping its connections) and sets it up for req:
+ * the job's request, with what req->request (its urls entry's or url_file
+ * line's own) changes: its method and body replace the job's, its headers
+ * replace the job's of the same name, in any case, and add the others. */
 int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy);
 
-/* Frees what a request holds for recrawl: its validators and the headers
- * built to send them. */
+/* Frees the header lists built for a request (its URL's own headers
+ * merged with the job's, recrawl's validators) and its validators. */
 void transfer_request_release(struct scrape_request *req);
 
 struct transfer_outcome {

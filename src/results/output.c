@@ -47,6 +47,11 @@ static const size_t output_core_column_count =
  * in SQLite, a member of the fields column, which an existing table
  * already has. */
 #define OUTPUT_GROUP_COLUMN "group"
+/* A URL's meta (its urls entry's or url_file line's): a CSV column of
+ * JSON text after them when any URL of the job has meta, as far as the
+ * job knows at load, or the first record has it; in SQLite, a member of
+ * the fields column. */
+#define OUTPUT_META_COLUMN "meta"
 
 enum format { FORMAT_JSONL, FORMAT_CSV, FORMAT_SQLITE };
 
@@ -282,9 +287,13 @@ static int csv_columns(struct output *o, const struct json_object *first)
 			return -1;
 	if (json_get(first, OUTPUT_GROUP_COLUMN) && add_column(o, OUTPUT_GROUP_COLUMN) < 0)
 		return -1;
+	if ((o->job->url_meta || json_get(first, OUTPUT_META_COLUMN)) &&
+	    add_column(o, OUTPUT_META_COLUMN) < 0)
+		return -1;
 	for (i = 0; i < first->count; i++)
 		if (!is_core_column(first->members[i].key) &&
 		    strcmp(first->members[i].key, OUTPUT_GROUP_COLUMN) != 0 &&
+		    strcmp(first->members[i].key, OUTPUT_META_COLUMN) != 0 &&
 		    add_column(o, first->members[i].key) < 0)
 			return -1;
 	return 0;

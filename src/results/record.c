@@ -15,6 +15,7 @@ static const char *const reserved[] = {
 	"url", "final_url", "status", "content_type", "bytes", "bytes_wire", "error", "attempts",
 	"time_total", "time_dns", "time_connect", "time_tls", "time_first_byte", "depth",
 	"group",                    /* a load test's records: the request's group */
+	"meta",                     /* the URL's meta, from its urls entry or url_file line */
 	/* recrawl: conditional (record.h): the page's class and what the
 	 * sqlite output keeps for the next run */
 	RECORD_RECRAWL, RECORD_ETAG, RECORD_LAST_MODIFIED, RECORD_CRAWL_LINKS,

@@ -95,7 +95,7 @@ struct json_member {
 	char *key;
 	enum json_kind kind;
 	char *text;                 /* string: decoded; number/bool: as written;
-	                               array: its JSON text */
+	                               array, object: its JSON text */
 };
 
 struct json_object {
@@ -103,7 +103,8 @@ struct json_object {
 	size_t count, cap;
 };
 
-/* Parses one object of scalars and arrays; -1 if the text is not one. */
+/* Parses one object of scalars, arrays and objects (kept as their JSON
+ * text); -1 if the text is not one. */
 int json_parse_object(const char *text, size_t len, struct json_object *out);
 void json_object_free(struct json_object *obj);
 const struct json_member *json_get(const struct json_object *obj, const char *key);

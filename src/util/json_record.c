@@ -2,9 +2,9 @@
 /*
  * What the records and --merge need on top of the pull reader in json.c:
  * reading a whole file under a size cap into one buffer, and parsing one
- * record line into a flat object (json_parse_object: scalars and arrays
- * kept as their text, keyed by name) that the CSV and SQLite outputs read
- * back.  They live apart from the reader because they are its callers, not
+ * record line into a flat object (json_parse_object: scalars, arrays and
+ * objects kept as their text, keyed by name) that the CSV and SQLite
+ * outputs read back.  They live apart from the reader because they are its callers, not
  * part of its grammar: the reader's limits and checks stay in one file, and
  * this one only uses its public entry points.
  */
@@ -100,14 +100,12 @@ static int flat_value(struct json_reader *r, struct json_object *out, const char
 	size_t len;
 	int kind = json_peek(r);
 
-	if (kind == JSON_OBJECT)
-		return json_reader_fail(r, "a record has a nested object");
 	if (kind == JSON_STRING) {
 		if (json_read_string(r, &start, &len) < 0)
 			return -1;
 		return add_member(out, key, key_len, kind, start, len);
 	}
-	/* numbers, booleans and arrays as written */
+	/* numbers, booleans, arrays and objects (meta) as written */
 	if (json_skip(r, &start, &stop) < 0)
 		return -1;
 	return add_member(out, key, key_len, kind, start, (size_t)(stop - start));

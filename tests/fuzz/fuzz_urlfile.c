@@ -10,8 +10,12 @@
  *  - the job loads exactly when the file holds at least one URL and every
  *    line is blank, a comment, or a URL job_url_ok() accepts, with no NUL
  *    byte and at most JOB_URL_LINE_MAX bytes; a refusal is one line;
+ *  - a line that starts with "{" is a JSON object whose checks this
+ *    harness does not repeat: it may count or refuse, and the count is
+ *    then bounded rather than exact;
  *  - what the load counted is what the frontier hands out, and each URL
- *    is one job_url_ok() accepts.
+ *    is one job_url_ok() accepts, with a request of its own only from a
+ *    JSON line (a method that is a word, a body with its length).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +44,8 @@ static int check_line(char *line)
 
 	if (!url)
 		return 0;
+	if (url[0] == '{')
+		return 2;
 	n = strlen(url);
 	CHECK(url >= line && url + n <= line + len, "the kept line is outside the input line");
 	CHECK(n > 0 && url[0] != '#' && !is_blank(url[0]) && !is_blank(url[n - 1]),
@@ -59,8 +65,8 @@ static int expected_line(char *line, size_t n)
 }
 
 /* How the lines of data should fare: the URL count, or -1 if a line
- * would refuse the job. */
-static long expected_count(const uint8_t *data, size_t size)
+ * would refuse the job; *json the JSON lines, which may count or refuse. */
+static long expected_count(const uint8_t *data, size_t size, long *json)
 {
 	FILE *f = fmemopen((void *)data, size, "r");
 	char *line = NULL;
@@ -74,6 +80,8 @@ static long expected_count(const uint8_t *data, size_t size)
 	while (count >= 0 && (n = getline(&line, &cap, f)) >= 0) {
 		if ((r = expected_line(line, (size_t)n)) < 0)
 			count = -1;
+		else if (r == 2)
+			++*json;
 		else
 			count += r;
 	}
@@ -91,7 +99,12 @@ static void check_frontier(const struct job *job)
 
 	CHECK(frontier_init(&f, job, NULL, err, sizeof err) == 0, "frontier_init failed");
 	while ((url = frontier_next(&f)) != NULL) {
+		const struct job_url_request *own = f.last_request;
+
 		CHECK(job_url_ok(url, &why) == 0, "the frontier handed out \"%s\": %s", url, why);
+		CHECK(!own || !own->method || (own->method[0] && !strpbrk(own->method, " \r\n")),
+		      "a line's method \"%s\" is not a word", own->method);
+		CHECK(!own || !own->body || strlen(own->body) == own->body_len, "a body's length is wrong");
 		n++;
 	}
 	CHECK(!f.error[0], "the frontier failed: %s", f.error);
@@ -107,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char spec[] = "url_file=urls.txt";
 	char *overrides[] = { spec };
 	char err[1024];
-	long expected = expected_count(data, size);
+	long json = 0, expected = expected_count(data, size, &json);
 	const char *job_path;
 	struct job *job;
 
@@ -118,11 +131,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * from the same directory */
 	job_path = fuzz_file("job.yaml", (const uint8_t *)"{}\n", 3);
 	job = job_load(job_path, overrides, NULL, 1, NULL, 0, err, sizeof err);
-	CHECK(!job == (expected <= 0), "expected %ld URLs, the job %s: %s", expected,
+	CHECK(json || !job == (expected <= 0), "expected %ld URLs, the job %s: %s", expected,
 	      job ? "loaded" : "was refused", job ? "" : err);
+	CHECK(!job || expected >= 0, "a line that refuses the job was let by");
 	CHECK(job || (err[0] && !strchr(err, '\n')), "refused without a one-line message");
 	if (job) {
-		CHECK(job->url_file_count == expected, "expected %ld URLs, counted %lld", expected,
+		CHECK(job->url_file_count >= expected && job->url_file_count <= expected + json,
+		      "expected %ld URLs and %ld JSON lines, counted %lld", expected, json,
 		      (long long)job->url_file_count);
 		check_frontier(job);
 		job_free(job);

@@ -1271,6 +1271,7 @@ static void serve_echo(struct evhttp_request *req)
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	struct evkeyval *kv;
 	bool first = true;
+	size_t lines = 0;
 
 	evbuffer_add_printf(out, "{\"method\": ");
 	json_cstring(out, method_name(evhttp_request_get_command(req)));
@@ -1288,7 +1289,12 @@ static void serve_echo(struct evhttp_request *req)
 	}
 	evbuffer_add_printf(out, "}, \"body\": ");
 	json_string(out, body ? body : "", body ? body_len : 0);
-	evbuffer_add_printf(out, ", \"body_length\": %zu}\n", body_len);
+	/* "headers" keeps the last of a repeated name; this counts them all,
+	 * so a test can tell a header replaced from one sent twice */
+	TAILQ_FOREACH(kv, hdrs, next)
+		lines++;
+	evbuffer_add_printf(out, ", \"body_length\": %zu, \"header_lines\": %zu}\n", body_len,
+			    lines);
 	send_output(req, 200, "application/json");
 }
 
@@ -1830,7 +1836,7 @@ static void usage(FILE *f)
 "  /robots.txt           disallows /private/, allows /private/public\n"
 "                        (--robots FILE: that file, read at each request)\n"
 "  /private/...          200 'private' (a polite crawler never asks)\n"
-"  /echo                 JSON of method, path, headers, body\n"
+"  /echo                 JSON of method, path, headers, body, header_lines\n"
 "  /fault/close          close the connection without an answer\n"
 "  /fault/reset          promise 100000 bytes, send 1000, then TCP RST\n"
 "  /fault/hang           never answer\n"

@@ -351,6 +351,74 @@ static void test_host_pace(void)
 	teardown(&f);
 }
 
+/* A url_file line's own request is copied into its request, which then
+ * owns it; a urls entry's is shared.  Lines with large bodies waiting in
+ * host queues are bounded in bytes, not only in count. */
+#define LINES 1200
+#define BODY 60000
+
+static int write_body_lines(char *path)
+{
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	char *body = malloc(BODY + 1);
+	int i;
+
+	if (!f || !body) {
+		free(body);
+		return -1;
+	}
+	memset(body, 'b', BODY);
+	body[BODY] = '\0';
+	for (i = 0; i < LINES; i++)
+		fprintf(f, "{\"url\": \"http://h.test/%d\", \"method\": \"POST\", \"body\": \"%s\"}\n", i, body);
+	free(body);
+	return fclose(f);
+}
+
+static void test_own_requests(void)
+{
+	char path[] = "/tmp/scrape-lines-XXXXXX", yaml[256];
+	struct fixture f;
+	struct scrape_request *req, *first;
+	int64_t nb;
+	size_t most = 0;
+	int n = 0, owned = 0;
+
+	if (write_body_lines(path) < 0) {
+		ok(0, "could not write the url_file");
+		return;
+	}
+	snprintf(yaml, sizeof yaml, "urls: [{url: \"http://h.test/list\", method: PUT}]\n"
+	         "url_file: %s\nper_host: {concurrency: 1}\n", path);
+	if (setup(&f, yaml) < 0) {
+		ok(0, "setup");
+		unlink(path);
+		return;
+	}
+	ok(ask(&f, T0, &first, &nb) == SCRAPE_NEXT_READY && first->request == f.job->url_requests[0] &&
+	   !first->own_request, "a urls entry's request is the job's, shared");
+	most = f.d.lookahead_bytes;
+	ok(hosts_queued(f.d.hosts) < LINES && most <= (64u << 20) + BODY + 1,
+	   "host queues hold at most 64 MiB of the lines' bodies (%zu queued, %zu bytes)",
+	   hosts_queued(f.d.hosts), most);
+	finish(&f, first);
+	while (ask(&f, T0, &req, &nb) == SCRAPE_NEXT_READY) {
+		owned += req->own_request && req->request == req->own_request &&
+		         req->request->body_len == BODY && strcmp(req->request->method, "POST") == 0;
+		if (f.d.lookahead_bytes > most)
+			most = f.d.lookahead_bytes;
+		n++;
+		finish(&f, req);
+	}
+	ok(n == LINES, "every line is handed out (%d)", n);
+	ok(owned == LINES, "each with its own copy of the line's method and body (%d)", owned);
+	ok(most <= (64u << 20) + BODY + 1 && f.d.lookahead_bytes == 0,
+	   "the bytes waiting stayed bounded and are all counted out at the end");
+	teardown(&f);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_done_waits_for_retries();
@@ -360,5 +428,6 @@ int main(void)
 	test_open_model();
 	test_expiry();
 	test_host_pace();
+	test_own_requests();
 	return done_testing();
 }

@@ -174,7 +174,12 @@ static void test_objects(void)
 	ok(json_get(&o, "missing") == NULL, "a missing member is NULL");
 	json_object_free(&o);
 	ok(o.count == 0 && o.members == NULL, "freeing leaves an empty object");
-	ok(json_parse_object("{\"a\":{\"b\":1}}", 13, &o) < 0, "a nested object is refused");
+	ok(json_parse_object("{\"a\":{\"b\": [1]}}", 16, &o) == 0 && o.count == 1 &&
+	   o.members[0].kind == JSON_OBJECT && strcmp(o.members[0].text, "{\"b\": [1]}") == 0,
+	   "a nested object (meta) is kept as its JSON text");
+	json_object_free(&o);
+	ok(json_parse_object("{\"a\":{\"b\":1,\"b\":2}}", 19, &o) < 0,
+	   "a nested object is checked all the way down");
 	ok(json_parse_object("{\"a\\u0000b\":1}", 14, &o) < 0, "a key with a NUL is refused");
 	ok(json_parse_object("[1]", 3, &o) < 0, "an array is not a record");
 	ok(json_parse_object("{\"a\":1} x", 9, &o) < 0, "nor is an object with junk after it");
