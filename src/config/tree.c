@@ -223,10 +223,12 @@ int tree_set(struct node *root, const char *dotted, struct node *value)
 		if (root->items[i]->kind == NODE_LIST)
 			return -1;
 		if (root->items[i]->kind == NODE_SCALAR) {
-			/* "strategy: NAME" becomes {name: NAME} before a key is added */
+			/* "strategy: NAME" becomes {name: NAME} and "output: PATH"
+			 * {path: PATH} before a key is added */
+			const char *shorthand = len == 6 && strncmp(dotted, "output", 6) == 0 ? "path" : "name";
 			struct node *map = tree_node_new(NODE_MAP, root->items[i]->name, root->items[i]->source,
 			                            root->items[i]->line, root->items[i]->col);
-			struct node *k = tree_scalar("name", value->source);
+			struct node *k = tree_scalar(shorthand, value->source);
 			if (!map || !k || map_add(map, k, root->items[i]) < 0)
 				return -1;
 			root->items[i] = map;

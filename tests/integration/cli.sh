@@ -34,6 +34,10 @@ like "$out" "batch_size: 5" "-b sets batch_size"
 like "$out" "repeat: 2  # 2 requests in all" "-n sets repeat"
 like "$out" "path: out.jsonl" "-o sets the output path"
 check "--dry-run fetches nothing and writes no records" test ! -e out.jsonl
+printf 'urls: [http://127.0.0.1:1/a]\noutput: job.csv\n' >short.yaml
+out=$("$SCRAPE" --dry-run -c short.yaml -o out.jsonl 2>&1)
+ok $? "-o overrides an output given as a bare path"
+like "$out" "path: out.jsonl" "and the path is the one of -o"
 
 out=$("$SCRAPE" --dry-run http://127.0.0.1:1/x http://127.0.0.1:1/y)
 like "$out" "  - http://127.0.0.1:1/y" "URLs on the command line make a job"
