@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "cli/args.h"
 #include "cli/compare.h"
+#include "plugin/capability.h"
 #include "plugin/host.h"
 #include "config/job.h"
 #include "plugin/loader.h"
@@ -248,6 +249,7 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
                             struct run_summary *summary)
 {
 	struct instance strategy, *parsers;
+	char err[512];
 	int status;
 	size_t i, opened = 0;
 
@@ -264,6 +266,12 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
 		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded",
 		            where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
+		status = EXIT_USAGE;
+	}
+	if (status == EXIT_ALL_OK &&
+	    capability_check(job, strategy.loaded.desc->name, loader_capabilities(strategy.loaded.desc), err,
+	                     sizeof err) < 0) {
+		log_located("%s", err);
 		status = EXIT_USAGE;
 	}
 	if (status == EXIT_ALL_OK)

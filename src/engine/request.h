@@ -13,6 +13,7 @@
 struct scrape_run;
 struct host;
 struct sitemap;
+struct transfer_view;
 
 struct scrape_request {
 	struct scrape_run *run;
@@ -55,6 +56,9 @@ struct scrape_request {
 	                               tell apart what one CURLcode lumps */
 	struct host *host;          /* with per-host limits: its host queue */
 	struct scrape_request *next_retry; /* retry list, or its host queue */
+	/* a strategy with its own transport: the attempt's view (ABI 1.2),
+	 * from request_view() until complete() */
+	struct transfer_view *view;
 };
 
 #endif
