@@ -7,7 +7,7 @@
  * and declares what it cannot do, so the core refuses such jobs at load.
  * `threads` loops run side by side, each with its share of the places and
  * its own connections; `io` picks the I/O layer under the shared HTTP
- * code (lean/).
+ * code (lean/), and -v says which ran.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +25,7 @@
 struct lean {
 	const struct scrape_host *host;
 	const struct io_ops *io;
+	int io_auto;                /* chosen by io: auto */
 	unsigned threads;
 };
 
@@ -36,7 +37,7 @@ struct lean_thread {
 
 static const struct scrape_option options[] = {
 	{ "threads", SCRAPE_OPT_INT, "1", "event loops side by side, one per core at most" },
-	{ "io", SCRAPE_OPT_STRING, "epoll", "the I/O layer: epoll" },
+	{ "io", SCRAPE_OPT_STRING, "auto", "the I/O layer: auto or epoll (auto: the best this host has)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -51,11 +52,11 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 		return -1;
 	}
 	if (threads < 1 || threads > MAX_THREADS) {
-		host->opt_fail(opts, "threads", "must be between 1 and %d", MAX_THREADS);
+		host->opt_fail(opts, "threads", "threads must be between 1 and %d", MAX_THREADS);
 		return -1;
 	}
-	if (strcmp(io, "epoll") != 0) {
-		host->opt_fail(opts, "io", "must be epoll, not \"%s\"", io);
+	if (strcmp(io, "auto") != 0 && strcmp(io, "epoll") != 0) {
+		host->opt_fail(opts, "io", "io must be auto or epoll, not \"%s\"", io);
 		return -1;
 	}
 	if (!(l = calloc(1, sizeof *l))) {
@@ -64,7 +65,9 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	}
 	l->host = host;
 	l->threads = (unsigned)threads;
+	/* epoll is the one layer so far: auto can only choose it */
 	l->io = &io_epoll_ops;
+	l->io_auto = strcmp(io, "auto") == 0;
 	http_parser_set_max_header_size(MAX_HEADER_BYTES);
 	*state = l;
 	return 0;
@@ -98,7 +101,8 @@ static int run(void *state, struct scrape_run *run)
 
 	if (!t)
 		return -1;
-	l->host->log(SCRAPE_LOG_INFO, "lean: %u loop%s on %s", n, n == 1 ? "" : "s", l->io->name);
+	l->host->log(SCRAPE_LOG_INFO, "lean: %u loop%s on %s%s", n, n == 1 ? "" : "s", l->io->name,
+	             l->io_auto ? " (io: auto)" : "");
 	for (i = 0; i < n && !failed; i++)
 		failed = !(t[i].loop = lean_loop_new(l->host, run, l->io, share(workers, n, i)));
 	for (i = 1; i < n && !failed; i++)
