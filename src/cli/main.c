@@ -33,7 +33,7 @@
 /* run_with_plugins(): check the job and plugins, and print it or not. */
 enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
 
-static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess" };
+static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess", "lean" };
 
 /* --metrics-listen's server, bound before the run and serving it while
  * it goes; NULL without the option. */
@@ -335,7 +335,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		for (name = strtok_r(list, ",", &save); name && count < 16; name = strtok_r(NULL, ",", &save))
 			names[count++] = name;
 	} else {
-		for (count = 0; count < 4; count++)
+		for (count = 0; count < sizeof all_strategies / sizeof all_strategies[0]; count++)
 			names[count] = (char *)all_strategies[count];
 	}
 	if (count == 0) {
@@ -346,16 +346,24 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 	for (size_t i = 0; i < count; i++) {
 		struct loaded_plugin p;
 		char err[512];
-		int capable;
+		int capable, missing;
 		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
 			log_fatal("--compare: %s", err);
 			free(list);
 			return EXIT_USAGE;
 		}
 		capable = open_model_capable(&p);
+		/* what the strategy's transport cannot do: named in a list, the
+		 * default list just leaves it out */
+		missing = capability_check(job, names[i], loader_capabilities(p.desc), err, sizeof err) < 0;
 		loader_close(&p);
-		if (!job->open_model || capable)
+		if ((!job->open_model || capable) && !missing)
 			continue;
+		if (list && missing) {
+			log_located("%s", err);
+			free(list);
+			return EXIT_USAGE;
+		}
 		if (list) {
 			log_fatal("--compare: the %s strategy cannot run the open model (rate or stages)", names[i]);
 			free(list);
