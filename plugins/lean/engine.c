@@ -52,6 +52,7 @@ struct cached_request {
 	char *url;
 	const char *method;
 	struct lean_buf bytes;
+	unsigned users;             /* transfers in flight sending these bytes */
 };
 
 struct xfer {
@@ -60,6 +61,8 @@ struct xfer {
 	struct pool *pool;
 	struct conn *conn;
 	const struct lean_buf *request;
+	struct cached_request *cached; /* where request lives, or NULL: in own */
+	struct lean_buf own;         /* a request the cache could not take */
 	struct http_response resp;
 	int64_t start_ns, connect_ns, first_byte_ns, deadline_ns, connect_deadline_ns;
 	int new_connection, resent;
@@ -223,23 +226,34 @@ static struct pool *pool_of(struct lean_loop *loop, const struct scrape_request_
 	return p;
 }
 
-/* The request's bytes, serialised on the first request for its URL and
- * method; NULL out of memory. */
-static const struct lean_buf *request_bytes(struct lean_loop *loop, const struct scrape_request_view *view)
+/* x's request bytes, serialised on the first request for its URL and
+ * method and kept in the cache; a slot that another URL's transfer in
+ * flight still sends from is left alone, and x gets bytes of its own.
+ * 0, or -1 out of memory. */
+static int request_bytes(struct lean_loop *loop, struct xfer *x)
 {
+	const struct scrape_request_view *view = x->view;
 	struct cached_request *e = &loop->cache[hash_of(view->url) % CACHE_SIZE];
 
-	if (e->url && strcmp(e->url, view->url) == 0 && strcmp(e->method, view->method) == 0)
-		return &e->bytes;
-	free(e->url);
-	e->url = strdup(view->url);
-	e->method = view->method;
-	if (!e->url || http_request_write(view, &e->bytes) < 0) {
+	x->cached = NULL;
+	if (!(e->url && strcmp(e->url, view->url) == 0 && strcmp(e->method, view->method) == 0)) {
+		if (e->users > 0) {
+			x->request = &x->own;
+			return http_request_write(view, &x->own);
+		}
 		free(e->url);
-		e->url = NULL;
-		return NULL;
+		e->url = strdup(view->url);
+		e->method = view->method;
+		if (!e->url || http_request_write(view, &e->bytes) < 0) {
+			free(e->url);
+			e->url = NULL;
+			return -1;
+		}
 	}
-	return &e->bytes;
+	e->users++;
+	x->cached = e;
+	x->request = &e->bytes;
+	return 0;
 }
 
 /* ---- transfers ---- */
@@ -350,7 +364,8 @@ static void start(struct lean_loop *loop, struct scrape_request *req)
 	loop->busy[loop->busy_count++] = x;
 	http_response_begin(&x->resp, view->wants, view->max_body, strcmp(view->method, "HEAD") == 0);
 	track_deadline(loop, x);
-	if (!(x->pool = pool_of(loop, view)) || !(x->request = request_bytes(loop, view))) {
+	x->cached = NULL;
+	if (!(x->pool = pool_of(loop, view)) || request_bytes(loop, x) < 0) {
 		finish(loop, x, SCRAPE_ERR_OUT_OF_MEMORY);
 		return;
 	}
@@ -400,6 +415,9 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	o.bytes_out = x->bytes_out;
 	o.new_connection = x->new_connection;
 	settle_conn(loop, x, error, now);
+	if (x->cached)
+		x->cached->users--;
+	x->cached = NULL;
 	loop->busy[i] = loop->busy[--loop->busy_count];
 	loop->busy[i]->busy_index = i;
 	x->req = NULL;
@@ -601,8 +619,10 @@ void lean_loop_free(struct lean_loop *loop)
 			loop->ops->release(loop->io, &loop->conns[i].io);
 	if (loop->io)
 		loop->ops->close(loop->io);
-	for (i = 0; loop->xfers && i < loop->slots; i++)
+	for (i = 0; loop->xfers && i < loop->slots; i++) {
 		http_response_free(&loop->xfers[i].resp);
+		lean_buf_free(&loop->xfers[i].own);
+	}
 	for (i = 0; i < POOL_BUCKETS; i++)
 		while (loop->pools[i]) {
 			struct pool *p = loop->pools[i];

@@ -304,7 +304,7 @@ enum http_progress http_response_feed(struct http_response *r, const char *data,
 
 const struct scrape_header *http_response_headers(struct http_response *r, size_t *n)
 {
-	const char *p = r->fields.data, *end = r->fields.data + r->fields.len;
+	const char *p = r->fields.data, *end = p ? p + r->fields.len : NULL;
 
 	*n = 0;
 	while (p && p < end) {
@@ -334,7 +334,7 @@ int http_response_reusable(const struct http_response *r)
 
 const char *http_response_content_type(const struct http_response *r)
 {
-	const char *p = r->fields.data, *end = r->fields.data + r->fields.len;
+	const char *p = r->fields.data, *end = p ? p + r->fields.len : NULL;
 
 	while (p && p < end) {
 		const char *value = p + strlen(p) + 1;
