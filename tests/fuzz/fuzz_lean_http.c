@@ -8,7 +8,9 @@
  * beyond "no crash":
  *  - after DONE or FAILED nothing more is fed, and FAILED names a class;
  *  - the body never passes max_body, and a kept body is every byte counted;
- *  - the headers listed are NUL-terminated pairs inside the kept bytes;
+ *  - the headers listed are NUL-terminated pairs inside the kept bytes
+ *    (the last value of a failed response may end at the buffer's own
+ *    terminating NUL);
  *  - cut in pieces or whole, the response reads the same (progress,
  *    status, failure class).
  */
@@ -53,7 +55,7 @@ static struct reading read_in_pieces(const uint8_t *data, size_t size, size_t st
 		      (unsigned long long)r.body_bytes);
 	h = http_response_headers(&r, &n);
 	for (i = 0; i < n; i++)
-		CHECK(h[i].name >= r.fields.data && h[i].value + strlen(h[i].value) < r.fields.data + r.fields.len,
+		CHECK(h[i].name >= r.fields.data && h[i].value + strlen(h[i].value) <= r.fields.data + r.fields.len,
 		      "header %zu lies inside the kept bytes", i);
 	out.status = r.status;
 	out.error = r.error;
