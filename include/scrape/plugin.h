@@ -12,12 +12,16 @@
  * Versioning: a plugin built for ABI major M loads only into a core of major
  * M, and only if its minor is <= the core's minor.  Structs in this header
  * only ever grow by appending fields; the `size` fields let either side see
- * what the other was compiled with.  1.1 added `capabilities`.
+ * what the other was compiled with.  1.1 added `capabilities`; 1.2 added
+ * the transport-neutral pair request_view()/complete() and the transport
+ * capability bits, for strategies that speak HTTP themselves.
  *
  * Two kinds exist.  A strategy decides how transfers run concurrently (one
- * loop, threads, an event loop, processes) and nothing else: it asks the
- * core for the next request, lets the core set up the curl handle, performs
- * it and hands the finished transfer back.  A parser turns one response
+ * loop, threads, an event loop, processes): it asks the core for the next
+ * request, lets the core set up the curl handle, performs it and hands the
+ * finished transfer back.  A strategy with a transport of its own (ABI 1.2,
+ * SCRAPE_CAP_OWN_TRANSPORT) instead reads a request_view() of the request
+ * and hands back a struct scrape_outcome with complete().  A parser turns one response
  * into fields of the result record and, optionally, links for the frontier.
  */
 #ifndef SCRAPE_PLUGIN_H
@@ -25,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 
 #include <scrape/version.h>
@@ -34,7 +39,7 @@ extern "C" {
 #endif
 
 #define SCRAPE_ABI_MAJOR 1
-#define SCRAPE_ABI_MINOR 1
+#define SCRAPE_ABI_MINOR 2
 
 /* Put this before the descriptor so it is exported even when the plugin is
  * compiled with -fvisibility=hidden. */
@@ -111,6 +116,92 @@ struct scrape_response {
 	const struct scrape_header *headers;
 	size_t header_count;
 	int depth;                   /* crawl depth: 0 for URLs from the job */
+};
+
+/*
+ * ABI 1.2: one request as a strategy with its own transport sees it
+ * (host->request_view()).  Read-only, owned by the core, valid until the
+ * request is handed back with complete().  Strings are NUL-terminated.
+ */
+struct scrape_request_view {
+	size_t size;                 /* sizeof(struct scrape_request_view) of the core */
+	const char *method;          /* "GET", "HEAD", "POST", ... */
+	const char *url;             /* as requested */
+	const char *scheme;          /* "http" or "https", lower case */
+	const char *host;            /* IPv6 literals without brackets */
+	unsigned port;               /* the URL's, or the scheme's default */
+	const char *authority;       /* the Host header's value: host[:port] as in the URL */
+	const char *target;          /* path and query for the request line ("/" at least) */
+	/* the job's resolve entry for host:port, a numeric address; NULL: look
+	 * the host up */
+	const char *address;
+	/* headers to send besides Host, Content-Length and Connection, in
+	 * order (User-Agent, Accept, the job's headers); an empty value is
+	 * sent empty */
+	const struct scrape_header *headers;
+	size_t header_count;
+	const unsigned char *body;   /* NULL: none */
+	size_t body_len;
+	int64_t timeout_ns;          /* the whole attempt; 0: none */
+	int64_t connect_timeout_ns;  /* 0: none */
+	int64_t max_body;            /* end the transfer past this many body bytes */
+	int keepalive;               /* 0: a new connection, closed after the response */
+	int64_t connection_max_age_ns;  /* 0: no limit */
+	int64_t connection_max_idle_ns; /* 0: no limit */
+	unsigned max_connections;    /* connections the strategy may hold at most */
+	uint32_t wants;              /* enum scrape_want bits */
+};
+
+/* What the core needs back of a response beyond its figures: a strategy
+ * keeps only these, so a load test copies nothing. */
+enum scrape_want {
+	SCRAPE_WANT_BODY = 1u << 0,     /* the body bytes (parsers, robots.txt, sitemaps) */
+	SCRAPE_WANT_HEADERS = 1u << 1,  /* every response header (parsers, Retry-After) */
+};
+
+/* Why a transfer failed, as a transport-neutral class.  The core turns it
+ * into the record's error (the same words the libcurl strategies give)
+ * and decides about retries. */
+enum scrape_error_class {
+	SCRAPE_ERR_NONE = 0,
+	SCRAPE_ERR_DNS,              /* the host name did not resolve */
+	SCRAPE_ERR_CONNECT,          /* refused, unreachable */
+	SCRAPE_ERR_TIMEOUT,          /* connect or total timeout */
+	SCRAPE_ERR_RESET,            /* the connection broke mid-exchange */
+	SCRAPE_ERR_EMPTY_REPLY,      /* closed before any byte of a response */
+	SCRAPE_ERR_NOT_HTTP,         /* the reply is not HTTP/1.x */
+	SCRAPE_ERR_STATUS_LINE,      /* a malformed status line */
+	SCRAPE_ERR_HEADERS,          /* malformed headers */
+	SCRAPE_ERR_HEADERS_TOO_LARGE,
+	SCRAPE_ERR_CHUNKED,          /* malformed chunked encoding */
+	SCRAPE_ERR_BODY_TOO_LARGE,   /* past max_body (by Content-Length or as it came) */
+	SCRAPE_ERR_TLS,
+	SCRAPE_ERR_INTERRUPTED,      /* ended because stopping() said so */
+	SCRAPE_ERR_NO_DESCRIPTORS,   /* out of file descriptors here */
+	SCRAPE_ERR_OUT_OF_MEMORY,
+	SCRAPE_ERR_OTHER,            /* error_message says what */
+};
+
+/*
+ * ABI 1.2: what became of a request, handed to complete().  The core
+ * copies what it keeps before complete() returns.  Times are nanoseconds
+ * from the moment the strategy started the request; 0: did not happen.
+ */
+struct scrape_outcome {
+	size_t size;                 /* sizeof(struct scrape_outcome) of the plugin */
+	long status;                 /* the final (non-1xx) status; 0: none arrived */
+	const struct scrape_header *headers; /* with SCRAPE_WANT_HEADERS; else may be NULL */
+	size_t header_count;
+	const char *content_type;    /* its Content-Type value, or NULL */
+	const unsigned char *body;   /* with SCRAPE_WANT_BODY: all of it; else NULL */
+	size_t body_len;
+	uint64_t body_bytes;         /* body bytes received, kept or not */
+	enum scrape_error_class error;
+	const char *error_message;   /* details for SCRAPE_ERR_OTHER; may be NULL */
+	int64_t connect_ns, tls_ns, first_byte_ns, total_ns;
+	uint64_t bytes_in;           /* status line, headers and body as received */
+	uint64_t bytes_out;          /* the request as sent */
+	int new_connection;          /* the request opened the connection it used */
 };
 
 /* What next() says about the work queue. */
@@ -261,6 +352,24 @@ struct scrape_host {
 	/* Ends a worker and frees it; a request it holds is recorded as
 	 * interrupted. */
 	void (*worker_stop)(struct scrape_run *run, struct scrape_worker *w);
+
+	/* ---- ABI 1.2: strategies with their own transport ---- */
+
+	/*
+	 * The request next() handed out, as the strategy is to send it.  NULL
+	 * only when memory ran out: the core has then recorded the request as
+	 * failed; do not call complete().  Call from the thread that took it.
+	 */
+	const struct scrape_request_view *(*request_view)(struct scrape_run *run,
+	                                                  struct scrape_request *req);
+	/*
+	 * Hand a performed request back, instead of finish().  The core
+	 * classifies the outcome, runs the parsers (in the calling thread),
+	 * writes the record and may schedule a retry.  The request and its
+	 * view are gone afterwards.
+	 */
+	void (*complete)(struct scrape_run *run, struct scrape_request *req,
+	                 const struct scrape_outcome *outcome);
 };
 
 /*
@@ -277,7 +386,26 @@ enum scrape_capability {
 	 * itself and measures latency from the scheduled time.
 	 */
 	SCRAPE_CAP_OPEN_MODEL = 1u << 0,
+	/*
+	 * ABI 1.2: the strategy performs requests itself with request_view()
+	 * and complete(), not with libcurl.  It then can do only what the
+	 * transport bits below say, and the core refuses a job that needs more
+	 * (naming the key).  A strategy without this bit drives libcurl and
+	 * can do all of them.
+	 */
+	SCRAPE_CAP_OWN_TRANSPORT = 1u << 1,
+	SCRAPE_CAP_HTTPS = 1u << 2,       /* https:// URLs, TLS options */
+	SCRAPE_CAP_HTTP2 = 1u << 3,       /* the http2 key */
+	SCRAPE_CAP_PROXIES = 1u << 4,     /* proxy, proxies */
+	SCRAPE_CAP_COMPRESSION = 1u << 5, /* compressed, Accept-Encoding decoded */
+	SCRAPE_CAP_COOKIES = 1u << 6,     /* cookies, cookie_file, cookie_jar */
+	SCRAPE_CAP_REDIRECTS = 1u << 7,   /* max_redirects: following Location */
 };
+
+/* What a strategy that drives libcurl can do. */
+#define SCRAPE_CAP_CURL_TRANSPORT                                                   \
+	(SCRAPE_CAP_HTTPS | SCRAPE_CAP_HTTP2 | SCRAPE_CAP_PROXIES | SCRAPE_CAP_COMPRESSION | \
+	 SCRAPE_CAP_COOKIES | SCRAPE_CAP_REDIRECTS)
 
 /* Strategy operations. */
 struct scrape_strategy_ops {

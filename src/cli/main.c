@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "cli/args.h"
 #include "cli/compare.h"
+#include "plugin/capability.h"
 #include "plugin/host.h"
 #include "config/job.h"
 #include "plugin/loader.h"
@@ -33,7 +34,7 @@
 /* run_with_plugins(): check the job and plugins, and print it or not. */
 enum { DRY_RUN_CHECK = 1, DRY_RUN_PRINT = 2 };
 
-static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess" };
+static const char *const all_strategies[] = { "sequential", "threaded", "event", "multiprocess", "lean" };
 
 /* --metrics-listen's server, bound before the run and serving it while
  * it goes; NULL without the option. */
@@ -249,6 +250,7 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
                             struct run_summary *summary)
 {
 	struct instance strategy, *parsers;
+	char err[512];
 	int status;
 	size_t i, opened = 0;
 
@@ -265,6 +267,12 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
 		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded",
 		            where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
+		status = EXIT_USAGE;
+	}
+	if (status == EXIT_ALL_OK &&
+	    capability_check(job, strategy.loaded.desc->name, loader_capabilities(strategy.loaded.desc), err,
+	                     sizeof err) < 0) {
+		log_located("%s", err);
 		status = EXIT_USAGE;
 	}
 	if (status == EXIT_ALL_OK)
@@ -328,7 +336,7 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 		for (name = strtok_r(list, ",", &save); name && count < 16; name = strtok_r(NULL, ",", &save))
 			names[count++] = name;
 	} else {
-		for (count = 0; count < 4; count++)
+		for (count = 0; count < sizeof all_strategies / sizeof all_strategies[0]; count++)
 			names[count] = (char *)all_strategies[count];
 	}
 	if (count == 0) {
@@ -339,16 +347,24 @@ static int compare(struct job *job, const struct cli *cli, const struct loader_p
 	for (size_t i = 0; i < count; i++) {
 		struct loaded_plugin p;
 		char err[512];
-		int capable;
+		int capable, missing;
 		if (loader_open(paths, SCRAPE_KIND_STRATEGY, names[i], &p, err, sizeof err) != LOADER_OK) {
 			log_fatal("--compare: %s", err);
 			free(list);
 			return EXIT_USAGE;
 		}
 		capable = open_model_capable(&p);
+		/* what the strategy's transport cannot do: named in a list, the
+		 * default list just leaves it out */
+		missing = capability_check(job, names[i], loader_capabilities(p.desc), err, sizeof err) < 0;
 		loader_close(&p);
-		if (!job->open_model || capable)
+		if ((!job->open_model || capable) && !missing)
 			continue;
+		if (list && missing) {
+			log_located("%s", err);
+			free(list);
+			return EXIT_USAGE;
+		}
 		if (list) {
 			log_fatal("--compare: the %s strategy cannot run the open model (rate or stages)", names[i]);
 			free(list);

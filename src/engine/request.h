@@ -17,6 +17,7 @@ struct scrape_run;
 struct curl_slist;
 struct host;
 struct sitemap;
+struct transfer_view;
 
 struct scrape_request {
 	struct scrape_run *run;
@@ -75,6 +76,9 @@ struct scrape_request {
 	char last_modified[64];     /* and its Last-Modified */
 	struct host *host;          /* with per-host limits: its host queue */
 	struct scrape_request *next_retry; /* retry list, or its host queue */
+	/* a strategy with its own transport: the attempt's view (ABI 1.2),
+	 * from request_view() until complete() */
+	struct transfer_view *view;
 };
 
 #endif

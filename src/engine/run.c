@@ -31,6 +31,7 @@
 #include "results/record.h"
 #include "engine/record_make.h"
 #include "engine/request.h"
+#include "engine/transfer_view.h"
 #include "crawl/seen.h"
 
 volatile sig_atomic_t run_signal;
@@ -558,6 +559,31 @@ void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, 
 	struct request_result res;
 
 	if (run_conclude(run, req, easy, result, &res) == RUN_RETRY)
+		run_retry(run, req, res.error, &res);
+	else
+		run_record(run, req, &res);
+}
+
+const struct scrape_request_view *run_view(struct scrape_run *run, struct scrape_request *req)
+{
+	if (!req->view && !(req->view = transfer_view_new(&run->fetch, req))) {
+		struct scrape_outcome failed = { .size = sizeof failed, .error = SCRAPE_ERR_OUT_OF_MEMORY };
+		run_complete(run, req, &failed);
+		return NULL;
+	}
+	return transfer_view_get(req->view);
+}
+
+void run_complete(struct scrape_run *run, struct scrape_request *req,
+                  const struct scrape_outcome *outcome)
+{
+	struct request_result res;
+	int concluded = run_conclude_outcome(run, req, outcome, &res);
+
+	/* a retry gets a new view: its transfer starts over */
+	transfer_view_free(req->view);
+	req->view = NULL;
+	if (concluded == RUN_RETRY)
 		run_retry(run, req, res.error, &res);
 	else
 		run_record(run, req, &res);

@@ -113,6 +113,10 @@ enum scrape_next run_next(struct scrape_run *run, struct scrape_request **req,
 int run_prepare(struct scrape_run *run, struct scrape_request *req, CURL *easy);
 void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, CURLcode result);
 void run_wait(struct scrape_run *run, int64_t until_ns);
+/* The same for strategies with their own transport (ABI 1.2). */
+const struct scrape_request_view *run_view(struct scrape_run *run, struct scrape_request *req);
+void run_complete(struct scrape_run *run, struct scrape_request *req,
+                  const struct scrape_outcome *outcome);
 /* After the strategy returned: records requests still waiting for a retry
  * (a stopped run) with their last failure, so every request handed out
  * has exactly one result. */
@@ -144,6 +148,9 @@ enum { RUN_FINAL = 0, RUN_RETRY = 1 };
  * result.  Safe in a worker process. */
 int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
                  CURLcode result, struct request_result *res);
+/* run_conclude for a transfer a strategy performed itself (ABI 1.2). */
+int run_conclude_outcome(struct scrape_run *run, struct scrape_request *req,
+                         const struct scrape_outcome *outcome, struct request_result *res);
 /* Counts, writes and prints a final result, then frees req and res. */
 void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res);
 /* Queues req for another attempt after retry_delay; the traffic of the

@@ -19,6 +19,7 @@
 #include "engine/record_make.h"
 #include "engine/request.h"
 #include "engine/transfer.h"
+#include "engine/transfer_view.h"
 #include "crawl/sitemap.h"
 #include "results/record.h"
 
@@ -43,7 +44,7 @@ static int64_t retry_after(const struct job *job, const struct scrape_request *r
  * a sitemap), then 'K' and how many entries were unusable (no <loc>, or
  * one too long), 'T' when max_body cut it short, and 'E' with why it
  * could not be read, if it could not; run_crawl.c reads them. */
-static int conclude_sitemap(struct scrape_request *req, CURLcode result,
+static int conclude_sitemap(struct scrape_request *req, int completed,
                             const struct transfer_outcome *o, struct request_result *res)
 {
 	struct sitemap *sm = req->reader;
@@ -53,7 +54,7 @@ static int conclude_sitemap(struct scrape_request *req, CURLcode result,
 	res->status = o->status;
 	res->bytes = o->bytes;
 	res->time_total = o->time_total;
-	if (result != CURLE_OK && !stopped)
+	if (!completed && !stopped)
 		snprintf(why, sizeof why, "%s", o->error ? o->error : "no reply");
 	else if (o->status < 200 || o->status >= 300)
 		snprintf(why, sizeof why, "answered %ld", o->status);
@@ -82,67 +83,67 @@ static int conclude_sitemap(struct scrape_request *req, CURLcode result,
 	return RUN_FINAL;
 }
 
-int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
-                 CURLcode result, struct request_result *res)
+/* The rest is the same whichever transport ran: completed says the
+ * response arrived whole (CURLE_OK, or an outcome without an error). */
+static int conclude(struct scrape_run *run, struct scrape_request *req, int completed,
+                    struct transfer_outcome *o, struct request_result *res)
 {
 	struct scrape_record rec;
-	struct transfer_outcome o;
 	const char *error, *failed_parser = NULL;
 	char parser_error[96];
 
 	memset(res, 0, sizeof *res);
-	transfer_outcome(req, easy, result, &o);
 	/* every attempt's traffic counts, a retried one's too */
-	res->bytes_in = o.bytes_in;
-	res->bytes_out = o.bytes_out;
-	res->connections = o.connections;
-	res->status = o.status;
-	res->time_total = o.time_total;
-	res->overload = o.status == 429 || o.status >= 500 ||
-	                (o.error && strcmp(o.error, "timeout") == 0);
-	res->retry_after_ns = retry_after(run->job, req, &o);
+	res->bytes_in = o->bytes_in;
+	res->bytes_out = o->bytes_out;
+	res->connections = o->connections;
+	res->status = o->status;
+	res->time_total = o->time_total;
+	res->overload = o->status == 429 || o->status >= 500 ||
+	                (o->error && strcmp(o->error, "timeout") == 0);
+	res->retry_after_ns = retry_after(run->job, req, o);
 	if (res->retry_after_ns > run->job->max_retry_after_ns) {
 		/* waiting that long is not a retry any more: the request fails,
 		 * and the host goes on (the next answer may say less) */
-		o.error = RETRY_AFTER_TOO_LONG;
-		o.retryable = 0;
+		o->error = RETRY_AFTER_TOO_LONG;
+		o->retryable = 0;
 		res->retry_after_ns = -1;
 	}
-	if (o.retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
-		snprintf(res->error, sizeof res->error, "%s", o.error);
-		req->last_status = o.status;
+	if (o->retryable && req->attempt <= run->job->retries && !run_stopping(run)) {
+		snprintf(res->error, sizeof res->error, "%s", o->error);
+		req->last_status = o->status;
 		sitemap_free(req->reader);      /* the next attempt reads it anew */
 		req->reader = NULL;
 		buf_free(&req->found);
 		return RUN_RETRY;
 	}
 	if (req->sitemap)
-		return conclude_sitemap(req, result, &o, res);
+		return conclude_sitemap(req, completed, o, res);
 	if (req->robots) {
 		/* the rules travel back as the "line"; run_record reads them */
-		res->status = result == CURLE_OK ? o.status : 0;
-		if (result == CURLE_OK)
+		res->status = completed ? o->status : 0;
+		if (completed)
 			buf_append(&res->line, req->body.data ? req->body.data : "", req->body.len);
 		else
 			res->has_error = 1;     /* why, for the warning (also from a worker) */
-		if (o.error)
-			snprintf(res->error, sizeof res->error, "%s", o.error);
+		if (o->error)
+			snprintf(res->error, sizeof res->error, "%s", o->error);
 		return RUN_FINAL;
 	}
 	record_init(&rec);
-	error = o.error;
-	res->recrawl = record_recrawl_class(run->job, req, &o);
+	error = o->error;
+	res->recrawl = record_recrawl_class(run->job, req, o);
 	/* a transfer that broke off has no body worth parsing; an HTTP error
 	 * page arrived whole and may be; an unchanged page keeps its stored
 	 * fields and links, which the parent reads back */
-	if (result == CURLE_OK && o.status > 0 && res->recrawl != RECRAWL_UNCHANGED)
-		failed_parser = record_parse(run->parsers, run->parser_count, req, &o, &rec);
+	if (completed && o->status > 0 && res->recrawl != RECRAWL_UNCHANGED)
+		failed_parser = record_parse(run->parsers, run->parser_count, req, o, &rec);
 	if (!error && failed_parser) {
 		snprintf(parser_error, sizeof parser_error, "parser %s failed", failed_parser);
 		error = parser_error;
 	}
 	if (run->job->output_path)
-		record_encode(req, &o, error, &rec, res->recrawl, &res->line);
+		record_encode(req, o, error, &rec, res->recrawl, &res->line);
 	if (run->job->crawl.enabled && req->depth < run->job->crawl.max_depth) {
 		/* links leave with the result, to be queued where the frontier is */
 		res->links = rec.links;
@@ -151,11 +152,29 @@ int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
 		rec.link_count = rec.link_cap = 0;
 	}
 	record_free(&rec);
-	res->status = o.status;
-	res->bytes = o.bytes;
-	res->time_total = o.time_total;
+	res->status = o->status;
+	res->bytes = o->bytes;
+	res->time_total = o->time_total;
 	res->has_error = error != NULL;
 	if (error)
 		snprintf(res->error, sizeof res->error, "%s", error);
 	return RUN_FINAL;
+}
+
+int run_conclude(struct scrape_run *run, struct scrape_request *req, CURL *easy,
+                 CURLcode result, struct request_result *res)
+{
+	struct transfer_outcome o;
+
+	transfer_outcome(req, easy, result, &o);
+	return conclude(run, req, result == CURLE_OK, &o, res);
+}
+
+int run_conclude_outcome(struct scrape_run *run, struct scrape_request *req,
+                         const struct scrape_outcome *outcome, struct request_result *res)
+{
+	struct transfer_outcome o;
+
+	transfer_view_outcome(req, outcome, &o);
+	return conclude(run, req, outcome->error == SCRAPE_ERR_NONE, &o, res);
 }

@@ -143,23 +143,27 @@ static size_t sitemap_body(struct scrape_request *req, const char *data, size_t 
 	return sitemap_feed(req->reader, data, len) < 0 || req->found.oom ? CURL_WRITEFUNC_ERROR : len;
 }
 
-static size_t on_body(char *data, size_t size, size_t count, void *user)
+int transfer_take_body(struct scrape_request *req, const char *data, size_t len)
 {
-	struct scrape_request *req = user;
-	size_t len = size * count;
-
 	if (req->reader)
-		return sitemap_body(req, data, len);
+		return sitemap_body(req, data, len) == len ? 0 : -1;
 	if ((int64_t)(req->received + len) > req->max_body) {
 		req->body_too_large = 1;
-		return CURL_WRITEFUNC_ERROR;
+		return -1;
 	}
 	req->received += len;
 	/* the body is kept only for parsers to read; a load test just counts */
 	if (!req->keep_body)
-		return len;
+		return 0;
 	buf_append(&req->body, data, len);
-	return req->body.oom ? CURL_WRITEFUNC_ERROR : len;
+	return req->body.oom ? -1 : 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+	size_t len = size * count;
+
+	return transfer_take_body(user, data, len) == 0 ? len : CURL_WRITEFUNC_ERROR;
 }
 
 /* The value of a header line whose name (with its colon) is name, blanks
@@ -310,13 +314,9 @@ static CURLcode set_method_and_body(CURL *easy, const struct job *job,
 	return rc;
 }
 
-int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
+int transfer_reset(const struct transfer_settings *s, struct scrape_request *req)
 {
 	const struct job *job = s->job;
-	const struct job_url_request *own = req->request;
-	const char *accept_encoding = s->accept_encoding;
-	const struct curl_slist *headers = s->headers;
-	CURLcode rc = CURLE_OK;
 
 	buf_reset(&req->body);
 	buf_reset(&req->headers);
@@ -330,6 +330,29 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	req->reader = NULL;
 	buf_reset(&req->found);
 	req->etag[0] = req->last_modified[0] = '\0';
+	/* headers are kept only for parsers to read and for a sitemap's
+	 * status, and looked at for a Retry-After when the job obeys it */
+	req->keep_headers = job->parser_count > 0 || req->sitemap;
+	req->retry_after_len = 0;
+	if (req->sitemap) {
+		/* max_body caps what a sitemap decodes to, gzip or not */
+		req->sitemap_since_s = job->crawl.sitemap_since ? job->crawl.sitemap_since_s : INT64_MIN;
+		if (!(req->reader = sitemap_new(job->max_body, on_sitemap_entry, req)))
+			return -1;
+	}
+	return 0;
+}
+
+int transfer_prepare(const struct transfer_settings *s, struct scrape_request *req, CURL *easy)
+{
+	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
+	const char *accept_encoding = s->accept_encoding;
+	const struct curl_slist *headers = s->headers;
+	CURLcode rc = CURLE_OK;
+
+	if (transfer_reset(s, req) < 0)
+		return -1;
 	curl_slist_free_all(req->header_list);
 	req->header_list = NULL;
 	if (own && own->header_count) {
@@ -339,12 +362,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 	}
 	if (conditional_headers(headers, req) < 0)
 		return -1;
-	if (req->sitemap) {
-		/* max_body caps what a sitemap decodes to, gzip or not */
-		req->sitemap_since_s = job->crawl.sitemap_since ? job->crawl.sitemap_since_s : INT64_MIN;
-		if (!(req->reader = sitemap_new(job->max_body, on_sitemap_entry, req)))
-			return -1;
-	}
 	if (s->cookies)
 		cookie_jars_detach(easy);
 	curl_easy_reset(easy);
@@ -377,10 +394,6 @@ int transfer_prepare(const struct transfer_settings *s, struct scrape_request *r
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, req);
-	/* headers are kept only for parsers to read and for a sitemap's
-	 * status, and looked at for a Retry-After when the job obeys it */
-	req->keep_headers = job->parser_count > 0 || req->sitemap;
-	req->retry_after_len = 0;
 	if (job->parser_count > 0 || job->retry_after || req->sitemap || job->recrawl) {
 		SET(CURLOPT_HEADERFUNCTION, on_header);
 		SET(CURLOPT_HEADERDATA, req);

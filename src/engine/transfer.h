@@ -34,6 +34,16 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
                            const volatile sig_atomic_t *signal);
 void transfer_settings_free(struct transfer_settings *s);
 
+/* Readies req's own state for an attempt (kept body and headers, the
+ * body cap, a sitemap's reader); transfer_prepare does it too.  0, or -1
+ * out of memory. */
+int transfer_reset(const struct transfer_settings *s, struct scrape_request *req);
+
+/* Takes body bytes as they arrive: counted, kept for parsers, fed to a
+ * sitemap's reader, stopped at max_body.  0, or -1 to end the transfer
+ * (req->body_too_large says whether the cap was why). */
+int transfer_take_body(struct scrape_request *req, const char *data, size_t len);
+
 /* Resets the easy handle (keeping its connections) and sets it up for req:
  * the job's request, with what req->request (its urls entry's or url_file
  * line's own) changes: its method and body replace the job's, its headers

@@ -76,4 +76,6 @@ const struct scrape_host host_table = {
 	.worker_dispatch = worker_dispatch,
 	.worker_service = worker_service,
 	.worker_stop = worker_stop,
+	.request_view = run_view,
+	.complete = run_complete,
 };

@@ -300,7 +300,16 @@ int loader_list(const struct loader_paths *paths, FILE *out)
 
 uint32_t loader_capabilities(const struct scrape_plugin *d)
 {
+	uint32_t caps;
+
 	if (d->abi_minor < 1 || d->size < offsetof(struct scrape_plugin, capabilities) + sizeof d->capabilities)
-		return 0;
-	return d->capabilities;
+		return SCRAPE_CAP_CURL_TRANSPORT;
+	caps = d->capabilities;
+	/* bits a 1.1 plugin cannot have meant: it knew only the open model */
+	if (d->abi_minor < 2)
+		caps &= SCRAPE_CAP_OPEN_MODEL;
+	/* a strategy on libcurl can do whatever libcurl does for the core */
+	if (!(caps & SCRAPE_CAP_OWN_TRANSPORT))
+		caps |= SCRAPE_CAP_CURL_TRANSPORT;
+	return caps;
 }

@@ -38,7 +38,9 @@ enum loader_status loader_open(const struct loader_paths *paths, enum scrape_plu
                                const char *name, struct loaded_plugin *out, char *err,
                                size_t errlen);
 void loader_close(struct loaded_plugin *p);
-/* The descriptor's capability bits; 0 for plugins built before ABI 1.1. */
+/* The descriptor's capability bits as the core applies them: none but
+ * the libcurl transport's for plugins built before ABI 1.1, and those
+ * added for every strategy that does not bring its own transport. */
 uint32_t loader_capabilities(const struct scrape_plugin *d);
 
 /* Names of the plugins of a kind that can be found, for "did you mean"

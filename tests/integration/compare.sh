@@ -10,8 +10,8 @@ cd "$SCRATCH"
 "$SCRAPE" --compare -w 5 -n 20 "$TARGET/delay/50/bytes/10" >table.txt 2>table.err
 ok $? "--compare of a clean job exits 0"
 is "$(sed -n 1p table.txt | awk '{print $1, $2, $3, $4, $9}')" "strategy workers wall_s req/s failed" "the table has its header"
-is "$(awk 'NR>1 {print $1}' table.txt | tr '\n' ' ')" "sequential threaded event multiprocess " "all four strategies by default, in order"
-is "$(awk 'NR>1 {print $1 "=" $2}' table.txt | tr '\n' ' ')" "sequential=1 threaded=5 event=5 multiprocess=5 " \
+is "$(awk 'NR>1 {print $1}' table.txt | tr '\n' ' ')" "sequential threaded event multiprocess lean " "all five strategies by default, in order"
+is "$(awk 'NR>1 {print $1 "=" $2}' table.txt | tr '\n' ' ')" "sequential=1 threaded=5 event=5 multiprocess=5 lean=5 " \
    "each with the job's workers, but sequential with 1: it runs one transfer at a time"
 # Each request waits 50 ms at the server: sequential makes 20 such waits
 # one after another, event with 5 workers 4 rounds.  Those are the lower
@@ -26,7 +26,7 @@ is "$(awk -v s="$seq_s" -v e="$event_s" 'BEGIN { print (s >= 0.95 && s / 20 <= 2
    "sequential takes about 20 x 50 ms ($seq_s s; event's rounds $event_s s)"
 is "$(awk -v s="$seq_s" -v e="$event_s" 'BEGIN { print (e >= 0.19 && e / 4 <= 5 * s / 20) ? "ok" : e }')" ok \
    "event with 5 workers about 4 x 50 ms ($event_s s)"
-is "$(grep -c 'running the job with strategy' table.err)" 4 "progress of the comparison goes to stderr"
+is "$(grep -c 'running the job with strategy' table.err)" 5 "progress of the comparison goes to stderr"
 
 "$SCRAPE" --compare sequential,event --format json -n 4 "$TARGET/bytes/10" >table.json 2>/dev/null
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(r["strategy"] for r in d), d[0]["requests"], d[1]["failed"], d[0]["peak_rss_bytes"] > 0, d[1]["cpu_seconds"] >= 0)' table.json)" \
@@ -34,6 +34,14 @@ is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".joi
 "$SCRAPE" --compare sequential,event --format json -w 3 -n 4 "$TARGET/bytes/10" >workers.json 2>/dev/null
 is "$(python3 -c 'import json,sys; print([r["workers"] for r in json.load(open(sys.argv[1]))])' workers.json)" \
    "[1, 3]" "--format json shows sequential with 1 worker, the others with the job's"
+
+# lean cannot follow redirects: left out of the default list, refused in one
+"$SCRAPE" --compare --set max_redirects=2 -n 2 "$TARGET/bytes/10" >noredir.txt 2>/dev/null
+is "$(awk 'NR>1 {print $1}' noredir.txt | tr '\n' ' ')" "sequential threaded event multiprocess " \
+   "--compare leaves out a strategy that cannot run the job"
+"$SCRAPE" --compare event,lean --set max_redirects=2 -n 2 "$TARGET/bytes/10" >/dev/null 2>refused.err
+is "$?" 2 "--compare with a strategy that cannot run the job named is a usage error"
+like "$(cat refused.err)" "the lean strategy does not support following redirects" "and says why"
 
 reset_target
 "$SCRAPE" --compare threaded,multiprocess -w 2 -n 3 -o ignored.jsonl "$TARGET/bytes/10" >/dev/null 2>compare.err
@@ -94,7 +102,7 @@ fi
 # top of that, the exit costs what it costs any run here (start-up and
 # exit of a run of one request, measured, twice over for a busy machine).
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-for s in sequential threaded event multiprocess; do
+for s in sequential threaded event multiprocess lean; do
 	start=$(date +%s%N)
 	"$SCRAPE" -q -s "$s" -w 2 "$TARGET/bytes/1" >/dev/null 2>&1
 	overhead=$(ms_since "$start")

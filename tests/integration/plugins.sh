@@ -18,7 +18,7 @@ dir=$TEST_PLUGIN_DIR
 
 is "$(load badmajor)" "3|scrape: plugin \"badmajor\" ($dir/parser_badmajor.so): built for ABI 2.0, this scrape supports 1.x; rebuild it against this scrape's headers" \
    "wrong ABI major is refused"
-is "$(load newminor)" "3|scrape: plugin \"newminor\" ($dir/parser_newminor.so): built for ABI 1.2, this scrape supports up to 1.1; upgrade scrape or rebuild the plugin" \
+is "$(load newminor)" "3|scrape: plugin \"newminor\" ($dir/parser_newminor.so): built for ABI 1.3, this scrape supports up to 1.2; upgrade scrape or rebuild the plugin" \
    "newer ABI minor is refused"
 is "$(load nosymbol)" "3|scrape: plugin \"nosymbol\" ($dir/parser_nosymbol.so): exports no \"scrape_plugin\" descriptor; is it a scrape plugin?" \
    "a library without the descriptor is refused"
@@ -57,6 +57,16 @@ ok $? "SCRAPE_PLUGIN_PATH is searched, colon-separated"
 printf 'urls: [http://127.0.0.1:1/]\nparsers:\n  - name: skeleton\n    word: ""\n' >empty.yaml
 is "$("$SCRAPE" --dry-run --plugin-dir first -c empty.yaml 2>&1)" \
    "empty.yaml:4:11: skeleton: the word must not be empty" "opt_fail points at the key"
+
+# a strategy built for ABI 1.0 (no capabilities, libcurl) loads and runs
+# unchanged, and may run what needs libcurl
+start_target
+printf 'urls: [%s/html/300, %s/status/404]\nhttp2: true\n' "$TARGET" "$TARGET" >old.yaml
+"$SCRAPE" -q --plugin-dir "$TEST_PLUGIN_DIR" -s abi10 -c old.yaml -o old.jsonl >old.out 2>&1
+is "$?" 1 "an ABI 1.0 strategy runs a job (one request fails with 404)"
+is "$(json_lines old.jsonl)" 2 "and records every request"
+like "$(cat old.jsonl)" '"status":404' "with the statuses the server gave"
+stop_target
 
 # listing and help
 list=$("$SCRAPE" --list-plugins 2>&1)

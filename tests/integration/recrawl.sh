@@ -83,7 +83,7 @@ EOF
 # ---- targetd, each strategy
 
 DOCROOT=$DOCS/static start_target
-for s in sequential threaded event multiprocess; do
+for s in sequential threaded event multiprocess lean; do
 	make_site
 	rm -f "$s.db"*
 	reset_target

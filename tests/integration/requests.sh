@@ -83,7 +83,7 @@ digest() { python3 -c 'import json,sys
 rows=[json.loads(l) for l in open(sys.argv[1])]
 for r in sorted(rows, key=lambda r: r["url"]):
     print(r["url"].rsplit("/", 1)[1], r.get("method"), r.get("tok"), r.get("body"), json.dumps(r.get("meta")))' "$1"; }
-for strategy in threaded event multiprocess; do
+for strategy in threaded event multiprocess lean; do
 	"$SCRAPE" -q -c file.yaml --set strategy=$strategy --set workers=2 --set output=file-$strategy.jsonl >/dev/null 2>&1
 	is "$(digest file-$strategy.jsonl)" "$(digest file.jsonl)" "$strategy: the lines' own requests and meta as sequential's"
 done
@@ -98,7 +98,7 @@ urls:
   - {url: $TARGET/bytes/5, method: HEAD, meta: {shop: "two, \"quoted\"", page: 2}}
 parsers: [size]
 EOF
-for strategy in sequential threaded event multiprocess; do
+for strategy in sequential threaded event multiprocess lean; do
 	reset_target
 	"$SCRAPE" -q -c meta.yaml --set strategy=$strategy --set workers=2 -o m-$strategy.jsonl >/dev/null 2>&1
 	is "$(field m-$strategy.jsonl /html/300 meta)|$(field m-$strategy.jsonl /html/301 meta)|$(field m-$strategy.jsonl /bytes/5 meta)" \

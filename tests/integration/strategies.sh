@@ -4,11 +4,13 @@
 # results (parity), every request gives exactly one record, batches do not
 # overlap, the rate limit holds, a killed worker process loses nothing but
 # its own request, and SIGINT leaves valid output whose count matches the
-# summary.
+# summary.  The lean strategy, which follows no redirects, is held against
+# event with redirects off on the same jobs.
 . "$TOP_SRCDIR/tests/lib.sh"
 start_target
 cd "$SCRATCH"
-STRATEGIES="sequential threaded event multiprocess"
+CURL_STRATEGIES="sequential threaded event multiprocess"
+STRATEGIES="$CURL_STRATEGIES lean"
 
 # digest FILE: the records reduced to what must not depend on the strategy
 digest() {
@@ -37,7 +39,7 @@ max_body: 4k
 workers: 4
 parsers: [size]
 EOF2
-for s in $STRATEGIES; do
+for s in $CURL_STRATEGIES; do
 	"$SCRAPE" -c parity.yaml -s "$s" -o "parity-$s.jsonl" >"parity-$s.out" 2>&1
 	is "$?" 1 "$s: the mixed job exits 1 (some requests fail)"
 	is "$(json_lines "parity-$s.jsonl")" 24 "$s: 24 requests, 24 records"
@@ -53,6 +55,24 @@ for s in threaded event multiprocess; do
 	fi
 done
 like "$(cat digest-sequential.txt)" "fault/hang 0 0 timeout None 2" "the digest covers timeouts and retries"
+
+# lean_parity JOB NAME: lean and event give the same digest, with redirects
+# and compression off (lean has neither)
+lean_parity() {
+	for s in event lean; do
+		"$SCRAPE" -q -c "$1" -s "$s" --set max_redirects=0 --set compressed=false -o "$2-$s.jsonl" >/dev/null 2>&1
+		echo "exit $?" >"$2-$s.txt"
+		digest "$2-$s.jsonl" >>"$2-$s.txt"
+	done
+	if cmp -s "$2-event.txt" "$2-lean.txt"; then
+		ok 0 "parity: lean gives the same results as event on $1"
+	else
+		ok 1 "parity: lean gives the same results as event on $1"
+		diff "$2-event.txt" "$2-lean.txt" | sed 's/^/# /'
+	fi
+}
+lean_parity parity.yaml lean1
+like "$(cat lean1-lean.txt)" "redirect/2 302 24 None 24 1" "lean: a redirect is recorded as it came"
 
 # a second job: URLs from a file, batches, a rate limit, a parser plugin
 # with options, a POST body, every response different
@@ -71,7 +91,7 @@ parsers:
   - size
   - {name: $SKELETON_DIR/parser_skeleton.so, word: "e", ignore_case: true}
 EOF2
-for s in $STRATEGIES; do
+for s in $CURL_STRATEGIES; do
 	"$SCRAPE" -q -c parity2.yaml -s "$s" -o "parity2-$s.jsonl" >/dev/null 2>&1
 	is "$?" 1 "$s: the second job exits 1 (a 418 among them)"
 	python3 -c 'import json,sys
@@ -88,6 +108,7 @@ for s in threaded event multiprocess; do
 	fi
 done
 like "$(cat digest2-sequential.txt)" "echo 200" "the second digest covers the POST echo"
+lean_parity parity2.yaml lean2
 like "$(cat digest-sequential.txt)" "bytes/5000 200 0 body too large None 1" "and the body cap, before any byte is kept"
 
 # ---- batches: no request of batch k+1 arrives before batch k is done ----
@@ -175,7 +196,7 @@ done
 # plugins, exit; much more under a sanitizer) is measured, not assumed:
 # the same strategy fetching one URL once.
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-for s in threaded event multiprocess; do
+for s in threaded event multiprocess lean; do
 	start=$(date +%s%N)
 	"$SCRAPE" -q -s "$s" -w 4 "$TARGET/bytes/1" >/dev/null 2>&1
 	overhead=$(ms_since "$start")
@@ -194,22 +215,26 @@ done
 
 # host names are one host in any case
 port=${TARGET##*:}
-reset_target
-"$SCRAPE" -q -s event -w 4 --set "resolve=[example.test:$port:127.0.0.1, EXAMPLE.test:$port:127.0.0.1]" \
-	--set 'per_host={concurrency: 1}' "http://Example.TEST:$port/delay/200/bytes/1" \
-	"http://example.test:$port/delay/200/bytes/2" >/dev/null 2>&1
-gap=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-is "$(awk -v g="$gap" 'BEGIN { print (g >= 190000) ? "ok" : "two hosts" }')" ok \
-   "per_host: Example.TEST and example.test are one host (second request ${gap} us later)"
+for s in event lean; do
+	reset_target
+	"$SCRAPE" -q -s $s -w 4 --set "resolve=[example.test:$port:127.0.0.1, EXAMPLE.test:$port:127.0.0.1]" \
+		--set 'per_host={concurrency: 1}' "http://Example.TEST:$port/delay/200/bytes/1" \
+		"http://example.test:$port/delay/200/bytes/2" >/dev/null 2>&1
+	gap=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+	is "$(awk -v g="$gap" 'BEGIN { print (g >= 190000) ? "ok" : "two hosts" }')" ok \
+	   "$s: per_host: Example.TEST and example.test are one host (second request ${gap} us later)"
+done
 
-# ---- the event strategy keeps many transfers in flight ----
-reset_target
-"$SCRAPE" -q -s event -w 1000 -n 1000 -o many.jsonl "$TARGET/delay/500/bytes/1" >/dev/null 2>&1
-ok $? "event: 1000 transfers at once all succeed"
-span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
-is "$(awk -v s="$span" 'BEGIN { print (s < 500000) ? "ok" : "serial" }')" ok \
-   "event: all 1000 requests arrived before the first answer (within ${span} us)"
-is "$(json_lines many.jsonl)" 1000 "event: 1000 records"
+# ---- event and lean keep many transfers in flight ----
+for s in event lean; do
+	reset_target
+	"$SCRAPE" -q -s $s -w 1000 -n 1000 -o many.jsonl "$TARGET/delay/500/bytes/1" >/dev/null 2>&1
+	ok $? "$s: 1000 transfers at once all succeed"
+	span=$(curl -s "$TARGET/_log" | awk 'NR==1{a=$2} {b=$2} END {print b-a}')
+	is "$(awk -v s="$span" 'BEGIN { print (s < 500000) ? "ok" : "serial" }')" ok \
+	   "$s: all 1000 requests arrived before the first answer (within ${span} us)"
+	is "$(json_lines many.jsonl)" 1000 "$s: 1000 records"
+done
 
 # ---- a killed worker process ----
 "$SCRAPE" -q -s multiprocess -w 4 -n 40 -o killed.jsonl "$TARGET/delay/200/bytes/3" >killed.out 2>&1 &

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lean engine's event loop, the same over every I/O layer.  Each
+ * transfer place (a xfer) takes a request from the core, an idle
+ * connection to its host or a new one, sends the request's bytes
+ * (serialised once per distinct URL and kept in a small cache) and feeds
+ * what comes back to the HTTP reader.  Timeouts are checked only when the
+ * earliest deadline is due.  A reused connection that turns out closed
+ * before any byte of the answer gets the request again on a new one, once,
+ * as libcurl does, so a server's idle close is no failure.
+ */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+
+#define POOL_BUCKETS 256
+#define CACHE_SIZE 256
+#define STOP_CHECK_NS 100000000   /* wake at least this often to see a stop */
+#define NO_DEADLINE INT64_MAX
+
+struct pool;
+struct xfer;
+
+struct conn {
+	struct io_conn io;          /* first: the layer's callbacks give this back */
+	struct pool *pool;
+	struct xfer *xfer;          /* the transfer it carries; NULL: idle or free */
+	int64_t opened_ns, idle_since_ns;
+	unsigned served;            /* responses it carried */
+	struct conn *prev, *next;   /* its pool's idle list, or the free list */
+};
+
+/* Connections to one address and port. */
+struct pool {
+	char *key;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int resolve_error;          /* the host did not resolve */
+	struct conn *idle;
+	struct pool *next;
+};
+
+struct cached_request {
+	char *url;
+	const char *method;
+	struct lean_buf bytes;
+	unsigned users;             /* transfers in flight sending these bytes */
+};
+
+struct xfer {
+	struct scrape_request *req;
+	const struct scrape_request_view *view;
+	struct pool *pool;
+	struct conn *conn;
+	const struct lean_buf *request;
+	struct cached_request *cached; /* where request lives, or NULL: in own */
+	struct lean_buf own;         /* a request the cache could not take */
+	struct http_response resp;
+	int64_t start_ns, connect_ns, first_byte_ns, deadline_ns, connect_deadline_ns;
+	int new_connection, resent;
+	uint64_t bytes_out;
+	unsigned busy_index;
+	struct xfer *next_free;
+};
+
+struct lean_loop {
+	const struct scrape_host *host;
+	struct scrape_run *run;
+	const struct io_ops *ops;
+	struct io_layer *io;
+	unsigned slots;
+	struct xfer *xfers, *free_xfers, **busy;
+	unsigned busy_count;
+	struct conn *conns, *free_conns;
+	unsigned open_conns, idle_conns;
+	struct pool *pools[POOL_BUCKETS];
+	struct cached_request cache[CACHE_SIZE];
+	int64_t next_deadline;
+	int failed;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint32_t hash_of(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* ---- connections ---- */
+
+static void idle_unlink(struct lean_loop *loop, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->pool->idle = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	loop->idle_conns--;
+}
+
+static void conn_close(struct lean_loop *loop, struct conn *c)
+{
+	loop->ops->release(loop->io, &c->io);
+	loop->open_conns--;
+	c->xfer = NULL;
+	c->pool = NULL;
+	c->prev = NULL;
+	c->next = loop->free_conns;
+	loop->free_conns = c;
+}
+
+static void conn_idle(struct lean_loop *loop, struct conn *c, int64_t now)
+{
+	c->xfer = NULL;
+	c->idle_since_ns = now;
+	c->prev = NULL;
+	c->next = c->pool->idle;
+	if (c->next)
+		c->next->prev = c;
+	c->pool->idle = c;
+	loop->idle_conns++;
+}
+
+/* The most recently used idle connection of the pool still within the
+ * job's age limits (older ones are closed on the way). */
+static struct conn *take_idle(struct lean_loop *loop, struct pool *pool,
+                              const struct scrape_request_view *view, int64_t now)
+{
+	struct conn *c;
+
+	while ((c = pool->idle) != NULL) {
+		idle_unlink(loop, c);
+		if ((view->connection_max_idle_ns && now - c->idle_since_ns > view->connection_max_idle_ns) ||
+		    (view->connection_max_age_ns && now - c->opened_ns > view->connection_max_age_ns)) {
+			conn_close(loop, c);
+			continue;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/* At the connection limit: an idle connection of another host makes room. */
+static void evict_one(struct lean_loop *loop)
+{
+	size_t i;
+
+	for (i = 0; i < POOL_BUCKETS && loop->idle_conns; i++) {
+		struct pool *p;
+		for (p = loop->pools[i]; p; p = p->next) {
+			if (p->idle) {
+				struct conn *c = p->idle;
+				idle_unlink(loop, c);
+				conn_close(loop, c);
+				return;
+			}
+		}
+	}
+}
+
+/* ---- hosts ---- */
+
+static void resolve(struct pool *pool, const char *name, unsigned port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res, *pick, *a;
+	char service[8];
+
+	snprintf(service, sizeof service, "%u", port);
+	if (getaddrinfo(name, service, &hints, &res) != 0) {
+		pool->resolve_error = 1;
+		return;
+	}
+	/* IPv4 first: what a loopback server listens on most often */
+	for (pick = res, a = res; a; a = a->ai_next)
+		if (a->ai_family == AF_INET) {
+			pick = a;
+			break;
+		}
+	memcpy(&pool->addr, pick->ai_addr, pick->ai_addrlen);
+	pool->addr_len = pick->ai_addrlen;
+	freeaddrinfo(res);
+}
+
+/* The pool of the view's address and port, made (and resolved) on first
+ * use; NULL out of memory. */
+static struct pool *pool_of(struct lean_loop *loop, const struct scrape_request_view *view)
+{
+	const char *name = view->address ? view->address : view->host;
+	char key[320];
+	struct pool *p;
+	uint32_t bucket;
+
+	snprintf(key, sizeof key, "%s|%u", name, view->port);
+	bucket = hash_of(key) % POOL_BUCKETS;
+	for (p = loop->pools[bucket]; p; p = p->next)
+		if (strcmp(p->key, key) == 0)
+			return p;
+	if (!(p = calloc(1, sizeof *p)) || !(p->key = strdup(key))) {
+		free(p);
+		return NULL;
+	}
+	resolve(p, name, view->port);
+	p->next = loop->pools[bucket];
+	loop->pools[bucket] = p;
+	return p;
+}
+
+/* x's request bytes, serialised on the first request for its URL and
+ * method and kept in the cache; a slot that another URL's transfer in
+ * flight still sends from is left alone, and x gets bytes of its own.
+ * 0, or -1 out of memory. */
+static int request_bytes(struct lean_loop *loop, struct xfer *x)
+{
+	const struct scrape_request_view *view = x->view;
+	struct cached_request *e = &loop->cache[hash_of(view->url) % CACHE_SIZE];
+
+	x->cached = NULL;
+	if (!(e->url && strcmp(e->url, view->url) == 0 && strcmp(e->method, view->method) == 0)) {
+		if (e->users > 0) {
+			x->request = &x->own;
+			return http_request_write(view, &x->own);
+		}
+		free(e->url);
+		e->url = strdup(view->url);
+		e->method = view->method;
+		if (!e->url || http_request_write(view, &e->bytes) < 0) {
+			free(e->url);
+			e->url = NULL;
+			return -1;
+		}
+	}
+	e->users++;
+	x->cached = e;
+	x->request = &e->bytes;
+	return 0;
+}
+
+/* ---- transfers ---- */
+
+static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_class error);
+static int resend(struct lean_loop *loop, struct xfer *x);
+
+static enum scrape_error_class class_of_errno(int err, int connecting)
+{
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+		return SCRAPE_ERR_NO_DESCRIPTORS;
+	case ETIMEDOUT:
+		return SCRAPE_ERR_TIMEOUT;
+	case ENOMEM:
+	case ENOBUFS:
+		return SCRAPE_ERR_OUT_OF_MEMORY;
+	default:
+		return connecting ? SCRAPE_ERR_CONNECT : SCRAPE_ERR_RESET;
+	}
+}
+
+static void send_request(struct lean_loop *loop, struct xfer *x)
+{
+	int rc = loop->ops->send(loop->io, &x->conn->io, x->request->data, x->request->len);
+
+	if (rc < 0) {
+		if (resend(loop, x) < 0)
+			finish(loop, x, class_of_errno(-rc, 0));
+		return;
+	}
+	x->bytes_out += x->request->len;
+}
+
+/* A new connection for x; 0, or -1 after finishing x. */
+static int open_conn(struct lean_loop *loop, struct xfer *x)
+{
+	struct conn *c;
+	int rc;
+
+	if (loop->open_conns >= loop->slots)
+		evict_one(loop);
+	if (!(c = loop->free_conns)) {
+		finish(loop, x, SCRAPE_ERR_NO_DESCRIPTORS);
+		return -1;
+	}
+	rc = loop->ops->connect(loop->io, &c->io, (const struct sockaddr *)&x->pool->addr, x->pool->addr_len);
+	if (rc < 0) {
+		finish(loop, x, class_of_errno(-rc, 1));
+		return -1;
+	}
+	loop->free_conns = c->next;
+	c->next = NULL;
+	loop->open_conns++;
+	c->pool = x->pool;
+	c->xfer = x;
+	c->served = 0;
+	c->opened_ns = now_ns();
+	x->conn = c;
+	x->new_connection = 1;
+	return 0;
+}
+
+/* Puts x on a connection: an idle one goes at once, a new one once up. */
+static void attach(struct lean_loop *loop, struct xfer *x)
+{
+	struct conn *c = x->view->keepalive ? take_idle(loop, x->pool, x->view, now_ns()) : NULL;
+
+	if (!c) {
+		open_conn(loop, x);
+		return;
+	}
+	c->xfer = x;
+	x->conn = c;
+	send_request(loop, x);
+}
+
+static void track_deadline(struct lean_loop *loop, struct xfer *x)
+{
+	const struct scrape_request_view *v = x->view;
+
+	x->deadline_ns = v->timeout_ns > 0 ? x->start_ns + v->timeout_ns : NO_DEADLINE;
+	x->connect_deadline_ns = v->connect_timeout_ns > 0 ? x->start_ns + v->connect_timeout_ns : NO_DEADLINE;
+	if (x->connect_deadline_ns < loop->next_deadline)
+		loop->next_deadline = x->connect_deadline_ns;
+	if (x->deadline_ns < loop->next_deadline)
+		loop->next_deadline = x->deadline_ns;
+}
+
+static void start(struct lean_loop *loop, struct scrape_request *req)
+{
+	const struct scrape_request_view *view = loop->host->request_view(loop->run, req);
+	struct xfer *x;
+
+	if (!view)
+		return;
+	x = loop->free_xfers;
+	loop->free_xfers = x->next_free;
+	x->req = req;
+	x->view = view;
+	x->conn = NULL;
+	x->start_ns = now_ns();
+	x->connect_ns = x->first_byte_ns = 0;
+	x->new_connection = x->resent = 0;
+	x->bytes_out = 0;
+	x->busy_index = loop->busy_count;
+	loop->busy[loop->busy_count++] = x;
+	http_response_begin(&x->resp, view->wants, view->max_body, strcmp(view->method, "HEAD") == 0);
+	track_deadline(loop, x);
+	x->cached = NULL;
+	if (!(x->pool = pool_of(loop, view)) || request_bytes(loop, x) < 0) {
+		finish(loop, x, SCRAPE_ERR_OUT_OF_MEMORY);
+		return;
+	}
+	if (x->pool->resolve_error) {
+		finish(loop, x, SCRAPE_ERR_DNS);
+		return;
+	}
+	attach(loop, x);
+}
+
+/* Where x's connection goes once its response is settled. */
+static void settle_conn(struct lean_loop *loop, struct xfer *x, enum scrape_error_class error, int64_t now)
+{
+	struct conn *c = x->conn;
+
+	if (!c)
+		return;
+	x->conn = NULL;
+	c->served++;
+	if (!error && http_response_reusable(&x->resp) && x->view->keepalive &&
+	    !(x->view->connection_max_age_ns && now - c->opened_ns > x->view->connection_max_age_ns))
+		conn_idle(loop, c, now);
+	else
+		conn_close(loop, c);
+}
+
+static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_class error)
+{
+	struct scrape_outcome o = { .size = sizeof o };
+	struct scrape_request *req = x->req;
+	int64_t now = now_ns();
+	unsigned i = x->busy_index;
+
+	o.status = x->resp.status;
+	o.headers = http_response_headers(&x->resp, &o.header_count);
+	o.content_type = http_response_content_type(&x->resp);
+	if (x->resp.wants & SCRAPE_WANT_BODY) {
+		o.body = (const unsigned char *)(x->resp.body.data ? x->resp.body.data : "");
+		o.body_len = x->resp.body.len;
+	}
+	o.body_bytes = x->resp.body_bytes;
+	o.error = error;
+	o.connect_ns = x->connect_ns;
+	o.first_byte_ns = x->first_byte_ns;
+	o.total_ns = now - x->start_ns;
+	o.bytes_in = x->resp.bytes_in;
+	o.bytes_out = x->bytes_out;
+	o.new_connection = x->new_connection;
+	settle_conn(loop, x, error, now);
+	if (x->cached)
+		x->cached->users--;
+	x->cached = NULL;
+	loop->busy[i] = loop->busy[--loop->busy_count];
+	loop->busy[i]->busy_index = i;
+	x->req = NULL;
+	x->next_free = loop->free_xfers;
+	loop->free_xfers = x;
+	/* the outcome points into x's buffers, untouched until x is reused */
+	loop->host->complete(loop->run, req, &o);
+}
+
+/* A reused connection the server had closed: the request again on a new
+ * one, once.  0 if resent. */
+static int resend(struct lean_loop *loop, struct xfer *x)
+{
+	struct conn *c = x->conn;
+
+	if (!c || c->served == 0 || x->resent || x->resp.started)
+		return -1;
+	x->conn = NULL;
+	conn_close(loop, c);
+	x->resent = 1;
+	x->bytes_out = 0;
+	http_response_begin(&x->resp, x->view->wants, x->view->max_body, x->resp.head);
+	open_conn(loop, x);
+	return 0;
+}
+
+/* ---- I/O events ---- */
+
+static void on_connected(void *ctx, struct io_conn *ioc, int err)
+{
+	struct lean_loop *loop = ctx;
+	struct conn *c = (struct conn *)ioc;
+	struct xfer *x = c->xfer;
+
+	if (err) {
+		finish(loop, x, class_of_errno(err, 1));
+		return;
+	}
+	x->connect_ns = now_ns() - x->start_ns;
+	send_request(loop, x);
+}
+
+static void on_sent(void *ctx, struct io_conn *ioc, int err)
+{
+	struct lean_loop *loop = ctx;
+	struct xfer *x = ((struct conn *)ioc)->xfer;
+
+	if (err && resend(loop, x) < 0)
+		finish(loop, x, class_of_errno(err, 0));
+}
+
+static void on_received(void *ctx, struct io_conn *ioc, const char *data, ssize_t n)
+{
+	struct lean_loop *loop = ctx;
+	struct conn *c = (struct conn *)ioc;
+	struct xfer *x = c->xfer;
+
+	if (!x) {
+		/* an idle connection closed, or talking out of turn: gone */
+		idle_unlink(loop, c);
+		conn_close(loop, c);
+		return;
+	}
+	if (n <= 0 && resend(loop, x) == 0)
+		return;
+	if (n < 0) {
+		finish(loop, x, class_of_errno((int)-n, 0));
+		return;
+	}
+	if (!x->first_byte_ns && n > 0)
+		x->first_byte_ns = now_ns() - x->start_ns;
+	switch (http_response_feed(&x->resp, data, (size_t)n)) {
+	case HTTP_DONE:
+		finish(loop, x, SCRAPE_ERR_NONE);
+		break;
+	case HTTP_FAILED:
+		finish(loop, x, x->resp.error);
+		break;
+	case HTTP_MORE:
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+static void check_timeouts(struct lean_loop *loop)
+{
+	int64_t now = now_ns(), next = NO_DEADLINE;
+	unsigned i;
+
+	if (now < loop->next_deadline)
+		return;
+	for (i = loop->busy_count; i-- > 0;) {
+		struct xfer *x = loop->busy[i];
+		int64_t due = x->deadline_ns;
+		if (x->conn && x->conn->io.connecting && x->connect_deadline_ns < due)
+			due = x->connect_deadline_ns;
+		if (due <= now)
+			finish(loop, x, SCRAPE_ERR_TIMEOUT);
+		else if (due < next)
+			next = due;
+	}
+	loop->next_deadline = next;
+}
+
+static void abort_all(struct lean_loop *loop)
+{
+	while (loop->busy_count > 0)
+		finish(loop, loop->busy[loop->busy_count - 1], SCRAPE_ERR_INTERRUPTED);
+}
+
+/* Fills the free places; 1 once the core has nothing more. */
+static int top_up(struct lean_loop *loop, int64_t *wake_ns)
+{
+	*wake_ns = -1;
+	while (loop->busy_count < loop->slots) {
+		struct scrape_request *req;
+		enum scrape_next next = loop->host->next(loop->run, &req, wake_ns);
+
+		if (next == SCRAPE_NEXT_DONE)
+			return 1;
+		if (next == SCRAPE_NEXT_WAIT)
+			return 0;
+		start(loop, req);
+	}
+	return 0;
+}
+
+int lean_loop_run(struct lean_loop *loop)
+{
+	for (;;) {
+		int64_t wake_ns, until;
+
+		if (loop->host->stopping(loop->run)) {
+			abort_all(loop);
+			break;
+		}
+		if (top_up(loop, &wake_ns) && loop->busy_count == 0)
+			break;
+		until = now_ns() + STOP_CHECK_NS;
+		if (wake_ns >= 0 && wake_ns < until)
+			until = wake_ns;
+		if (loop->next_deadline < until)
+			until = loop->next_deadline;
+		if (loop->ops->wait(loop->io, until) < 0) {
+			loop->host->log(SCRAPE_LOG_ERROR, "lean: %s: %s", loop->ops->name, strerror(errno));
+			abort_all(loop);
+			loop->failed = 1;
+			break;
+		}
+		check_timeouts(loop);
+	}
+	return loop->failed ? -1 : 0;
+}
+
+struct lean_loop *lean_loop_new(const struct scrape_host *host, struct scrape_run *run,
+                                const struct io_ops *ops, unsigned slots)
+{
+	struct lean_loop *loop = calloc(1, sizeof *loop);
+	struct io_events events = { .connected = on_connected, .sent = on_sent, .received = on_received };
+	unsigned i;
+
+	if (!loop)
+		goto fail;
+	loop->host = host;
+	loop->run = run;
+	loop->ops = ops;
+	loop->slots = slots;
+	loop->next_deadline = NO_DEADLINE;
+	loop->xfers = calloc(slots, sizeof *loop->xfers);
+	loop->busy = calloc(slots, sizeof *loop->busy);
+	loop->conns = calloc(slots, sizeof *loop->conns);
+	events.ctx = loop;
+	if (!loop->xfers || !loop->busy || !loop->conns || !(loop->io = ops->open(&events, slots)))
+		goto fail;
+	for (i = slots; i-- > 0;) {
+		http_response_init(&loop->xfers[i].resp);
+		loop->xfers[i].next_free = loop->free_xfers;
+		loop->free_xfers = &loop->xfers[i];
+		loop->conns[i].io.fd = -1;
+		loop->conns[i].next = loop->free_conns;
+		loop->free_conns = &loop->conns[i];
+	}
+	return loop;
+fail:
+	host->log(SCRAPE_LOG_ERROR, "lean: cannot set up the %s loop: %s", ops->name, strerror(errno));
+	lean_loop_free(loop);
+	return NULL;
+}
+
+void lean_loop_free(struct lean_loop *loop)
+{
+	size_t i;
+
+	if (!loop)
+		return;
+	for (i = 0; loop->conns && i < loop->slots; i++)
+		if (loop->conns[i].io.fd >= 0)
+			loop->ops->release(loop->io, &loop->conns[i].io);
+	if (loop->io)
+		loop->ops->close(loop->io);
+	for (i = 0; loop->xfers && i < loop->slots; i++) {
+		http_response_free(&loop->xfers[i].resp);
+		lean_buf_free(&loop->xfers[i].own);
+	}
+	for (i = 0; i < POOL_BUCKETS; i++)
+		while (loop->pools[i]) {
+			struct pool *p = loop->pools[i];
+			loop->pools[i] = p->next;
+			free(p->key);
+			free(p);
+		}
+	for (i = 0; i < CACHE_SIZE; i++) {
+		free(loop->cache[i].url);
+		lean_buf_free(&loop->cache[i].bytes);
+	}
+	free(loop->xfers);
+	free(loop->busy);
+	free(loop->conns);
+	free(loop);
+}

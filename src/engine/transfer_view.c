@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Requests for strategies that speak HTTP themselves (plugin ABI 1.2).
+ * The view says what libcurl would have sent for the same job, so that a
+ * server sees the same request whichever strategy runs: the same
+ * User-Agent and Accept defaults, the job's headers replacing them by
+ * name and a URL's own request replacing the job's, a form Content-Type
+ * for a body unless the request names one, a re-crawl's validators, the
+ * job's `resolve` entries applied.  The outcome comes back as a class of
+ * failure, which becomes the words transfer.c gives libcurl's codes.
+ */
+#include <config.h>
+
+#include "engine/transfer_view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/request.h"
+
+struct transfer_view {
+	struct scrape_request_view view;
+	struct scrape_header *headers;
+	char *text;                 /* scheme, host, authority, target, address */
+};
+
+/* The parts of an absolute http(s) URL, as offsets into the URL. */
+struct url_parts {
+	size_t scheme_len;
+	const char *authority;      /* after userinfo */
+	size_t authority_len;
+	const char *host;           /* without IPv6 brackets */
+	size_t host_len;
+	unsigned port;
+	const char *target;         /* from the path on, without the fragment */
+	size_t target_len;
+};
+
+static int split_url(const char *url, struct url_parts *p)
+{
+	const char *auth, *end, *at, *colon;
+
+	memset(p, 0, sizeof p[0]);
+	auth = strstr(url, "://");
+	if (!auth)
+		return -1;
+	p->scheme_len = (size_t)(auth - url);
+	if (p->scheme_len == 4 && strncasecmp(url, "http", 4) == 0)
+		p->port = 80;
+	else if (p->scheme_len == 5 && strncasecmp(url, "https", 5) == 0)
+		p->port = 443;
+	else
+		return -1;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	if (at)
+		auth = at + 1;
+	p->authority = auth;
+	p->authority_len = (size_t)(end - auth);
+	if (*auth == '[') {
+		const char *close = memchr(auth, ']', (size_t)(end - auth));
+		if (!close)
+			return -1;
+		p->host = auth + 1;
+		p->host_len = (size_t)(close - auth - 1);
+		colon = close[1] == ':' ? close + 1 : NULL;
+	} else {
+		colon = memchr(auth, ':', (size_t)(end - auth));
+		p->host = auth;
+		p->host_len = (size_t)((colon ? colon : end) - auth);
+	}
+	if (colon && colon + 1 < end) {
+		char *stop;
+		unsigned long port = strtoul(colon + 1, &stop, 10);
+		if (stop != end || port == 0 || port > 65535)
+			return -1;
+		p->port = (unsigned)port;
+	}
+	if (p->host_len == 0)
+		return -1;
+	p->target = end;
+	p->target_len = strcspn(end, "#");
+	return 0;
+}
+
+/* The job's resolve entry for host:port (HOST:PORT:ADDRESS, the address
+ * possibly bracketed or the first of several); NULL: none. */
+static const char *resolve_entry(const struct curl_slist *resolve, const struct url_parts *p,
+                                 size_t *len)
+{
+	for (; resolve; resolve = resolve->next) {
+		const char *e = resolve->data, *c1 = strchr(e, ':'), *c2, *addr;
+		if (!c1 || (size_t)(c1 - e) != p->host_len || strncasecmp(e, p->host, p->host_len) != 0)
+			continue;
+		if (strtoul(c1 + 1, NULL, 10) != p->port || !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		addr = c2 + 1;
+		if (*addr == '[') {
+			addr++;
+			*len = strcspn(addr, "]");
+		} else {
+			*len = strcspn(addr, ",");
+		}
+		return addr;
+	}
+	return NULL;
+}
+
+static int header_in(const struct job_header *list, size_t count, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strcasecmp(list[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The request as a URL's own (or NULL) changes the job's. */
+struct request_parts {
+	const struct job_header *job_headers, *own_headers;
+	size_t job_count, own_count;
+	const char *body;
+};
+
+static int header_given(const struct request_parts *r, const char *name)
+{
+	return header_in(r->job_headers, r->job_count, name) || header_in(r->own_headers, r->own_count, name);
+}
+
+/* Appends h unless it is Host (the authority's) or a non-empty
+ * Accept-Encoding (the compression the transport refuses). */
+static size_t add_header(const struct job_header *h, struct scrape_header *out, size_t n, const char **host)
+{
+	if (strcasecmp(h->name, "Host") == 0)
+		*host = h->value;
+	else if (strcasecmp(h->name, "Accept-Encoding") != 0 || !h->value[0])
+		out[n++] = (struct scrape_header){ h->name, h->value };
+	return n;
+}
+
+/* libcurl's defaults, then the job's headers, those of the URL's own
+ * request replacing them by name (as transfer.c merges them), then the
+ * stored validators of a conditional re-crawl.  out has room for every
+ * header of both lists plus five. */
+static size_t fill_headers(const struct job *job, const struct scrape_request *req,
+                           struct scrape_header *out, const char **host)
+{
+	const struct job_url_request *own = req->request;
+	struct request_parts r = {
+		.job_headers = job->headers, .job_count = job->header_count,
+		.own_headers = own ? own->headers : NULL, .own_count = own ? own->header_count : 0,
+		.body = own && own->body ? own->body : job->body,
+	};
+	size_t n = 0, i;
+
+	if (job->user_agent && job->user_agent[0] && !header_given(&r, "User-Agent"))
+		out[n++] = (struct scrape_header){ "User-Agent", job->user_agent };
+	if (!header_given(&r, "Accept"))
+		out[n++] = (struct scrape_header){ "Accept", "*/*" };
+	for (i = 0; i < r.job_count; i++)
+		if (!header_in(r.own_headers, r.own_count, r.job_headers[i].name))
+			n = add_header(&r.job_headers[i], out, n, host);
+	for (i = 0; i < r.own_count; i++)
+		n = add_header(&r.own_headers[i], out, n, host);
+	if (r.body && !header_given(&r, "Content-Type"))
+		out[n++] = (struct scrape_header){ "Content-Type", "application/x-www-form-urlencoded" };
+	if (req->if_none_match)
+		out[n++] = (struct scrape_header){ "If-None-Match", req->if_none_match };
+	if (req->if_modified_since)
+		out[n++] = (struct scrape_header){ "If-Modified-Since", req->if_modified_since };
+	return n;
+}
+
+/* Copies len bytes of s into *at, NUL-terminated; returns the copy. */
+static const char *put(char **at, const char *s, size_t len)
+{
+	char *copy = *at;
+
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	*at += len + 1;
+	return copy;
+}
+
+struct transfer_view *transfer_view_new(const struct transfer_settings *s, struct scrape_request *req)
+{
+	const struct job *job = s->job;
+	const struct job_url_request *own = req->request;
+	struct transfer_view *v = calloc(1, sizeof *v);
+	struct scrape_request_view *view;
+	const char *host_header = NULL, *address;
+	struct url_parts p;
+	size_t address_len = 0;
+	char *at;
+	int as_job;
+
+	if (!v || transfer_reset(s, req) < 0 || split_url(req->url, &p) < 0)
+		goto fail;
+	address = resolve_entry(job->resolve, &p, &address_len);
+	v->headers = calloc(job->header_count + (req->request ? req->request->header_count : 0) + 5,
+	                    sizeof *v->headers);
+	/* host, authority, target (perhaps twice), address, their NULs */
+	v->text = malloc(strlen(req->url) * 4 + address_len + 8);
+	if (!v->headers || !v->text)
+		goto fail;
+	view = &v->view;
+	view->size = sizeof *view;
+	view->header_count = fill_headers(job, req, v->headers, &host_header);
+	view->headers = v->headers;
+	at = v->text;
+	view->scheme = p.scheme_len == 4 ? "http" : "https";
+	view->host = put(&at, p.host, p.host_len);
+	view->authority = host_header ? host_header : put(&at, p.authority, p.authority_len);
+	view->target = p.target_len ? put(&at, p.target, p.target_len) : "/";
+	if (view->target[0] == '?') {
+		/* "http://h?q": the path is empty, sent as "/" */
+		at[0] = '/';
+		memcpy(at + 1, p.target, p.target_len);
+		at[p.target_len + 1] = '\0';
+		view->target = at;
+		at += p.target_len + 2;
+	}
+	view->address = address ? put(&at, address, address_len) : NULL;
+	view->port = p.port;
+	view->url = req->url;
+	/* a sitemap is read with a GET, whatever the pages are asked with */
+	as_job = !req->sitemap;
+	view->method = !as_job ? "GET" : own && own->method ? own->method : job->method;
+	if (as_job && own && own->body) {
+		view->body = (const unsigned char *)own->body;
+		view->body_len = own->body_len;
+	} else if (as_job && job->body) {
+		view->body = (const unsigned char *)job->body;
+		view->body_len = job->body_len;
+	}
+	view->timeout_ns = job->timeout_ns;
+	view->connect_timeout_ns = job->connect_timeout_ns;
+	view->max_body = job->max_body;
+	view->keepalive = job->keepalive;
+	view->connection_max_age_ns = job->connection_max_age_ns;
+	view->connection_max_idle_ns = job->connection_max_idle_ns;
+	view->max_connections = job->max_connections > 0 ? (unsigned)job->max_connections
+	                                                 : (unsigned)job->workers;
+	view->wants = (req->keep_body || req->reader ? SCRAPE_WANT_BODY : 0u) |
+	              (req->keep_headers || job->retry_after || job->recrawl ? SCRAPE_WANT_HEADERS : 0u);
+	return v;
+fail:
+	transfer_view_free(v);
+	return NULL;
+}
+
+const struct scrape_request_view *transfer_view_get(const struct transfer_view *v)
+{
+	return &v->view;
+}
+
+void transfer_view_free(struct transfer_view *v)
+{
+	if (!v)
+		return;
+	free(v->headers);
+	free(v->text);
+	free(v);
+}
+
+/* The record's words for a failure class, and whether a retry may help;
+ * the same transfer.c gives the libcurl codes that mean the same. */
+static const char *reason_of_class(enum scrape_error_class c, int *retryable)
+{
+	static const struct {
+		const char *reason;
+		int retryable;
+	} table[] = {
+		[SCRAPE_ERR_DNS] = { "dns", 1 },
+		[SCRAPE_ERR_CONNECT] = { "connect", 1 },
+		[SCRAPE_ERR_TIMEOUT] = { "timeout", 1 },
+		[SCRAPE_ERR_RESET] = { "reset", 1 },
+		[SCRAPE_ERR_EMPTY_REPLY] = { "empty reply", 1 },
+		[SCRAPE_ERR_NOT_HTTP] = { "invalid response (not HTTP/1.x)", 0 },
+		[SCRAPE_ERR_STATUS_LINE] = { "invalid status line", 0 },
+		[SCRAPE_ERR_HEADERS] = { "invalid headers", 0 },
+		[SCRAPE_ERR_HEADERS_TOO_LARGE] = { "headers too large", 0 },
+		[SCRAPE_ERR_CHUNKED] = { "invalid chunked encoding", 0 },
+		[SCRAPE_ERR_BODY_TOO_LARGE] = { "body too large", 0 },
+		[SCRAPE_ERR_TLS] = { "tls", 0 },
+		[SCRAPE_ERR_INTERRUPTED] = { "interrupted", 0 },
+		[SCRAPE_ERR_NO_DESCRIPTORS] = { FETCH_NO_DESCRIPTORS, 0 },
+		[SCRAPE_ERR_OUT_OF_MEMORY] = { "out of memory", 0 },
+	};
+
+	*retryable = 0;
+	if ((size_t)c >= sizeof table / sizeof table[0] || !table[c].reason)
+		return NULL;
+	*retryable = table[c].retryable;
+	return table[c].reason;
+}
+
+/* A validator kept whole, or not at all: one cut short would never match. */
+static void keep(const char *value, char *out, size_t len)
+{
+	size_t n = strlen(value);
+
+	if (n >= len)
+		n = 0;
+	memcpy(out, value, n);
+	out[n] = '\0';
+}
+
+/* The headers as the libcurl header callback keeps them: raw lines for
+ * the parsers, the Retry-After value for the back-off, the validators for
+ * a conditional re-crawl. */
+static void take_headers(struct scrape_request *req, const struct scrape_outcome *in)
+{
+	size_t i;
+
+	for (i = 0; in->headers && i < in->header_count; i++) {
+		const struct scrape_header *h = &in->headers[i];
+		if (strcasecmp(h->name, "Retry-After") == 0) {
+			size_t n = strlen(h->value);
+			req->retry_after_len = n < sizeof req->retry_after ? n : sizeof req->retry_after;
+			memcpy(req->retry_after, h->value, n < sizeof req->retry_after ? n : 0);
+		}
+		if (strcasecmp(h->name, "ETag") == 0)
+			keep(h->value, req->etag, sizeof req->etag);
+		else if (strcasecmp(h->name, "Last-Modified") == 0)
+			keep(h->value, req->last_modified, sizeof req->last_modified);
+		if (req->keep_headers)
+			buf_printf(&req->headers, "%s: %s\r\n", h->name, h->value);
+	}
+}
+
+static double seconds(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+void transfer_view_outcome(struct scrape_request *req, const struct scrape_outcome *in,
+                           struct transfer_outcome *out)
+{
+	enum scrape_error_class error = in->error;
+
+	memset(out, 0, sizeof *out);
+	out->status = in->status;
+	out->final_url = req->url;
+	out->content_type = in->content_type;
+	req->reply_status = in->status;
+	take_headers(req, in);
+	/* a sitemap's reader that gives up says why itself (run_conclude.c) */
+	if (in->body && transfer_take_body(req, (const char *)in->body, in->body_len) < 0 && !error &&
+	    !req->reader)
+		error = req->body_too_large ? SCRAPE_ERR_BODY_TOO_LARGE : SCRAPE_ERR_OUT_OF_MEMORY;
+	if (!in->body)
+		req->received = in->body_bytes;
+	out->bytes = error ? in->body_bytes : req->received;
+	out->bytes_wire = in->body_bytes;
+	out->bytes_in = in->bytes_in;
+	out->bytes_out = in->bytes_out;
+	out->connections = in->new_connection ? 1 : 0;
+	out->time_total = seconds(in->total_ns);
+	out->time_connect = seconds(in->connect_ns);
+	out->time_tls = seconds(in->tls_ns);
+	out->time_first_byte = seconds(in->first_byte_ns);
+	if (error) {
+		out->error = reason_of_class(error, &out->retryable);
+		if (!out->error) {
+			snprintf(out->error_text, sizeof out->error_text, "transport: %s",
+			         in->error_message ? in->error_message : "failed");
+			out->error = out->error_text;
+		}
+	} else if (out->status >= 400) {
+		snprintf(out->error_text, sizeof out->error_text, "http %ld", out->status);
+		out->error = out->error_text;
+		out->retryable = out->status >= 500 || out->status == 429;
+	}
+}
