@@ -108,6 +108,8 @@ void job_print_scalar(FILE *out, const char *s);
 void job_print_duration(FILE *out, const char *key, int64_t ns);
 void job_print_plugin_node(FILE *out, const struct node *n, int indent);
 
+/* job_urls.c: whether a URL's own request changes anything */
+int job_url_request_given(const struct job_url_request *rq);
 /* job_urls.c: a value the job sends, refused at its spot unless job_wire_ok() */
 int job_wire_check(struct checker *c, const char *key, const struct node *n, const char *text,
                    enum job_wire kind);
