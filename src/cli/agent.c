@@ -265,14 +265,15 @@ char *agents_read_file(const char *path, size_t *len)
 	return b.data;
 }
 
-/* The segment's end: its report under report:RUN:INDEX and an event that
- * says so, or an error event with why. */
+/* The segment's end: its report (report_path, or NULL) under
+ * report:RUN:INDEX and an event that says so, or, without one, an error
+ * event with why. */
 static void push_result(struct redis_conn *c, const struct assignment *a, const char *report_path,
                         int status, const char *why)
 {
 	char events[200], key[200], index[16], code[16];
 	size_t len = 0;
-	char *report = why ? NULL : agents_read_file(report_path, &len);
+	char *report = report_path ? agents_read_file(report_path, &len) : NULL;
 
 	snprintf(events, sizeof events, AGENTS_PREFIX "events:%s", a->run);
 	snprintf(key, sizeof key, AGENTS_PREFIX "report:%s:%u", a->run, a->index);
@@ -286,8 +287,6 @@ static void push_result(struct redis_conn *c, const struct assignment *a, const 
 			freeReplyObject(r);
 		agents_do(c, "XADD", events, "*", "seg", index, "kind", "report", "status", code, NULL);
 	} else {
-		if (!why)
-			why = "the run ended without a report (its messages are in the agent's log)";
 		agents_do(c, "XADD", events, "*", "seg", index, "kind", "error", "status", code, "why", why,
 		          NULL);
 	}
@@ -295,11 +294,27 @@ static void push_result(struct redis_conn *c, const struct assignment *a, const 
 	free(report);
 }
 
+/* The last line logged while a segment runs, to say why it failed. */
+static void keep_last_line(void *arg, const char *text, size_t len)
+{
+	char *last = arg;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	const char *start = memrchr(text, '\n', len);
+	start = start ? start + 1 : text;
+	len -= (size_t)(start - text);
+	if (len >= 300)
+		len = 299;
+	memcpy(last, start, len);
+	last[len] = '\0';
+}
+
 /* Runs one assignment and reports how it went. */
 static void serve_one(struct redis_conn *c, const struct cli *base, const struct assignment *a,
                       agent_run_fn run, void *ctx)
 {
-	char dir[64] = "", path[300], report[300], why[400], events[200], busy[160];
+	char dir[64] = "", path[300], report[300], why[400], events[200], busy[160], last[300];
 	struct cli cli = *base;
 	int status = EXIT_USAGE;
 
@@ -318,8 +333,15 @@ static void serve_one(struct redis_conn *c, const struct cli *base, const struct
 		cli.run_id = a->run;
 		cli.report = report;
 		cli.progress = 0;
+		last[0] = '\0';
+		log_set_tap(keep_last_line, last);
 		status = run(&cli, ctx);
-		push_result(c, a, report, status, NULL);
+		log_set_tap(NULL, NULL);
+		if (last[0])
+			snprintf(why, sizeof why, "exit %d: %s", status, last);
+		else
+			snprintf(why, sizeof why, "exit %d, no report (see the agent's log)", status);
+		push_result(c, a, report, status, why);
 		unlink(report);
 	}
 	if (dir[0]) {

@@ -51,7 +51,8 @@ print('ok' if abs($got + d - 900) <= 9 else 'off: %d arrived, %d dropped' % ($go
 is "$(report merged.json 'r["sent"], r["segments"]')" "$got 3" \
    "the merged summary counts every arrival, from 3 segments"
 like "$(cat controller.err)" "agents running:" "the controller draws one progress line for the cluster"
-like "$(cat controller.err)" "0/s" "its line has the per-second rate"
+check "its line counts the cluster's requests and rate as they come" \
+	grep -Eq '3/3 agents running: [1-9][0-9]* done, [1-9][0-9]*/s' controller.err
 for i in 1 2 3; do
 	like "$(cat "agent-$i.err")" " of 3" "agent $i ran a segment"
 done
@@ -70,6 +71,16 @@ EOF2
 "$SCRAPE" -q -c slow.yaml --agents "$REDIS" --agents-count 3 >slow.out 2>slow.err
 is "$?" 1 "a threshold that fails on the merged run: exit 1"
 like "$(cat slow.out)" "requests < 50" "the summary shows the failed threshold"
+
+# ---- a job the agents cannot run: each segment's failure, its reason ----
+check "the agents are idle for a job they cannot run" await 20 idle_agents 3
+sed 's/strategy: event/strategy: nosuch/' open.yaml >nosuch.yaml
+"$SCRAPE" -q -c nosuch.yaml --agents "$REDIS" --agents-count 3 >nosuch.out 2>nosuch.err
+is "$?" 4 "a segment that fails to run makes the verdict incomplete: exit 4"
+like "$(cat nosuch.err)" "segment 3 of 3 (agent $(hostname):" "it names each failed segment and its agent"
+like "$(cat nosuch.err)" "failed: exit 2: " "with the agent's exit status"
+like "$(cat nosuch.err)" "nosuch.yaml:2:11: unknown strategy \"nosuch\"" \
+   "and its message, naming the job file as the controller's"
 
 # ---- an agent killed mid-run: incomplete, the segment named ----
 check "the agents are idle for the third job" await 20 idle_agents 3
