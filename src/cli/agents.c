@@ -28,9 +28,10 @@
  * notice its assignment (it polls five times a second) and read the job. */
 #define START_DELAY_NS 2000000000LL
 #define ASSIGN_TTL_TEXT "30"
-/* An agent that says it is idle without having reported is given a few
- * checks (its report may be on its way) before its segment is missing. */
-#define IDLE_STRIKES 4
+/* An agent that says it is idle without having reported (not yet taken
+ * its assignment, or its report is on its way) is given this long before
+ * its segment is missing. */
+#define IDLE_GRACE_NS 3000000000LL
 
 enum member_state { MEMBER_RUNNING, MEMBER_DONE, MEMBER_FAILED, MEMBER_MISSING };
 
@@ -38,7 +39,7 @@ struct member {
 	char id[140];
 	enum member_state state;
 	int64_t last_seen_ns;       /* wall clock: its last heartbeat seen */
-	int idle_strikes;
+	int64_t last_tick_ns;       /* and its last figures, 0 before any */
 	uint64_t done, failed;
 	uint64_t latency[METRICS_BOUNDS + 1];  /* cumulative buckets, then the count */
 	char why[300];
@@ -208,6 +209,7 @@ static void take_event(struct cluster *cl, const redisReply *fields)
 	if (m->state != MEMBER_RUNNING)
 		return;
 	if (strcmp(kind, "tick") == 0) {
+		m->last_tick_ns = segment_wall_ns();
 		if ((v = field(fields, "done")))
 			m->done = strtoull(v, NULL, 10);
 		if ((v = field(fields, "failed")))
@@ -261,10 +263,9 @@ static void check_alive(struct cluster *cl)
 			return;
 		if (r->type == REDIS_REPLY_STRING && strcmp(r->str, busy) == 0) {
 			m->last_seen_ns = segment_wall_ns();
-			m->idle_strikes = 0;
 		} else if (r->type == REDIS_REPLY_NIL ||
 		           (r->type == REDIS_REPLY_STRING && strcmp(r->str, "idle") != 0) ||
-		           ++m->idle_strikes >= IDLE_STRIKES) {
+		           segment_wall_ns() - m->last_seen_ns > IDLE_GRACE_NS) {
 			/* gone, serving another run, or idle without a report */
 			m->state = MEMBER_MISSING;
 			cl->running--;
@@ -319,7 +320,7 @@ static int say_incomplete(const struct cluster *cl)
 	for (unsigned i = 0; i < cl->count; i++) {
 		const struct member *m = &cl->member[i];
 		char when[16];
-		time_t t = (time_t)(m->last_seen_ns / 1000000000);
+		time_t t = (time_t)((m->last_tick_ns ? m->last_tick_ns : m->last_seen_ns) / 1000000000);
 		struct tm tm;
 
 		if (m->state == MEMBER_DONE)
