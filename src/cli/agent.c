@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,8 @@ static struct feed {
 	char state[120];            /* "idle" or "busy RUN" */
 	char events[200];           /* the running segment's stream */
 	char index[16];
+	char stop_key[200];         /* stop:RUN of the running segment, or "" */
+	int stopped;                /* the controller asked, and run_signal was set so */
 	int stop;
 } feed = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -113,9 +116,13 @@ void agent_feed_detach(void)
 	agent_feed_attach(NULL, NULL);
 }
 
-static void set_state(const char *state, const char *events, unsigned index)
+static void set_state(const char *state, const char *events, unsigned index, const char *run)
 {
 	pthread_mutex_lock(&feed.lock);
+	if (run)
+		snprintf(feed.stop_key, sizeof feed.stop_key, AGENTS_PREFIX "stop:%s", run);
+	else
+		feed.stop_key[0] = '\0';
 	snprintf(feed.state, sizeof feed.state, "%s", state);
 	snprintf(feed.events, sizeof feed.events, "%s", events);
 	snprintf(feed.index, sizeof feed.index, "%u", index);
@@ -150,6 +157,22 @@ static void push_figures(void)
 	metrics_snapshot_free(&s);
 }
 
+/* The controller was stopped (Ctrl-C): the segment stops as if by
+ * SIGINT.  Called with feed.lock held. */
+static void check_stop(void)
+{
+	redisReply *r;
+
+	if (!feed.stop_key[0] || feed.stopped || !(r = agents_call(feed.conn, "EXISTS", feed.stop_key, NULL)))
+		return;
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+		log_warning("agent: the controller stopped the run; stopping the segment");
+		feed.stopped = 1;
+		run_signal = SIGINT;
+	}
+	freeReplyObject(r);
+}
+
 static void *feed_thread(void *unused)
 {
 	(void)unused;
@@ -163,6 +186,7 @@ static void *feed_thread(void *unused)
 			agents_do(feed.conn, "SET", feed.key, feed.state, "EX", AGENT_TTL_TEXT, NULL);
 			if (feed.fn)
 				push_figures();
+			check_stop();
 		}
 		pthread_mutex_unlock(&feed.lock);
 		for (int i = 0; i < 10 && !__atomic_load_n(&feed.stop, __ATOMIC_ACQUIRE); i++)
@@ -321,7 +345,7 @@ static void serve_one(struct redis_conn *c, const struct cli *base, const struct
 	log_note(LOG_NORMAL, "agent: run %s, segment %u of %u", a->run, a->index + 1, a->count);
 	snprintf(events, sizeof events, AGENTS_PREFIX "events:%s", a->run);
 	snprintf(busy, sizeof busy, "busy %s", a->run);
-	set_state(busy, events, a->index);
+	set_state(busy, events, a->index, a->run);
 	if (fetch_job(c, a->run, dir, path, sizeof path, why, sizeof why) < 0) {
 		push_result(c, a, NULL, status, why);
 	} else {
@@ -348,7 +372,12 @@ static void serve_one(struct redis_conn *c, const struct cli *base, const struct
 		unlink(path);
 		rmdir(dir);
 	}
-	set_state("idle", "", 0);
+	pthread_mutex_lock(&feed.lock);
+	if (feed.stopped)
+		run_signal = 0;     /* the run's stop, not the agent's (a SIGTERM meanwhile is lost) */
+	feed.stopped = 0;
+	pthread_mutex_unlock(&feed.lock);
+	set_state("idle", "", 0, NULL);
 	log_note(LOG_NORMAL, "agent: run %s done (exit %d); waiting for work", a->run, status);
 }
 
@@ -380,7 +409,7 @@ int agent_serve(const struct cli *cli, agent_run_fn run, void *ctx)
 	}
 	agent_id(id, sizeof id);
 	snprintf(feed.key, sizeof feed.key, AGENTS_PREFIX "agent:%s", id);
-	set_state("idle", "", 0);
+	set_state("idle", "", 0, NULL);
 	if (pthread_create(&thread, NULL, feed_thread, NULL) != 0) {
 		log_fatal("agent: cannot start its heartbeat thread");
 		return EXIT_SOME_FAILED;

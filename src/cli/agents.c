@@ -431,6 +431,13 @@ static void follow(struct cluster *cl)
 	}
 	if (cl->progress)
 		fputs("\r\033[K", stderr);
+	if (run_signal) {
+		/* Ctrl-C here stops the segments too, not only the waiting */
+		char key[200];
+		key_of(key, sizeof key, "stop", cl->run);
+		agents_do(cl->conn, "SET", key, "1", "EX", AGENTS_RUN_TTL_TEXT, NULL);
+		log_error("run %s stopped: the agents stop their segments", cl->run);
+	}
 }
 
 /* The controller's checks of the job before any agent gets it: it loads,

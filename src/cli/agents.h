@@ -11,6 +11,7 @@
  *   job:RUN           hash: name (the job file's name), text
  *   events:RUN        stream: per-second figures, reports and errors
  *   report:RUN:INDEX  a segment's JSON report
+ *   stop:RUN          set when the controller is stopped: agents stop the run
  */
 #ifndef SCRAPE_AGENTS_H
 #define SCRAPE_AGENTS_H

@@ -82,6 +82,26 @@ like "$(cat nosuch.err)" "failed: exit 2: " "with the agent's exit status"
 like "$(cat nosuch.err)" "nosuch.yaml:2:11: unknown strategy \"nosuch\"" \
    "and its message, naming the job file as the controller's"
 
+# ---- Ctrl-C on the controller stops the agents' segments too ----
+check "the agents are idle for a job to interrupt" await 20 idle_agents 3
+cat >stopped.yaml <<EOF2
+urls: ["$TARGET/bytes/10"]
+strategy: event
+rate: 200/s
+duration: 60s
+EOF2
+reset_target
+"$SCRAPE" -q -c stopped.yaml --agents "$REDIS" --agents-count 3 >stopped.out 2>stopped.err &
+ctl=$!
+check "requests arrive before the interrupt" await 30 hits_reach /bytes/10 100
+kill -INT "$ctl"
+wait "$ctl"
+is "$?" 130 "the controller stopped by SIGINT exits 130"
+check "the agents stop their segments and are idle again (not after 60 s)" await 15 idle_agents 3
+before=$(arrivals)
+sleep 1
+is "$(arrivals)" "$before" "no more requests arrive once they are idle"
+
 # ---- an agent killed mid-run: incomplete, the segment named ----
 check "the agents are idle for the third job" await 20 idle_agents 3
 cat >long.yaml <<EOF2
