@@ -11,8 +11,10 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/scrape-test.XXXXXX")
 TARGET_PID=
 TARGET2_PID=
 TARGET=
+REDIS_PID=
 
 cleanup() {
+	stop_redis
 	stop_target
 	stop_nginx
 	rm -rf "$SCRATCH"
@@ -208,4 +210,30 @@ start_nginx() {   # start_nginx NG READY_URL
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# start_redis [ARGS...]: a redis-server on $RPORT (set it, e.g. from free_port)
+# with its files in $SCRATCH/redis; cleanup stops it
+start_redis() {
+	mkdir -p "$SCRATCH/redis"
+	redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$SCRATCH/redis" --appendonly yes \
+		--appendfsync always --save '' --logfile "$SCRATCH/redis/log" "$@" &
+	REDIS_PID=$!
+	i=0
+	until redis-cli -p "$RPORT" ${RPASS:+-a "$RPASS" --no-auth-warning} ping 2>/dev/null | grep -q PONG; do
+		sleep 0.05
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "Bail out! redis-server did not start"; exit 1; }
+	done
+}
+stop_redis() {
+	[ -n "$REDIS_PID" ] || return 0
+	redis-cli -p "$RPORT" ${RPASS:+-a "$RPASS" --no-auth-warning} shutdown >/dev/null 2>&1 ||
+		kill "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
 }

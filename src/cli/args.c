@@ -20,6 +20,7 @@
 #include <scrape/plugin.h>
 
 #include "config/units.h"
+#include "util/redis.h"
 #include "util/log.h"
 
 static void usage(FILE *out)
@@ -71,6 +72,12 @@ static void usage(FILE *out)
 	      "                         --start-at and the job), checked by --merge\n"
 	      "      --schedule         print the open model's start times of this segment\n"
 	      "                         (global index, nanoseconds from the start) and stop\n"
+	      "      --agents URL       hand the job to agents waiting at this Redis\n"
+	      "                         (redis://HOST:PORT/DB), one segment each, and print\n"
+	      "                         the merged verdict (exit 4: a segment did not report)\n"
+	      "      --agents-count N   how many agents: wait for N idle ones\n"
+	      "  scrape agent --redis URL  wait at this Redis for jobs of --agents, run the\n"
+	      "                         segment given, report; repeat until SIGINT/SIGTERM\n"
 	      "\n"
 	      "Messages:\n"
 	      "  -q, --quiet            no line per download, only the summary (and the\n"
@@ -98,7 +105,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 all requests fine (or, with thresholds, all thresholds met),\n"
 	      "1 some failed (a threshold failed), 2 usage or job error, 3 plugin error,\n"
-	      "130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
+	      "4 an --agents run incomplete (a segment did not report), 130/143 stopped by SIGINT/SIGTERM.  See scrape(1).\n",
 	      out);
 }
 
@@ -193,6 +200,7 @@ enum {
 	OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
 	OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE, OPT_METRICS_LISTEN,
 	OPT_METRICS_LINGER, OPT_SEGMENT, OPT_SEGMENTS, OPT_START_AT, OPT_RUN_ID, OPT_SCHEDULE,
+	OPT_REDIS, OPT_AGENTS, OPT_AGENTS_COUNT,
 };
 
 static const char short_options[] = ":c:s:w:r:b:n:d:t:p:o:qvVh";
@@ -229,6 +237,9 @@ static const struct option long_options[] = {
 	{ "start-at", required_argument, NULL, OPT_START_AT },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "schedule", no_argument, NULL, OPT_SCHEDULE },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "agents", required_argument, NULL, OPT_AGENTS },
+	{ "agents-count", required_argument, NULL, OPT_AGENTS_COUNT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "fresh", no_argument, NULL, OPT_FRESH },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -402,6 +413,18 @@ static int other_option(int c, int argc, char **argv, struct cli *cli, int *stat
 	case OPT_SEGMENT: case OPT_SEGMENTS: case OPT_START_AT: case OPT_RUN_ID:
 		return segment_option(c, cli);
 	case OPT_SCHEDULE: cli->schedule = 1; break;
+	case OPT_REDIS: cli->redis = optarg; break;
+	case OPT_AGENTS: cli->agents = optarg; break;
+	case OPT_AGENTS_COUNT: {
+		char *end;
+		unsigned long n = strtoul(optarg, &end, 10);
+		if (end == optarg || *end || optarg[0] == '-' || n < 1 || n > SEGMENT_MAX) {
+			log_fatal("--agents-count \"%s\": a number of agents from 1 to %d", optarg, SEGMENT_MAX);
+			return OPTION_STOP;
+		}
+		cli->agents_count = (unsigned)n;
+		break;
+	}
 	case OPT_DRY_RUN: cli->dry_run = 1; break;
 	case OPT_FRESH: cli->fresh = 1; break;
 	case 'q': cli->quiet = 1; break;
@@ -425,6 +448,63 @@ static int other_option(int c, int argc, char **argv, struct cli *cli, int *stat
 	return OPTION_OK;
 }
 
+/* A redis:// URL of option, checked now so a typo stops before anything
+ * waits on it. */
+static int check_redis_url(const char *option, const char *text)
+{
+	struct redis_url url;
+	char why[300];
+
+	if (redis_url_parse(text, &url, why, sizeof why) < 0) {
+		log_fatal("%s %s", option, why);
+		return -1;
+	}
+	redis_url_free(&url);
+	return 0;
+}
+
+/* scrape agent, and --agents with what it cannot go with. */
+static int check_agents(const struct cli *cli)
+{
+	if (cli->agent) {
+		if (!cli->redis) {
+			log_fatal("scrape agent needs --redis redis://HOST:PORT/DB (where the controller "
+			          "hands out jobs)");
+			return -1;
+		}
+		if (cli->config || cli->url_count || cli->override_count || cli->agents || cli->merge) {
+			log_fatal("scrape agent takes its jobs from Redis: give only --redis and message or "
+			          "plugin options");
+			return -1;
+		}
+		return check_redis_url("--redis", cli->redis);
+	}
+	if (cli->redis) {
+		log_fatal("--redis is for scrape agent; the controller's option is --agents");
+		return -1;
+	}
+	if (!cli->agents || !cli->agents_count) {
+		log_fatal("%s", cli->agents ? "--agents needs --agents-count N (how many agents to wait for)"
+		                            : "--agents-count needs --agents redis://HOST:PORT/DB");
+		return -1;
+	}
+	if (cli->segment.count || cli->start_at_ns || cli->run_id || cli->schedule) {
+		log_fatal("--agents hands out the segments and the start itself: leave out --segment, "
+		          "--segments, SCRAPE_SEGMENT, --start-at, --run-id and --schedule");
+		return -1;
+	}
+	if (cli->compare || cli->merge || cli->dry_run || cli->metrics_listen || cli->report) {
+		log_fatal("--agents cannot be used with --compare, --merge, --dry-run, --metrics-listen "
+		          "or --report");
+		return -1;
+	}
+	if (!cli->config) {
+		log_fatal("--agents needs the job file: -c JOB.yaml");
+		return -1;
+	}
+	return check_redis_url("--agents", cli->agents);
+}
+
 /* After the options: the URLs, the --parser list, and whether there is a
  * job at all. */
 static int finish_cli(int argc, char **argv, struct cli *cli)
@@ -439,6 +519,8 @@ static int finish_cli(int argc, char **argv, struct cli *cli)
 			return -1;
 		free(list);
 	}
+	if (cli->agent || cli->agents || cli->redis || cli->agents_count)
+		return check_agents(cli);
 	if (!cli->config && cli->url_count == 0 && cli->override_count == 0 && !cli->list_plugins &&
 	    !cli->plugin_help) {
 		log_fatal("no job: give -c JOB.yaml or URLs (try scrape --help)");
@@ -455,6 +537,11 @@ int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 	*status = EXIT_USAGE;
 	cli->progress = -1;
 	opterr = 0;
+	if (argc > 1 && strcmp(argv[1], "agent") == 0) {
+		/* a subcommand: getopt starts after it */
+		cli->agent = 1;
+		optind = 2;
+	}
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		k = key_option(c);
 		if (k)
@@ -468,7 +555,8 @@ int parse_cli(int argc, char **argv, struct cli *cli, int *status)
 			return -1;
 		}
 	}
-	if (!cli->merge && !cli->list_plugins && !cli->plugin_help && segment_from_environment(cli) < 0)
+	if (!cli->merge && !cli->list_plugins && !cli->plugin_help && !cli->agent &&
+	    segment_from_environment(cli) < 0)
 		return -1;
 	return finish_cli(argc, argv, cli);
 }

@@ -20,6 +20,7 @@ enum exit_status {
 	EXIT_SOME_FAILED = 1,
 	EXIT_USAGE = 2,
 	EXIT_PLUGIN = 3,
+	EXIT_INCOMPLETE = 4,         /* --agents: a segment did not report */
 };
 
 struct cli {
@@ -48,6 +49,10 @@ struct cli {
 	int64_t start_at_ns;        /* --start-at, CLOCK_REALTIME; 0: at once */
 	const char *run_id;         /* --run-id, or NULL */
 	int schedule;               /* --schedule: print the start times, run nothing */
+	int agent;                  /* scrape agent: serve jobs from Redis */
+	const char *redis;          /* scrape agent --redis URL */
+	const char *agents;         /* --agents URL: hand the job to agents */
+	unsigned agents_count;      /* --agents-count N */
 };
 
 /* 0, or -1: exit with status *status (help, version, or a usage error,

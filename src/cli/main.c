@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "cli/agents.h"
 #include "cli/args.h"
 #include "cli/compare.h"
 #include "plugin/capability.h"
@@ -193,6 +194,7 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 		run.progress = run_progress_start(&run);
 	if (metrics)
 		metrics_attach(metrics, run_metrics_snapshot, &run);
+	agent_feed_attach(run_metrics_snapshot, &run);
 	strategy_failed = strategy->loaded.desc->strategy->run(strategy->state, &run) != 0;
 	if (strategy_failed)
 		log_error("strategy \"%s\" failed; the summary covers what finished",
@@ -213,6 +215,7 @@ static int execute(const struct job *job, struct instance *strategy, struct inst
 	 * the report file written */
 	if (metrics)
 		metrics_detach(metrics);
+	agent_feed_detach();
 	if (reported != 0)
 		status = reported;
 	else if (strategy_failed)
@@ -584,6 +587,13 @@ static int run_job(const struct cli *cli, const struct loader_paths *paths)
 	return status;
 }
 
+/* An agent's segment (agent_run_fn): the run of -c JOB as the agent set
+ * its options. */
+static int run_segment(const struct cli *cli, void *paths)
+{
+	return run_job(cli, paths);
+}
+
 /* --merge, with the job when -c names one (its thresholds, its hash). */
 static int merge(const struct cli *cli)
 {
@@ -641,6 +651,10 @@ int main(int argc, char **argv)
 		status = plugin_help(&paths, cli.plugin_help);
 	else if (cli.merge)
 		status = merge(&cli);
+	else if (cli.agent)
+		status = agent_serve(&cli, run_segment, &paths);
+	else if (cli.agents)
+		status = agents_control(&cli);
 	else
 		status = run_job(&cli, &paths);
 	curl_global_cleanup();

@@ -9,6 +9,7 @@
 
 #include "config/job_keys.h"
 #include "config/units.h"
+#include "util/redis.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -507,64 +508,16 @@ static void free_crawl(struct job *job)
 /* redis://[[USER:]PASSWORD@]HOST[:PORT][/DB] into its parts. */
 static int parse_redis_url(struct checker *c, const struct node *n, struct frontier_settings *fr)
 {
-	const char *p = n->text, *at, *host, *end;
-	char *userinfo = NULL;
-	long port = 6379, db = 0;
+	struct redis_url url;
+	char why[300];
 
-	if (strncmp(p, "redis://", 8) != 0)
-		return job_fail(c, n, "\"frontier.redis\": \"%s\" is not a redis:// URL such as "
-		                "redis://127.0.0.1:6379/0", p);
-	p += 8;
-	at = strrchr(p, '@');
-	if (at) {
-		if (!(userinfo = strndup(p, (size_t)(at - p))))
-			return job_fail(c, n, "out of memory");
-		p = at + 1;
-	}
-	host = p;
-	end = host + strcspn(host, ":/");
-	if (end == host) {
-		free(userinfo);
-		return job_fail(c, n, "\"frontier.redis\": \"%s\" names no host", n->text);
-	}
-	if (*end == ':') {
-		char *stop;
-		port = strtol(end + 1, &stop, 10);
-		if (stop == end + 1 || port < 1 || port > 65535 || (*stop && *stop != '/')) {
-			free(userinfo);
-			return job_fail(c, n, "\"frontier.redis\": the port of \"%s\" must be 1 to 65535",
-			                n->text);
-		}
-		p = stop;
-	} else {
-		p = end;
-	}
-	if (*p == '/' && p[1]) {
-		char *stop;
-		db = strtol(p + 1, &stop, 10);
-		if (*stop || db < 0 || db > 1000000) {
-			free(userinfo);
-			return job_fail(c, n, "\"frontier.redis\": the database of \"%s\" must be a number "
-			                "such as /0", n->text);
-		}
-	}
-	fr->redis_port = (int)port;
-	fr->redis_db = (int)db;
-	if (!(fr->redis_host = strndup(host, (size_t)(end - host)))) {
-		free(userinfo);
-		return job_fail(c, n, "out of memory");
-	}
-	if (userinfo) {
-		char *colon = strchr(userinfo, ':');
-		if (colon) {
-			*colon = '\0';
-			fr->redis_user = userinfo[0] ? strdup(userinfo) : NULL;
-			fr->redis_password = strdup(colon + 1);
-		} else {
-			fr->redis_password = strdup(userinfo);
-		}
-		free(userinfo);
-	}
+	if (redis_url_parse(n->text, &url, why, sizeof why) < 0)
+		return job_fail(c, n, "\"frontier.redis\": %s", why);
+	fr->redis_host = url.host;
+	fr->redis_port = url.port;
+	fr->redis_db = url.db;
+	fr->redis_user = url.user;
+	fr->redis_password = url.password;
 	return 0;
 }
 

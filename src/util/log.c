@@ -49,6 +49,8 @@ struct logger {
 	void (*status_erase)(void *);
 	void (*status_redraw)(void *);
 	void *status_arg;
+	void (*tap)(void *, const char *, size_t);
+	void *tap_arg;
 	/* In a forked worker: the parent may have a status line on the screen
 	 * that this process cannot see, so each message starts by erasing the
 	 * line. */
@@ -66,6 +68,14 @@ void log_init(int verbosity, int fd)
 {
 	logger.verbosity = verbosity;
 	logger.fd = fd;
+}
+
+void log_set_tap(void (*tap)(void *arg, const char *text, size_t len), void *arg)
+{
+	pthread_mutex_lock(&logger.lock);
+	logger.tap = tap;
+	logger.tap_arg = arg;
+	pthread_mutex_unlock(&logger.lock);
 }
 
 int log_enabled(enum scrape_log_level level)
@@ -146,6 +156,8 @@ static void write_message(const char *text, size_t len)
 	if (logger.status_erase)
 		logger.status_erase(logger.status_arg);
 	write_all(text, len);
+	if (logger.tap)
+		logger.tap(logger.tap_arg, text, len);
 	if (logger.status_redraw)
 		logger.status_redraw(logger.status_arg);
 }

@@ -21,6 +21,7 @@
 #define SCRAPE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include <scrape/plugin.h>
 
@@ -34,6 +35,10 @@ enum { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG_VERBOSE = 2 };
  * once by main before any thread or worker starts; read-only after that.
  * Until then: LOG_NORMAL, to standard error. */
 void log_init(int verbosity, int fd);
+/* Also hands every message written (text, len: whole lines) to tap, with
+ * the logger's lock held (tap must not log); NULL to stop.  An agent keeps
+ * a failed run's last words for the controller so. */
+void log_set_tap(void (*tap)(void *arg, const char *text, size_t len), void *arg);
 /* Whether a message of the plugin ABI's level would be shown. */
 int log_enabled(enum scrape_log_level level);
 

@@ -69,6 +69,83 @@ void redis_conn_free(struct redis_conn *c)
 	free(c);
 }
 
+void redis_url_free(struct redis_url *url)
+{
+	free(url->host);
+	free(url->user);
+	free(url->password);
+	memset(url, 0, sizeof *url);
+}
+
+struct redis_endpoint redis_url_endpoint(const struct redis_url *url)
+{
+	struct redis_endpoint ep = {
+		.host = url->host, .port = url->port, .db = url->db,
+		.user = url->user, .password = url->password,
+	};
+	return ep;
+}
+
+/* USER:PASSWORD or PASSWORD (before the '@') into url. */
+static int split_userinfo(const char *p, size_t len, struct redis_url *url)
+{
+	const char *colon = memchr(p, ':', len);
+
+	if (!colon)
+		return (url->password = strndup(p, len)) ? 0 : -1;
+	if (colon > p && !(url->user = strndup(p, (size_t)(colon - p))))
+		return -1;
+	return (url->password = strndup(colon + 1, len - (size_t)(colon + 1 - p))) ? 0 : -1;
+}
+
+static int url_refuse(struct redis_url *url, char *why, size_t len, const char *text,
+                      const char *what)
+{
+	snprintf(why, len, "\"%s\" %s", text, what);
+	redis_url_free(url);
+	return -1;
+}
+
+int redis_url_parse(const char *text, struct redis_url *url, char *why, size_t why_len)
+{
+	const char *p = text, *at, *host, *end;
+	long port = 6379, db = 0;
+
+	memset(url, 0, sizeof *url);
+	if (strncmp(p, "redis://", 8) != 0)
+		return url_refuse(url, why, why_len, text, "is not a redis:// URL such as redis://127.0.0.1:6379/0");
+	p += 8;
+	at = strrchr(p, '@');
+	if (at) {
+		if (split_userinfo(p, (size_t)(at - p), url) < 0)
+			return url_refuse(url, why, why_len, text, "cannot be read: out of memory");
+		p = at + 1;
+	}
+	host = p;
+	end = host + strcspn(host, ":/");
+	if (end == host)
+		return url_refuse(url, why, why_len, text, "names no host");
+	p = end;
+	if (*end == ':') {
+		char *stop;
+		port = strtol(end + 1, &stop, 10);
+		if (stop == end + 1 || port < 1 || port > 65535 || (*stop && *stop != '/'))
+			return url_refuse(url, why, why_len, text, "has a port that is not 1 to 65535");
+		p = stop;
+	}
+	if (*p == '/' && p[1]) {
+		char *stop;
+		db = strtol(p + 1, &stop, 10);
+		if (*stop || stop == p + 1 || db < 0 || db > 1000000)
+			return url_refuse(url, why, why_len, text, "has a database that is not a number such as /0");
+	}
+	url->port = (int)port;
+	url->db = (int)db;
+	if (!(url->host = strndup(host, (size_t)(end - host))))
+		return url_refuse(url, why, why_len, text, "cannot be read: out of memory");
+	return 0;
+}
+
 const char *redis_conn_error(const struct redis_conn *c)
 {
 	return c->error;

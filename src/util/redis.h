@@ -24,6 +24,20 @@ struct redis_endpoint {
 
 struct redis_conn;
 
+/* A parsed redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]; host, user and
+ * password are allocated (redis_url_free). */
+struct redis_url {
+	char *host, *user, *password;
+	int port, db;
+};
+
+/* Parses text into url: 0, or -1 with a one-line reason in why (which
+ * quotes text, and starts lower-case so a caller can prefix its name). */
+int redis_url_parse(const char *text, struct redis_url *url, char *why, size_t why_len);
+void redis_url_free(struct redis_url *url);
+/* The endpoint of url (pointing into it). */
+struct redis_endpoint redis_url_endpoint(const struct redis_url *url);
+
 /* A connection (not yet made) that will load these scripts; both arrays
  * must outlive it.  NULL without memory. */
 struct redis_conn *redis_conn_new(const struct redis_endpoint *ep, const char *const *scripts,

@@ -18,30 +18,6 @@ cd "$SCRATCH"
 SIZE=200
 REDIS_PID=
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# start_redis [ARGS...]: a redis-server on $RPORT with its files in redis/
-start_redis() {
-	mkdir -p redis
-	redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$SCRATCH/redis" --appendonly yes \
-		--appendfsync always --save '' --logfile "$SCRATCH/redis/log" "$@" &
-	REDIS_PID=$!
-	i=0
-	until redis-cli -p "$RPORT" ${RPASS:+-a "$RPASS" --no-auth-warning} ping 2>/dev/null | grep -q PONG; do
-		sleep 0.05
-		i=$((i + 1))
-		[ $i -lt 200 ] || { echo "Bail out! redis-server did not start"; exit 1; }
-	done
-}
-stop_redis() {
-	[ -n "$REDIS_PID" ] || return 0
-	redis-cli -p "$RPORT" ${RPASS:+-a "$RPASS" --no-auth-warning} shutdown >/dev/null 2>&1 ||
-		kill "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-}
-trap 'stop_redis; cleanup' EXIT
 rcli() {
 	redis-cli -p "$RPORT" "$@"
 }
