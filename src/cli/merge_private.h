@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the parts of --merge share (merge.c reads and adds the reports,
- * merge_reasons.c keeps the reasons, merge_groups.c the groups): the
- * merge's state and the checked readers and adders of merge.c.
+ * What the parts of --merge share (merge_read.c reads a report, merge.c
+ * adds the reports up, merge_reasons.c keeps the reasons, merge_groups.c
+ * the groups): the merge's state, one report's part, and the checked
+ * readers and adders.
  */
 #ifndef SCRAPE_MERGE_PRIVATE_H
 #define SCRAPE_MERGE_PRIVATE_H
@@ -17,7 +18,6 @@
 
 #define COUNT_MAX "18446744073709551615"
 
-struct part;
 struct group;
 struct groups;
 
@@ -41,6 +41,34 @@ struct segment_id {
 	uint64_t segment, segments;
 };
 
+/* A report's top-level counters and where they add up in struct stats. */
+#define MERGE_COUNTERS 12
+struct merge_counter {
+	const char *key;
+	size_t offset;
+};
+extern const struct merge_counter merge_counters[MERGE_COUNTERS];
+
+/* What one report says, before it is added to the merge. */
+struct part {
+	uint64_t schema;
+	int open, interrupted;
+	uint64_t counters[MERGE_COUNTERS];
+	uint64_t status[STATUS_CODES];
+	struct histogram latency, service; /* counts and total from the buckets */
+	int has_latency, has_service;
+	int recrawl;                /* has the recrawl member: */
+	uint64_t recrawl_counts[3]; /* unchanged, changed, new */
+	struct summary latency_sum, service_sum, lag_sum;
+	double seconds, rate;
+	struct groups *groups;      /* "groups", when the report has them */
+	struct group *scratch;      /* the group being read */
+	struct host_count *proxies; /* "proxies", when the run had them */
+	size_t proxy_count;
+	struct segment_id id;       /* run_id, job_hash, segment, segments */
+	struct timeline timeline;   /* "timeline" */
+};
+
 struct merged {
 	struct stats stats;
 	struct reasons reasons, refusals; /* failed_by_reason, refused_by_reason */
@@ -55,6 +83,8 @@ struct merged {
 	const char **segment_paths; /* segments: the report of each, or NULL */
 	struct timeline timeline;   /* the reports' timelines, second by second */
 };
+/* merge_read.c: the whole document into p; -1 with m->why set. */
+int merge_read_report(struct merged *m, struct part *p, const char *text, size_t len);
 /* Sets m->why; -1. */
 int merge_refuse(struct merged *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* {"count":..,"min":..,"mean":..,"stddev":..,"max":..} into s. */

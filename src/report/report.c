@@ -50,9 +50,15 @@ void report_timeline(struct buf *b, const struct timeline *t, int open_model)
 		           "\"p50\":%.9f,\"p99\":%.9f",
 		           i ? "," : "", i, (unsigned long long)s->sent, (unsigned long long)s->requests,
 		           (unsigned long long)s->errors, (double)s->p50_ns / 1e9, (double)s->p99_ns / 1e9);
-		/* the time the second covers: less than 1 for the last, cut short */
-		buf_printf(b, ",\"seconds\":%.6g,\"requests_per_second\":%.3f", s->seconds,
-		           s->seconds > 0 ? (double)s->requests / s->seconds : 0.0);
+		/* the time the second covers: less than 1 for the last, cut short.
+		 * The rate is worked out from the figure as printed, so that
+		 * --merge, which reads that figure back, gives the same rate. */
+		char covered[32];
+		double seconds;
+		snprintf(covered, sizeof covered, "%.9g", s->seconds);
+		seconds = strtod(covered, NULL);
+		buf_printf(b, ",\"seconds\":%s,\"requests_per_second\":%.3f", covered,
+		           seconds > 0 ? (double)s->requests / seconds : 0.0);
 		if (open_model)
 			buf_printf(b, ",\"target_rate\":%.3f", s->target_rate);
 		buf_putc(b, '}');
