@@ -16,6 +16,11 @@
  * that request is failed as "worker died" (or retried) and nothing else is
  * lost.  Workers leave with _exit so they never flush stdio buffers they
  * inherited from the parent (records would be written twice).  A worker
+ * that does not answer in time (a parser that never returns) ends itself
+ * with an alarm, which the parent sees as a death.  The fork happens with
+ * the run's lock held, so the other threads (the crawl's
+ * keeper, the progress line) are never caught halfway through a step the
+ * child would wait on for ever.  A worker
  * dies with its parent (PR_SET_PDEATHSIG): a SIGKILLed parent must not
  * leave workers holding transfers for as long as they last (for ever with
  * timeout: 0s).
@@ -48,6 +53,10 @@ enum frame_type {
 };
 
 #define MAX_FRAME (256u << 20)
+/* A worker answers within the job's timeout plus this share of it, and
+ * at least WORKER_GRACE_MIN_S more: the timeout bounds the transfer, the
+ * rest is for the parsers. */
+#define WORKER_GRACE_MIN_S 5
 
 struct scrape_worker {
 	pid_t pid;
@@ -281,6 +290,19 @@ static void put_optional(struct buf *b, const char *s)
 	put_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* How long a worker may take over one request, in seconds; 0: no limit
+ * (a job without a timeout). */
+static unsigned answer_limit_s(const struct job *job)
+{
+	int64_t t = job->timeout_ns, grace;
+
+	if (t <= 0)
+		return 0;
+	grace = t > (int64_t)WORKER_GRACE_MIN_S * 1000000000 ? t : (int64_t)WORKER_GRACE_MIN_S * 1000000000;
+	t = (t + grace + 999999999) / 1000000000;
+	return t > 86400 ? 86400 : (unsigned)t;
+}
+
 static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, struct buf *out,
                           int fd)
 {
@@ -291,6 +313,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	const char *url, *group;
 	char *group_copy = NULL;
 	CURLcode rc;
+	int sent;
 
 	memset(&req, 0, sizeof req);
 	req.run = run;
@@ -321,6 +344,7 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 		free(group_copy);
 		return -1;
 	}
+	alarm(answer_limit_s(run->job));
 	rc = transfer_prepare(&run->fetch, &req, easy) == 0 ? curl_easy_perform(easy) : CURLE_OUT_OF_MEMORY;
 	if (run_conclude(run, &req, easy, rc, &res) == RUN_RETRY) {
 		start_frame(out, FRAME_RETRY);
@@ -360,7 +384,9 @@ static int worker_request(struct scrape_run *run, CURL *easy, struct reader *r, 
 	free(req.url);
 	free(group_copy);
 	job_url_request_free(req.own_request);
-	return send_frame(fd, out);
+	sent = send_frame(fd, out);
+	alarm(0);
+	return sent;
 }
 
 static void __attribute__((noreturn)) worker_main(struct scrape_run *run, int fd)
@@ -377,6 +403,7 @@ static void __attribute__((noreturn)) worker_main(struct scrape_run *run, int fd
 
 	/* the parent owns the records: never write them from here */
 	run->output = NULL;
+	signal(SIGALRM, SIG_DFL);
 	while (easy && read_frame(fd, &in, &type) == 0) {
 		struct reader r = { in.data + 1, in.data + in.len, 0 };
 
@@ -440,7 +467,10 @@ struct scrape_worker *worker_spawn(struct scrape_run *run)
 	}
 	/* whatever sits in stdio buffers must not be written twice */
 	fflush(NULL);
+	/* (the log takes its own lock around fork, see util/log.c) */
+	pthread_mutex_lock(&run->lock);
 	w->pid = fork();
+	pthread_mutex_unlock(&run->lock);
 	if (w->pid < 0) {
 		spawn_failed("fork");
 		close(fds[0]);
@@ -525,13 +555,22 @@ static void unlink_worker(struct scrape_run *run, struct scrape_worker *w)
 	}
 }
 
-/* Reaps the worker and settles what it held with reason. */
+/* Reaps the worker and settles what it held with reason, or with the
+ * alarm's when the worker ended itself for taking too long. */
 static void bury(struct scrape_run *run, struct scrape_worker *w, const char *reason)
 {
+	char hung[96];
+	int status = 0;
+
 	unlink_worker(run, w);
 	close(w->fd);
-	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (w->current && WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+		snprintf(hung, sizeof hung, "worker stopped answering (ended after %us)",
+		         answer_limit_s(run->job));
+		reason = hung;
+	}
 	if (w->current)
 		run_fail(run, w->current, reason);
 	free(w);

@@ -254,6 +254,20 @@ wait $pid
 is "$?" 0 "multiprocess: with retries the killed worker's request is retried and succeeds"
 is "$(grep -c '"attempts":2' killed.jsonl)" 1 "multiprocess: that request took 2 attempts"
 
+# ---- a worker that stops answering (a parser that never returns) ----
+# timeout 1s: the worker ends itself after 1s + 5s of grace; the run goes
+# on, the other requests are untouched and the stuck one says why.
+printf 'urls: [%s/bytes/3?a, %s/bytes/3?stall, %s/bytes/3?b]\nparsers: [stall]\ntimeout: 1s\n' \
+	"$TARGET" "$TARGET" "$TARGET" >stall.yaml
+t0=$(date +%s)
+timeout 60 "$SCRAPE" -q -s multiprocess -w 2 --plugin-dir "$TEST_PLUGIN_DIR" -c stall.yaml -o stall.jsonl \
+	>stall.out 2>&1
+is "$?" 1 "multiprocess: a worker that stops answering makes the run exit 1, not hang"
+is "$(json_lines stall.jsonl)" 3 "multiprocess: one record per request with a stuck worker"
+is "$(grep -c '"error":"worker stopped answering (ended after 6s)"' stall.jsonl)" 1 \
+	"multiprocess: the stuck request says why"
+ok "$([ $(($(date +%s) - t0)) -lt 30 ] && echo 0 || echo 1)" "multiprocess: the stuck worker is ended within its limit"
+
 # ---- SIGINT mid-run: valid output, counts agree, under every strategy ----
 for s in $STRATEGIES; do
 	rm -f "int-$s.jsonl"
