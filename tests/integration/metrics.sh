@@ -20,8 +20,6 @@ if [ -z "$PY" ]; then
 	echo "Bail out! python3-prometheus-client is not installed (./dev deps installs it)"
 	exit 1
 fi
-free_port() { python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 total() { curl -s "$TARGET/_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 
 # watch URL REPORT RATE: scrapes URL every 0.2 s until the run's final figures
