@@ -37,6 +37,7 @@ struct sock {
 	int fd;
 	unsigned index;             /* in io->socks, and so in user_data */
 	unsigned short busy[OP_COUNT]; /* operations in flight, queued or submitted */
+	int multishot_recv;         /* its receive was armed as a multishot one */
 	struct sockaddr_storage addr; /* a connect's address, read by the kernel */
 	char *buf;                  /* plain receives only */
 	struct sock *next_free;
@@ -204,6 +205,7 @@ static int arm_recv(struct io_layer *io, struct sock *s)
 		return -ENOMEM;
 	if (!(sqe = sqe_get(io)))
 		return -EBUSY;
+	s->multishot_recv = io->br && io->multishot;
 	if (io->br) {
 		if (io->multishot)
 			io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
@@ -370,9 +372,11 @@ static void on_recv(struct io_layer *io, struct sock *s, struct io_conn *c,
 	int res = e->res, more = (e->flags & IORING_CQE_F_MORE) != 0, armed;
 	uint32_t generation = c->generation;
 
-	if (res == -EINVAL && io->br && io->multishot) {
-		/* a kernel before 6.0: one-shot receives from now on */
+	if (res == -EINVAL && s->multishot_recv) {
+		/* a kernel before 6.0: one-shot receives from now on (other
+		 * connections' multishot ones fail alike and land here too) */
 		io->multishot = 0;
+		s->multishot_recv = 0;
 		res = -EAGAIN;
 	}
 	if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
@@ -397,7 +401,8 @@ static void complete(struct io_layer *io, const struct completion *e)
 	struct sock *s;
 	struct io_conn *c;
 
-	if (e->data == 0 || e->data == LIBURING_UDATA_TIMEOUT || index >= io->sock_count || op >= OP_COUNT) {
+	if (e->data == 0 || e->data == LIBURING_UDATA_TIMEOUT || index >= io->sock_count ||
+	    op >= OP_COUNT) {
 		if (has_buf && io->br)
 			buffer_recycle(io, bid);
 		return;
