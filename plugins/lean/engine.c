@@ -402,6 +402,7 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	o.status = x->resp.status;
 	o.headers = http_response_headers(&x->resp, &o.header_count);
 	o.content_type = http_response_content_type(&x->resp);
+	o.location = http_response_location(&x->resp);
 	if (x->resp.wants & SCRAPE_WANT_BODY) {
 		o.body = (const unsigned char *)(x->resp.body.data ? x->resp.body.data : "");
 		o.body_len = x->resp.body.len;

@@ -7,7 +7,8 @@
 # keep-alive pools, a fresh connection per request without keep-alive,
 # chunked answers, Connection: close, HEAD, a refused connection, threads,
 # SIGINT, -v naming the I/O layer, and a server that closes idle
-# connections (the request goes again on a new one, not failed).
+# connections (the request goes again on a new one, not failed); and
+# redirects the core follows (methods, bodies, other hosts, the limits).
 # Parity with event on more jobs is checked in strategies.sh, hostile
 # replies in replies.sh.
 . "$TOP_SRCDIR/tests/lib.sh"
@@ -165,6 +166,57 @@ like "$(cat resolved.jsonl)" '"status":200' "resolve sends lean.test to 127.0.0.
 
 REFUSED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 awk -v t="$TARGET" 'BEGIN { for (i = 1; i <= 1500; i++) print t "/bytes/" i }' >many.txt
+
+# ---- redirects, which the core follows for lean as libcurl does ----
+start_target2
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+cat >redirects.yaml <<EOF
+urls:
+  - $TARGET/redirect/3
+  - {url: "$TARGET/redirect-to?url=/echo&status=303", method: POST, body: "a=1"}
+  - {url: "$TARGET/redirect-to?url=/echo&status=307", method: POST, body: "b=2"}
+  - {url: "$TARGET/redirect-to?url=/echo&status=302", method: POST, body: "c=3"}
+  - {url: "$TARGET/redirect-to?url=/echo&status=308", method: PUT, body: "d=4"}
+  - $TARGET/redirect-to?url=$(enc "$TARGET2/bytes/7")
+  - $TARGET/redirect-to?url=$(enc "ftp://127.0.0.1/x")
+  - $TARGET/redirect-to?url=$(enc "/redirect-to?url=/redirect/1")
+parsers:
+  - {name: regex, pattern: '"method": "(?<method>[A-Z]+)".*"body": "(?<body>[^"]*)"'}
+EOF
+# rdigest FILE: what must not depend on the strategy, one line a record
+rdigest() {
+	python3 -c 'import json,sys
+rows=[]
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    rows.append("%s -> %s %s %s %s %s %s" % (r["url"].split("/",3)[3], r["final_url"].split("/",3)[-1],
+        r["status"], r["bytes"], r["error"], r.get("method"), r.get("body")))
+print("\n".join(sorted(rows)))' "$1"
+}
+for s in event lean; do
+	"$SCRAPE" -q -s "$s" -w 3 --set compressed=false -c redirects.yaml -o "redir-$s.jsonl" >/dev/null 2>&1
+	rdigest "redir-$s.jsonl" >"redir-$s.txt"
+done
+if cmp -s redir-event.txt redir-lean.txt; then
+	ok 0 "redirects: lean's records are event's (methods, bodies, hosts, errors)"
+else
+	ok 1 "redirects: lean's records are event's (methods, bodies, hosts, errors)"
+	diff redir-event.txt redir-lean.txt | sed 's/^/# /'
+fi
+like "$(cat redir-lean.txt)" "redirect/3 -> redirect/0 200 20 None" "redirects: a chain of 3 ends on its 200"
+like "$(grep 'status=303' redir-lean.txt)" "-> echo 200" "redirects: a 303 is followed"
+like "$(grep 'status=303' redir-lean.txt)" " GET " "redirects: a 303 turns a POST into a GET without its body"
+like "$(grep 'status=307' redir-lean.txt)" " POST b=2" "redirects: a 307 keeps the method and the body"
+like "$(grep 'status=308' redir-lean.txt)" " PUT d=4" "redirects: a 308 keeps a PUT and its body"
+like "$(grep 'ftp' redir-lean.txt)" "302 9 protocol not allowed" "redirects: to ftp:// fails as libcurl's does"
+like "$(grep 'bytes%2F7' redir-lean.txt)" "bytes/7 200 7 None" "redirects: to another server"
+"$SCRAPE" -q -s lean --set max_redirects=2 -o toomany.jsonl "$TARGET/redirect/3" >/dev/null 2>&1
+is "$?" 1 "max_redirects: 2 with a chain of 3 fails the request"
+like "$(cat toomany.jsonl)" '"status":302,' "and the record has the last redirect's status"
+like "$(cat toomany.jsonl)" '"error":"too many redirects"' "and says too many redirects, as libcurl does"
+"$SCRAPE" -q -s lean -n 30 -w 3 --report chain.json "$TARGET/redirect/2" >/dev/null 2>&1
+is "$(report_field chain.json requests)/$(report_field chain.json ok)/$(report_field chain.json retries)" "30/30/0" \
+   "a redirect chain is one request: not counted again, nor as a retry"
 
 # io: auto picks io_uring where a ring can be made, and says so
 "$SCRAPE" -v -s lean -n 1 "$TARGET/bytes/1" >auto.out 2>&1
