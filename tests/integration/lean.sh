@@ -38,6 +38,19 @@ import socket, sys, threading, time
 def serve(c):
     try:
         req = c.recv(65536)
+        while req.startswith(b"POST /early "):
+            # answers before reading the body, then reads it and serves
+            # the next request on the connection: a client that reused it
+            # at once would have its next request inside this body
+            c.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n")
+            head, _, body = req.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(body) < length:
+                more = c.recv(1 << 20)
+                if not more:
+                    return
+                body += more
+            req = body[length:] or c.recv(65536)
         if req.startswith(b"GET /close "):
             c.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
         else:
@@ -125,6 +138,13 @@ layer_checks() {
 	ok $? "$io: a server closing idle connections fails nothing (retries: 0)"
 	is "$(grep -c '"status":200' closer.jsonl)" 10 "$io: all 10 answered"
 
+	# answered before its 8 MB body was sent: that connection is not reused
+	# while the body is still going (the next request would be lost in it)
+	"$SCRAPE" -q $lean -w 1 -n 3 --set method=POST --set body_file="$SCRATCH/big.body" \
+		-o early.jsonl "$CLOSER/early" >/dev/null 2>&1
+	is "$(grep -c '"status":413' early.jsonl)" 3 \
+	   "$io: answers before the whole request was sent: each recorded, none lost"
+
 	"$SCRAPE" -q $lean -o refused.jsonl "http://127.0.0.1:$REFUSED_PORT/" >/dev/null 2>&1
 	is "$?" 1 "$io: a refused connection fails the run's request"
 	like "$(cat refused.jsonl)" '"error":"connect"' "$io: and is recorded as connect, as libcurl names it"
@@ -164,7 +184,8 @@ like "$(cat head.jsonl)" '"status":200,"content_type":"application/octet-stream"
 	-o resolved.jsonl "http://lean.test:${TARGET##*:}/bytes/3" >/dev/null 2>&1
 like "$(cat resolved.jsonl)" '"status":200' "resolve sends lean.test to 127.0.0.1"
 
-REFUSED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+head -c 8000000 /dev/zero >big.body
+REFUSED_PORT=$(free_port)
 awk -v t="$TARGET" 'BEGIN { for (i = 1; i <= 1500; i++) print t "/bytes/" i }' >many.txt
 
 # ---- redirects, which the core follows for lean as libcurl does ----
