@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,14 @@ static int run(void *state, struct scrape_run *run)
 		return -1;
 	l->host->log(SCRAPE_LOG_INFO, "lean: %u loop%s on %s%s", n, n == 1 ? "" : "s", l->io->name,
 	             l->io_auto ? " (io: auto)" : "");
+	/* and in the report (a core from before describe() has no room) */
+	if (l->host->size >= offsetof(struct scrape_host, describe) + sizeof l->host->describe) {
+		char loops[16];
+		snprintf(loops, sizeof loops, "%u", n);
+		l->host->describe(run, "io", l->io->name);
+		l->host->describe(run, "io_chosen_by", l->io_auto ? "auto" : "the job");
+		l->host->describe(run, "loops", loops);
+	}
 	for (i = 0; i < n && !failed; i++)
 		failed = !(t[i].loop = lean_loop_new(l->host, run, l->io, share(workers, n, i)));
 	for (i = 1; i < n && !failed; i++)

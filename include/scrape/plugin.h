@@ -375,7 +375,18 @@ struct scrape_host {
 	 */
 	void (*complete)(struct scrape_run *run, struct scrape_request *req,
 	                 const struct scrape_outcome *outcome);
+
+	/*
+	 * A fact about how the strategy runs this job, such as ("io",
+	 * "uring"): the report's "model" object lists them under
+	 * "strategy_facts", so a reader can tell what ran.  A key given again
+	 * replaces its value; at most SCRAPE_FACTS_MAX keys are kept, keys
+	 * and values cut at 31 and 95 bytes.  Any thread.
+	 */
+	void (*describe)(struct scrape_run *run, const char *key, const char *value);
 };
+
+#define SCRAPE_FACTS_MAX 8
 
 /*
  * What a strategy promises beyond the basic loop, in scrape_plugin's

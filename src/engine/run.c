@@ -603,6 +603,24 @@ void run_complete(struct scrape_run *run, struct scrape_request *req,
 	}
 }
 
+void run_describe(struct scrape_run *run, const char *key, const char *value)
+{
+	size_t i;
+
+	if (!key || !*key || !value)
+		return;
+	pthread_mutex_lock(&run->lock);
+	for (i = 0; i < run->fact_count && strncmp(run->facts[i].key, key, sizeof run->facts[i].key - 1); i++)
+		;
+	if (i < SCRAPE_FACTS_MAX) {
+		snprintf(run->facts[i].key, sizeof run->facts[i].key, "%s", key);
+		snprintf(run->facts[i].value, sizeof run->facts[i].value, "%s", value);
+		if (i == run->fact_count)
+			run->fact_count++;
+	}
+	pthread_mutex_unlock(&run->lock);
+}
+
 void run_drain(struct scrape_run *run)
 {
 	pthread_mutex_lock(&run->lock);

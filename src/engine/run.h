@@ -60,6 +60,8 @@ struct scrape_run {
 
 	pthread_mutex_t lock;       /* guards everything below */
 	pthread_cond_t news;        /* a transfer finished, or the run stops */
+	struct strategy_fact facts[SCRAPE_FACTS_MAX]; /* host->describe */
+	size_t fact_count;
 	struct dispatch dispatch;   /* sources, queues and limits of the work */
 	char product[64];           /* our user-agent token, for robots.txt */
 	struct seen *sitemaps_seen; /* sitemaps queued, each read once */
@@ -115,6 +117,8 @@ void run_finish(struct scrape_run *run, struct scrape_request *req, CURL *easy, 
 void run_wait(struct scrape_run *run, int64_t until_ns);
 /* The same for strategies with their own transport (ABI 1.2). */
 const struct scrape_request_view *run_view(struct scrape_run *run, struct scrape_request *req);
+/* A fact about how the strategy runs the job, for the report (ABI 1.2). */
+void run_describe(struct scrape_run *run, const char *key, const char *value);
 void run_complete(struct scrape_run *run, struct scrape_request *req,
                   const struct scrape_outcome *outcome);
 /* After the strategy returned: records requests still waiting for a retry

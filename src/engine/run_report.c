@@ -102,6 +102,8 @@ static void result_of(struct scrape_run *run, struct run_result *r)
 
 	memset(r, 0, sizeof *r);
 	r->job = run->job;
+	r->facts = run->facts;
+	r->fact_count = run->fact_count;
 	r->job_path = run->settings.job_path;
 	r->interrupted = run_signal != 0;
 	if (segment_split(&run->settings.segment)) {

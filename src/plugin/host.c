@@ -78,4 +78,5 @@ const struct scrape_host host_table = {
 	.worker_stop = worker_stop,
 	.request_view = run_view,
 	.complete = run_complete,
+	.describe = run_describe,
 };

@@ -119,7 +119,19 @@ static void model(struct buf *b, const struct run_result *r)
 	} else {
 		buf_printf(b, ",\"workers\":%lld", (long long)job->workers);
 	}
-	buf_printf(b, ",\"warmup_seconds\":%.9g}", (double)job->warmup_ns / 1e9);
+	buf_printf(b, ",\"warmup_seconds\":%.9g", (double)job->warmup_ns / 1e9);
+	if (r->fact_count) {
+		buf_puts(b, ",\"strategy_facts\":{");
+		for (i = 0; i < r->fact_count; i++) {
+			if (i)
+				buf_putc(b, ',');
+			buf_json_string(b, r->facts[i].key);
+			buf_putc(b, ':');
+			buf_json_string(b, r->facts[i].value);
+		}
+		buf_putc(b, '}');
+	}
+	buf_putc(b, '}');
 }
 
 /* What only a report carries: how many robots.txt were fetched, what the

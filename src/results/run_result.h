@@ -38,8 +38,16 @@ struct host_delay {
 #define RUN_WARNING_LEN 320
 #define RUN_WARNINGS 4
 
+/* What a strategy said of how it ran the job (host->describe). */
+struct strategy_fact {
+	char key[32];
+	char value[96];
+};
+
 struct run_result {
 	const struct job *job;
+	const struct strategy_fact *facts;
+	size_t fact_count;
 	const char *job_path;       /* for the reports; NULL: not from a file */
 	int interrupted;            /* by a signal */
 	/* one segment of a job split over several processes: which (1-based)

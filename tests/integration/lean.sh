@@ -160,8 +160,10 @@ layer_checks() {
 bad = [r["url"] for r in map(json.loads, open(sys.argv[1])) if r["bytes"] != int(r["url"].rsplit("/", 1)[1])]
 print(len(bad), bad[:3])' many.jsonl)" "0 []" "$io: 1500 distinct URLs, 64 at once: every answer is its own request's"
 
-	"$SCRAPE" -v $lean -n 1 "$TARGET/bytes/1" >verbose.out 2>&1
+	"$SCRAPE" -v $lean -n 1 --report layer.json "$TARGET/bytes/1" >verbose.out 2>&1
 	like "$(cat verbose.out)" "lean: 1 loop on $io" "$io: -v says which I/O layer ran"
+	is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model"]["strategy_facts"])' layer.json)" \
+	   "{'io': '$io', 'io_chosen_by': 'the job', 'loops': '1'}" "$io: and so does the report"
 
 	rm -f int.jsonl
 	"$SCRAPE" $lean -w 4 -n 100 -o int.jsonl "$TARGET/delay/200/bytes/5" >int.out 2>&1 &
