@@ -68,24 +68,69 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names of the agents' keys (SCAN, not KEYS: a Redis that holds much
+ * else is not blocked), sorted; *n of them, each malloc'd.  NULL when the
+ * server is away or memory ran out. */
+static char **agent_keys(struct cluster *cl, size_t *n)
+{
+	char cursor[32] = "0", **names = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	do {
+		redisReply *r = agents_call(cl->conn, "SCAN", cursor, "MATCH", AGENTS_PREFIX "agent:*",
+		                            "COUNT", "1000", NULL);
+		redisReply *keys;
+
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+			if (r)
+				freeReplyObject(r);
+			goto fail;
+		}
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		keys = r->element[1];
+		for (size_t i = 0; i < keys->elements; i++) {
+			if (keys->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if (*n == cap) {
+				char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *grown);
+				if (!grown) {
+					freeReplyObject(r);
+					goto fail;
+				}
+				names = grown;
+			}
+			if (!(names[*n] = strdup(keys->element[i]->str))) {
+				freeReplyObject(r);
+				goto fail;
+			}
+			(*n)++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	if (*n)
+		qsort(names, *n, sizeof *names, by_name);
+	return names ? names : calloc(1, sizeof *names);
+fail:
+	while (*n)
+		free(names[--*n]);
+	free(names);
+	return NULL;
+}
+
 /* The ids of idle agents into cl->member, sorted, at most cl->count of
  * them; how many. */
 static unsigned find_idle(struct cluster *cl)
 {
-	redisReply *keys = agents_call(cl->conn, "KEYS", AGENTS_PREFIX "agent:*", NULL);
 	const size_t skip = strlen(AGENTS_PREFIX "agent:");
-	char **names;
+	size_t n, i;
+	char **names = agent_keys(cl, &n);
 	unsigned found = 0;
 
-	if (!keys || keys->type != REDIS_REPLY_ARRAY || !(names = calloc(keys->elements + 1, sizeof *names))) {
-		if (keys)
-			freeReplyObject(keys);
+	if (!names)
 		return 0;
-	}
-	for (size_t i = 0; i < keys->elements; i++)
-		names[i] = keys->element[i]->str;
-	qsort(names, keys->elements, sizeof *names, by_name);
-	for (size_t i = 0; i < keys->elements && found < cl->count; i++) {
+	for (i = 0; i < n && found < cl->count; i++) {
 		redisReply *r = agents_call(cl->conn, "GET", names[i], NULL);
 		if (r && r->type == REDIS_REPLY_STRING && strcmp(r->str, "idle") == 0 &&
 		    strlen(names[i]) > skip)
@@ -93,8 +138,9 @@ static unsigned find_idle(struct cluster *cl)
 		if (r)
 			freeReplyObject(r);
 	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
-	freeReplyObject(keys);
 	return found;
 }
 
