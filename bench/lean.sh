@@ -3,9 +3,11 @@
 # The lean strategy against wrk, side by side in one run: a private nginx
 # (one worker, keep-alive) serving a 256-byte file on 127.0.0.1, hit with
 # the same number of connections by wrk -t1 and -t2, h2load --h1, scrape's
-# event strategy and lean with one and two threads.  Prints requests/s and
-# client CPU microseconds per request for each, lean's ratios to wrk, and
-# then system calls per request (strace -c -f) for wrk, event and lean.
+# event strategy and lean with one and two threads, on each of its I/O
+# layers (epoll; io_uring where a ring can be made here).  Prints
+# requests/s and client CPU microseconds per request for each, lean's
+# ratios to wrk, and then system calls per request (strace -c -f) for wrk,
+# event and lean on each layer.
 #
 #   bench/lean.sh [BUILD_DIR] [REQUESTS] [CONNECTIONS]
 #
@@ -53,18 +55,26 @@ row "h2load --h1 -c$conns" "$requests" "$1" "$2" "$3"
 out=$($measure $scrape_run -s event -n "$requests" "$url")
 set -- $(echo "$out" | head -1)
 row "scrape event -w$conns" "$requests" "$1" "$2" "$3"
-out=$($measure $scrape_run -s lean -n "$requests" "$url")
-set -- $(echo "$out" | head -1)
-lean1=$(row "scrape lean -w$conns" "$requests" "$1" "$2" "$3"); echo "$lean1"
-out=$($measure $scrape_run -s lean --set strategy.threads=2 -n "$requests" "$url")
-set -- $(echo "$out" | head -1)
-lean2=$(row "scrape lean threads=2" "$requests" "$1" "$2" "$3"); echo "$lean2"
+# io_uring only where a ring can be made here
+layers=epoll
+$build/scrape -q -s lean --set strategy.io=uring -n 1 "$url" >/dev/null 2>&1 && layers="epoll uring"
+ratios=
+for io in $layers; do
+	out=$($measure $scrape_run -s lean --set strategy.io=$io -n "$requests" "$url")
+	set -- $(echo "$out" | head -1)
+	lean1=$(row "scrape lean $io -w$conns" "$requests" "$1" "$2" "$3"); echo "$lean1"
+	out=$($measure $scrape_run -s lean --set strategy.io=$io --set strategy.threads=2 -n "$requests" "$url")
+	set -- $(echo "$out" | head -1)
+	lean2=$(row "scrape lean $io threads=2" "$requests" "$1" "$2" "$3"); echo "$lean2"
+	ratios="$ratios$(printf '%s\n%s\n%s\n%s\n' "$wrk1" "$lean1" "$wrk2" "$lean2" | awk -v io="$io" '
+		NR % 2 == 1 { rate = $(NF-1); cpu = $NF; next }
+		{ printf "lean %s (%s) vs wrk: %.2f x the requests/s (goal >= 1.0), %.2f x the CPU per request (goal <= 0.5)\n",
+		         io, NR == 2 ? "1 thread" : "2 threads", $(NF-1) / rate, $NF / cpu }')
+"
+done
 
 echo
-printf '%s\n%s\n%s\n%s\n' "$wrk1" "$lean1" "$wrk2" "$lean2" | awk '
-	NR % 2 == 1 { rate = $(NF-1); cpu = $NF; next }
-	{ printf "lean (%s) vs wrk: %.2f x the requests/s (goal >= 1.0), %.2f x the CPU per request (goal <= 0.5)\n",
-	         NR == 2 ? "1 thread" : "2 threads", $(NF-1) / rate, $NF / cpu }'
+printf '%s' "$ratios"
 
 # syscalls TOTAL_REQUESTS COMMAND...: system calls per request under strace
 syscalls() {
@@ -78,4 +88,7 @@ small=20000
 wrk_n=$(strace -f -c -o "$tmp/strace.txt" wrk -t1 -c"$conns" -d2s "$url" 2>/dev/null | awk '/requests in/ {print $1}')
 printf 'system calls per request: wrk %s' "$(awk -v n="$wrk_n" '$NF == "total" { printf "%.2f", $(NF-2) / n }' "$tmp/strace.txt")"
 printf ', event %s' "$(syscalls "$small" $scrape_run -s event -n "$small" "$url")"
-printf ', lean %s\n' "$(syscalls "$small" $scrape_run -s lean -n "$small" "$url")"
+for io in $layers; do
+	printf ', lean %s %s' "$io" "$(syscalls "$small" $scrape_run -s lean --set strategy.io=$io -n "$small" "$url")"
+done
+echo

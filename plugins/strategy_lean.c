@@ -7,10 +7,12 @@
  * and declares what it cannot do, so the core refuses such jobs at load.
  * `threads` loops run side by side, each with its share of the places and
  * its own connections; `io` picks the I/O layer under the shared HTTP
- * code (lean/), and -v says which ran.
+ * code (lean/): io_uring where a ring can be made (auto probes once, at
+ * load: seccomp or an old kernel refuse it), else epoll; -v says which ran.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +37,37 @@ struct lean_thread {
 	int result;
 };
 
+#ifdef LEAN_HAVE_URING
+static char uring_why[128];     /* why no ring can be made here, or "" */
+
+static void uring_probe(void)
+{
+	int rc = io_uring_layer_probe();
+
+	if (rc == -EOPNOTSUPP)
+		snprintf(uring_why, sizeof uring_why, "the kernel's io_uring lacks socket operations");
+	else if (rc < 0)
+		snprintf(uring_why, sizeof uring_why, "io_uring_setup: %s", strerror(-rc));
+}
+#endif
+
+/* NULL when the io_uring layer can run here, else why not; probed once */
+static const char *uring_unavailable(void)
+{
+#ifdef LEAN_HAVE_URING
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, uring_probe);
+	return uring_why[0] ? uring_why : NULL;
+#else
+	return "scrape was built without liburing";
+#endif
+}
+
 static const struct scrape_option options[] = {
 	{ "threads", SCRAPE_OPT_INT, "1", "event loops side by side, one per core at most" },
-	{ "io", SCRAPE_OPT_STRING, "auto", "the I/O layer: auto or epoll (auto: the best this host has)" },
+	{ "io", SCRAPE_OPT_STRING, "auto",
+	  "the I/O layer: auto, uring or epoll (auto: uring where it works here, else epoll)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -55,8 +85,8 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 		host->opt_fail(opts, "threads", "threads must be between 1 and %d", MAX_THREADS);
 		return -1;
 	}
-	if (strcmp(io, "auto") != 0 && strcmp(io, "epoll") != 0) {
-		host->opt_fail(opts, "io", "io must be auto or epoll, not \"%s\"", io);
+	if (strcmp(io, "auto") != 0 && strcmp(io, "uring") != 0 && strcmp(io, "epoll") != 0) {
+		host->opt_fail(opts, "io", "io must be auto, uring or epoll, not \"%s\"", io);
 		return -1;
 	}
 	if (!(l = calloc(1, sizeof *l))) {
@@ -65,9 +95,20 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	}
 	l->host = host;
 	l->threads = (unsigned)threads;
-	/* epoll is the one layer so far: auto can only choose it */
-	l->io = &io_epoll_ops;
 	l->io_auto = strcmp(io, "auto") == 0;
+	l->io = &io_epoll_ops;
+	if (strcmp(io, "epoll") != 0) {
+		const char *why = uring_unavailable();
+		if (!why) {
+#ifdef LEAN_HAVE_URING
+			l->io = &io_uring_layer_ops;
+#endif
+		} else if (!l->io_auto) {
+			host->log(SCRAPE_LOG_ERROR, "lean: io: uring is not available here (%s); use io: epoll", why);
+			free(l);
+			return -1;
+		}
+	}
 	http_parser_set_max_header_size(MAX_HEADER_BYTES);
 	*state = l;
 	return 0;
@@ -131,12 +172,12 @@ static const struct scrape_strategy_ops ops = { .run = run };
 SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	SCRAPE_PLUGIN_HEADER(SCRAPE_KIND_STRATEGY, "lean"),
 	.version = SCRAPE_VERSION,
-	.description = "own HTTP/1.1 client on epoll, no libcurl: cheapest per request",
+	.description = "own HTTP/1.1 client on io_uring or epoll, no libcurl: cheapest per request",
 	.options = options,
 	.create = create,
 	.destroy = destroy,
 	.strategy = &ops,
 	/* each loop asks next() whenever it has a free place of its share
 	 * and sleeps exactly until the time next() names (lean/engine.c) */
-	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_OPEN_MODEL,
+	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_REDIRECTS | SCRAPE_CAP_OPEN_MODEL,
 };

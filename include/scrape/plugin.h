@@ -202,6 +202,11 @@ struct scrape_outcome {
 	uint64_t bytes_in;           /* status line, headers and body as received */
 	uint64_t bytes_out;          /* the request as sent */
 	int new_connection;          /* the request opened the connection it used */
+	/* The Location header of a 3xx, or NULL.  A strategy that declares
+	 * SCRAPE_CAP_REDIRECTS fills it, and the core follows the redirect as
+	 * libcurl would: the same request comes back from next() for the next
+	 * hop (request_view() says where), and one record covers the chain. */
+	const char *location;
 };
 
 /* What next() says about the work queue. */
@@ -399,7 +404,7 @@ enum scrape_capability {
 	SCRAPE_CAP_PROXIES = 1u << 4,     /* proxy, proxies */
 	SCRAPE_CAP_COMPRESSION = 1u << 5, /* compressed, Accept-Encoding decoded */
 	SCRAPE_CAP_COOKIES = 1u << 6,     /* cookies, cookie_file, cookie_jar */
-	SCRAPE_CAP_REDIRECTS = 1u << 7,   /* max_redirects: following Location */
+	SCRAPE_CAP_REDIRECTS = 1u << 7,   /* max_redirects: fills outcome.location (the core follows) */
 };
 
 /* What a strategy that drives libcurl can do. */

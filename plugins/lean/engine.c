@@ -388,7 +388,10 @@ static void settle_conn(struct lean_loop *loop, struct xfer *x, enum scrape_erro
 		return;
 	x->conn = NULL;
 	c->served++;
-	if (!error && http_response_reusable(&x->resp) && x->view->keepalive &&
+	/* a server that answered before the request was all sent (a 413, an
+	 * early error) leaves the rest of it in flight: that connection is
+	 * closed, which also stops the send before its bytes are reused */
+	if (!error && !c->io.out && http_response_reusable(&x->resp) && x->view->keepalive &&
 	    !(x->view->connection_max_age_ns && now - c->opened_ns > x->view->connection_max_age_ns))
 		conn_idle(loop, c, now);
 	else
@@ -405,6 +408,7 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	o.status = x->resp.status;
 	o.headers = http_response_headers(&x->resp, &o.header_count);
 	o.content_type = http_response_content_type(&x->resp);
+	o.location = http_response_location(&x->resp);
 	if (x->resp.wants & SCRAPE_WANT_BODY) {
 		o.body = (const unsigned char *)(x->resp.body.data ? x->resp.body.data : "");
 		o.body_len = x->resp.body.len;
@@ -468,6 +472,8 @@ static void on_sent(void *ctx, struct io_conn *ioc, int err)
 	struct lean_loop *loop = ctx;
 	struct xfer *x = ((struct conn *)ioc)->xfer;
 
+	if (!x)
+		return;         /* its transfer ended first, and closed it */
 	if (err && resend(loop, x) < 0)
 		finish(loop, x, class_of_errno(err, 0));
 }

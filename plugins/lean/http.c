@@ -139,7 +139,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 
 	if (!r->in_value) {
 		const char *name = r->fields.data + r->field_start;
-		r->keep_content_type = r->fields.len - r->field_start == 12 && strncasecmp(name, "Content-Type", 12) == 0;
+		size_t name_len = r->fields.len - r->field_start;
+		/* Content-Type and Location are kept whatever the core wants:
+		 * every record has the one, the core follows the other */
+		r->keep_content_type = (name_len == 12 && strncasecmp(name, "Content-Type", 12) == 0) ||
+		                       (name_len == 8 && strncasecmp(name, "Location", 8) == 0);
 		if (!(r->wants & SCRAPE_WANT_HEADERS) && !r->keep_content_type) {
 			r->fields.len = r->field_start;
 			r->in_value = -1;       /* skipping this value */
@@ -332,7 +336,8 @@ int http_response_reusable(const struct http_response *r)
 	return r->complete && r->keep_alive && !r->trailing;
 }
 
-const char *http_response_content_type(const struct http_response *r)
+/* The value of the first header called name, or NULL. */
+static const char *header_value(const struct http_response *r, const char *name)
 {
 	const char *p = r->fields.data, *end = p ? p + r->fields.len : NULL;
 
@@ -340,9 +345,19 @@ const char *http_response_content_type(const struct http_response *r)
 		const char *value = p + strlen(p) + 1;
 		if (value >= end)
 			break;
-		if (strcasecmp(p, "Content-Type") == 0)
+		if (strcasecmp(p, name) == 0)
 			return value;
 		p = value + strlen(value) + 1;
 	}
 	return NULL;
+}
+
+const char *http_response_content_type(const struct http_response *r)
+{
+	return header_value(r, "Content-Type");
+}
+
+const char *http_response_location(const struct http_response *r)
+{
+	return r->status >= 300 && r->status < 400 ? header_value(r, "Location") : NULL;
 }

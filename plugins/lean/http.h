@@ -49,7 +49,7 @@ struct http_response {
 	int complete;
 	int interim;                 /* reading a 1xx that is skipped */
 	int in_value;                /* header callbacks: reading a value */
-	int keep_content_type;       /* the current header is Content-Type */
+	int keep_content_type;       /* the current header is Content-Type or Location */
 	int keep_alive;              /* the connection may serve another request */
 	int trailing;                /* bytes followed the response: do not reuse */
 	enum scrape_error_class error;
@@ -73,6 +73,8 @@ enum http_progress http_response_feed(struct http_response *r, const char *data,
 const struct scrape_header *http_response_headers(struct http_response *r, size_t *n);
 /* The Content-Type value, or NULL. */
 const char *http_response_content_type(const struct http_response *r);
+/* The Location of a 3xx, or NULL. */
+const char *http_response_location(const struct http_response *r);
 /* Whether the connection can carry another request after a DONE. */
 int http_response_reusable(const struct http_response *r);
 

@@ -5,8 +5,9 @@
  * send is done and bytes (or the end) arrived.  A connection always has a
  * receive armed once it is up, so a server closing an idle connection is
  * seen at once.  The epoll layer implements it over readiness, trying a
- * send at once; the interface is one of completions so that a layer on
- * io_uring can submit and reap in batches behind it.
+ * send at once; the io_uring layer queues every operation during the
+ * callbacks and submits and reaps them in batches, one system call per
+ * wait().
  */
 #ifndef LEAN_IO_H
 #define LEAN_IO_H
@@ -61,5 +62,12 @@ struct io_ops {
 };
 
 extern const struct io_ops io_epoll_ops;
+
+#ifdef LEAN_HAVE_URING
+/* Built with liburing: the io_uring layer, and whether a ring can be made
+ * here at all (0, or -errno of io_uring_setup: seccomp, an old kernel). */
+extern const struct io_ops io_uring_layer_ops;
+int io_uring_layer_probe(void);
+#endif
 
 #endif

@@ -112,6 +112,7 @@ static int ep_send(struct io_layer *io, struct io_conn *c, const char *data, siz
 	rc = write_some(c);
 	if (rc == 1 && (rc = watch(io, c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT)) == 0)
 		return 1;
+	c->out = NULL;              /* all sent now, or failed: none in progress */
 	return rc;
 }
 

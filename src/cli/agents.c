@@ -20,6 +20,7 @@
 
 #include "cli/merge.h"
 #include "config/job.h"
+#include "config/units.h"
 #include "engine/run.h"
 #include "engine/segment.h"
 #include "util/log.h"
@@ -32,6 +33,10 @@
  * its assignment, or its report is on its way) is given this long before
  * its segment is missing. */
 #define IDLE_GRACE_NS 3000000000LL
+/* How long the controller waits for its agents unless --agents-wait says:
+ * long enough for pods to be scheduled and pull an image, short enough
+ * that a cluster that never comes is said. */
+#define AGENTS_WAIT_NS (300 * 1000000000LL)
 
 enum member_state { MEMBER_RUNNING, MEMBER_DONE, MEMBER_FAILED, MEMBER_MISSING };
 
@@ -145,14 +150,24 @@ static int publish_job(struct cluster *cl, const char *name, const char *text, s
 	return ok && agents_do(cl->conn, "EXPIRE", key, AGENTS_RUN_TTL_TEXT, NULL) == 0 ? 0 : -1;
 }
 
-/* Waits for cl->count idle agents and gives them the job: 0, or -1 when
- * stopped by a signal. */
+/* Waits for cl->count idle agents, up to wait_ns (0: for ever), and gives
+ * them the job: 0, -1 when stopped by a signal, -2 when they did not all
+ * come in time (said). */
 static int start_cluster(struct cluster *cl, const char *job_name, const char *text, size_t len,
-                         const char *hash)
+                         const char *hash, int64_t wait_ns)
 {
 	unsigned seen = (unsigned)-1, idle = 0;
+	int64_t give_up = wait_ns > 0 ? segment_wall_ns() + wait_ns : INT64_MAX;
+	char waited[32];
 
 	while (!run_signal) {
+		if (segment_wall_ns() >= give_up) {
+			units_format_exact(wait_ns, waited, sizeof waited);
+			log_error("incomplete: after %s, %u of the %u agents asked for %s idle; nothing ran "
+			          "(start more with \"scrape agent\", or lower --agents-count, or raise "
+			          "--agents-wait)", waited, idle, cl->count, idle == 1 ? "was" : "were");
+			return -2;
+		}
 		if (redis_conn_ready(cl->conn) && (idle = find_idle(cl)) >= cl->count) {
 			int64_t start_ns = segment_wall_ns() + START_DELAY_NS;
 			segment_run_id(start_ns, hash, cl->run, sizeof cl->run);
@@ -476,7 +491,7 @@ int agents_control(const struct cli *cli)
 	struct redis_url url;
 	size_t len = 0;
 	char *text = NULL;
-	int status;
+	int status, started;
 
 	cl.progress = cli->progress >= 0 ? cli->progress : isatty(STDERR_FILENO);
 	if ((status = check_job(cli, &job, hash)) != EXIT_ALL_OK) {
@@ -492,8 +507,9 @@ int agents_control(const struct cli *cli)
 	}
 	if (!(cl.conn = agents_connect("--agents", cli->agents, &url))) {
 		status = EXIT_USAGE;
-	} else if (start_cluster(&cl, cli->config, text, len, hash) < 0) {
-		status = 128 + run_signal;
+	} else if ((started = start_cluster(&cl, cli->config, text, len, hash,
+	                                     cli->agents_wait_given ? cli->agents_wait_ns : AGENTS_WAIT_NS)) < 0) {
+		status = started == -2 ? EXIT_INCOMPLETE : 128 + run_signal;
 	} else {
 		follow(&cl);
 		status = run_signal ? 128 + run_signal : verdict(&cl, cli, job, hash);

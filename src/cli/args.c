@@ -76,6 +76,8 @@ static void usage(FILE *out)
 	      "                         (redis://HOST:PORT/DB), one segment each, and print\n"
 	      "                         the merged verdict (exit 4: a segment did not report)\n"
 	      "      --agents-count N   how many agents: wait for N idle ones\n"
+	      "      --agents-wait D    give up when they are not all there after D\n"
+	      "                         (default 5m; 0s: wait for ever)\n"
 	      "  scrape agent --redis URL  wait at this Redis for jobs of --agents, run the\n"
 	      "                         segment given, report; repeat until SIGINT/SIGTERM\n"
 	      "\n"
@@ -200,7 +202,7 @@ enum {
 	OPT_OUTPUT_FORMAT, OPT_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_COMPARE, OPT_REPORT,
 	OPT_HTML, OPT_RATE, OPT_REQUESTS, OPT_MAX_CONNECTIONS, OPT_WARMUP, OPT_MERGE, OPT_METRICS_LISTEN,
 	OPT_METRICS_LINGER, OPT_SEGMENT, OPT_SEGMENTS, OPT_START_AT, OPT_RUN_ID, OPT_SCHEDULE,
-	OPT_REDIS, OPT_AGENTS, OPT_AGENTS_COUNT,
+	OPT_REDIS, OPT_AGENTS, OPT_AGENTS_COUNT, OPT_AGENTS_WAIT,
 };
 
 static const char short_options[] = ":c:s:w:r:b:n:d:t:p:o:qvVh";
@@ -240,6 +242,7 @@ static const struct option long_options[] = {
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "agents", required_argument, NULL, OPT_AGENTS },
 	{ "agents-count", required_argument, NULL, OPT_AGENTS_COUNT },
+	{ "agents-wait", required_argument, NULL, OPT_AGENTS_WAIT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "fresh", no_argument, NULL, OPT_FRESH },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -425,6 +428,15 @@ static int other_option(int c, int argc, char **argv, struct cli *cli, int *stat
 		cli->agents_count = (unsigned)n;
 		break;
 	}
+	case OPT_AGENTS_WAIT: {
+		const char *why;
+		if (units_duration(optarg, &cli->agents_wait_ns, &why) < 0) {
+			log_fatal("--agents-wait \"%s\": %s", optarg, why);
+			return OPTION_STOP;
+		}
+		cli->agents_wait_given = 1;
+		break;
+	}
 	case OPT_DRY_RUN: cli->dry_run = 1; break;
 	case OPT_FRESH: cli->fresh = 1; break;
 	case 'q': cli->quiet = 1; break;
@@ -483,6 +495,10 @@ static int check_agents(const struct cli *cli)
 		log_fatal("--redis is for scrape agent; the controller's option is --agents");
 		return -1;
 	}
+	if (cli->agents_wait_given && !cli->agents) {
+		log_fatal("--agents-wait needs --agents redis://HOST:PORT/DB");
+		return -1;
+	}
 	if (!cli->agents || !cli->agents_count) {
 		log_fatal("%s", cli->agents ? "--agents needs --agents-count N (how many agents to wait for)"
 		                            : "--agents-count needs --agents redis://HOST:PORT/DB");
@@ -519,7 +535,7 @@ static int finish_cli(int argc, char **argv, struct cli *cli)
 			return -1;
 		free(list);
 	}
-	if (cli->agent || cli->agents || cli->redis || cli->agents_count)
+	if (cli->agent || cli->agents || cli->redis || cli->agents_count || cli->agents_wait_given)
 		return check_agents(cli);
 	if (!cli->config && cli->url_count == 0 && cli->override_count == 0 && !cli->list_plugins &&
 	    !cli->plugin_help) {

@@ -53,6 +53,8 @@ struct cli {
 	const char *redis;          /* scrape agent --redis URL */
 	const char *agents;         /* --agents URL: hand the job to agents */
 	unsigned agents_count;      /* --agents-count N */
+	int64_t agents_wait_ns;     /* --agents-wait D: how long to wait for them (0: for ever) */
+	int agents_wait_given;
 };
 
 /* 0, or -1: exit with status *status (help, version, or a usage error,

@@ -11,6 +11,7 @@
 
 #include "cli/merge_private.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,10 +148,12 @@ static int read_second(struct json_reader *r, struct merged *m, struct timeline_
 				s->seconds = v;
 			else if (which == 1)
 				s->target_rate = v;
+			/* rounded: 0.004071424 s is 4071423.99... ns as a double,
+			 * and would come back as 0.004071423 */
 			else if (which == 2)
-				s->p50_ns = (int64_t)(v * 1e9);
+				s->p50_ns = llround(v * 1e9);
 			else
-				s->p99_ns = (int64_t)(v * 1e9);
+				s->p99_ns = llround(v * 1e9);
 		} else {
 			rc = json_skip(r, NULL, NULL);
 		}

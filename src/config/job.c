@@ -22,7 +22,7 @@
 
 /* In the order --dry-run prints them. */
 const struct job_key *const job_key_sections[] = {
-	job_urls_keys, job_model_keys, job_transfer_keys, job_request_keys, job_proxy_keys,
+	job_urls_keys, job_model_keys, job_per_host_keys, job_transfer_keys, job_request_keys, job_proxy_keys,
 	job_output_keys,
 };
 const size_t job_key_section_count = sizeof job_key_sections / sizeof job_key_sections[0];

@@ -71,6 +71,7 @@ struct job_key {
 /* The sections' tables, each ended by a row with no name, in print order. */
 extern const struct job_key job_urls_keys[];
 extern const struct job_key job_model_keys[];
+extern const struct job_key job_per_host_keys[];
 extern const struct job_key job_transfer_keys[];
 extern const struct job_key job_request_keys[];
 extern const struct job_key job_proxy_keys[];

@@ -235,6 +235,7 @@ void dispatch_request_free(struct scrape_request *req)
 	buf_free(&req->body);
 	buf_free(&req->headers);
 	transfer_request_release(req);
+	free(req->hop_url);
 	free(req->url);
 	free(req);
 }
@@ -510,11 +511,14 @@ static void hand_out(struct dispatch *d, struct scrape_request *req, int64_t now
 
 	pick_proxy(d, req);
 	left_queue(req);
-	req->sent_ns = now;
-	req->warmup = start < d->measure_ns;
 	req->in_flight = 1;
 	if (++st->in_flight > st->peak_in_flight)
 		st->peak_in_flight = st->in_flight;
+	/* a redirect's next hop goes on with the request's start */
+	if (req->redirects > 0)
+		return;
+	req->sent_ns = now;
+	req->warmup = start < d->measure_ns;
 	/* a retry is the same request again, not a start of its own */
 	if (req->warmup || req->attempt > 1)
 		return;
@@ -720,6 +724,16 @@ void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct
 	req->ready_ns = now + wait;
 	queue_retry(d, req);
 	d->stats->retries++;
+}
+
+void dispatch_redirect(struct dispatch *d, struct scrape_request *req, int64_t now)
+{
+	if (d->hosts)
+		hosts_release(d->hosts, req);
+	settle(d, req);
+	req->host = NULL;           /* the next hop's host may be another */
+	req->ready_ns = now;
+	queue_retry(d, req);
 }
 
 void dispatch_release(struct dispatch *d, struct scrape_request *req)

@@ -80,6 +80,10 @@ void dispatch_observe(struct dispatch *d, struct scrape_request *req, const stru
  * pauses its host).  It stays outstanding. */
 void dispatch_retry(struct dispatch *d, struct scrape_request *req, const struct host_answer *a,
                     int64_t now);
+/* A redirect's next hop (a strategy with its own transport): req leaves
+ * the strategy's hands and its host, and waits in the queue like a retry
+ * due now, without counting as one.  It stays outstanding. */
+void dispatch_redirect(struct dispatch *d, struct scrape_request *req, int64_t now);
 /* req is done with (recorded): its host slot and its outstanding count
  * are freed.  The caller frees req. */
 void dispatch_release(struct dispatch *d, struct scrape_request *req);

@@ -188,7 +188,7 @@ static void deactivate(struct hosts *h, struct host *host)
 
 int hosts_enqueue(struct hosts *h, struct scrape_request *req, int front)
 {
-	struct host *host = req->host ? req->host : find_or_add(h, req->url);
+	struct host *host = req->host ? req->host : find_or_add(h, request_target(req));
 
 	if (!host)
 		return -1;

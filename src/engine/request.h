@@ -79,6 +79,21 @@ struct scrape_request {
 	/* a strategy with its own transport: the attempt's view (ABI 1.2),
 	 * from request_view() until complete() */
 	struct transfer_view *view;
+	/* and the redirects the core follows for it (libcurl follows its
+	 * own): where this hop goes (NULL: url), how many were followed,
+	 * whether the hop became a GET without a body (a 303, or a POST's
+	 * 301/302), and the figures of the hops before it */
+	char *hop_url;
+	int redirects;
+	int hop_get;
+	int64_t hops_ns;
+	uint64_t hops_bytes_in, hops_bytes_out, hops_connections;
 };
+
+/* Where the request goes now: its URL, or the redirect it follows. */
+static inline const char *request_target(const struct scrape_request *req)
+{
+	return req->hop_url ? req->hop_url : req->url;
+}
 
 #endif

@@ -578,15 +578,29 @@ void run_complete(struct scrape_run *run, struct scrape_request *req,
                   const struct scrape_outcome *outcome)
 {
 	struct request_result res;
-	int concluded = run_conclude_outcome(run, req, outcome, &res);
+	int concluded;
 
-	/* a retry gets a new view: its transfer starts over */
+	if (transfer_view_follow(&run->fetch, req, outcome)) {
+		/* the next hop: back to the queue, to be taken like a retry that
+		 * is due at once, but not counted as one */
+		transfer_view_free(req->view);
+		req->view = NULL;
+		pthread_mutex_lock(&run->lock);
+		dispatch_redirect(&run->dispatch, req, run_now_ns());
+		pthread_cond_broadcast(&run->news);
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
+	concluded = run_conclude_outcome(run, req, outcome, &res);
+	/* a retry gets a new view: its transfer starts over, from its own URL */
 	transfer_view_free(req->view);
 	req->view = NULL;
-	if (concluded == RUN_RETRY)
+	if (concluded == RUN_RETRY) {
+		transfer_view_restart(req);
 		run_retry(run, req, res.error, &res);
-	else
+	} else {
 		run_record(run, req, &res);
+	}
 }
 
 void run_drain(struct scrape_run *run)

@@ -174,7 +174,7 @@ int run_conclude_outcome(struct scrape_run *run, struct scrape_request *req,
                          const struct scrape_outcome *outcome, struct request_result *res)
 {
 	struct transfer_outcome o;
+	int completed = transfer_view_outcome(&run->fetch, req, outcome, &o);
 
-	transfer_view_outcome(req, outcome, &o);
-	return conclude(run, req, outcome->error == SCRAPE_ERR_NONE, &o, res);
+	return conclude(run, req, completed, &o, res);
 }

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The crawl's side of a run (run_crawl.c): following links within scope, and
- * robots.txt for the host queues.  Callers hold the run's lock.
+ * The crawl's side of a run: following links within scope, robots.txt
+ * for the host queues and sitemaps (run_crawl.c); the state file of a
+ * resumable crawl and the Redis store of a shared one (run_crawl_store.c).
+ * Callers hold the run's lock.
  */
 #ifndef SCRAPE_RUN_CRAWL_H
 #define SCRAPE_RUN_CRAWL_H
 
 #include "engine/run.h"
 
+/* The crawl cannot go on without its store (out of memory, or the state
+ * file failed): said once, and the run stops. */
+void crawl_store_failed(struct scrape_run *run);
 /* The robots.txt request of a host (hosts_callbacks.make_request). */
 struct scrape_request *crawl_make_robots_request(void *ctx, const char *url);
 /* A robots.txt kept by a resumable crawl (hosts_callbacks.cached). */

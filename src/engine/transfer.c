@@ -300,16 +300,24 @@ static CURLcode set_method_and_body(CURL *easy, const struct job *job,
 	size_t body_len = own && own->body ? own->body_len : job->body_len;
 	CURLcode rc = CURLE_OK;
 
-	if (strcmp(method, "HEAD") == 0)
+	if (strcmp(method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") != 0)
+	} else if (strcmp(method, "POST") == 0) {
+		/* libcurl's own POST (not a custom method, which libcurl would
+		 * keep across redirects): a 303, or a 301/302, turns it into a GET
+		 * without the body, as browsers and the lean strategy do.  Always
+		 * with POSTFIELDS, or libcurl would read the body from stdin. */
+		SET(CURLOPT_POSTFIELDS, body ? body : "");
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+		return rc;
+	} else if (strcmp(method, "GET") != 0) {
 		SET(CURLOPT_CUSTOMREQUEST, method);
+	}
 	if (body) {
 		SET(CURLOPT_POSTFIELDS, body);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		/* POSTFIELDS turns the request into a POST; keep the method */
-		if (strcmp(method, "POST") != 0)
-			SET(CURLOPT_CUSTOMREQUEST, method);
+		SET(CURLOPT_CUSTOMREQUEST, method);
 	}
 	return rc;
 }

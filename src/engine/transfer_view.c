@@ -8,16 +8,21 @@
  * for a body unless the request names one, a re-crawl's validators, the
  * job's `resolve` entries applied.  The outcome comes back as a class of
  * failure, which becomes the words transfer.c gives libcurl's codes.
+ * Redirects are followed here, as libcurl follows them: a 3xx with a
+ * Location (the strategy reports it) sends the same request to the next
+ * hop, up to max_redirects, and one record covers the chain.
  */
 #include <config.h>
 
 #include "engine/transfer_view.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "crawl/url.h"
 #include "engine/request.h"
 
 struct transfer_view {
@@ -153,7 +158,8 @@ static size_t fill_headers(const struct job *job, const struct scrape_request *r
 	struct request_parts r = {
 		.job_headers = job->headers, .job_count = job->header_count,
 		.own_headers = own ? own->headers : NULL, .own_count = own ? own->header_count : 0,
-		.body = own && own->body ? own->body : job->body,
+		/* a redirect that became a GET carries no body, nor its type */
+		.body = req->hop_get ? NULL : own && own->body ? own->body : job->body,
 	};
 	size_t n = 0, i;
 
@@ -198,13 +204,15 @@ struct transfer_view *transfer_view_new(const struct transfer_settings *s, struc
 	char *at;
 	int as_job;
 
-	if (!v || transfer_reset(s, req) < 0 || split_url(req->url, &p) < 0)
+	const char *url = request_target(req);
+
+	if (!v || transfer_reset(s, req) < 0 || split_url(url, &p) < 0)
 		goto fail;
 	address = resolve_entry(job->resolve, &p, &address_len);
 	v->headers = calloc(job->header_count + (req->request ? req->request->header_count : 0) + 5,
 	                    sizeof *v->headers);
 	/* host, authority, target (perhaps twice), address, their NULs */
-	v->text = malloc(strlen(req->url) * 4 + address_len + 8);
+	v->text = malloc(strlen(url) * 4 + address_len + 8);
 	if (!v->headers || !v->text)
 		goto fail;
 	view = &v->view;
@@ -226,9 +234,10 @@ struct transfer_view *transfer_view_new(const struct transfer_settings *s, struc
 	}
 	view->address = address ? put(&at, address, address_len) : NULL;
 	view->port = p.port;
-	view->url = req->url;
-	/* a sitemap is read with a GET, whatever the pages are asked with */
-	as_job = !req->sitemap;
+	view->url = url;
+	/* a sitemap is read with a GET, whatever the pages are asked with, and
+	 * so is a redirect that turned the request into a GET */
+	as_job = !req->sitemap && !req->hop_get;
 	view->method = !as_job ? "GET" : own && own->method ? own->method : job->method;
 	if (as_job && own && own->body) {
 		view->body = (const unsigned char *)own->body;
@@ -338,15 +347,95 @@ static double seconds(int64_t ns)
 	return (double)ns / 1e9;
 }
 
-void transfer_view_outcome(struct scrape_request *req, const struct scrape_outcome *in,
-                           struct transfer_outcome *out)
+/* ---- redirects ---- */
+
+enum hop {
+	HOP_NONE,                   /* not a redirect the job follows */
+	HOP_FOLLOW,                 /* *next is where it goes */
+	HOP_TOO_MANY,               /* past max_redirects */
+	HOP_BAD_SCHEME,             /* *next is not http or https */
+};
+
+/* What the outcome says about a redirect, as libcurl decides it: any 3xx
+ * but 304 with a Location, while max_redirects allows.  *next is the
+ * resolved Location (the caller frees it), or NULL without memory. */
+static enum hop hop_of(const struct transfer_settings *s, const struct scrape_request *req,
+                       const struct scrape_outcome *in, char **next)
+{
+	const char *location;
+
+	*next = NULL;
+	if (in->size < offsetof(struct scrape_outcome, location) + sizeof in->location ||
+	    !(location = in->location) || !*location || in->error != SCRAPE_ERR_NONE ||
+	    in->status < 300 || in->status >= 400 || in->status == 304 || s->job->max_redirects <= 0)
+		return HOP_NONE;
+	if (req->redirects >= s->job->max_redirects)
+		return HOP_TOO_MANY;
+	if (!(*next = url_resolve(request_target(req), location)))
+		return HOP_NONE;
+	if (strncasecmp(*next, "http://", 7) != 0 && strncasecmp(*next, "https://", 8) != 0)
+		return HOP_BAD_SCHEME;
+	return HOP_FOLLOW;
+}
+
+int transfer_view_follow(const struct transfer_settings *s, struct scrape_request *req,
+                         const struct scrape_outcome *in)
+{
+	char *next;
+	const char *method;
+
+	if (hop_of(s, req, in, &next) != HOP_FOLLOW) {
+		free(next);
+		return 0;
+	}
+	/* 303 asks for a GET (a HEAD stays one); 301 and 302 turn a POST into
+	 * a GET, as browsers and libcurl do; 307 and 308 keep it all */
+	method = req->hop_get || req->sitemap ? "GET"
+	         : req->request && req->request->method ? req->request->method : s->job->method;
+	if ((in->status == 303 && strcasecmp(method, "HEAD") != 0) ||
+	    ((in->status == 301 || in->status == 302) && strcasecmp(method, "POST") == 0))
+		req->hop_get = 1;
+	free(req->hop_url);
+	req->hop_url = next;
+	req->redirects++;
+	req->hops_ns += in->total_ns;
+	req->hops_bytes_in += in->bytes_in;
+	req->hops_bytes_out += in->bytes_out;
+	req->hops_connections += in->new_connection ? 1 : 0;
+	return 1;
+}
+
+void transfer_view_restart(struct scrape_request *req)
+{
+	free(req->hop_url);
+	req->hop_url = NULL;
+	req->redirects = 0;
+	req->hop_get = 0;
+	req->hops_ns = 0;
+	req->hops_bytes_in = req->hops_bytes_out = req->hops_connections = 0;
+}
+
+int transfer_view_outcome(const struct transfer_settings *s, struct scrape_request *req,
+                          const struct scrape_outcome *in, struct transfer_outcome *out)
 {
 	enum scrape_error_class error = in->error;
+	enum hop hop;
+	char *next;
 
 	memset(out, 0, sizeof *out);
 	out->status = in->status;
-	out->final_url = req->url;
+	out->final_url = request_target(req);
 	out->content_type = in->content_type;
+	/* a redirect the chain could not follow fails as libcurl's would */
+	hop = hop_of(s, req, in, &next);
+	if (hop == HOP_BAD_SCHEME) {
+		/* the URL the chain ended on, kept until the request is freed */
+		free(req->hop_url);
+		req->hop_url = next;
+		out->final_url = next;
+	} else {
+		free(next);
+	}
 	req->reply_status = in->status;
 	take_headers(req, in);
 	/* a sitemap's reader that gives up says why itself (run_conclude.c) */
@@ -357,13 +446,14 @@ void transfer_view_outcome(struct scrape_request *req, const struct scrape_outco
 		req->received = in->body_bytes;
 	out->bytes = error ? in->body_bytes : req->received;
 	out->bytes_wire = in->body_bytes;
-	out->bytes_in = in->bytes_in;
-	out->bytes_out = in->bytes_out;
-	out->connections = in->new_connection ? 1 : 0;
-	out->time_total = seconds(in->total_ns);
+	out->bytes_in = in->bytes_in + req->hops_bytes_in;
+	out->bytes_out = in->bytes_out + req->hops_bytes_out;
+	out->connections = (in->new_connection ? 1 : 0) + req->hops_connections;
+	out->time_total = seconds(in->total_ns + req->hops_ns);
 	out->time_connect = seconds(in->connect_ns);
 	out->time_tls = seconds(in->tls_ns);
-	out->time_first_byte = seconds(in->first_byte_ns);
+	/* from the start of the chain, as libcurl counts it */
+	out->time_first_byte = in->first_byte_ns ? seconds(in->first_byte_ns + req->hops_ns) : 0;
 	if (error) {
 		out->error = reason_of_class(error, &out->retryable);
 		if (!out->error) {
@@ -371,9 +461,13 @@ void transfer_view_outcome(struct scrape_request *req, const struct scrape_outco
 			         in->error_message ? in->error_message : "failed");
 			out->error = out->error_text;
 		}
+	} else if (hop == HOP_TOO_MANY || hop == HOP_BAD_SCHEME) {
+		out->error = hop == HOP_TOO_MANY ? "too many redirects" : "protocol not allowed";
+		return 0;
 	} else if (out->status >= 400) {
 		snprintf(out->error_text, sizeof out->error_text, "http %ld", out->status);
 		out->error = out->error_text;
 		out->retryable = out->status >= 500 || out->status == 429;
 	}
+	return error == SCRAPE_ERR_NONE;
 }

@@ -21,8 +21,16 @@ void transfer_view_free(struct transfer_view *v);
 
 /* What the strategy's outcome means for the core: the body and headers
  * taken into req as the libcurl callbacks would have, the error named as
- * the libcurl strategies name it.  out points into in and req. */
-void transfer_view_outcome(struct scrape_request *req, const struct scrape_outcome *in,
-                           struct transfer_outcome *out);
+ * the libcurl strategies name it, the hops of a redirect chain added in.
+ * out points into in and req.  Whether the transfer completed (no
+ * failure, and no redirect that could not be followed). */
+int transfer_view_outcome(const struct transfer_settings *s, struct scrape_request *req,
+                          const struct scrape_outcome *in, struct transfer_outcome *out);
+/* Whether the outcome is a redirect the job follows: req then describes
+ * the next hop (its view is made anew) and goes back to the queue. */
+int transfer_view_follow(const struct transfer_settings *s, struct scrape_request *req,
+                         const struct scrape_outcome *in);
+/* A retry starts over from the request's own URL, as libcurl's does. */
+void transfer_view_restart(struct scrape_request *req);
 
 #endif

@@ -4,8 +4,9 @@
  * libcurl has them all; one with its own transport lists what it has, and
  * a job that asks for more is refused at load, at the key, rather than
  * run without it.  Keys left at their defaults ask for nothing: under
- * such a strategy the default of max_redirects and compressed simply does
- * not apply (scrape-job(5) says so).
+ * such a strategy the default of compressed simply does not apply, nor
+ * that of max_redirects unless it reports Location for the core to follow
+ * (SCRAPE_CAP_REDIRECTS; scrape-job(5) says so).
  */
 #include <config.h>
 

@@ -135,7 +135,20 @@ wait "$first"
 is "$?" 0 "an agent stopped by SIGTERM exits 0"
 is "$(agent_keys)" 1 "and its key is gone (one agent left)"
 
+# ---- agents that do not come: the controller gives up, says so ----
+t0=$(date +%s)
+"$SCRAPE" -q -c open.yaml --agents "$REDIS" --agents-count 3 --agents-wait 1s >few.out 2>few.err
+is "$?" 4 "--agents-wait 1s with 1 of 3 agents there: exit 4"
+like "$(cat few.err)" "incomplete: after 1s, 1 of the 3 agents asked for was idle; nothing ran" \
+   "it says how many came"
+check "it gives up after the wait, not for ever ($(($(date +%s) - t0)) s)" test $(($(date +%s) - t0)) -le 10
+is "$(agent_keys)" 1 "the idle agent is left alone"
+
 # ---- bad input: one line, exit 2 ----
+"$SCRAPE" -c open.yaml --agents "$REDIS" --agents-count 2 --agents-wait soon >bad6.out 2>bad6.err
+is "$?:$(wc -l <bad6.err)" "2:1" "--agents-wait soon: one line, exit 2"
+"$SCRAPE" -c open.yaml --agents-wait 5s >bad7.out 2>bad7.err
+is "$?:$(cat bad7.err)" "2:scrape: --agents-wait needs --agents redis://HOST:PORT/DB" "--agents-wait alone: one line, exit 2"
 "$SCRAPE" agent --redis "http://127.0.0.1:$RPORT" >bad1.out 2>bad1.err
 is "$?:$(wc -l <bad1.err)" "2:1" "a malformed redis URL: one line, exit 2"
 like "$(cat bad1.err)" "is not a redis:// URL" "it says what is wrong"

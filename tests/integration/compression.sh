@@ -52,8 +52,7 @@ check "the bomb is under max_body compressed ($BOMB_GZ bytes)" test "$BOMB_GZ" -
 
 # ---- nginx
 
-PORT=$(python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
 
 cat >"$NG/nginx.conf" <<EOF

@@ -20,8 +20,6 @@ if [ -z "$PY" ]; then
 	echo "Bail out! python3-prometheus-client is not installed (./dev deps installs it)"
 	exit 1
 fi
-free_port() { python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 total() { curl -s "$TARGET/_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 
 # watch URL REPORT RATE: scrapes URL every 0.2 s until the run's final figures
@@ -29,7 +27,8 @@ total() { curl -s "$TARGET/_stats" | python3 -c 'import json,sys; print(json.loa
 # buckets) never go down, and that the final figures are the report's.
 # Prints "ok SCRAPES_MID_RUN" or what was off.
 watch() {
-	"$PY" - "$@" <<'PY'
+	# (a traceback is the result too: the check then shows it)
+	"$PY" - "$@" 2>&1 <<'PY'
 import json, math, sys, time, urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -62,12 +61,13 @@ while time.time() < deadline:
         if key not in samples and kinds.get(key) == "counter":
             off.append("%s%s disappeared" % (key[0], dict(key[1])))
     last = samples
-    if samples[("scrape_run_finished", ())] == 1:
+    if samples.get(("scrape_run_finished", ())) == 1:
         final = samples
         break
     mid += 1
-    rates.append((samples[("scrape_target_rate", ())], samples[("scrape_achieved_rate", ())],
-                  samples[("scrape_elapsed_seconds", ())]))
+    if ("scrape_elapsed_seconds", ()) in samples:
+        rates.append((samples[("scrape_target_rate", ())], samples[("scrape_achieved_rate", ())],
+                      samples[("scrape_elapsed_seconds", ())]))
     time.sleep(0.2)
 if final is None:
     print("off: no final figures within 120 s"); sys.exit(0)

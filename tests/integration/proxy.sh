@@ -22,10 +22,6 @@ start_target
 cd "$SCRATCH"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_proxy NAME [CONFIG LINE]: a tinyproxy logging each request to
 # NAME.log; sets NAME_PORT.  A port taken meanwhile by someone else is
 # tried again with another.

@@ -157,8 +157,7 @@ is "$(sqlite3 list.db "SELECT count(*) FROM list WHERE etag IS NULL AND last_mod
 
 NG=$SCRATCH/nginx
 mkdir -p "$NG/tmp"
-PORT=$(python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
 cat >"$NG/nginx.conf" <<EOF
 $(nginx_config_head "$NG")

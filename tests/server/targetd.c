@@ -1052,15 +1052,17 @@ static void serve_redirect(struct evhttp_request *req, const char *arg)
 
 static void serve_redirect_to(struct evhttp_request *req, const char *query)
 {
-	char *url = query_param(query, "url");
+	char *url = query_param(query, "url"), *code = query_param(query, "status");
+	int status = code ? atoi(code) : 302;
 
 	/* evhttp refuses header values with CR/LF, so a bad URL is a 400. */
-	if (!url || evhttp_add_header(evhttp_request_get_output_headers(req),
-				      "Location", url) != 0) {
-		send_bad_request(req, "redirect-to wants ?url=URL");
+	if (!url || status < 300 || status > 399 ||
+	    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", url) != 0) {
+		send_bad_request(req, "redirect-to wants ?url=URL[&status=3XX]");
 	} else {
-		send_text(req, 302, "redirect\n");
+		send_text(req, status, "redirect\n");
 	}
+	free(code);
 	free(url);
 }
 
@@ -1832,7 +1834,7 @@ static void usage(FILE *f)
 "                        ?v=none: neither), 304 when the request's match\n"
 "  /page/N[?size=S]      site graph page N of S (default 1000), see below\n"
 "  /redirect/N           302 to /redirect/N-1; /redirect/0 is 200\n"
-"  /redirect-to?url=URL  302 with Location: URL verbatim\n"
+"  /redirect-to?url=URL[&status=3XX]  302 (or 3XX) with Location: URL verbatim\n"
 "  /robots.txt           disallows /private/, allows /private/public\n"
 "                        (--robots FILE: that file, read at each request)\n"
 "  /private/...          200 'private' (a polite crawler never asks)\n"
