@@ -12,7 +12,9 @@
 #      file): achieved versus requested rate at 20k and 50k requests/s,
 #      and the highest constant rate with p99 under 10 ms and nothing
 #      dropped (rates tried in steps until one fails twice), lean with
-#      one loop and with two (lean2).
+#      one loop and with two (lean2); lean runs on the layer io: auto
+#      picks (io_uring where a ring can be made), and on epoll in the
+#      rows that say so (leanep).
 #
 #   bench/lean-latency.sh [BUILD_DIR] [SECONDS_PER_OPEN_RUN]
 #
@@ -87,6 +89,7 @@ header
 bound "event -w1000" 1000 10000 50 0.5 -s event
 bound "lean -w1000" 1000 10000 50 0.5 -s lean
 bound "lean -w1000 threads=2" 1000 10000 50 0.5 -s lean --set strategy.threads=2
+bound "lean -w1000 io=epoll" 1000 10000 50 0.5 -s lean --set strategy.io=epoll
 
 echo
 echo "b. 10,000 in flight at once, each answered after 1 s (floor 1 s; goal lean <= 1.2 s)"
@@ -94,6 +97,7 @@ header
 bound "event -w10000" 10000 10000 1000 1 -s event
 bound "lean -w10000" 10000 10000 1000 1 -s lean
 bound "lean -w10000 threads=2" 10000 10000 1000 1 -s lean --set strategy.threads=2
+bound "lean -w10000 io=epoll" 10000 10000 1000 1 -s lean --set strategy.io=epoll
 
 echo
 . "$top/bench/nginx.sh"
@@ -102,13 +106,14 @@ head -c 256 /dev/zero | tr '\0' 'x' >"$tmp/www/f256.txt"
 chmod a+r "$tmp/www/f256.txt"
 url="http://127.0.0.1:$port/f256.txt"
 
-# open_at CLIENT RATE: one open-model run of event, lean or lean2 (lean
-# with two loops); prints
+# open_at CLIENT RATE: one open-model run of event, lean, lean2 (lean
+# with two loops) or leanep (lean on epoll); prints
 # "client requested achieved err% p50_ms p99_ms late% dropped cpu_us/req"
 open_at() {
 	label=$1 rate=$2
 	case $1 in
 	lean2) client="-s lean --set strategy.threads=2" ;;
+	leanep) client="-s lean --set strategy.io=epoll" ;;
 	*) client="-s $1" ;;
 	esac
 	out=$($measure "$build/scrape" -q --no-progress $client --rate "$rate/s" -d "${seconds}s" \
@@ -137,6 +142,7 @@ for rate in 20000 50000; do
 	open_at event $rate
 	open_at lean $rate
 	open_at lean2 $rate
+	open_at leanep $rate
 done
 echo
 echo "   highest constant rate with p99 < 10 ms and nothing dropped (a rate that"

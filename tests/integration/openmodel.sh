@@ -54,12 +54,16 @@ PY
 }
 
 # ---- a constant rate: 500/s for 4 s, under every strategy that can ----
-# (lean with two loops, each asking for starts while it has a free place)
-for s in event threaded lean; do
-	extra=
-	[ "$s" = lean ] && extra="--set strategy.threads=2"
+# (lean with two loops, each asking for starts while it has a free place,
+# on the layer io: auto picks and on epoll: each layer's wait keeps time)
+for s in event threaded lean lean-epoll; do
+	strategy=$s extra=
+	case $s in
+	lean) extra="--set strategy.threads=2" ;;
+	lean-epoll) strategy=lean extra="--set strategy.threads=2 --set strategy.io=epoll" ;;
+	esac
 	reset_target
-	"$SCRAPE" -q -s "$s" $extra --rate 500/s -d 4s --report "c-$s.json" "$TARGET/bytes/100" >"c-$s.out" 2>"c-$s.err"
+	"$SCRAPE" -q -s "$strategy" $extra --rate 500/s -d 4s --report "c-$s.json" "$TARGET/bytes/100" >"c-$s.out" 2>"c-$s.err"
 	is "$?" 0 "$s: rate 500/s for 4 s exits 0"
 	n=$(total)
 	sent=$(report "c-$s.json" 'r["sent"]')
