@@ -186,5 +186,7 @@ SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	.create = create,
 	.destroy = destroy,
 	.strategy = &ops,
-	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_REDIRECTS,
+	/* each loop asks next() whenever it has a free place of its share
+	 * and sleeps exactly until the time next() names (lean/engine.c) */
+	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_REDIRECTS | SCRAPE_CAP_OPEN_MODEL,
 };

@@ -51,7 +51,13 @@ struct io_ops {
 	/* closes the socket; no callback for c comes afterwards */
 	void (*release)(struct io_layer *io, struct io_conn *c);
 	/* waits until something happened or until_ns (CLOCK_MONOTONIC, -1:
-	 * none) and runs the callbacks; -1 with errno on failure */
+	 * none) and runs the callbacks; -1 with errno on failure.  The open
+	 * model rests on it: the wait ends at until_ns to well under a
+	 * millisecond (a timeout in ns, not rounded up to whole ms), an
+	 * until_ns already past only reaps what is ready, and it returns
+	 * once any callback ran rather than waiting for more; what the
+	 * engine asked for before the call (connects, sends) is on its way
+	 * before the layer sleeps.  EINTR is no failure: return 0. */
 	int (*wait)(struct io_layer *io, int64_t until_ns);
 };
 

@@ -268,7 +268,7 @@ static int run_with_plugins(struct job *job, const struct loader_paths *paths,
 	    !open_model_capable(&strategy.loaded)) {
 		char where[256];
 		tree_where(tree_get(job->tree, job->stage_count ? "stages" : "rate"), where, sizeof where);
-		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event or threaded",
+		log_located("%s: the %s strategy cannot keep a schedule (\"%s\" is the open model); use event, threaded or lean",
 		            where, strategy.loaded.desc->name, job->stage_count ? "stages" : "rate");
 		status = EXIT_USAGE;
 	}

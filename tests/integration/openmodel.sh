@@ -53,10 +53,17 @@ print("ok" if not bad else "off: " + " | ".join(bad))
 PY
 }
 
-# ---- a constant rate: 500/s for 4 s, under both strategies that can ----
-for s in event threaded; do
+# ---- a constant rate: 500/s for 4 s, under every strategy that can ----
+# (lean with two loops, each asking for starts while it has a free place,
+# on the layer io: auto picks and on epoll: each layer's wait keeps time)
+for s in event threaded lean lean-epoll; do
+	strategy=$s extra=
+	case $s in
+	lean) extra="--set strategy.threads=2" ;;
+	lean-epoll) strategy=lean extra="--set strategy.threads=2 --set strategy.io=epoll" ;;
+	esac
 	reset_target
-	"$SCRAPE" -q -s "$s" --rate 500/s -d 4s --report "c-$s.json" "$TARGET/bytes/100" >"c-$s.out" 2>"c-$s.err"
+	"$SCRAPE" -q -s "$strategy" $extra --rate 500/s -d 4s --report "c-$s.json" "$TARGET/bytes/100" >"c-$s.out" 2>"c-$s.err"
 	is "$?" 0 "$s: rate 500/s for 4 s exits 0"
 	n=$(total)
 	sent=$(report "c-$s.json" 'r["sent"]')
@@ -132,23 +139,25 @@ is "$(report p2.json 'r["sent"] + r["dropped"]')" "$(report p1.json 'r["sent"] +
    "the same seed draws the same schedule ($(report p1.json 'r["sent"] + r["dropped"]') starts)"
 
 # ---- stages: a linear ramp, then a plateau ----
-cat >ramp.yaml <<EOF
+for s in threaded lean; do
+	cat >ramp.yaml <<EOF
 urls: [$TARGET/bytes/1]
-strategy: threaded
+strategy: $s
 stages:
   - {duration: 2s, rate: 400/s}
   - {duration: 1s, rate: 400/s}
 EOF
-reset_target
-"$SCRAPE" -q -c ramp.yaml --report ramp.json >/dev/null 2>&1
-is "$?" 0 "a ramp runs"
-is "$(total) $(report ramp.json 'r["sent"] + r["dropped"]'):$(drops_explained ramp.json 400)" "$(report ramp.json 'r["sent"]') 800:ok" \
-   "0 to 400/s over 2 s, then 1 s at 400/s: 800 requests ($(total) seen, $(report ramp.json 'r["dropped"]') dropped at the end)"
-is "$(report ramp.json '[abs(t["sent"] - w) <= 4 + (r["dropped"] if w == 400 else 0) for t, w in zip(r["timeline"], (100, 300, 400))] + [False for t in r["timeline"][3:] if t["sent"]]')" "[True, True, True]" \
-   "the ramp sends 100, 300 and 400 in its three seconds ($(report ramp.json '[t["sent"] for t in r["timeline"]]'))"
-# a transfer that ends after the window adds a second with no target
-is "$(report ramp.json '[round(t["target_rate"]) for t in r["timeline"][:3]] + [t["target_rate"] for t in r["timeline"][3:] if t["target_rate"]]')" "[100, 300, 400]" \
-   "the timeline carries the rate the schedule asked for"
+	reset_target
+	"$SCRAPE" -q -c ramp.yaml --report ramp-$s.json >/dev/null 2>&1
+	is "$?" 0 "$s: a ramp runs"
+	is "$(total) $(report ramp-$s.json 'r["sent"] + r["dropped"]'):$(drops_explained ramp-$s.json 400)" "$(report ramp-$s.json 'r["sent"]') 800:ok" \
+	   "$s: 0 to 400/s over 2 s, then 1 s at 400/s: 800 requests ($(total) seen, $(report ramp-$s.json 'r["dropped"]') dropped at the end)"
+	is "$(report ramp-$s.json '[abs(t["sent"] - w) <= 4 + (r["dropped"] if w == 400 else 0) for t, w in zip(r["timeline"], (100, 300, 400))] + [False for t in r["timeline"][3:] if t["sent"]]')" "[True, True, True]" \
+	   "$s: the ramp sends 100, 300 and 400 in its three seconds ($(report ramp-$s.json '[t["sent"] for t in r["timeline"]]'))"
+	# a transfer that ends after the window adds a second with no target
+	is "$(report ramp-$s.json '[round(t["target_rate"]) for t in r["timeline"][:3]] + [t["target_rate"] for t in r["timeline"][3:] if t["target_rate"]]')" "[100, 300, 400]" \
+	   "$s: the timeline carries the rate the schedule asked for"
+done
 
 # ---- warmup: the first part of the duration is not measured ----
 reset_target
@@ -164,19 +173,23 @@ like "$(cat warm.out)" "warmup    1s: 200 requests not counted" "the summary say
 # connections hang and about 200 starts wait: latency from the schedule
 # shows it, service time (4 of 1000 requests) does not.  "Shows" is half
 # the stall or more; however busy the machine, a request the stall did
-# not hold takes less.
-reset_target
-( sleep 2; curl -s "$TARGET/_stall/1000/1000" >/dev/null ) &
-staller=$!
-"$SCRAPE" -q -s event --rate 200/s -d 5s --max-connections 4 --report stall.json "$TARGET/bytes/1" \
-	>stall.out 2>stall.err
-wait "$staller"
-is "$(report stall.json 'r["latency_seconds"]["p99"] >= 0.5, r["service_time_seconds"]["p99"] < 0.5')" \
-   "True True" "corrected p99 shows the stall ($(report stall.json 'r["latency_seconds"]["p99"]') s), service p99 does not ($(report stall.json 'r["service_time_seconds"]["p99"]') s)"
-is "$(report stall.json 'r["late"] > 100, r["sent"] + r["dropped"]')" "True 1000" \
-   "the starts held back are counted late ($(report stall.json 'r["late"]')); sent + dropped = scheduled"
-like "$(cat stall.err)" "all 4 connections were busy" "a warning says the schedule slipped on busy connections"
-like "$(cat stall.out)" "service   min" "the summary shows service time beside latency"
+# not hold takes less.  (lean: its 4 places split over two loops)
+for s in event lean; do
+	extra=
+	[ "$s" = lean ] && extra="--set strategy.threads=2"
+	reset_target
+	( sleep 2; curl -s "$TARGET/_stall/1000/1000" >/dev/null ) &
+	staller=$!
+	"$SCRAPE" -q -s "$s" $extra --rate 200/s -d 5s --max-connections 4 --report "stall-$s.json" \
+		"$TARGET/bytes/1" >"stall-$s.out" 2>"stall-$s.err"
+	wait "$staller"
+	is "$(report "stall-$s.json" 'r["latency_seconds"]["p99"] >= 0.5, r["service_time_seconds"]["p99"] < 0.5')" \
+	   "True True" "$s: corrected p99 shows the stall ($(report "stall-$s.json" 'r["latency_seconds"]["p99"]') s), service p99 does not ($(report "stall-$s.json" 'r["service_time_seconds"]["p99"]') s)"
+	is "$(report "stall-$s.json" 'r["late"] > 100, r["sent"] + r["dropped"]')" "True 1000" \
+	   "$s: the starts held back are counted late ($(report "stall-$s.json" 'r["late"]')); sent + dropped = scheduled"
+	like "$(cat "stall-$s.err")" "all 4 connections were busy" "$s: a warning says the schedule slipped on busy connections"
+	like "$(cat "stall-$s.out")" "service   min" "$s: the summary shows service time beside latency"
+done
 # the same stall under the closed model: the workers wait too, so the
 # latency numbers miss it; the summary says how latency was measured
 reset_target
@@ -189,13 +202,16 @@ is "$(report closed.json 'r["latency_seconds"]["p99"] < 0.5, r["model"]["type"]'
 like "$(cat closed.out)" "closed: 4 workers; latency from each actual send" "and the summary says how it measured"
 
 # ---- dropped: more starts than the connections can carry ----
-reset_target
-"$SCRAPE" -q -s threaded --rate 200/s -d 2s --max-connections 1 --report drop.json \
-	--set 'thresholds=["dropped == 0"]' "$TARGET/delay/50" >/dev/null 2>drop.err
-is "$?" 1 "a failing dropped threshold exits 1"
-is "$(report drop.json 'r["dropped"] > 250, r["sent"] + r["dropped"], r["peak_in_flight"]')" "True 400 1" \
-   "one connection at 50 ms a request drops most of 400 starts ($(report drop.json 'r["dropped"]'))"
-is "$(report drop.json 'r["sent"] == r["requests"]')" True "every start that went out was recorded"
+for s in threaded lean; do
+	reset_target
+	"$SCRAPE" -q -s $s --rate 200/s -d 2s --max-connections 1 --report drop-$s.json \
+		--set 'thresholds=["dropped == 0"]' "$TARGET/delay/50" >/dev/null 2>drop-$s.err
+	is "$?" 1 "$s: a failing dropped threshold exits 1"
+	is "$(report drop-$s.json 'r["dropped"] > 250, r["sent"] + r["dropped"], r["peak_in_flight"]')" "True 400 1" \
+	   "$s: one connection at 50 ms a request drops most of 400 starts ($(report drop-$s.json 'r["dropped"]'))"
+	is "$(report drop-$s.json 'r["sent"] == r["requests"]') $(total)" "True $(report drop-$s.json 'r["sent"]')" \
+	   "$s: every start that went out was recorded, and the server saw each"
+done
 
 # ---- the report: histogram buckets that add up, merged percentiles ----
 is "$(report c-event.json 'sum(b[2] for b in r["latency_histogram"]["buckets"]) == r["latency_seconds"]["count"] == r["requests"] == r["sent"] and r["sent"] + r["dropped"] == 2000')" True \
@@ -245,9 +261,9 @@ is "$?" 1 "an HTML report that cannot be written fails the run"
 like "$(cat html.err)" "cannot write the HTML report /nonexistent/dir/page.html" "and says so"
 
 # ---- --merge: reports of runs side by side make one summary ----
-"$SCRAPE" --merge --format json c-event.json c-threaded.json stall.json >merged.json
+"$SCRAPE" --merge --format json c-event.json c-threaded.json stall-event.json >merged.json
 is "$?" 0 "--merge reads reports and exits 0 when nothing failed"
-python3 - c-event.json c-threaded.json stall.json merged.json >merge.check <<'PY'
+python3 - c-event.json c-threaded.json stall-event.json merged.json >merge.check <<'PY'
 import json, math, sys
 reports = [json.load(open(p)) for p in sys.argv[1:4]]
 merged = json.load(open(sys.argv[4]))
@@ -324,11 +340,12 @@ is "$(grep -ci 'threshold .*: \(pass\|fail\)' smoke.out)" 5 "and prints a verdic
 for s in sequential multiprocess; do
 	err=$("$SCRAPE" -q -s "$s" --rate 10/s -d 1s "$TARGET/bytes/1" 2>&1 >/dev/null)
 	is "$?" 2 "$s: the open model is a job error"
-	is "$err" "--rate: the $s strategy cannot keep a schedule (\"rate\" is the open model); use event or threaded" \
+	is "$err" "--rate: the $s strategy cannot keep a schedule (\"rate\" is the open model); use event, threaded or lean" \
 	   "$s: the error names the strategies that can"
 done
 out=$("$SCRAPE" --compare --rate 50/s -d 1s "$TARGET/bytes/1" 2>&1)
 is "$?" 0 "--compare with the open model compares the strategies that can"
-is "$(printf '%s\n' "$out" | grep -cE '^(threaded|event) ')" 2 "threaded and event, side by side"
+is "$(printf '%s\n' "$out" | grep -E '^(threaded|event|lean) ' | cut -d' ' -f1 | tr '\n' ' ')" "threaded event lean " \
+   "threaded, event and lean, side by side"
 
 done_testing
