@@ -136,5 +136,5 @@ SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	.create = create,
 	.destroy = destroy,
 	.strategy = &ops,
-	.capabilities = SCRAPE_CAP_OWN_TRANSPORT,
+	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_HTTPS,
 };
