@@ -659,6 +659,8 @@ static void on_received(void *ctx, struct io_conn *ioc, const char *data, ssize_
 
 	if (c->tls && n > 0)
 		tls_received(loop, c, data, (size_t)n);   /* TLS: decrypted first */
+	else if (c->tls && !lean_tls_ready(c->tls))
+		finish(loop, c->xfer, SCRAPE_ERR_TLS);    /* TLS: the handshake broke off */
 	else
 		take_bytes(loop, c, data, n);
 }

@@ -326,6 +326,8 @@ is "$(result g-name-lean)" "1|tls|0|1" "lean: wrong host name: tls"
 both g-localhost "a host name the certificate names (SNI)" --set "ca_file=$PKI/ca.pem" \
 	--set "resolve=[localhost:$P_TLS:127.0.0.1]" "https://localhost:$P_TLS/g/localhost"
 is "$(result g-localhost-lean)" "0|null|200|1" "lean: localhost, named by the certificate: ok"
+both g-plain "https to a plain-text port" --set "ca_file=$PKI/ca.pem" "https://127.0.0.1:$P_PLAIN/g/plain"
+is "$(result g-plain-lean)" "1|tls|0|1" "lean: https to a plain-text port: tls"
 both g-insecure "insecure: true" --set insecure=true "$TLS/g/insecure"
 is "$(result g-insecure-lean)" "0|null|200|1" "lean: insecure: true succeeds without ca_file"
 both g-big "a 300 kB body" -n 2 --set "ca_file=$PKI/ca.pem" "$TLS/g/big"
