@@ -41,7 +41,7 @@ struct conn {
 	struct conn *prev, *next;   /* its pool's idle list, or the free list */
 };
 
-/* Connections to one address and port (https: and host name). */
+/* Connections to one address and port (and, for https, one host name). */
 struct pool {
 	char *key;
 	struct lean_tls_peer *tls;  /* TLS: https only */
