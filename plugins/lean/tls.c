@@ -279,6 +279,9 @@ int lean_tls_resumed(const struct lean_tls *t)
 
 int lean_tls_received(struct lean_tls *t, const char *data, size_t len)
 {
+	/* SSL_get_error reads this thread's error queue: it must hold nothing
+	 * from before the reads that follow (failures empty it themselves) */
+	ERR_clear_error();
 	return len > 0 && BIO_write(t->in, data, (int)len) != (int)len ? -1 : 0;
 }
 
@@ -286,7 +289,6 @@ ssize_t lean_tls_read(struct lean_tls *t, const char **data)
 {
 	int n, err;
 
-	ERR_clear_error();
 	n = SSL_read(t->ssl, t->ctx->plain, sizeof t->ctx->plain);
 	if (n > 0) {
 		*data = t->ctx->plain;
@@ -305,6 +307,10 @@ int lean_tls_quiet(struct lean_tls *t)
 {
 	const char *data;
 
+	/* nearly always nothing is left, and that needs no SSL_read */
+	if (!SSL_has_pending(t->ssl) && BIO_ctrl_pending(t->in) == 0)
+		return 1;
+	ERR_clear_error();
 	return lean_tls_read(t, &data) == 0;
 }
 
