@@ -328,6 +328,20 @@ both g-localhost "a host name the certificate names (SNI)" --set "ca_file=$PKI/c
 is "$(result g-localhost-lean)" "0|null|200|1" "lean: localhost, named by the certificate: ok"
 both g-plain "https to a plain-text port" --set "ca_file=$PKI/ca.pem" "https://127.0.0.1:$P_PLAIN/g/plain"
 is "$(result g-plain-lean)" "1|tls|0|1" "lean: https to a plain-text port: tls"
+# a server that takes the connection and never answers the handshake
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(60)' stall.port >/dev/null 2>&1 &
+STALL_PID=$!
+i=0
+while [ ! -s stall.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+both g-stall "a handshake that never ends: connect_timeout" --set connect_timeout=1s --set retries=0 \
+	"https://127.0.0.1:$(cat stall.port)/g/stall"
+is "$(result g-stall-lean)" "1|timeout|0|1" "lean: connect_timeout covers the handshake"
+kill $STALL_PID 2>/dev/null
 both g-insecure "insecure: true" --set insecure=true "$TLS/g/insecure"
 is "$(result g-insecure-lean)" "0|null|200|1" "lean: insecure: true succeeds without ca_file"
 both g-big "a 300 kB body" -n 2 --set "ca_file=$PKI/ca.pem" "$TLS/g/big"
