@@ -323,6 +323,9 @@ is "$(result g-other-lean)" "1|tls|0|1" "lean: ca_file of another CA: tls"
 both g-name "a host name the certificate does not name" --set "ca_file=$PKI/ca.pem" \
 	--set "resolve=[wrong.test:$P_TLS:127.0.0.1]" "https://wrong.test:$P_TLS/g/name"
 is "$(result g-name-lean)" "1|tls|0|1" "lean: wrong host name: tls"
+both g-badca "a ca_file that holds no certificate" --set "ca_file=$PKI/ca.key" "$TLS/g/badca"
+is "$(result g-badca-lean)" "1|tls|0|1" "lean: a ca_file OpenSSL cannot use: tls"
+like "$(cat g-badca-lean.err)" "lean: cannot use ca_file \"$PKI/ca.key\": " "and it says so once"
 both g-localhost "a host name the certificate names (SNI)" --set "ca_file=$PKI/ca.pem" \
 	--set "resolve=[localhost:$P_TLS:127.0.0.1]" "https://localhost:$P_TLS/g/localhost"
 is "$(result g-localhost-lean)" "0|null|200|1" "lean: localhost, named by the certificate: ok"
