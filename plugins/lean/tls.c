@@ -51,12 +51,20 @@ struct lean_tls {
 
 /* ---- the context ---- */
 
-/* OpenSSL's newest error in words, the queue then emptied. */
+/* OpenSSL's error in words, the queue then emptied: the system's when a
+ * system call failed (a file that cannot be read), else the newest. */
 static void openssl_words(char *out, size_t len, const char *fallback)
 {
-	unsigned long e = ERR_peek_last_error();
-	const char *reason = e ? ERR_reason_error_string(e) : NULL;
+	const char *reason = NULL;
+	unsigned long e;
 
+	while ((e = ERR_get_error()) != 0) {
+		if (ERR_SYSTEM_ERROR(e)) {
+			reason = strerror(ERR_GET_REASON(e));
+			break;
+		}
+		reason = ERR_reason_error_string(e);
+	}
 	snprintf(out, len, "%s", reason ? reason : fallback);
 	ERR_clear_error();
 }
