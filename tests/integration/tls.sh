@@ -358,6 +358,10 @@ is "$(result g-post-lean)" "0|null|200|1" "lean: a 200 kB POST over TLS"
 both g-mtls "client_cert and client_key" --set "ca_file=$PKI/ca.pem" \
 	--set "client_cert=$PKI/client.pem" --set "client_key=$PKI/client.key" "$MTLS/g/mtls"
 is "$(result g-mtls-lean)|$(seen /g/mtls 7)" "0|null|200|1|SUCCESS" "lean: the server verified the client certificate"
+(cd / && timeout 60 "$SCRAPE" -q -s lean -c "$SCRATCH/jobs/mtls.yaml" -o "$SCRATCH/g-jobfile.jsonl" \
+	>"$SCRATCH/g-jobfile.out" 2>&1)
+RC=$?
+is "$(result g-jobfile)" "0|null|200|1" "lean: the certificate paths of a job file, relative to it"
 both g-nocert "no client certificate" --set "ca_file=$PKI/ca.pem" "$MTLS/g/nocert"
 is "$(result g-nocert-lean)" "1|http 400|400|1" "lean: no client certificate: 400"
 both g-both "client_cert holding the key too" --set "ca_file=$PKI/ca.pem" \
