@@ -208,9 +208,10 @@ struct lean_tls *lean_tls_new(struct lean_tls_ctx *ctx, struct lean_tls_peer *pe
 	/* SNI names hosts only (RFC 6066); an address is checked as one */
 	if (!peer->is_address)
 		ok &= SSL_set_tlsext_host_name(t->ssl, peer->host) == 1;
-	if (SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE)
-		ok &= peer->is_address ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), peer->host) == 1
-		                       : SSL_set1_host(t->ssl, peer->host) == 1;
+	if (SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE && peer->is_address)
+		ok &= X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), peer->host) == 1;
+	else if (SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE)
+		ok &= SSL_set1_host(t->ssl, peer->host) == 1;
 	if (peer->session && SSL_SESSION_is_resumable(peer->session))
 		ok &= SSL_set_session(t->ssl, peer->session) == 1;
 	if (!ok) {
@@ -241,10 +242,11 @@ static void note_failure(struct lean_tls *t, int ret)
 {
 	int err = SSL_get_error(t->ssl, ret);
 	long verdict = SSL_get_verify_result(t->ssl);
+	int verified = SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE;
 	char words[160];
 
 	t->failed = 1;
-	if (err == SSL_ERROR_SSL && verdict != X509_V_OK && SSL_get_verify_mode(t->ssl) != SSL_VERIFY_NONE) {
+	if (err == SSL_ERROR_SSL && verified && verdict != X509_V_OK) {
 		snprintf(t->why, sizeof t->why, "certificate verify failed: %s",
 		         X509_verify_cert_error_string(verdict));
 		ERR_clear_error();
