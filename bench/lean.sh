@@ -7,18 +7,24 @@
 # layers (epoll; io_uring where a ring can be made here).  Prints
 # requests/s and client CPU microseconds per request for each, lean's
 # ratios to wrk, and then system calls per request (strace -c -f) for wrk,
-# event and lean on each layer.
+# event and lean on each layer.  The https part does the same over TLS (a second nginx, with an ECDSA
+# certificate made here by openssl that event and lean verify with
+# ca_file): wrk -t1, event and lean on keep-alive connections, then event
+# and lean with a TLS connection per request (keepalive: false; sessions
+# resumed), which wrk cannot do.
 #
-#   bench/lean.sh [BUILD_DIR] [REQUESTS] [CONNECTIONS]
+#   bench/lean.sh [BUILD_DIR] [REQUESTS] [CONNECTIONS] [http|https|both]
 #
-# Needs the Debian packages nginx, wrk, nghttp2-client (h2load), strace.
+# Needs the Debian packages nginx, wrk, nghttp2-client (h2load), strace,
+# openssl.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/_build}" && pwd)
 requests=${2:-200000}
 conns=${3:-50}
+parts=${4:-both}
 export SCRAPE_PLUGIN_PATH="$build/plugins/.libs"
-for tool in nginx wrk h2load strace python3; do
+for tool in nginx wrk h2load strace python3 openssl; do
 	command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin
 	command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }
 done
@@ -26,7 +32,8 @@ done
 tmp=$(mktemp -d)
 . "$top/bench/nginx.sh"
 start_nginx
-trap 'stop_nginx; rm -rf "$tmp"' EXIT
+tls_pid=
+trap 'stop_nginx; [ -z "$tls_pid" ] || { kill "$tls_pid"; wait "$tls_pid"; } 2>/dev/null; rm -rf "$tmp"' EXIT
 head -c 256 /dev/zero | tr '\0' 'x' >"$tmp/www/f256.txt"
 chmod a+r "$tmp/www/f256.txt"
 url="http://127.0.0.1:$port/f256.txt"
@@ -45,6 +52,74 @@ wrk_row() {
 	set -- "$1" $(echo "$out" | head -1)
 	row "wrk -t$1 -c$conns" "$(echo "$out" | awk '/requests in/ {print $1}')" "$2" "$3" "$4"
 }
+
+# https_part: the same over TLS against a second nginx
+https_part() {
+	mkdir -p "$tmp/tls/logs"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-keyout "$tmp/tls/key.pem" -out "$tmp/tls/cert.pem" -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1" >"$tmp/tls/openssl.log" 2>&1 ||
+		{ echo "bench: openssl could not make a certificate" >&2; exit 1; }
+	tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	chmod -R a+rX "$tmp"
+	cat >"$tmp/tls/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/tls/nginx.pid;
+error_log $tmp/tls/logs/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 100000000;
+	keepalive_timeout 60s;
+	ssl_session_cache shared:bench:10m;
+	server {
+		listen 127.0.0.1:$tls_port ssl;
+		ssl_certificate $tmp/tls/cert.pem;
+		ssl_certificate_key $tmp/tls/key.pem;
+		root $tmp/www;
+	}
+}
+CONF
+	nginx -c "$tmp/tls/nginx.conf" -p "$tmp/tls" 2>"$tmp/tls/nginx.err" &
+	tls_pid=$!
+	i=0
+	until curl -sf --cacert "$tmp/tls/cert.pem" "https://127.0.0.1:$tls_port/f256.txt" >/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $i -lt 50 ] || { echo "bench: the TLS nginx did not start:" >&2; cat "$tmp/tls/nginx.err" >&2; exit 1; }
+	done
+	url="https://127.0.0.1:$tls_port/f256.txt"
+	verify="--set ca_file=$tmp/tls/cert.pem"
+	fresh=$((requests / 20))
+
+	echo
+	echo "https (TLS 1.3, ECDSA P-256; event and lean verify the certificate)"
+	printf '%-24s %9s %8s %10s %9s\n' client requests wall_s req/s cpu_us/req
+	wrk1=$(wrk_row 1); echo "$wrk1"
+	out=$($measure $scrape_run $verify -s event -n "$requests" "$url")
+	set -- $(echo "$out" | head -1)
+	event1=$(row "scrape event -w$conns" "$requests" "$1" "$2" "$3"); echo "$event1"
+	out=$($measure $scrape_run $verify -s lean -n "$requests" "$url")
+	set -- $(echo "$out" | head -1)
+	lean1=$(row "scrape lean -w$conns" "$requests" "$1" "$2" "$3"); echo "$lean1"
+	out=$($measure $scrape_run $verify --set keepalive=false -s event -n "$fresh" "$url")
+	set -- $(echo "$out" | head -1)
+	row "event keepalive:false" "$fresh" "$1" "$2" "$3"
+	out=$($measure $scrape_run $verify --set keepalive=false -s lean -n "$fresh" "$url")
+	set -- $(echo "$out" | head -1)
+	row "lean keepalive:false" "$fresh" "$1" "$2" "$3"
+	echo
+	printf '%s\n%s\n%s\n' "$wrk1" "$event1" "$lean1" | awk '
+		NR == 1 { rate = $(NF-1); cpu = $NF; next }
+		{ printf "https: %s vs wrk -t1: %.2f x the requests/s, %.2f x the CPU per request\n",
+		         NR == 2 ? "event" : "lean", $(NF-1) / rate, $NF / cpu }'
+}
+
+if [ "$parts" = https ]; then
+	https_part
+	exit 0
+fi
 
 printf '%-24s %9s %8s %10s %9s\n' client requests wall_s req/s cpu_us/req
 wrk1=$(wrk_row 1); echo "$wrk1"
@@ -92,3 +167,5 @@ for io in $layers; do
 	printf ', lean %s %s' "$io" "$(syscalls "$small" $scrape_run -s lean --set strategy.io=$io -n "$small" "$url")"
 done
 echo
+
+[ "$parts" = http ] || https_part

@@ -188,5 +188,6 @@ SCRAPE_PLUGIN_EXPORT const struct scrape_plugin scrape_plugin = {
 	.strategy = &ops,
 	/* each loop asks next() whenever it has a free place of its share
 	 * and sleeps exactly until the time next() names (lean/engine.c) */
-	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_REDIRECTS | SCRAPE_CAP_OPEN_MODEL,
+	.capabilities = SCRAPE_CAP_OWN_TRANSPORT | SCRAPE_CAP_HTTPS | SCRAPE_CAP_REDIRECTS |
+	                SCRAPE_CAP_OPEN_MODEL,
 };

@@ -150,6 +150,12 @@ struct scrape_request_view {
 	int64_t connection_max_idle_ns; /* 0: no limit */
 	unsigned max_connections;    /* connections the strategy may hold at most */
 	uint32_t wants;              /* enum scrape_want bits */
+	/* The job's TLS keys, for https (added after 1.2 was out: read them
+	 * only when size says the core filled them) */
+	int insecure;                /* no certificate or host name checks */
+	const char *ca_file;         /* PEM CAs to verify with; NULL: the system's */
+	const char *client_cert;     /* PEM client certificate; NULL: none */
+	const char *client_key;      /* its PEM key; NULL: in client_cert */
 };
 
 /* What the core needs back of a response beyond its figures: a strategy

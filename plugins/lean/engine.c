@@ -7,7 +7,8 @@
  * what comes back to the HTTP reader.  Timeouts are checked only when the
  * earliest deadline is due.  A reused connection that turns out closed
  * before any byte of the answer gets the request again on a new one, once,
- * as libcurl does, so a server's idle close is no failure.
+ * as libcurl does, so a server's idle close is no failure.  https runs
+ * through tls.c between this and the layer: the hooks are marked "TLS".
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "tls.h"
 
 #define POOL_BUCKETS 256
 #define CACHE_SIZE 256
@@ -38,12 +40,15 @@ struct conn {
 	struct xfer *xfer;          /* the transfer it carries; NULL: idle or free */
 	int64_t opened_ns, idle_since_ns;
 	unsigned served;            /* responses it carried */
+	struct lean_tls *tls;       /* TLS: made once the TCP connection is up */
 	struct conn *prev, *next;   /* its pool's idle list, or the free list */
 };
 
-/* Connections to one address and port. */
+/* Connections to one address and port (and, for https, one host name). */
 struct pool {
 	char *key;
+	struct lean_tls_peer *tls;  /* TLS: https only */
+	int tls_warned;             /* a failed handshake was logged */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	int resolve_error;          /* the host did not resolve */
@@ -67,7 +72,7 @@ struct xfer {
 	struct cached_request *cached; /* where request lives, or NULL: in own */
 	struct lean_buf own;         /* a request the cache could not take */
 	struct http_response resp;
-	int64_t start_ns, connect_ns, first_byte_ns, deadline_ns, connect_deadline_ns;
+	int64_t start_ns, connect_ns, tls_ns, first_byte_ns, deadline_ns, connect_deadline_ns;
 	int new_connection, resent;
 	uint64_t bytes_out;
 	unsigned busy_index;
@@ -88,6 +93,8 @@ struct lean_loop {
 	struct cached_request cache[CACHE_SIZE];
 	int64_t next_deadline;
 	int failed;
+	struct lean_tls_ctx *tls;   /* TLS: made for the first https request */
+	int tls_failed;             /* TLS: the job's TLS keys cannot be used */
 };
 
 static int64_t now_ns(void)
@@ -124,6 +131,8 @@ static void idle_unlink(struct lean_loop *loop, struct conn *c)
 static void conn_close(struct lean_loop *loop, struct conn *c)
 {
 	loop->ops->release(loop->io, &c->io);
+	lean_tls_free(c->tls);      /* TLS: after release, its send is over */
+	c->tls = NULL;
 	loop->open_conns--;
 	c->xfer = NULL;
 	c->pool = NULL;
@@ -210,16 +219,24 @@ static void resolve(struct pool *pool, const char *name, unsigned port)
 static struct pool *pool_of(struct lean_loop *loop, const struct scrape_request_view *view)
 {
 	const char *name = view->address ? view->address : view->host;
+	int https = strcmp(view->scheme, "https") == 0;
 	char key[320];
 	struct pool *p;
 	uint32_t bucket;
 
-	snprintf(key, sizeof key, "%s|%u", name, view->port);
+	/* TLS: a connection is to a host name as much as to an address */
+	if (https)
+		snprintf(key, sizeof key, "https|%s|%s|%u", view->host, name, view->port);
+	else
+		snprintf(key, sizeof key, "%s|%u", name, view->port);
 	bucket = hash_of(key) % POOL_BUCKETS;
 	for (p = loop->pools[bucket]; p; p = p->next)
 		if (strcmp(p->key, key) == 0)
 			return p;
-	if (!(p = calloc(1, sizeof *p)) || !(p->key = strdup(key))) {
+	if (!(p = calloc(1, sizeof *p)) || !(p->key = strdup(key)) ||
+	    (https && !(p->tls = lean_tls_peer_new(view->host)))) {
+		if (p)
+			free(p->key);
 		free(p);
 		return NULL;
 	}
@@ -263,6 +280,7 @@ static int request_bytes(struct lean_loop *loop, struct xfer *x)
 
 static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_class error);
 static int resend(struct lean_loop *loop, struct xfer *x);
+static int tls_context(struct lean_loop *loop, const struct scrape_request_view *view);
 
 static enum scrape_error_class class_of_errno(int err, int connecting)
 {
@@ -282,8 +300,18 @@ static enum scrape_error_class class_of_errno(int err, int connecting)
 
 static void send_request(struct lean_loop *loop, struct xfer *x)
 {
-	int rc = loop->ops->send(loop->io, &x->conn->io, x->request->data, x->request->len);
+	struct conn *c = x->conn;
+	int rc;
 
+	if (!c->tls) {
+		rc = loop->ops->send(loop->io, &c->io, x->request->data, x->request->len);
+	} else if (lean_tls_write(c->tls, x->request->data, x->request->len) == 0) {
+		/* TLS: the request goes through OpenSSL, then out */
+		rc = lean_tls_flush(c->tls, loop->ops, loop->io, &c->io);
+	} else {
+		finish(loop, x, SCRAPE_ERR_TLS);
+		return;
+	}
 	if (rc < 0) {
 		if (resend(loop, x) < 0)
 			finish(loop, x, class_of_errno(-rc, 0));
@@ -360,7 +388,7 @@ static void start(struct lean_loop *loop, struct scrape_request *req)
 	x->view = view;
 	x->conn = NULL;
 	x->start_ns = now_ns();
-	x->connect_ns = x->first_byte_ns = 0;
+	x->connect_ns = x->tls_ns = x->first_byte_ns = 0;
 	x->new_connection = x->resent = 0;
 	x->bytes_out = 0;
 	x->busy_index = loop->busy_count;
@@ -374,6 +402,10 @@ static void start(struct lean_loop *loop, struct scrape_request *req)
 	}
 	if (x->pool->resolve_error) {
 		finish(loop, x, SCRAPE_ERR_DNS);
+		return;
+	}
+	if (x->pool->tls && tls_context(loop, view) < 0) {
+		finish(loop, x, SCRAPE_ERR_TLS);
 		return;
 	}
 	attach(loop, x);
@@ -392,7 +424,8 @@ static void settle_conn(struct lean_loop *loop, struct xfer *x, enum scrape_erro
 	 * early error) leaves the rest of it in flight: that connection is
 	 * closed, which also stops the send before its bytes are reused */
 	if (!error && !c->io.out && http_response_reusable(&x->resp) && x->view->keepalive &&
-	    !(x->view->connection_max_age_ns && now - c->opened_ns > x->view->connection_max_age_ns))
+	    !(x->view->connection_max_age_ns && now - c->opened_ns > x->view->connection_max_age_ns) &&
+	    (!c->tls || lean_tls_quiet(c->tls)))
 		conn_idle(loop, c, now);
 	else
 		conn_close(loop, c);
@@ -416,6 +449,7 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	o.body_bytes = x->resp.body_bytes;
 	o.error = error;
 	o.connect_ns = x->connect_ns;
+	o.tls_ns = x->tls_ns;
 	o.first_byte_ns = x->first_byte_ns;
 	o.total_ns = now - x->start_ns;
 	o.bytes_in = x->resp.bytes_in;
@@ -451,6 +485,100 @@ static int resend(struct lean_loop *loop, struct xfer *x)
 	return 0;
 }
 
+/* ---- TLS ---- */
+
+/* The loop's TLS context, made from the job's TLS keys on the first https
+ * request; 0, or -1 (logged once) when they cannot be used. */
+static int tls_context(struct lean_loop *loop, const struct scrape_request_view *view)
+{
+	char why[300];
+
+	if (loop->tls || loop->tls_failed)
+		return loop->tls ? 0 : -1;
+	if (!(loop->tls = lean_tls_ctx_new(view, why, sizeof why))) {
+		loop->host->log(SCRAPE_LOG_ERROR, "lean: %s", why);
+		loop->tls_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* A handshake that failed: the first of a host says why. */
+static void tls_failed(struct lean_loop *loop, struct xfer *x)
+{
+	struct pool *pool = x->pool;
+
+	if (!pool->tls_warned) {
+		pool->tls_warned = 1;
+		loop->host->log(SCRAPE_LOG_WARNING, "lean: TLS with %s port %u failed: %s", x->view->host,
+		                x->view->port, lean_tls_why(x->conn->tls));
+	}
+	finish(loop, x, SCRAPE_ERR_TLS);
+}
+
+/* Moves the handshake of x's connection on; the request goes once it is
+ * over. */
+static void tls_handshake(struct lean_loop *loop, struct conn *c, struct xfer *x)
+{
+	int rc;
+
+	switch (lean_tls_handshake(c->tls)) {
+	case LEAN_TLS_FAILED:
+		tls_failed(loop, x);
+		return;
+	case LEAN_TLS_DONE:
+		x->tls_ns = now_ns() - x->start_ns;
+		send_request(loop, x);   /* the handshake's last flight goes with it */
+		return;
+	case LEAN_TLS_AGAIN:
+		break;
+	}
+	rc = lean_tls_flush(c->tls, loop->ops, loop->io, &c->io);
+	if (rc < 0)
+		finish(loop, x, class_of_errno(-rc, 1));
+}
+
+static void take_bytes(struct lean_loop *loop, struct conn *c, const char *data, ssize_t n);
+
+/* Ciphertext that arrived on c: the handshake's, or a response's, whose
+ * plaintext goes to take_bytes record by record; close_notify reads as the
+ * end of the connection.  Stops once the response is over or the
+ * connection gone. */
+static void tls_received(struct lean_loop *loop, struct conn *c, const char *data, size_t len)
+{
+	struct xfer *x = c->xfer;
+	struct lean_tls *t = c->tls;
+	int rc;
+
+	if (lean_tls_received(t, data, len) < 0) {
+		take_bytes(loop, c, NULL, -ENOMEM);
+		return;
+	}
+	if (x && !lean_tls_ready(t)) {
+		tls_handshake(loop, c, x);
+		return;
+	}
+	for (;;) {
+		const char *plain = NULL;
+		ssize_t n = lean_tls_read(t, &plain);
+
+		if (n == 0)
+			break;
+		if (n == -2 && x) {
+			if (resend(loop, x) < 0)
+				finish(loop, x, SCRAPE_ERR_TLS);
+			return;
+		}
+		take_bytes(loop, c, plain, n > 0 ? n : 0);
+		if (n < 0 || c->tls != t || c->xfer != x)
+			return;
+	}
+	/* what OpenSSL answered meanwhile (a key update) */
+	rc = lean_tls_flush(t, loop->ops, loop->io, &c->io);
+	if (rc < 0)
+		take_bytes(loop, c, NULL, rc);
+}
+
 /* ---- I/O events ---- */
 
 static void on_connected(void *ctx, struct io_conn *ioc, int err)
@@ -464,24 +592,45 @@ static void on_connected(void *ctx, struct io_conn *ioc, int err)
 		return;
 	}
 	x->connect_ns = now_ns() - x->start_ns;
+	if (c->pool->tls) {
+		/* TLS: the handshake comes first */
+		if (!(c->tls = lean_tls_new(loop->tls, c->pool->tls))) {
+			finish(loop, x, SCRAPE_ERR_OUT_OF_MEMORY);
+			return;
+		}
+		tls_handshake(loop, c, x);
+		return;
+	}
 	send_request(loop, x);
 }
 
 static void on_sent(void *ctx, struct io_conn *ioc, int err)
 {
 	struct lean_loop *loop = ctx;
-	struct xfer *x = ((struct conn *)ioc)->xfer;
+	struct conn *c = (struct conn *)ioc;
+	struct xfer *x = c->xfer;
 
-	if (!x)
-		return;         /* its transfer ended first, and closed it */
-	if (err && resend(loop, x) < 0)
+	/* TLS: what OpenSSL added meanwhile goes next */
+	if (c->tls && !err) {
+		int rc = lean_tls_sent(c->tls, loop->ops, loop->io, ioc);
+		if (rc >= 0)
+			return;
+		err = -rc;
+	}
+	if (!err)
+		return;
+	if (!x) {
+		idle_unlink(loop, c);
+		conn_close(loop, c);
+	} else if (resend(loop, x) < 0) {
 		finish(loop, x, class_of_errno(err, 0));
+	}
 }
 
-static void on_received(void *ctx, struct io_conn *ioc, const char *data, ssize_t n)
+/* Bytes of the response c carries (plaintext), or its end: n 0, the peer
+ * closed; < 0, -errno. */
+static void take_bytes(struct lean_loop *loop, struct conn *c, const char *data, ssize_t n)
 {
-	struct lean_loop *loop = ctx;
-	struct conn *c = (struct conn *)ioc;
 	struct xfer *x = c->xfer;
 
 	if (!x) {
@@ -510,6 +659,19 @@ static void on_received(void *ctx, struct io_conn *ioc, const char *data, ssize_
 	}
 }
 
+static void on_received(void *ctx, struct io_conn *ioc, const char *data, ssize_t n)
+{
+	struct lean_loop *loop = ctx;
+	struct conn *c = (struct conn *)ioc;
+
+	if (c->tls && n > 0)
+		tls_received(loop, c, data, (size_t)n);   /* TLS: decrypted first */
+	else if (c->tls && !lean_tls_ready(c->tls))
+		finish(loop, c->xfer, SCRAPE_ERR_TLS);    /* TLS: the handshake broke off */
+	else
+		take_bytes(loop, c, data, n);
+}
+
 /* ---- the loop ---- */
 
 static void check_timeouts(struct lean_loop *loop)
@@ -522,7 +684,9 @@ static void check_timeouts(struct lean_loop *loop)
 	for (i = loop->busy_count; i-- > 0;) {
 		struct xfer *x = loop->busy[i];
 		int64_t due = x->deadline_ns;
-		if (x->conn && x->conn->io.connecting && x->connect_deadline_ns < due)
+		/* connecting includes the TLS handshake, as with libcurl */
+		if (x->conn && (x->conn->io.connecting || (x->conn->tls && !lean_tls_ready(x->conn->tls))) &&
+		    x->connect_deadline_ns < due)
 			due = x->connect_deadline_ns;
 		if (due <= now)
 			finish(loop, x, SCRAPE_ERR_TIMEOUT);
@@ -649,9 +813,11 @@ void lean_loop_free(struct lean_loop *loop)
 
 	if (!loop)
 		return;
-	for (i = 0; loop->conns && i < loop->slots; i++)
+	for (i = 0; loop->conns && i < loop->slots; i++) {
 		if (loop->conns[i].io.fd >= 0)
 			loop->ops->release(loop->io, &loop->conns[i].io);
+		lean_tls_free(loop->conns[i].tls);
+	}
 	if (loop->io)
 		loop->ops->close(loop->io);
 	for (i = 0; loop->xfers && i < loop->slots; i++) {
@@ -662,6 +828,7 @@ void lean_loop_free(struct lean_loop *loop)
 		while (loop->pools[i]) {
 			struct pool *p = loop->pools[i];
 			loop->pools[i] = p->next;
+			lean_tls_peer_free(p->tls);
 			free(p->key);
 			free(p);
 		}
@@ -669,6 +836,7 @@ void lean_loop_free(struct lean_loop *loop)
 		free(loop->cache[i].url);
 		lean_buf_free(&loop->cache[i].bytes);
 	}
+	lean_tls_ctx_free(loop->tls);
 	free(loop->xfers);
 	free(loop->busy);
 	free(loop->conns);

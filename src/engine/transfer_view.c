@@ -256,6 +256,10 @@ struct transfer_view *transfer_view_new(const struct transfer_settings *s, struc
 	                                                 : (unsigned)job->workers;
 	view->wants = (req->keep_body || req->reader ? SCRAPE_WANT_BODY : 0u) |
 	              (req->keep_headers || job->retry_after || job->recrawl ? SCRAPE_WANT_HEADERS : 0u);
+	view->insecure = job->insecure;
+	view->ca_file = job->ca_file;
+	view->client_cert = job->client_cert;
+	view->client_key = job->client_key;
 	return v;
 fail:
 	transfer_view_free(v);

@@ -5,9 +5,11 @@
 # directory), with a CA, a server certificate and client certificates made
 # here by the openssl command.  What the server saw is read from its access
 # log, which records the protocol ($server_protocol), the connection
-# ($connection, $connection_requests) and the client certificate check
-# ($ssl_client_verify) of every request.  Missing nginx or openssl is a
-# failure, not a skip: ./dev deps installs both.
+# ($connection, $connection_requests), whether the TLS session was resumed
+# ($ssl_session_reused) and the client certificate check
+# ($ssl_client_verify) of every request.  The lean strategy, with its own
+# TLS, must give the same records as event on the same jobs.  Missing
+# nginx or openssl is a failure, not a skip: ./dev deps installs both.
 . "$TOP_SRCDIR/tests/lib.sh"
 
 use_nginx
@@ -71,7 +73,7 @@ H2C=http://127.0.0.1:$P_H2C
 cat >"$NG/nginx.conf" <<EOF
 $(nginx_config_head "$NG")
 http {
-	log_format probe '\$request_uri \$server_protocol \$connection \$connection_requests \$status \$ssl_client_verify';
+	log_format probe '\$request_uri \$server_protocol \$connection \$connection_requests \$status \$ssl_session_reused \$ssl_client_verify';
 	access_log $NG/access.log probe;
 $(nginx_temp_paths "$NG")
 	default_type text/plain;
@@ -79,9 +81,11 @@ $(nginx_temp_paths "$NG")
 	keepalive_requests 1000;
 	ssl_certificate $PKI/server.pem;
 	ssl_certificate_key $PKI/server.key;
+	ssl_session_cache shared:scrape_tls:1m;
 	server {
 		listen 127.0.0.1:$P_TLS ssl http2;
 		location / { return 200 "tls\n"; }
+		location /g/big { alias $NG/big.bin; }
 	}
 	server {
 		listen 127.0.0.1:$P_MTLS ssl;
@@ -100,6 +104,8 @@ $(nginx_temp_paths "$NG")
 }
 EOF
 
+# 300 kB over TLS: many records, read in many pieces
+head -c 300000 /dev/zero | tr '\0' 'x' >"$NG/big.bin"
 start_nginx "$NG" "$PLAIN/ready"
 
 cd "$SCRATCH" || exit 1
@@ -129,13 +135,14 @@ result() {
 		"$(wc -l <"$1.jsonl" 2>/dev/null | tr -d ' ')"
 }
 # seen PATH COLUMN: the distinct values of an access log column (2 protocol,
-# 3 connection, 4 requests on it, 5 status, 6 the client certificate check,
-# which runs to the end of the line) for the requests whose URI starts with PATH
+# 3 connection, 4 requests on it, 5 status, 6 "r" for a resumed TLS session,
+# 7 the client certificate check, which runs to the end of the line) for the
+# requests whose URI starts with PATH
 seen() {
 	awk -v p="$1" -v f="$2" 'index($1, p) == 1 {
 		s = $f
-		if (f == 6)
-			for (i = 7; i <= NF; i++)
+		if (f == 7)
+			for (i = 8; i <= NF; i++)
 				s = s " " $i
 		print s
 	}' "$NG/access.log" | sort -u |
@@ -209,18 +216,18 @@ EOF
 	>"$SCRATCH/d-without.out" 2>&1)
 RC=$?
 is "$(result d-without)" "1|http 400|400|1" "no client certificate: nginx refuses (400), exit 1"
-is "$(seen /d/nocert 6)" "NONE" "the server saw no certificate"
+is "$(seen /d/nocert 7)" "NONE" "the server saw no certificate"
 (cd / && timeout 60 "$SCRAPE" -q -c "$SCRATCH/jobs/mtls.yaml" -o "$SCRATCH/d-with.jsonl" \
 	>"$SCRATCH/d-with.out" 2>&1)
 RC=$?
 is "$(result d-with)" "0|null|200|1" "client_cert and client_key: accepted, 200"
-is "$(seen /d/cert 6)" "SUCCESS" "the server verified the client certificate"
+is "$(seen /d/cert 7)" "SUCCESS" "the server verified the client certificate"
 scrape d-both --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/client-both.pem" "$MTLS/d/both"
-is "$(result d-both)|$(seen /d/both 6)" "0|null|200|1|SUCCESS" "client_cert holding the key too"
+is "$(result d-both)|$(seen /d/both 7)" "0|null|200|1|SUCCESS" "client_cert holding the key too"
 scrape d-rogue --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/rogue.pem" \
 	--set "client_key=$PKI/rogue.key" "$MTLS/d/rogue"
 is "$(result d-rogue)" "1|http 400|400|1" "a client certificate from another CA: refused"
-like "$(seen /d/rogue 6)" "FAILED:" "the server saw it fail verification"
+like "$(seen /d/rogue 7)" "FAILED:" "the server saw it fail verification"
 scrape d-mismatch --set "ca_file=$PKI/ca.pem" --set "client_cert=$PKI/client.pem" \
 	--set "client_key=$PKI/rogue.key" "$MTLS/d/mismatch"
 is "$(result d-mismatch)" "1|tls|0|1" "a key that does not belong to the certificate: tls"
@@ -285,5 +292,110 @@ is "$(seen /e/idle-control 3 | wc -w | tr -d ' ')" 1 "without it, the same two r
 like "$(cat e-dry.out)" "keepalive: false
 connection_max_age: 2m
 connection_max_idle: 30s" "--dry-run prints the connection keys"
+
+# ---- (g) the lean strategy's own TLS: the same records as event's for the
+# same jobs, keep-alive and session resumption, its TLS timing
+
+# records NAME: NAME.jsonl's records as sorted "status error bytes" lines
+records() {
+	python3 -c 'import json, sys
+print(sorted((r.get("status"), r.get("error"), r.get("bytes")) for r in map(json.loads, open(sys.argv[1]))))' \
+		"$1.jsonl" 2>/dev/null
+}
+# both NAME DESCRIPTION ARG...: the job under event and under lean, whose
+# exit status and records must be event's
+both() {
+	both_name=$1 both_what=$2
+	shift 2
+	scrape "$both_name-event" -s event "$@"
+	both_want="$RC|$(records "$both_name-event")"
+	scrape "$both_name-lean" -s lean "$@"
+	is "$RC|$(records "$both_name-lean")" "$both_want" "lean as event: $both_what"
+}
+
+both g-ca "verified with ca_file" -w 2 -n 4 --set "ca_file=$PKI/ca.pem" "$TLS/g/ca"
+is "$(result g-ca-lean)" "0|null|200|4" "lean: https with ca_file: 4 ok"
+both g-none "no ca_file: the system's CAs refuse the test CA" "$TLS/g/none"
+is "$(result g-none-lean)|$(hits /g/none)" "1|tls|0|1|0" "lean: tls, and no request reached the server"
+like "$(cat g-none-lean.err)" "certificate verify failed" "and its warning says why"
+both g-other "ca_file of another CA" --set "ca_file=$PKI/rogue-ca.pem" "$TLS/g/other"
+is "$(result g-other-lean)" "1|tls|0|1" "lean: ca_file of another CA: tls"
+both g-name "a host name the certificate does not name" --set "ca_file=$PKI/ca.pem" \
+	--set "resolve=[wrong.test:$P_TLS:127.0.0.1]" "https://wrong.test:$P_TLS/g/name"
+is "$(result g-name-lean)" "1|tls|0|1" "lean: wrong host name: tls"
+both g-badca "a ca_file that holds no certificate" --set "ca_file=$PKI/ca.key" "$TLS/g/badca"
+is "$(result g-badca-lean)" "1|tls|0|1" "lean: a ca_file OpenSSL cannot use: tls"
+like "$(cat g-badca-lean.err)" "lean: cannot use ca_file \"$PKI/ca.key\": " "and it says so once"
+both g-localhost "a host name the certificate names (SNI)" --set "ca_file=$PKI/ca.pem" \
+	--set "resolve=[localhost:$P_TLS:127.0.0.1]" "https://localhost:$P_TLS/g/localhost"
+is "$(result g-localhost-lean)" "0|null|200|1" "lean: localhost, named by the certificate: ok"
+both g-plain "https to a plain-text port" --set "ca_file=$PKI/ca.pem" "https://127.0.0.1:$P_PLAIN/g/plain"
+is "$(result g-plain-lean)" "1|tls|0|1" "lean: https to a plain-text port: tls"
+# a server that takes the connection and never answers the handshake
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(60)' stall.port >/dev/null 2>&1 &
+STALL_PID=$!
+i=0
+while [ ! -s stall.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+both g-stall "a handshake that never ends: connect_timeout" --set connect_timeout=1s --set retries=0 \
+	"https://127.0.0.1:$(cat stall.port)/g/stall"
+is "$(result g-stall-lean)" "1|timeout|0|1" "lean: connect_timeout covers the handshake"
+kill $STALL_PID 2>/dev/null
+both g-insecure "insecure: true" --set insecure=true "$TLS/g/insecure"
+is "$(result g-insecure-lean)" "0|null|200|1" "lean: insecure: true succeeds without ca_file"
+both g-big "a 300 kB body" -n 2 --set "ca_file=$PKI/ca.pem" "$TLS/g/big"
+is "$(result g-big-lean)" "0|null|200|2" "lean: a 300 kB body twice"
+like "$(cat g-big-lean.jsonl)" '"bytes":300000,' "lean: all 300000 bytes of it"
+head -c 200000 /dev/zero | tr '\0' 'y' >post.bin
+both g-post "a 200 kB POST body" --set method=POST --set body_file="$SCRATCH/post.bin" \
+	--set "ca_file=$PKI/ca.pem" "$TLS/g/post"
+is "$(result g-post-lean)" "0|null|200|1" "lean: a 200 kB POST over TLS"
+
+both g-mtls "client_cert and client_key" --set "ca_file=$PKI/ca.pem" \
+	--set "client_cert=$PKI/client.pem" --set "client_key=$PKI/client.key" "$MTLS/g/mtls"
+is "$(result g-mtls-lean)|$(seen /g/mtls 7)" "0|null|200|1|SUCCESS" "lean: the server verified the client certificate"
+(cd / && timeout 60 "$SCRAPE" -q -s lean -c "$SCRATCH/jobs/mtls.yaml" -o "$SCRATCH/g-jobfile.jsonl" \
+	>"$SCRATCH/g-jobfile.out" 2>&1)
+RC=$?
+is "$(result g-jobfile)" "0|null|200|1" "lean: the certificate paths of a job file, relative to it"
+both g-nocert "no client certificate" --set "ca_file=$PKI/ca.pem" "$MTLS/g/nocert"
+is "$(result g-nocert-lean)" "1|http 400|400|1" "lean: no client certificate: 400"
+both g-both "client_cert holding the key too" --set "ca_file=$PKI/ca.pem" \
+	--set "client_cert=$PKI/client-both.pem" "$MTLS/g/both"
+is "$(result g-both-lean)" "0|null|200|1" "lean: client_cert holding the key: ok"
+both g-rogue "a client certificate from another CA" --set "ca_file=$PKI/ca.pem" \
+	--set "client_cert=$PKI/rogue.pem" --set "client_key=$PKI/rogue.key" "$MTLS/g/rogue"
+both g-mismatch "a key that does not belong to the certificate" --set "ca_file=$PKI/ca.pem" \
+	--set "client_cert=$PKI/client.pem" --set "client_key=$PKI/rogue.key" "$MTLS/g/mismatch"
+is "$(result g-mismatch-lean)" "1|tls|0|1" "lean: a key not the certificate's: tls"
+
+# keep-alive: one connection, one handshake, for all the requests of one place
+scrape g-keep -s lean -w 1 -n 5 --report g-keep.json --set "ca_file=$PKI/ca.pem" "$TLS/g/keep"
+is "$(result g-keep)" "0|null|200|5" "lean: 5 requests over one TLS connection"
+is "$(seen /g/keep 3 | wc -w | tr -d ' ')|$(seen /g/keep 4 | tr ' ' ,)" "1|1,2,3,4,5" \
+	"lean: the server saw them all on one connection"
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connections_opened"])' g-keep.json)" 1 \
+	"lean: connections_opened says 1"
+is "$(python3 -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+new = [r for r in rs if r["time_tls"] > 0]
+print(len(new), all(0 < r["time_connect"] < r["time_tls"] <= r["time_total"] for r in new))' g-keep.jsonl)" \
+	"1 True" "lean: the one handshake is timed, after the connect and within the request"
+# without keep-alive: a connection each, the sessions after the first resumed
+scrape g-resume-event -s event -w 1 -n 4 --set keepalive=false --set "ca_file=$PKI/ca.pem" "$TLS/g/rev"
+scrape g-resume -s lean -w 1 -n 4 --set keepalive=false --set "ca_file=$PKI/ca.pem" "$TLS/g/resume"
+is "$(result g-resume)|$(seen /g/resume 3 | wc -w | tr -d ' ')" "0|null|200|4|4" \
+	"lean, keepalive: false: 4 requests, 4 TLS connections"
+is "$(awk 'index($1, "/g/resume") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" \
+	"lean: the first handshake is full, the next three resume its session"
+is "$(awk 'index($1, "/g/rev") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" "event"
+# two loops, each with its own TLS context and pools
+scrape g-threads -s lean --set strategy.threads=2 -w 4 -n 40 --set "ca_file=$PKI/ca.pem" "$TLS/g/threads"
+is "$(result g-threads)" "0|null|200|40" "lean, threads: 2 over TLS: 40 ok"
+check "lean: one connection per place at most" test "$(seen /g/threads 3 | wc -w)" -le 4
 
 done_testing
