@@ -602,6 +602,13 @@ void report_print_summary(const struct run_result *r, const struct report_summar
 	load.model = r->model;
 	load.warmup_ns = job->warmup_ns;
 	stats_print_summary(r->stats, r->sum.seconds, r->interrupted, r->load_test ? &load : NULL, out);
+	if (r->fact_count) {
+		/* how the strategy ran it, as it said (the report's strategy_facts) */
+		fprintf(out, "  %s strategy:", job->strategy.name);
+		for (size_t i = 0; i < r->fact_count; i++)
+			fprintf(out, "%s %s %s", i ? "," : "", r->facts[i].key, r->facts[i].value);
+		fputc('\n', out);
+	}
 	if (r->segments)
 		fprintf(out, "  segment %u of %u of the job%s%s (workers, limits and starts are its "
 		        "share; scrape --merge adds the segments up)\n", r->segment, r->segments,

@@ -164,6 +164,7 @@ print(len(bad), bad[:3])' many.jsonl)" "0 []" "$io: 1500 distinct URLs, 64 at on
 	like "$(cat verbose.out)" "lean: 1 loop on $io" "$io: -v says which I/O layer ran"
 	is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["model"]["strategy_facts"])' layer.json)" \
 	   "{'io': '$io', 'io_chosen_by': 'the job', 'loops': '1'}" "$io: and so does the report"
+	like "$(cat verbose.out)" "lean strategy: io $io, io_chosen_by the job, loops 1" "$io: and the summary"
 
 	rm -f int.jsonl
 	"$SCRAPE" $lean -w 4 -n 100 -o int.jsonl "$TARGET/delay/200/bytes/5" >int.out 2>&1 &
