@@ -50,7 +50,13 @@ static int split_url(const char *url, struct url_parts *p)
 	const char *auth, *end, *at, *colon;
 
 	memset(p, 0, sizeof p[0]);
-	auth = strstr(url, "://");
+	/* nearly every URL starts so: the first "://" without a search */
+	if (strncasecmp(url, "http://", 7) == 0)
+		auth = url + 4;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		auth = url + 5;
+	else
+		auth = strstr(url, "://");
 	if (!auth)
 		return -1;
 	p->scheme_len = (size_t)(auth - url);
@@ -80,9 +86,18 @@ static int split_url(const char *url, struct url_parts *p)
 		p->host_len = (size_t)((colon ? colon : end) - auth);
 	}
 	if (colon && colon + 1 < end) {
+		const char *digit = colon + 1;
+		unsigned long port = 0;
 		char *stop;
-		unsigned long port = strtoul(colon + 1, &stop, 10);
-		if (stop != end || port == 0 || port > 65535)
+
+		/* plain digits, read here; anything else as strtoul reads it */
+		while (digit < end && digit - colon <= 5 && *digit >= '0' && *digit <= '9')
+			port = port * 10 + (unsigned long)(*digit++ - '0');
+		if (digit != end) {
+			port = strtoul(colon + 1, &stop, 10);
+			digit = stop;
+		}
+		if (digit != end || port == 0 || port > 65535)
 			return -1;
 		p->port = (unsigned)port;
 	}
