@@ -10,7 +10,9 @@
  * failure, which becomes the words transfer.c gives libcurl's codes.
  * Redirects are followed here, as libcurl follows them: a 3xx with a
  * Location (the strategy reports it) sends the same request to the next
- * hop, up to max_redirects, and one record covers the chain.
+ * hop, up to max_redirects, and one record covers the chain.  A view is
+ * made for every attempt, so it costs one allocation: the headers of the
+ * job's own requests are built once per run and shared.
  */
 #include <config.h>
 
