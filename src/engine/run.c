@@ -144,7 +144,8 @@ int run_init(struct scrape_run *run, const struct job *job, const struct parser_
 	}
 	if (setup_dispatch(run, err, errlen) < 0 || crawl_start_sitemaps(run, err, errlen) < 0)
 		return -1;
-	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0) {
+	if (transfer_settings_init(&run->fetch, job, &run->stopping, &run_signal) < 0 ||
+	    transfer_view_settings_init(&run->fetch) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -429,7 +430,7 @@ static void count_group(struct scrape_run *run, const struct scrape_request *req
 
 /* Lock held.  Counts a measured result. */
 static void count_result(struct scrape_run *run, struct scrape_request *req,
-                         const struct request_result *res)
+                         const struct request_result *res, int64_t now)
 {
 	struct stats *st = &run->stats;
 	int64_t service = (int64_t)(res->time_total * 1e9), latency = -1;
@@ -460,11 +461,13 @@ static void count_result(struct scrape_run *run, struct scrape_request *req,
 		histogram_record(&st->latency, latency);
 	}
 	count_group(run, req, res, latency, service);
-	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, run_now_ns()), latency, res->has_error);
+	timeline_done(&run->timeline, dispatch_second_of(&run->dispatch, now), latency, res->has_error);
 }
 
 void run_record(struct scrape_run *run, struct scrape_request *req, struct request_result *res)
 {
+	int64_t now;
+
 	pthread_mutex_lock(&run->lock);
 	count_proxy(run, req, res->has_error ? res->error : NULL);
 	if (req->robots || req->sitemap) {
@@ -481,17 +484,19 @@ void run_record(struct scrape_run *run, struct scrape_request *req, struct reque
 		crawl_discover(run, (const char *const *)res->links, res->link_count, req->depth + 1);
 	else if (res->recrawl == RECRAWL_UNCHANGED)
 		recrawl_follow_stored(run, req);
+	/* one reading of the clock serves the host's pace and the timeline */
+	now = run_now_ns();
 	{
 		struct host_answer a;
 		answer_of(res, &a);
-		dispatch_observe(&run->dispatch, req, &a, run_now_ns());
+		dispatch_observe(&run->dispatch, req, &a, now);
 	}
 	dispatch_release(&run->dispatch, req);
 	count_traffic(run, res);
 	if (req->warmup)
 		run->stats.warmup++;
 	else
-		count_result(run, req, res);
+		count_result(run, req, res, now);
 	if (crawl_persistent(run)) {
 		crawl_keep_record(run, req, res);
 		crawl_checkpoint(run, 0);

@@ -92,6 +92,9 @@ int transfer_settings_init(struct transfer_settings *s, const struct job *job, c
 	s->signal = signal;
 	s->headers = NULL;
 	s->accept_encoding = NULL;
+	s->view_headers = NULL;
+	s->view_header_count = 0;
+	s->view_host = NULL;
 	s->cookies = cookie_jars_new(job, &failed);
 	if (failed)
 		return -1;
@@ -105,6 +108,8 @@ void transfer_settings_free(struct transfer_settings *s)
 {
 	curl_slist_free_all(s->headers);
 	s->headers = NULL;
+	free(s->view_headers);
+	s->view_headers = NULL;
 	cookie_jars_free(s->cookies);
 	s->cookies = NULL;
 }

@@ -16,6 +16,8 @@
 #include "engine/cookies.h"
 #include "engine/request.h"
 
+struct scrape_header;
+
 struct transfer_settings {
 	const struct job *job;
 	struct curl_slist *headers; /* built once, shared read-only by all handles */
@@ -28,6 +30,12 @@ struct transfer_settings {
 	 * that this module does not depend on the run that uses it */
 	const volatile sig_atomic_t *signal;
 	struct cookie_jars *cookies; /* NULL: cookies off */
+	/* the headers of a strategy's view (transfer_view.c) for a request of
+	 * the job's own, built once and shared read-only by every such view;
+	 * and the job's Host header among them (NULL: none) */
+	struct scrape_header *view_headers;
+	size_t view_header_count;
+	const char *view_host;
 };
 
 int transfer_settings_init(struct transfer_settings *s, const struct job *job, const atomic_int *stopping,

@@ -10,7 +10,9 @@
  * failure, which becomes the words transfer.c gives libcurl's codes.
  * Redirects are followed here, as libcurl follows them: a 3xx with a
  * Location (the strategy reports it) sends the same request to the next
- * hop, up to max_redirects, and one record covers the chain.
+ * hop, up to max_redirects, and one record covers the chain.  A view is
+ * made for every attempt, so it costs one allocation: the headers of the
+ * job's own requests are built once per run and shared.
  */
 #include <config.h>
 
@@ -25,10 +27,12 @@
 #include "crawl/url.h"
 #include "engine/request.h"
 
+/* One allocation per attempt: the view, then room for its headers when
+ * they are its own (not the settings' shared list), then its text (host,
+ * authority, target, address). */
 struct transfer_view {
 	struct scrape_request_view view;
-	struct scrape_header *headers;
-	char *text;                 /* scheme, host, authority, target, address */
+	struct scrape_header headers[];
 };
 
 /* The parts of an absolute http(s) URL, as offsets into the URL. */
@@ -48,7 +52,13 @@ static int split_url(const char *url, struct url_parts *p)
 	const char *auth, *end, *at, *colon;
 
 	memset(p, 0, sizeof p[0]);
-	auth = strstr(url, "://");
+	/* nearly every URL starts so: the first "://" without a search */
+	if (strncasecmp(url, "http://", 7) == 0)
+		auth = url + 4;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		auth = url + 5;
+	else
+		auth = strstr(url, "://");
 	if (!auth)
 		return -1;
 	p->scheme_len = (size_t)(auth - url);
@@ -78,9 +88,18 @@ static int split_url(const char *url, struct url_parts *p)
 		p->host_len = (size_t)((colon ? colon : end) - auth);
 	}
 	if (colon && colon + 1 < end) {
+		const char *digit = colon + 1;
+		unsigned long port = 0;
 		char *stop;
-		unsigned long port = strtoul(colon + 1, &stop, 10);
-		if (stop != end || port == 0 || port > 65535)
+
+		/* plain digits, read here; anything else as strtoul reads it */
+		while (digit < end && digit - colon <= 5 && *digit >= '0' && *digit <= '9')
+			port = port * 10 + (unsigned long)(*digit++ - '0');
+		if (digit != end) {
+			port = strtoul(colon + 1, &stop, 10);
+			digit = stop;
+		}
+		if (digit != end || port == 0 || port > 65535)
 			return -1;
 		p->port = (unsigned)port;
 	}
@@ -192,34 +211,80 @@ static const char *put(char **at, const char *s, size_t len)
 	return copy;
 }
 
+int transfer_view_settings_init(struct transfer_settings *s)
+{
+	const struct job *job = s->job;
+	struct scrape_request plain;
+
+	/* the request of the job's own: no URL request, no redirect, no
+	 * validators (which would only be appended) */
+	memset(&plain, 0, sizeof plain);
+	s->view_headers = calloc(job->header_count + 5, sizeof *s->view_headers);
+	if (!s->view_headers)
+		return -1;
+	s->view_host = NULL;
+	s->view_header_count = fill_headers(job, &plain, s->view_headers, &s->view_host);
+	return 0;
+}
+
+/* Whether req sends the settings' shared headers (then only its
+ * validators are appended): it has no request of its own and is no
+ * redirect turned GET, what fill_headers would then build is the same. */
+static int shared_headers(const struct transfer_settings *s, const struct scrape_request *req)
+{
+	return s->view_headers && !req->request && !req->hop_get;
+}
+
 struct transfer_view *transfer_view_new(const struct transfer_settings *s, struct scrape_request *req)
 {
 	const struct job *job = s->job;
 	const struct job_url_request *own = req->request;
-	struct transfer_view *v = calloc(1, sizeof *v);
+	struct transfer_view *v = NULL;
 	struct scrape_request_view *view;
 	const char *host_header = NULL, *address;
 	struct url_parts p;
-	size_t address_len = 0;
+	size_t address_len = 0, header_room = 0, url_len;
+	int shared = shared_headers(s, req), validators = req->if_none_match || req->if_modified_since;
 	char *at;
 	int as_job;
 
 	const char *url = request_target(req);
 
-	if (!v || transfer_reset(s, req) < 0 || split_url(url, &p) < 0)
-		goto fail;
+	if (transfer_reset(s, req) < 0 || split_url(url, &p) < 0)
+		return NULL;
 	address = resolve_entry(job->resolve, &p, &address_len);
-	v->headers = calloc(job->header_count + (req->request ? req->request->header_count : 0) + 5,
-	                    sizeof *v->headers);
+	if (!shared)
+		header_room = job->header_count + (own ? own->header_count : 0) + 5;
+	else if (validators)
+		header_room = s->view_header_count + 2;
+	url_len = strlen(url);
 	/* host, authority, target (perhaps twice), address, their NULs */
-	v->text = malloc(strlen(url) * 4 + address_len + 8);
-	if (!v->headers || !v->text)
-		goto fail;
+	v = malloc(sizeof *v + header_room * sizeof v->headers[0] + url_len * 4 + address_len + 8);
+	if (!v)
+		return NULL;
 	view = &v->view;
+	memset(view, 0, sizeof *view);
 	view->size = sizeof *view;
-	view->header_count = fill_headers(job, req, v->headers, &host_header);
-	view->headers = v->headers;
-	at = v->text;
+	if (!shared) {
+		view->header_count = fill_headers(job, req, v->headers, &host_header);
+		view->headers = v->headers;
+	} else if (validators) {
+		/* the shared headers, then the validators as fill_headers ends */
+		size_t n = s->view_header_count;
+		memcpy(v->headers, s->view_headers, n * sizeof v->headers[0]);
+		if (req->if_none_match)
+			v->headers[n++] = (struct scrape_header){ "If-None-Match", req->if_none_match };
+		if (req->if_modified_since)
+			v->headers[n++] = (struct scrape_header){ "If-Modified-Since", req->if_modified_since };
+		view->header_count = n;
+		view->headers = v->headers;
+		host_header = s->view_host;
+	} else {
+		view->header_count = s->view_header_count;
+		view->headers = s->view_headers;
+		host_header = s->view_host;
+	}
+	at = (char *)(v->headers + header_room);
 	view->scheme = p.scheme_len == 4 ? "http" : "https";
 	view->host = put(&at, p.host, p.host_len);
 	view->authority = host_header ? host_header : put(&at, p.authority, p.authority_len);
@@ -261,9 +326,6 @@ struct transfer_view *transfer_view_new(const struct transfer_settings *s, struc
 	view->client_cert = job->client_cert;
 	view->client_key = job->client_key;
 	return v;
-fail:
-	transfer_view_free(v);
-	return NULL;
 }
 
 const struct scrape_request_view *transfer_view_get(const struct transfer_view *v)
@@ -273,10 +335,6 @@ const struct scrape_request_view *transfer_view_get(const struct transfer_view *
 
 void transfer_view_free(struct transfer_view *v)
 {
-	if (!v)
-		return;
-	free(v->headers);
-	free(v->text);
 	free(v);
 }
 
@@ -326,20 +384,27 @@ static void keep(const char *value, char *out, size_t len)
 /* The headers as the libcurl header callback keeps them: raw lines for
  * the parsers, the Retry-After value for the back-off, the validators for
  * a conditional re-crawl. */
-static void take_headers(struct scrape_request *req, const struct scrape_outcome *in)
+static void take_headers(const struct job *job, struct scrape_request *req,
+                         const struct scrape_outcome *in)
 {
 	size_t i;
+	/* Retry-After is read only from a 429 or 503 when the job obeys it
+	 * (run_conclude.c), the validators only in a re-crawl: without
+	 * those, and no parser to read the lines, nobody reads the headers */
+	int retry_after = job->retry_after && (in->status == 429 || in->status == 503);
 
+	if (!req->keep_headers && !retry_after && !job->recrawl)
+		return;
 	for (i = 0; in->headers && i < in->header_count; i++) {
 		const struct scrape_header *h = &in->headers[i];
-		if (strcasecmp(h->name, "Retry-After") == 0) {
+		if (retry_after && strcasecmp(h->name, "Retry-After") == 0) {
 			size_t n = strlen(h->value);
 			req->retry_after_len = n < sizeof req->retry_after ? n : sizeof req->retry_after;
 			memcpy(req->retry_after, h->value, n < sizeof req->retry_after ? n : 0);
 		}
-		if (strcasecmp(h->name, "ETag") == 0)
+		if (job->recrawl && strcasecmp(h->name, "ETag") == 0)
 			keep(h->value, req->etag, sizeof req->etag);
-		else if (strcasecmp(h->name, "Last-Modified") == 0)
+		else if (job->recrawl && strcasecmp(h->name, "Last-Modified") == 0)
 			keep(h->value, req->last_modified, sizeof req->last_modified);
 		if (req->keep_headers)
 			buf_printf(&req->headers, "%s: %s\r\n", h->name, h->value);
@@ -441,7 +506,7 @@ int transfer_view_outcome(const struct transfer_settings *s, struct scrape_reque
 		free(next);
 	}
 	req->reply_status = in->status;
-	take_headers(req, in);
+	take_headers(s->job, req, in);
 	/* a sitemap's reader that gives up says why itself (run_conclude.c) */
 	if (in->body && transfer_take_body(req, (const char *)in->body, in->body_len) < 0 && !error &&
 	    !req->reader)

@@ -14,6 +14,9 @@
 
 struct transfer_view;
 
+/* Builds the headers the views of the job's own requests share (kept in
+ * s, freed by transfer_settings_free); 0, or -1 out of memory. */
+int transfer_view_settings_init(struct transfer_settings *s);
 /* Readies req for an attempt and describes it; NULL out of memory. */
 struct transfer_view *transfer_view_new(const struct transfer_settings *s, struct scrape_request *req);
 const struct scrape_request_view *transfer_view_get(const struct transfer_view *v);
