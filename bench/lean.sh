@@ -179,6 +179,8 @@ printf ', event %s' "$(syscalls "$small" $scrape_run -s event -n "$small" "$url"
 for io in $layers; do
 	printf ', lean %s %s' "$io" "$(syscalls "$small" $scrape_run -s lean --set strategy.io=$io -n "$small" "$url")"
 done
+printf ', lean epoll pipeline=8 %s' "$(syscalls "$small" $scrape_run -s lean --set strategy.io=epoll \
+	--set strategy.pipeline=8 -n "$small" "$url")"
 echo
 
 [ "$parts" = http ] || https_part
