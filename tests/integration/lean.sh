@@ -84,9 +84,10 @@ CLOSER="http://127.0.0.1:$(cat closer.port)"
 # that closes after 2 answers on a connection without saying so.
 cat >pipe.py <<'PY'
 import socket, sys, threading, time
-# pipe.py PORTFILE LOG LIMIT: answers /n/N with N bytes (HEAD: none) in
-# request order, after a pause that lets pipelined requests gather; past
-# LIMIT answers on a connection (0: none) it closes without a word.  LOG
+# pipe.py PORTFILE LOG LIMIT [close]: answers /n/N with N bytes (HEAD: none)
+# in request order, after a pause that lets pipelined requests gather; past
+# LIMIT answers on a connection (0: none) it closes, without a word or, with
+# "close", after saying Connection: close in the last answer.  LOG
 # gets a line a connection: requests seen in one read at most, answered,
 # left unanswered.
 lock = threading.Lock()
@@ -119,18 +120,27 @@ def serve(c, log, limit):
                     break
                 method, path = r.split(b" ")[:2]
                 n = int(path.rsplit(b"/", 1)[1])
-                out += b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n
+                last = limit and answered + 1 == limit and say_close
+                out += b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n" % (
+                    b"Connection: close\r\n" if last else b"", n)
                 if method != b"HEAD":
                     out += b"x" * n
                 answered += 1
             c.sendall(out)
             if limit and answered == limit:
+                # a lingering close, as nginx's: closing with requests
+                # unread would reset the connection, losing the answers
+                c.shutdown(socket.SHUT_WR)
+                c.settimeout(5)
+                while c.recv(65536):
+                    pass
                 break
     except Exception as e:
         pass
     c.close()
     with lock:
         open(log, "a").write("%d %d %d\n" % (most, answered, seen - answered))
+say_close = sys.argv[4:] == ["close"]
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(64)
@@ -147,10 +157,16 @@ python3 pipe.py pipe.port pipe.log 0 >/dev/null 2>&1 &
 PIPE_PIDS=$!
 python3 pipe.py pipe2.port pipe2.log 2 >/dev/null 2>&1 &
 PIPE_PIDS="$PIPE_PIDS $!"
+python3 pipe.py pipe3.port pipe3.log 2 close >/dev/null 2>&1 &
+PIPE_PIDS="$PIPE_PIDS $!"
 i=0
-while { [ ! -s pipe.port ] || [ ! -s pipe2.port ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while { [ ! -s pipe.port ] || [ ! -s pipe2.port ] || [ ! -s pipe3.port ]; } && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 awk -v t="http://127.0.0.1:$(cat pipe.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe.txt
 awk -v t="http://127.0.0.1:$(cat pipe2.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe2.txt
+awk -v t="http://127.0.0.1:$(cat pipe3.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe3.txt
 
 cat >parity.yaml <<EOF2
 urls:
@@ -195,9 +211,9 @@ pipeline_checks() {
 		digest "pmix$p.jsonl" >>"pmix$p.txt"
 	done
 	if cmp -s pmix1.txt pmix8.txt; then
-		ok 0 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks)"
+		ok 0 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks, max_body)"
 	else
-		ok 1 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks)"
+		ok 1 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks, max_body)"
 		diff pmix1.txt pmix8.txt | sed 's/^/# /'
 	fi
 
@@ -229,6 +245,15 @@ pipeline_checks() {
 	await 10 lines_reach pipe2.log "$(report_field pipe2.json connections_opened)"
 	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe2.log)" "40 1" \
 	   "$1: the server answered each once, and had requests pipelined past its close"
+
+	: >pipe3.log
+	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file=pipe3.txt \
+		--report pipe3.json -o pipe3.jsonl >/dev/null 2>&1
+	is "$? $(pipe_records pipe3.jsonl) $(report_field pipe3.json retries)" "0 40 40 [] 0" \
+	   "$1: Connection: close with requests pipelined behind: they go again, each recorded once"
+	await 10 lines_reach pipe3.log "$(report_field pipe3.json connections_opened)"
+	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe3.log)" "40 1" \
+	   "$1: and the server answered each once, with requests behind its Connection: close"
 }
 
 # layer_checks IO: what must hold whichever layer moves the bytes
@@ -329,6 +354,7 @@ urls:
   - $TARGET/bytes/1
 repeat: 6
 workers: 4
+max_body: 20k
 compressed: false
 parsers: [size]
 EOF
