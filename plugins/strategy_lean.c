@@ -9,6 +9,8 @@
  * its own connections; `io` picks the I/O layer under the shared HTTP
  * code (lean/): io_uring where a ring can be made (auto probes once, at
  * load: seccomp or an old kernel refuse it), else epoll; -v says which ran.
+ * `pipeline` lets that many GETs and HEADs share a keep-alive connection
+ * before their answers (lean/engine.c, "PIPELINE").
  */
 #include <errno.h>
 #include <pthread.h>
