@@ -395,8 +395,8 @@ is "$(result g-resume)|$(seen /g/resume 3 | wc -w | tr -d ' ')" "0|null|200|4|4"
 is "$(awk 'index($1, "/g/resume") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" \
 	"lean: the first handshake is full, the next three resume its session"
 is "$(awk 'index($1, "/g/rev") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" "event"
-# pipelining over TLS, under each I/O layer: nginx's \$pipe says "p" for a
-# request that came pipelined behind another on its connection
+# pipelining over TLS, under each I/O layer: each answer its request's (nginx's
+# \$pipe says "p" for a request that came behind another in one read)
 for io in epoll uring; do
 	scrape "g-pipe-$io" -s lean --set strategy.io=$io --set strategy.pipeline=8 -w 4 -n 60 \
 		--set "ca_file=$PKI/ca.pem" "$TLS/g/pipe/$io"
@@ -406,8 +406,11 @@ for io in epoll uring; do
 	fi
 	is "$(result "g-pipe-$io")|$(field "g-pipe-$io" bytes)" "0|null|200|60|4" \
 		"lean, $io, pipeline: 8 over TLS: 60 ok, each its 4 bytes"
-	is "$(awk -v p="/g/pipe/$io" '$1 == p && $3 == "p"' "$NG/pipe.log" | head -1 | wc -l | tr -d ' ')" 1 \
-		"lean, $io: nginx saw requests pipelined"
+	# whether nginx finds two requests in one read depends on timing (a
+	# slow client, under ASan, sends each before the next is started), so
+	# this is said, not asserted; lean.sh has a server that waits for them
+	echo "# lean, $io: nginx saw $(awk -v p="/g/pipe/$io" '$1 == p && $3 == "p"' "$NG/pipe.log" | wc -l) \
+of 60 requests pipelined"
 	check "lean, $io: on no more connections than places" \
 		test "$(awk -v p="/g/pipe/$io" '$1 == p { print $2 }' "$NG/pipe.log" | sort -u | wc -l)" -le 4
 done
