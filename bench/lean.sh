@@ -4,7 +4,9 @@
 # (one worker, keep-alive) serving a 256-byte file on 127.0.0.1, hit with
 # the same number of connections by wrk -t1 and -t2, h2load --h1, scrape's
 # event strategy and lean with one and two threads, on each of its I/O
-# layers (epoll; io_uring where a ring can be made here).  Prints
+# layers (epoll; io_uring where a ring can be made here), and lean with
+# pipeline: 8 (HTTP/1.1 pipelining; wrk pipelines only with a Lua script,
+# so it is held against plain wrk -t1).  Prints
 # requests/s and client CPU microseconds per request for each, lean's
 # ratios to wrk, and then system calls per request (strace -c -f) for wrk,
 # event and lean on each layer.  The https part does the same over TLS (a second nginx, with an ECDSA
@@ -147,6 +149,17 @@ for io in $layers; do
 		         io, NR == 2 ? "1 thread" : "2 threads", $(NF-1) / rate, $NF / cpu }')
 "
 done
+# pipelining: up to 8 requests on a connection before their answers
+for io in $layers; do
+	out=$($measure $scrape_run -s lean --set strategy.io=$io --set strategy.pipeline=8 -n "$requests" "$url")
+	set -- $(echo "$out" | head -1)
+	leanp=$(row "scrape lean $io pipeline=8" "$requests" "$1" "$2" "$3"); echo "$leanp"
+	ratios="$ratios$(printf '%s\n%s\n' "$wrk1" "$leanp" | awk -v io="$io" '
+		NR == 1 { rate = $(NF-1); cpu = $NF; next }
+		{ printf "lean %s pipeline: 8 vs wrk -t1 (not pipelining): %.2f x the requests/s, %.2f x the CPU per request\n",
+		         io, $(NF-1) / rate, $NF / cpu }')
+"
+done
 
 echo
 printf '%s' "$ratios"
@@ -166,6 +179,8 @@ printf ', event %s' "$(syscalls "$small" $scrape_run -s event -n "$small" "$url"
 for io in $layers; do
 	printf ', lean %s %s' "$io" "$(syscalls "$small" $scrape_run -s lean --set strategy.io=$io -n "$small" "$url")"
 done
+printf ', lean epoll pipeline=8 %s' "$(syscalls "$small" $scrape_run -s lean --set strategy.io=epoll \
+	--set strategy.pipeline=8 -n "$small" "$url")"
 echo
 
 [ "$parts" = http ] || https_part

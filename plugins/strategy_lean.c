@@ -9,6 +9,8 @@
  * its own connections; `io` picks the I/O layer under the shared HTTP
  * code (lean/): io_uring where a ring can be made (auto probes once, at
  * load: seccomp or an old kernel refuse it), else epoll; -v says which ran.
+ * `pipeline` lets that many GETs and HEADs share a keep-alive connection
+ * before their answers (lean/engine.c, "PIPELINE").
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 #include "lean/http.h"
 
 #define MAX_THREADS 256
+#define MAX_PIPELINE 64
 #define MAX_HEADER_BYTES (300 * 1024)   /* libcurl's limit, so both refuse alike */
 
 struct lean {
@@ -30,6 +33,7 @@ struct lean {
 	const struct io_ops *io;
 	int io_auto;                /* chosen by io: auto */
 	unsigned threads;
+	unsigned pipeline;
 };
 
 struct lean_thread {
@@ -69,6 +73,8 @@ static const struct scrape_option options[] = {
 	{ "threads", SCRAPE_OPT_INT, "1", "event loops side by side, one per core at most" },
 	{ "io", SCRAPE_OPT_STRING, "auto",
 	  "the I/O layer: auto, uring or epoll (auto: uring where it works here, else epoll)" },
+	{ "pipeline", SCRAPE_OPT_INT, "1",
+	  "HTTP/1.1 pipelining: GETs and HEADs a keep-alive connection carries at once (1: off)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -77,6 +83,7 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	struct lean *l;
 	int64_t threads = host->opt_int(opts, "threads");
 	const char *io = host->opt_string(opts, "io");
+	int64_t pipeline = host->opt_int(opts, "pipeline");
 
 	if (host->size < offsetof(struct scrape_host, complete) + sizeof host->complete) {
 		host->log(SCRAPE_LOG_ERROR, "lean: this scrape is older than plugin ABI 1.2");
@@ -84,6 +91,10 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	}
 	if (threads < 1 || threads > MAX_THREADS) {
 		host->opt_fail(opts, "threads", "threads must be between 1 and %d", MAX_THREADS);
+		return -1;
+	}
+	if (pipeline < 1 || pipeline > MAX_PIPELINE) {
+		host->opt_fail(opts, "pipeline", "pipeline must be between 1 (off) and %d", MAX_PIPELINE);
 		return -1;
 	}
 	if (strcmp(io, "auto") != 0 && strcmp(io, "uring") != 0 && strcmp(io, "epoll") != 0) {
@@ -96,6 +107,7 @@ static int create(const struct scrape_host *host, const struct scrape_options *o
 	}
 	l->host = host;
 	l->threads = (unsigned)threads;
+	l->pipeline = (unsigned)pipeline;
 	l->io_auto = strcmp(io, "auto") == 0;
 	l->io = &io_epoll_ops;
 	if (strcmp(io, "epoll") != 0) {
@@ -154,7 +166,8 @@ static int run(void *state, struct scrape_run *run)
 		l->host->describe(run, "loops", loops);
 	}
 	for (i = 0; i < n && !failed; i++)
-		failed = !(t[i].loop = lean_loop_new(l->host, run, l->io, share(workers, n, i)));
+		failed = !(t[i].loop = lean_loop_new(l->host, run, l->io, share(workers, n, i),
+		                                          l->pipeline));
 	for (i = 1; i < n && !failed; i++)
 		if (pthread_create(&t[i].id, NULL, thread_main, &t[i]) != 0) {
 			l->host->log(SCRAPE_LOG_ERROR, "lean: cannot start a thread: %s", strerror(errno));

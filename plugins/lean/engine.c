@@ -9,6 +9,11 @@
  * before any byte of the answer gets the request again on a new one, once,
  * as libcurl does, so a server's idle close is no failure.  https runs
  * through tls.c between this and the layer: the hooks are marked "TLS".
+ * With `pipeline` above 1 a connection carries a FIFO of transfers: the
+ * head one receives, the ones behind it have been sent ("PIPELINE").  Only
+ * GETs and HEADs without a body go behind another, and only on a
+ * connection that already gave a keep-alive answer; when it breaks, the
+ * ones not answered get their request again elsewhere, once.
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -37,11 +42,16 @@ struct xfer;
 struct conn {
 	struct io_conn io;          /* first: the layer's callbacks give this back */
 	struct pool *pool;
-	struct xfer *xfer;          /* the transfer it carries; NULL: idle or free */
+	struct xfer *xfer;          /* the transfer receiving; NULL: idle or free */
+	struct xfer *tail;          /* PIPELINE: the last one sent, xfer when alone */
+	unsigned depth;             /* PIPELINE: transfers it carries */
+	int pipelining;             /* PIPELINE: on its pool's busy list */
+	struct xfer *unsent;        /* PIPELINE: the first waiting for the layer's send */
+	struct lean_buf batch;      /* PIPELINE: their requests, sent as one */
 	int64_t opened_ns, idle_since_ns;
 	unsigned served;            /* responses it carried */
 	struct lean_tls *tls;       /* TLS: made once the TCP connection is up */
-	struct conn *prev, *next;   /* its pool's idle list, or the free list */
+	struct conn *prev, *next;   /* its pool's idle or busy list, or the free list */
 };
 
 /* Connections to one address and port (and, for https, one host name). */
@@ -53,6 +63,7 @@ struct pool {
 	socklen_t addr_len;
 	int resolve_error;          /* the host did not resolve */
 	struct conn *idle;
+	struct conn *busy;          /* PIPELINE: connections more may go behind */
 	struct pool *next;
 };
 
@@ -76,6 +87,7 @@ struct xfer {
 	int new_connection, resent;
 	uint64_t bytes_out;
 	unsigned busy_index;
+	struct xfer *behind;         /* PIPELINE: the next one on its connection */
 	struct xfer *next_free;
 };
 
@@ -85,6 +97,8 @@ struct lean_loop {
 	const struct io_ops *ops;
 	struct io_layer *io;
 	unsigned slots;
+	unsigned pipeline;          /* requests a connection carries at once */
+	int aborting;               /* stopping: nothing is resent */
 	struct xfer *xfers, *free_xfers, **busy;
 	unsigned busy_count;
 	struct conn *conns, *free_conns;
@@ -128,13 +142,42 @@ static void idle_unlink(struct lean_loop *loop, struct conn *c)
 	loop->idle_conns--;
 }
 
+/* PIPELINE: c off its pool's list of connections with room behind. */
+static void busy_unlink(struct conn *c)
+{
+	if (!c->pipelining)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->pool->busy = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->pipelining = 0;
+}
+
+static void busy_link(struct conn *c)
+{
+	if (c->pipelining)
+		return;
+	c->prev = NULL;
+	c->next = c->pool->busy;
+	if (c->next)
+		c->next->prev = c;
+	c->pool->busy = c;
+	c->pipelining = 1;
+}
+
 static void conn_close(struct lean_loop *loop, struct conn *c)
 {
+	busy_unlink(c);
 	loop->ops->release(loop->io, &c->io);
 	lean_tls_free(c->tls);      /* TLS: after release, its send is over */
 	c->tls = NULL;
 	loop->open_conns--;
-	c->xfer = NULL;
+	c->xfer = c->tail = c->unsent = NULL;
+	c->depth = 0;
 	c->pool = NULL;
 	c->prev = NULL;
 	c->next = loop->free_conns;
@@ -143,7 +186,9 @@ static void conn_close(struct lean_loop *loop, struct conn *c)
 
 static void conn_idle(struct lean_loop *loop, struct conn *c, int64_t now)
 {
-	c->xfer = NULL;
+	busy_unlink(c);
+	c->xfer = c->tail = NULL;
+	c->depth = 0;
 	c->idle_since_ns = now;
 	c->prev = NULL;
 	c->next = c->pool->idle;
@@ -303,6 +348,13 @@ static void send_request(struct lean_loop *loop, struct xfer *x)
 	struct conn *c = x->conn;
 	int rc;
 
+	if (!c->tls && c->io.out) {
+		/* PIPELINE: the layer still sends the requests before it; it goes
+		 * with the others that wait once that is done (TLS buffers) */
+		if (!c->unsent)
+			c->unsent = x;
+		return;
+	}
 	if (!c->tls) {
 		rc = loop->ops->send(loop->io, &c->io, x->request->data, x->request->len);
 	} else if (lean_tls_write(c->tls, x->request->data, x->request->len) == 0) {
@@ -318,6 +370,29 @@ static void send_request(struct lean_loop *loop, struct xfer *x)
 		return;
 	}
 	x->bytes_out += x->request->len;
+}
+
+static void conn_break(struct lean_loop *loop, struct conn *c, struct xfer *except,
+                       enum scrape_error_class error);
+
+/* PIPELINE: the requests that waited for c's previous send, in one. */
+static void send_unsent(struct lean_loop *loop, struct conn *c)
+{
+	struct xfer *y;
+	int rc = 0;
+
+	c->batch.len = 0;
+	for (y = c->unsent; y && rc == 0; y = y->behind)
+		rc = lean_buf_add(&c->batch, y->request->data, y->request->len);
+	if (rc == 0)
+		rc = loop->ops->send(loop->io, &c->io, c->batch.data, c->batch.len);
+	if (rc < 0) {
+		conn_break(loop, c, NULL, class_of_errno(-rc, 0));
+		return;
+	}
+	for (y = c->unsent; y; y = y->behind)
+		y->bytes_out += y->request->len;
+	c->unsent = NULL;
 }
 
 /* A new connection for x; 0, or -1 after finishing x. */
@@ -341,7 +416,9 @@ static int open_conn(struct lean_loop *loop, struct xfer *x)
 	c->next = NULL;
 	loop->open_conns++;
 	c->pool = x->pool;
-	c->xfer = x;
+	c->xfer = c->tail = x;
+	c->depth = 1;
+	x->behind = NULL;
 	c->served = 0;
 	c->opened_ns = now_ns();
 	x->conn = c;
@@ -349,17 +426,59 @@ static int open_conn(struct lean_loop *loop, struct xfer *x)
 	return 0;
 }
 
-/* Puts x on a connection: an idle one goes at once, a new one once up. */
+/* PIPELINE: whether x may go behind other requests: one that asks for
+ * keep-alive, without a body, and idempotent, so that it can be sent again
+ * when the connection breaks before its answer. */
+static int pipelinable(const struct lean_loop *loop, const struct xfer *x)
+{
+	const struct scrape_request_view *v = x->view;
+
+	return loop->pipeline > 1 && v->keepalive && !v->body &&
+	       (strcmp(v->method, "GET") == 0 || strcmp(v->method, "HEAD") == 0);
+}
+
+/* PIPELINE: a busy connection of x's pool with room behind, young enough. */
+static struct conn *take_busy(struct lean_loop *loop, struct xfer *x, int64_t now)
+{
+	int64_t max_age = x->view->connection_max_age_ns;
+	struct conn *c;
+
+	for (c = x->pool->busy; c; c = c->next)
+		if (c->depth < loop->pipeline && !(max_age && now - c->opened_ns > max_age))
+			return c;
+	return NULL;
+}
+
+/* Puts x on a connection: behind the requests of one that proved
+ * keep-alive (PIPELINE), else an idle one, both at once, else a new one
+ * once up.  Filling connections before taking idle ones is what pipelining
+ * is asked for: fewer connections. */
 static void attach(struct lean_loop *loop, struct xfer *x)
 {
-	struct conn *c = x->view->keepalive ? take_idle(loop, x->pool, x->view, now_ns()) : NULL;
+	int64_t now = now_ns();
+	int pipe = pipelinable(loop, x);
+	struct conn *c = pipe ? take_busy(loop, x, now) : NULL;
 
+	x->behind = NULL;
+	if (c) {
+		c->tail->behind = x;
+		c->tail = x;
+		c->depth++;
+		x->conn = c;
+		send_request(loop, x);
+		return;
+	}
+	c = x->view->keepalive ? take_idle(loop, x->pool, x->view, now) : NULL;
 	if (!c) {
 		open_conn(loop, x);
 		return;
 	}
-	c->xfer = x;
+	c->xfer = c->tail = x;
+	c->depth = 1;
 	x->conn = c;
+	/* it was idle, so its last answer kept it alive: others may follow */
+	if (pipe)
+		busy_link(c);
 	send_request(loop, x);
 }
 
@@ -411,6 +530,43 @@ static void start(struct lean_loop *loop, struct scrape_request *req)
 	attach(loop, x);
 }
 
+/* PIPELINE: y, sent on a connection that closed before its answer began,
+ * goes again on a new connection (once, like a resend: a server that
+ * closes after some answers gets it as its first) or fails with error. */
+static void rescue(struct lean_loop *loop, struct xfer *y, enum scrape_error_class error)
+{
+	if (loop->aborting) {
+		finish(loop, y, SCRAPE_ERR_INTERRUPTED);
+		return;
+	}
+	if (y->resent || y->resp.started) {
+		finish(loop, y, error);
+		return;
+	}
+	/* one that never left (it waited for a send) has not used its resend */
+	y->resent = y->bytes_out > 0;
+	y->bytes_out = 0;
+	y->first_byte_ns = 0;
+	http_response_begin(&y->resp, y->view->wants, y->view->max_body, y->resp.head);
+	open_conn(loop, y);
+}
+
+/* Closes c; the transfers it carried, but for except, are rescued. */
+static void conn_break(struct lean_loop *loop, struct conn *c, struct xfer *except,
+                       enum scrape_error_class error)
+{
+	struct xfer *list = c->xfer, *y;
+
+	conn_close(loop, c);
+	while ((y = list) != NULL) {
+		list = y->behind;
+		y->behind = NULL;
+		y->conn = NULL;
+		if (y != except)
+			rescue(loop, y, error);
+	}
+}
+
 /* Where x's connection goes once its response is settled. */
 static void settle_conn(struct lean_loop *loop, struct xfer *x, enum scrape_error_class error, int64_t now)
 {
@@ -418,8 +574,26 @@ static void settle_conn(struct lean_loop *loop, struct xfer *x, enum scrape_erro
 
 	if (!c)
 		return;
+	if (c->xfer != x) {
+		/* PIPELINE: ended behind the head (its timeout): its answer
+		 * would still come, so the connection goes and the others too */
+		conn_break(loop, c, x, SCRAPE_ERR_RESET);
+		return;
+	}
 	x->conn = NULL;
 	c->served++;
+	c->xfer = x->behind;
+	x->behind = NULL;
+	if (c->xfer) {
+		/* PIPELINE: the next answer is on its way, unless this one ends
+		 * the connection; bytes past it (trailing) are the next's */
+		c->depth--;
+		if (!error && x->resp.complete && x->resp.keep_alive && x->view->keepalive)
+			busy_link(c);
+		else
+			conn_break(loop, c, NULL, error ? SCRAPE_ERR_RESET : SCRAPE_ERR_EMPTY_REPLY);
+		return;
+	}
 	/* a server that answered before the request was all sent (a 413, an
 	 * early error) leaves the rest of it in flight: that connection is
 	 * closed, which also stops the send before its bytes are reused */
@@ -436,7 +610,7 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	struct scrape_outcome o = { .size = sizeof o };
 	struct scrape_request *req = x->req;
 	int64_t now = now_ns();
-	unsigned i = x->busy_index;
+	unsigned i;
 
 	o.status = x->resp.status;
 	o.headers = http_response_headers(&x->resp, &o.header_count);
@@ -456,6 +630,7 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 	o.bytes_out = x->bytes_out;
 	o.new_connection = x->new_connection;
 	settle_conn(loop, x, error, now);
+	i = x->busy_index;          /* after settle_conn: a rescue may end others */
 	if (x->cached)
 		x->cached->users--;
 	x->cached = NULL;
@@ -469,15 +644,14 @@ static void finish(struct lean_loop *loop, struct xfer *x, enum scrape_error_cla
 }
 
 /* A reused connection the server had closed: the request again on a new
- * one, once.  0 if resent. */
+ * one, once (and those sent behind it too).  0 if resent. */
 static int resend(struct lean_loop *loop, struct xfer *x)
 {
 	struct conn *c = x->conn;
 
-	if (!c || c->served == 0 || x->resent || x->resp.started)
+	if (!c || c->served == 0 || x->resent || x->resp.started || loop->aborting)
 		return -1;
-	x->conn = NULL;
-	conn_close(loop, c);
+	conn_break(loop, c, x, SCRAPE_ERR_RESET);
 	x->resent = 1;
 	x->bytes_out = 0;
 	http_response_begin(&x->resp, x->view->wants, x->view->max_body, x->resp.head);
@@ -564,13 +738,14 @@ static void tls_received(struct lean_loop *loop, struct conn *c, const char *dat
 
 		if (n == 0)
 			break;
-		if (n == -2 && x) {
+		if (n == -2 && (x = c->xfer) != NULL) {
 			if (resend(loop, x) < 0)
 				finish(loop, x, SCRAPE_ERR_TLS);
 			return;
 		}
 		take_bytes(loop, c, plain, n > 0 ? n : 0);
-		if (n < 0 || c->tls != t || c->xfer != x)
+		/* PIPELINE: the next transfer on c reads on */
+		if (n < 0 || c->tls != t || !c->xfer)
 			return;
 	}
 	/* what OpenSSL answered meanwhile (a key update) */
@@ -617,8 +792,11 @@ static void on_sent(void *ctx, struct io_conn *ioc, int err)
 			return;
 		err = -rc;
 	}
-	if (!err)
+	if (!err) {
+		if (c->unsent)
+			send_unsent(loop, c);
 		return;
+	}
 	if (!x) {
 		idle_unlink(loop, c);
 		conn_close(loop, c);
@@ -645,17 +823,29 @@ static void take_bytes(struct lean_loop *loop, struct conn *c, const char *data,
 		finish(loop, x, class_of_errno((int)-n, 0));
 		return;
 	}
-	if (!x->first_byte_ns && n > 0)
-		x->first_byte_ns = now_ns() - x->start_ns;
-	switch (http_response_feed(&x->resp, data, (size_t)n)) {
-	case HTTP_DONE:
-		finish(loop, x, SCRAPE_ERR_NONE);
-		break;
-	case HTTP_FAILED:
-		finish(loop, x, x->resp.error);
-		break;
-	case HTTP_MORE:
-		break;
+	for (;;) {
+		uint32_t generation = c->io.generation;
+		size_t used;
+
+		if (!x->first_byte_ns && n > 0)
+			x->first_byte_ns = now_ns() - x->start_ns;
+		switch (http_response_feed(&x->resp, data, (size_t)n)) {
+		case HTTP_DONE:
+			used = x->resp.used;
+			finish(loop, x, SCRAPE_ERR_NONE);
+			break;
+		case HTTP_FAILED:
+			finish(loop, x, x->resp.error);
+			return;
+		case HTTP_MORE:
+		default:
+			return;
+		}
+		/* PIPELINE: bytes past the answer begin the next one's */
+		if (n == 0 || used >= (size_t)n || c->io.generation != generation || !(x = c->xfer))
+			return;
+		data += used;
+		n -= (ssize_t)used;
 	}
 }
 
@@ -682,8 +872,13 @@ static void check_timeouts(struct lean_loop *loop)
 	if (now < loop->next_deadline)
 		return;
 	for (i = loop->busy_count; i-- > 0;) {
-		struct xfer *x = loop->busy[i];
-		int64_t due = x->deadline_ns;
+		struct xfer *x;
+		int64_t due;
+
+		if (i >= loop->busy_count)
+			continue;   /* a rescue ended more than one */
+		x = loop->busy[i];
+		due = x->deadline_ns;
 		/* connecting includes the TLS handshake, as with libcurl */
 		if (x->conn && (x->conn->io.connecting || (x->conn->tls && !lean_tls_ready(x->conn->tls))) &&
 		    x->connect_deadline_ns < due)
@@ -698,6 +893,7 @@ static void check_timeouts(struct lean_loop *loop)
 
 static void abort_all(struct lean_loop *loop)
 {
+	loop->aborting = 1;
 	while (loop->busy_count > 0)
 		finish(loop, loop->busy[loop->busy_count - 1], SCRAPE_ERR_INTERRUPTED);
 }
@@ -773,7 +969,7 @@ int lean_loop_run(struct lean_loop *loop)
 }
 
 struct lean_loop *lean_loop_new(const struct scrape_host *host, struct scrape_run *run,
-                                const struct io_ops *ops, unsigned slots)
+                                const struct io_ops *ops, unsigned slots, unsigned pipeline)
 {
 	struct lean_loop *loop = calloc(1, sizeof *loop);
 	struct io_events events = { .connected = on_connected, .sent = on_sent, .received = on_received };
@@ -785,6 +981,7 @@ struct lean_loop *lean_loop_new(const struct scrape_host *host, struct scrape_ru
 	loop->run = run;
 	loop->ops = ops;
 	loop->slots = slots;
+	loop->pipeline = pipeline;
 	loop->next_deadline = NO_DEADLINE;
 	loop->xfers = calloc(slots, sizeof *loop->xfers);
 	loop->busy = calloc(slots, sizeof *loop->busy);
@@ -817,6 +1014,7 @@ void lean_loop_free(struct lean_loop *loop)
 		if (loop->conns[i].io.fd >= 0)
 			loop->ops->release(loop->io, &loop->conns[i].io);
 		lean_tls_free(loop->conns[i].tls);
+		lean_buf_free(&loop->conns[i].batch);
 	}
 	if (loop->io)
 		loop->ops->close(loop->io);

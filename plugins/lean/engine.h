@@ -13,9 +13,10 @@
 
 struct lean_loop;
 
-/* NULL (logged) when the loop cannot be set up. */
+/* NULL (logged) when the loop cannot be set up.  pipeline: requests one
+ * keep-alive connection carries at once (1: no pipelining). */
 struct lean_loop *lean_loop_new(const struct scrape_host *host, struct scrape_run *run,
-                                const struct io_ops *ops, unsigned slots);
+                                const struct io_ops *ops, unsigned slots, unsigned pipeline);
 /* Runs until next() says DONE and nothing is in flight, or the run stops;
  * 0, or -1 after logging why the loop failed. */
 int lean_loop_run(struct lean_loop *loop);

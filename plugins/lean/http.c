@@ -291,12 +291,16 @@ enum http_progress http_response_feed(struct http_response *r, const char *data,
 	}
 	r->started = 1;
 	r->bytes_in += len;
+	r->used = len;
 	used = http_parser_execute(&r->parser, r->settings, data, len);
 	e = HTTP_PARSER_ERRNO(&r->parser);
 	if (r->error)
 		return HTTP_FAILED;
 	if (r->complete) {
+		/* what follows is the next response's, pipelined */
 		r->trailing = used < len;
+		r->used = used;
+		r->bytes_in -= len - used;
 		return HTTP_DONE;
 	}
 	if (e != HPE_OK) {

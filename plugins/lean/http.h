@@ -54,7 +54,8 @@ struct http_response {
 	int trailing;                /* bytes followed the response: do not reuse */
 	enum scrape_error_class error;
 	uint64_t body_bytes;
-	uint64_t bytes_in;
+	uint64_t bytes_in;            /* of this response only */
+	size_t used;                 /* of the last bytes fed, what was this response's */
 	struct lean_buf fields;      /* "name\0value\0" pairs kept */
 	size_t field_start;          /* where the current pair starts */
 	size_t line_len;             /* of the current header line */

@@ -8,7 +8,9 @@
 # chunked answers, Connection: close, HEAD, a refused connection, threads,
 # SIGINT, -v naming the I/O layer, and a server that closes idle
 # connections (the request goes again on a new one, not failed); and
-# redirects the core follows (methods, bodies, other hosts, the limits).
+# redirects the core follows (methods, bodies, other hosts, the limits);
+# pipelining (pipeline: N): the same records, answers in order, and a
+# server closing with requests pipelined behind its last answer.
 # Parity with event on more jobs is checked in strategies.sh, hostile
 # replies in replies.sh.
 . "$TOP_SRCDIR/tests/lib.sh"
@@ -73,10 +75,98 @@ while True:
 PY
 python3 closer.py closer.port >/dev/null 2>&1 &
 CLOSER_PID=$!
-trap 'kill $CLOSER_PID 2>/dev/null; cleanup' EXIT
+trap 'kill $CLOSER_PID $PIPE_PIDS 2>/dev/null; cleanup' EXIT
 i=0
 while [ ! -s closer.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 CLOSER="http://127.0.0.1:$(cat closer.port)"
+
+# A raw server for pipelining, in two instances: one that serves all, one
+# that closes after 2 answers on a connection without saying so.
+cat >pipe.py <<'PY'
+import socket, sys, threading, time
+# pipe.py PORTFILE LOG LIMIT [close]: answers /n/N with N bytes (HEAD: none)
+# in request order, after a pause that lets pipelined requests gather; past
+# LIMIT answers on a connection (0: none) it closes, without a word or, with
+# "close", after saying Connection: close in the last answer.  LOG
+# gets a line a connection: requests seen in one read at most, answered,
+# left unanswered.
+lock = threading.Lock()
+def serve(c, log, limit):
+    buf, answered, most, seen = b"", 0, 0, 0
+    try:
+        while True:
+            more = c.recv(65536)
+            if not more:
+                break
+            buf += more
+            time.sleep(0.02)
+            c.setblocking(False)
+            try:
+                while True:
+                    more = c.recv(65536)
+                    if not more:
+                        break
+                    buf += more
+            except BlockingIOError:
+                pass
+            c.setblocking(True)
+            reqs = buf.split(b"\r\n\r\n")
+            buf = reqs.pop()
+            seen += len(reqs)
+            most = max(most, len(reqs))
+            out = b""
+            for r in reqs:
+                if limit and answered == limit:
+                    break
+                method, path = r.split(b" ")[:2]
+                n = int(path.rsplit(b"/", 1)[1])
+                last = limit and answered + 1 == limit and say_close
+                out += b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n" % (
+                    b"Connection: close\r\n" if last else b"", n)
+                if method != b"HEAD":
+                    out += b"x" * n
+                answered += 1
+            c.sendall(out)
+            if limit and answered == limit:
+                # a lingering close, as nginx's: closing with requests
+                # unread would reset the connection, losing the answers
+                c.shutdown(socket.SHUT_WR)
+                c.settimeout(5)
+                while c.recv(65536):
+                    pass
+                break
+    except Exception as e:
+        pass
+    c.close()
+    with lock:
+        open(log, "a").write("%d %d %d\n" % (most, answered, seen - answered))
+say_close = sys.argv[4:] == ["close"]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+s.settimeout(60)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+while True:
+    try:
+        c, _ = s.accept()
+    except Exception:
+        break
+    threading.Thread(target=serve, args=(c, sys.argv[2], int(sys.argv[3])), daemon=True).start()
+PY
+python3 pipe.py pipe.port pipe.log 0 >/dev/null 2>&1 &
+PIPE_PIDS=$!
+python3 pipe.py pipe2.port pipe2.log 2 >/dev/null 2>&1 &
+PIPE_PIDS="$PIPE_PIDS $!"
+python3 pipe.py pipe3.port pipe3.log 2 close >/dev/null 2>&1 &
+PIPE_PIDS="$PIPE_PIDS $!"
+i=0
+while { [ ! -s pipe.port ] || [ ! -s pipe2.port ] || [ ! -s pipe3.port ]; } && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+awk -v t="http://127.0.0.1:$(cat pipe.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe.txt
+awk -v t="http://127.0.0.1:$(cat pipe2.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe2.txt
+awk -v t="http://127.0.0.1:$(cat pipe3.port)" 'BEGIN { for (i = 1; i <= 40; i++) print t "/n/" i }' >pipe3.txt
 
 cat >parity.yaml <<EOF2
 urls:
@@ -102,6 +192,69 @@ EOF2
 echo "exit $?" >parity-event.txt
 digest parity-event.jsonl >>parity-event.txt
 like "$(cat parity-event.txt)" "fault/hang 0 0 timeout None 2" "the parity digest covers timeouts and retries"
+
+# pipe_records FILE: "records distinct-urls wrong": each record's answer
+# must be its own request's (/n/N sends N bytes, or none to a HEAD)
+pipe_records() {
+	python3 -c 'import json,sys
+rs=[json.loads(l) for l in open(sys.argv[1])]
+bad=[r["url"] for r in rs if r["status"] != 200 or r["bytes"] != int(r["url"].rsplit("/",1)[1])]
+print(len(rs), len(set(r["url"] for r in rs)), bad[:3])' "$1"
+}
+
+# pipeline_checks IO: pipelining under the layer IO
+pipeline_checks() {
+	for p in 1 8; do
+		"$SCRAPE" -q -c pipemix.yaml $lean --set strategy.pipeline=$p --report "pmix$p.json" \
+			-o "pmix$p.jsonl" >/dev/null 2>&1
+		echo "exit $?" >"pmix$p.txt"
+		digest "pmix$p.jsonl" >>"pmix$p.txt"
+	done
+	if cmp -s pmix1.txt pmix8.txt; then
+		ok 0 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks, max_body)"
+	else
+		ok 1 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks, max_body)"
+		diff pmix1.txt pmix8.txt | sed 's/^/# /'
+	fi
+
+	for p in 1 8; do
+		"$SCRAPE" -q $lean --set strategy.pipeline=$p -w 2 -n 200 --report "pw$p.json" \
+			"$TARGET/bytes/100" >/dev/null 2>&1
+		echo "$? $(report_field "pw$p.json" ok) $(report_field "pw$p.json" connections_opened)" >"pw$p.txt"
+	done
+	read -r rc1 ok1 conns1 <pw1.txt
+	read -r rc8 ok8 conns8 <pw8.txt
+	is "$rc8 $ok8" "0 200" "$1: pipeline: 8 -w 2: all 200 requests succeed"
+	check "$1: and on no more connections than without ($conns8 vs $conns1)" test "$conns8" -le "$conns1"
+
+	: >pipe.log
+	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set url_file=pipe.txt --report pipe.json \
+		-o pipe.jsonl >/dev/null 2>&1
+	is "$? $(pipe_records pipe.jsonl)" "0 40 40 []" "$1: pipelined answers are matched in order"
+	# the server logs a connection once it sees it closed
+	await 10 lines_reach pipe.log "$(report_field pipe.json connections_opened)"
+	is "$(awk '$1 > most { most = $1 } END { print (most > 1) }' pipe.log)" 1 \
+	   "$1: the server had several requests in one read (pipelined)"
+	check "$1: and fewer connections than requests" test "$(report_field pipe.json connections_opened)" -lt 20
+
+	: >pipe2.log
+	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file=pipe2.txt \
+		--report pipe2.json -o pipe2.jsonl >/dev/null 2>&1
+	is "$? $(pipe_records pipe2.jsonl) $(report_field pipe2.json retries)" "0 40 40 [] 0" \
+	   "$1: a server closing after 2 answers: the requests behind go again, each recorded once"
+	await 10 lines_reach pipe2.log "$(report_field pipe2.json connections_opened)"
+	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe2.log)" "40 1" \
+	   "$1: the server answered each once, and had requests pipelined past its close"
+
+	: >pipe3.log
+	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file=pipe3.txt \
+		--report pipe3.json -o pipe3.jsonl >/dev/null 2>&1
+	is "$? $(pipe_records pipe3.jsonl) $(report_field pipe3.json retries)" "0 40 40 [] 0" \
+	   "$1: Connection: close with requests pipelined behind: they go again, each recorded once"
+	await 10 lines_reach pipe3.log "$(report_field pipe3.json connections_opened)"
+	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe3.log)" "40 1" \
+	   "$1: and the server answered each once, with requests behind its Connection: close"
+}
 
 # layer_checks IO: what must hold whichever layer moves the bytes
 layer_checks() {
@@ -166,6 +319,8 @@ print(len(bad), bad[:3])' many.jsonl)" "0 []" "$io: 1500 distinct URLs, 64 at on
 	   "{'io': '$io', 'io_chosen_by': 'the job', 'loops': '1'}" "$io: and so does the report"
 	like "$(cat verbose.out)" "lean strategy: io $io, io_chosen_by the job, loops 1" "$io: and the summary"
 
+	pipeline_checks "$io"
+
 	rm -f int.jsonl
 	"$SCRAPE" $lean -w 4 -n 100 -o int.jsonl "$TARGET/delay/200/bytes/5" >int.out 2>&1 &
 	pid=$!
@@ -188,6 +343,22 @@ like "$(cat head.jsonl)" '"status":200,"content_type":"application/octet-stream"
 like "$(cat resolved.jsonl)" '"status":200' "resolve sends lean.test to 127.0.0.1"
 
 head -c 8000000 /dev/zero >big.body
+cat >pipemix.yaml <<EOF
+urls:
+  - $TARGET/bytes/10
+  - $TARGET/bytes/70000
+  - {url: "$TARGET/bytes/5000", method: HEAD}
+  - $TARGET/status/404
+  - $TARGET/html/276
+  - $TARGET/fault/drip/300/0
+  - {url: "$TARGET/bytes/3000", method: HEAD}
+  - $TARGET/bytes/1
+repeat: 6
+workers: 4
+max_body: 20k
+compressed: false
+parsers: [size]
+EOF
 REFUSED_PORT=$(free_port)
 awk -v t="$TARGET" 'BEGIN { for (i = 1; i <= 1500; i++) print t "/bytes/" i }' >many.txt
 
@@ -258,6 +429,16 @@ printf 'urls: [%s/bytes/1]\nstrategy:\n  name: lean\n  io: bogus\n' "$TARGET" >b
 "$SCRAPE" -q -c bogus.yaml >bogus.out 2>&1
 is "$? $(cat bogus.out)" '2 bogus.yaml:4:7: lean: io must be auto, uring or epoll, not "bogus"' \
    "io: bogus is refused with its file:line:col"
+
+for v in 0 bogus; do
+	printf 'urls: [%s/bytes/1]\nstrategy:\n  name: lean\n  pipeline: %s\n' "$TARGET" "$v" >pbogus.yaml
+	"$SCRAPE" -q -c pbogus.yaml >pbogus.out 2>&1
+	echo "$? $(cat pbogus.out)" >"pbogus-$v.txt"
+done
+is "$(cat pbogus-0.txt)" "2 pbogus.yaml:4:13: lean: pipeline must be between 1 (off) and 64" \
+   "pipeline: 0 is refused with its file:line:col"
+is "$(cat pbogus-bogus.txt)" '2 pbogus.yaml:4:13: lean: "pipeline": expected a whole number, got "bogus"' \
+   "pipeline: bogus is refused with its file:line:col"
 
 for io in epoll uring; do
 	case " $LAYERS " in

@@ -75,6 +75,7 @@ $(nginx_config_head "$NG")
 http {
 	log_format probe '\$request_uri \$server_protocol \$connection \$connection_requests \$status \$ssl_session_reused \$ssl_client_verify';
 	access_log $NG/access.log probe;
+	log_format pipe '\$request_uri \$connection \$pipe \$request_method \$bytes_sent';
 $(nginx_temp_paths "$NG")
 	default_type text/plain;
 	keepalive_timeout 60s;
@@ -86,6 +87,7 @@ $(nginx_temp_paths "$NG")
 		listen 127.0.0.1:$P_TLS ssl http2;
 		location / { return 200 "tls\n"; }
 		location /g/big { alias $NG/big.bin; }
+		location /g/pipe { return 200 "tls\n"; access_log $NG/pipe.log pipe; }
 	}
 	server {
 		listen 127.0.0.1:$P_MTLS ssl;
@@ -393,6 +395,29 @@ is "$(result g-resume)|$(seen /g/resume 3 | wc -w | tr -d ' ')" "0|null|200|4|4"
 is "$(awk 'index($1, "/g/resume") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" \
 	"lean: the first handshake is full, the next three resume its session"
 is "$(awk 'index($1, "/g/rev") == 1 { print $6 }' "$NG/access.log" | tr -d '\n')" ".rrr" "event"
+# pipelining over TLS, under each I/O layer: each answer its request's (nginx's
+# \$pipe says "p" for a request that came behind another in one read)
+for io in epoll uring; do
+	scrape "g-pipe-$io" -s lean --set strategy.io=$io --set strategy.pipeline=8 -w 4 -n 60 \
+		--set "ca_file=$PKI/ca.pem" "$TLS/g/pipe/$io"
+	if grep -q "not available here" "g-pipe-$io.err"; then
+		TAP_COUNT=$((TAP_COUNT + 1)); echo "ok $TAP_COUNT # skip $io: io_uring is not available here"
+		continue
+	fi
+	is "$(result "g-pipe-$io")|$(field "g-pipe-$io" bytes)" "0|null|200|60|4" \
+		"lean, $io, pipeline: 8 over TLS: 60 ok, each its 4 bytes"
+	# whether nginx finds two requests in one read depends on timing (a
+	# slow client, under ASan, sends each before the next is started), so
+	# this is said, not asserted; lean.sh has a server that waits for them
+	echo "# lean, $io: nginx saw $(awk -v p="/g/pipe/$io" '$1 == p && $3 == "p"' "$NG/pipe.log" | wc -l) \
+of 60 requests pipelined"
+	check "lean, $io: on no more connections than places" \
+		test "$(awk -v p="/g/pipe/$io" '$1 == p { print $2 }' "$NG/pipe.log" | sort -u | wc -l)" -le 4
+done
+scrape g-pipe-big -s lean --set strategy.pipeline=4 -w 2 -n 8 --set "ca_file=$PKI/ca.pem" "$TLS/g/big"
+is "$(result g-pipe-big)|$(field g-pipe-big bytes)" "0|null|200|8|300000" \
+	"lean, pipeline: 4 over TLS: 300 kB bodies whole, one after another"
+
 # two loops, each with its own TLS context and pools
 scrape g-threads -s lean --set strategy.threads=2 -w 4 -n 40 --set "ca_file=$PKI/ca.pem" "$TLS/g/threads"
 is "$(result g-threads)" "0|null|200|40" "lean, threads: 2 over TLS: 40 ok"

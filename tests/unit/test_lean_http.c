@@ -2,7 +2,8 @@
 /*
  * The lean strategy's HTTP code (plugins/lean/http.c) without sockets:
  * each response is fed whole and again one byte at a time, as a slow
- * network would cut it, and must read the same both ways.
+ * network would cut it, and must read the same both ways; pipelined
+ * answers in one read are told apart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,35 @@ static void bodies_and_headers(void)
 	http_response_free(&full);
 }
 
+/* Pipelined answers in one read: each takes its own bytes, the rest is the
+ * next one's, and a HEAD's answer has no body whatever its Content-Length. */
+static void pipelined(void)
+{
+	const char *first = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n";
+	const char *second = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n";
+	const char *third = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnot";
+	char all[512];
+	const char *at = all;
+	size_t left;
+	struct http_response r;
+
+	snprintf(all, sizeof all, "%s%s%s", first, second, third);
+	left = strlen(all);
+	http_response_init(&r);
+	http_response_begin(&r, SCRAPE_WANT_BODY, 1000, 1);
+	ok(http_response_feed(&r, at, left) == HTTP_DONE && r.used == strlen(first) &&
+	   r.bytes_in == strlen(first) && r.body_bytes == 0, "a HEAD's answer: its headers only");
+	at += r.used, left -= r.used;
+	http_response_begin(&r, SCRAPE_WANT_BODY, 1000, 0);
+	ok(http_response_feed(&r, at, left) == HTTP_DONE && r.used == strlen(second) &&
+	   r.bytes_in == strlen(second) && r.body.len == 2, "the next, chunked, to its last chunk");
+	at += r.used, left -= r.used;
+	http_response_begin(&r, SCRAPE_WANT_BODY, 1000, 0);
+	ok(http_response_feed(&r, at, left) == HTTP_DONE && r.used == left && r.status == 404 &&
+	   http_response_reusable(&r), "the last, with all that is left");
+	http_response_free(&r);
+}
+
 static void request_bytes(void)
 {
 	struct scrape_header headers[] = { { "User-Agent", "t/1" }, { "X-Empty", "" } };
@@ -148,6 +178,7 @@ int main(void)
 	check("bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, 100, 0, 0,
 	      HTTP_FAILED, 200, SCRAPE_ERR_CHUNKED, 0, 0);
 	bodies_and_headers();
+	pipelined();
 	request_bytes();
 	return done_testing();
 }
