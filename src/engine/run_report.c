@@ -212,7 +212,7 @@ static void metrics_rates(const struct scrape_run *run, int64_t now, struct metr
 {
 	size_t second = dispatch_second_of(&run->dispatch, now);
 
-	if (run->job->open_model && !out->finished && run->dispatch.schedule.next_ns != SCHEDULE_END &&
+	if (run->job->open_model && !run->end_ns && run->dispatch.schedule.next_ns != SCHEDULE_END &&
 	    !run_stopping(run))
 		out->target_rate = schedule_rate_at(&run->dispatch.schedule, now - run->start_ns);
 	if (now > run->measure_ns && second >= 1 && second - 1 < run->timeline.count)
@@ -229,7 +229,10 @@ static int metrics_fill(const struct scrape_run *run, struct metrics_snapshot *o
 	int64_t now = run_now_ns();
 	size_t n;
 
-	out->finished = run->end_ns != 0;
+	/* not finished yet, even once the strategy returned: the retries left
+	 * are still drained and the report written after that; the server
+	 * marks the last snapshot finished then (metrics_detach) */
+	out->finished = 0;
 	out->open_model = run->job->open_model;
 	out->crawl = run->job->crawl.enabled;
 	out->elapsed_seconds = (double)((run->end_ns ? run->end_ns : now) - run->start_ns) / 1e9;
