@@ -36,7 +36,8 @@ print("\n".join(sorted(rows)))' "$1"
 # answers and closes a moment later without saying so, so the next request
 # on the connection must go again on a new one.
 cat >closer.py <<'PY'
-import socket, sys, threading, time
+import sys, time
+import rawserver
 def serve(c):
     try:
         req = c.recv(65536)
@@ -61,19 +62,9 @@ def serve(c):
     except Exception:
         pass
     c.close()
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-s.settimeout(60)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-while True:
-    try:
-        c, _ = s.accept()
-    except Exception:
-        break
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+rawserver.run(serve, sys.argv[1])
 PY
-python3 closer.py closer.port >/dev/null 2>&1 &
+PYTHONPATH="$TOP_SRCDIR/tests/tools" python3 closer.py closer.port >/dev/null 2>&1 &
 CLOSER_PID=$!
 trap 'kill $CLOSER_PID $PIPE_PIDS 2>/dev/null; cleanup' EXIT
 i=0
@@ -84,6 +75,7 @@ CLOSER="http://127.0.0.1:$(cat closer.port)"
 # that closes after 2 answers on a connection without saying so.
 cat >pipe.py <<'PY'
 import socket, sys, threading, time
+import rawserver
 # pipe.py PORTFILE LOG LIMIT [close]: answers /n/N with N bytes (HEAD: none)
 # in request order, after a pause that lets pipelined requests gather; past
 # LIMIT answers on a connection (0: none) it closes, without a word or, with
@@ -141,23 +133,13 @@ def serve(c, log, limit):
     with lock:
         open(log, "a").write("%d %d %d\n" % (most, answered, seen - answered))
 say_close = sys.argv[4:] == ["close"]
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-s.settimeout(60)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-while True:
-    try:
-        c, _ = s.accept()
-    except Exception:
-        break
-    threading.Thread(target=serve, args=(c, sys.argv[2], int(sys.argv[3])), daemon=True).start()
+rawserver.run(serve, sys.argv[1], sys.argv[2], int(sys.argv[3]))
 PY
-python3 pipe.py pipe.port pipe.log 0 >/dev/null 2>&1 &
+PYTHONPATH="$TOP_SRCDIR/tests/tools" python3 pipe.py pipe.port pipe.log 0 >/dev/null 2>&1 &
 PIPE_PIDS=$!
-python3 pipe.py pipe2.port pipe2.log 2 >/dev/null 2>&1 &
+PYTHONPATH="$TOP_SRCDIR/tests/tools" python3 pipe.py pipe2.port pipe2.log 2 >/dev/null 2>&1 &
 PIPE_PIDS="$PIPE_PIDS $!"
-python3 pipe.py pipe3.port pipe3.log 2 close >/dev/null 2>&1 &
+PYTHONPATH="$TOP_SRCDIR/tests/tools" python3 pipe.py pipe3.port pipe3.log 2 close >/dev/null 2>&1 &
 PIPE_PIDS="$PIPE_PIDS $!"
 i=0
 while { [ ! -s pipe.port ] || [ ! -s pipe2.port ] || [ ! -s pipe3.port ]; } && [ $i -lt 100 ]; do

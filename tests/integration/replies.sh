@@ -9,7 +9,8 @@ cd "$SCRATCH"
 # The server answers GET /NAME with the bytes of reply NAME, whatever the
 # request, then closes; it ends on its own after 60 s without a client.
 cat >raw.py <<'PY'
-import socket, sys, threading
+import sys
+import rawserver
 replies = {
     "http09": b"hello, no status line: HTTP/0.9\n",
     "nul": b"\0" * 64,
@@ -38,19 +39,9 @@ def serve(c):
     except Exception:
         pass
     c.close()
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-s.settimeout(60)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-while True:
-    try:
-        c, _ = s.accept()
-    except Exception:
-        break
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+rawserver.run(serve, sys.argv[1])
 PY
-python3 raw.py port >/dev/null 2>&1 &
+PYTHONPATH="$TOP_SRCDIR/tests/tools" python3 raw.py port >/dev/null 2>&1 &
 RAW_PID=$!
 trap 'kill $RAW_PID 2>/dev/null; cleanup' EXIT
 i=0
