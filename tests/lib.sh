@@ -237,3 +237,13 @@ stop_redis() {
 	wait "$REDIS_PID" 2>/dev/null
 	REDIS_PID=
 }
+
+# parity_digest FILE: the records reduced to what must not depend on the strategy
+parity_digest() {
+	python3 -c 'import json,sys
+rows=[]
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    rows.append("%s %s %s %s %s %s" % (r["url"].split("/",3)[3], r["status"], r["bytes"], r["error"], r.get("size"), r["attempts"]))
+print("\n".join(sorted(rows)))' "$1"
+}

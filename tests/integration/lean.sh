@@ -22,15 +22,6 @@ report_field() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
-# digest FILE: the records reduced to what must not depend on the strategy
-digest() {
-	python3 -c 'import json,sys
-rows=[]
-for l in open(sys.argv[1]):
-    r=json.loads(l)
-    rows.append("%s %s %s %s %s %s" % (r["url"].split("/",3)[3], r["status"], r["bytes"], r["error"], r.get("size"), r["attempts"]))
-print("\n".join(sorted(rows)))' "$1"
-}
 
 # A raw server: /close answers with Connection: close; anything else
 # answers and closes a moment later without saying so, so the next request
@@ -172,7 +163,7 @@ parsers: [size]
 EOF2
 "$SCRAPE" -q -c parity.yaml -s event -o parity-event.jsonl >/dev/null 2>&1
 echo "exit $?" >parity-event.txt
-digest parity-event.jsonl >>parity-event.txt
+parity_digest parity-event.jsonl >>parity-event.txt
 like "$(cat parity-event.txt)" "fault/hang 0 0 timeout None 2" "the parity digest covers timeouts and retries"
 
 # pipe_records FILE: "records distinct-urls wrong": each record's answer
@@ -190,7 +181,7 @@ pipeline_checks() {
 		"$SCRAPE" -q -c pipemix.yaml $lean --set strategy.pipeline=$p --report "pmix$p.json" \
 			-o "pmix$p.jsonl" >/dev/null 2>&1
 		echo "exit $?" >"pmix$p.txt"
-		digest "pmix$p.jsonl" >>"pmix$p.txt"
+		parity_digest "pmix$p.jsonl" >>"pmix$p.txt"
 	done
 	if cmp -s pmix1.txt pmix8.txt; then
 		ok 0 "$1: pipeline: 8 records what pipeline: 1 does (sizes, HEAD, 404, chunks, max_body)"
@@ -219,23 +210,22 @@ pipeline_checks() {
 	   "$1: the server had several requests in one read (pipelined)"
 	check "$1: and fewer connections than requests" test "$(report_field pipe.json connections_opened)" -lt 20
 
-	: >pipe2.log
-	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file=pipe2.txt \
-		--report pipe2.json -o pipe2.jsonl >/dev/null 2>&1
-	is "$? $(pipe_records pipe2.jsonl) $(report_field pipe2.json retries)" "0 40 40 [] 0" \
-	   "$1: a server closing after 2 answers: the requests behind go again, each recorded once"
-	await 10 lines_reach pipe2.log "$(report_field pipe2.json connections_opened)"
-	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe2.log)" "40 1" \
-	   "$1: the server answered each once, and had requests pipelined past its close"
-
-	: >pipe3.log
-	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file=pipe3.txt \
-		--report pipe3.json -o pipe3.jsonl >/dev/null 2>&1
-	is "$? $(pipe_records pipe3.jsonl) $(report_field pipe3.json retries)" "0 40 40 [] 0" \
-	   "$1: Connection: close with requests pipelined behind: they go again, each recorded once"
-	await 10 lines_reach pipe3.log "$(report_field pipe3.json connections_opened)"
-	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' pipe3.log)" "40 1" \
-	   "$1: and the server answered each once, with requests behind its Connection: close"
+	closing_server pipe2 "$1: a server closing after 2 answers: the requests behind go again, each recorded once" \
+		"$1: the server answered each once, and had requests pipelined past its close"
+	closing_server pipe3 "$1: Connection: close with requests pipelined behind: they go again, each recorded once" \
+		"$1: and the server answered each once, with requests behind its Connection: close"
+}
+# closing_server NAME WHAT-RECORDS WHAT-SERVER: 40 requests, 8 pipelined, to
+# the raw server NAME that closes after 2 answers: each recorded once, no
+# retry counted, and the server answered each once with some pipelined
+# past its close (its log: most in one read, answered, unanswered)
+closing_server() {
+	: >"$1.log"
+	"$SCRAPE" -q $lean --set strategy.pipeline=8 -w 5 --set retries=0 --set url_file="$1.txt" \
+		--report "$1.json" -o "$1.jsonl" >/dev/null 2>&1
+	is "$? $(pipe_records "$1.jsonl") $(report_field "$1.json" retries)" "0 40 40 [] 0" "$2"
+	await 10 lines_reach "$1.log" "$(report_field "$1.json" connections_opened)"
+	is "$(awk '{ a += $2; u += $3 } END { print a, (u > 0) }' "$1.log")" "40 1" "$3"
 }
 
 # layer_checks IO: what must hold whichever layer moves the bytes
@@ -245,7 +235,7 @@ layer_checks() {
 
 	"$SCRAPE" -q -c parity.yaml $lean -o "parity-$io.jsonl" >/dev/null 2>&1
 	echo "exit $?" >"parity-$io.txt"
-	digest "parity-$io.jsonl" >>"parity-$io.txt"
+	parity_digest "parity-$io.jsonl" >>"parity-$io.txt"
 	if cmp -s parity-event.txt "parity-$io.txt"; then
 		ok 0 "$io: the same records as event on a job of timeouts, resets, chunks, max_body"
 	else

@@ -12,15 +12,6 @@ cd "$SCRATCH"
 CURL_STRATEGIES="sequential threaded event multiprocess"
 STRATEGIES="$CURL_STRATEGIES lean"
 
-# digest FILE: the records reduced to what must not depend on the strategy
-digest() {
-	python3 -c 'import json,sys
-rows=[]
-for l in open(sys.argv[1]):
-    r=json.loads(l)
-    rows.append("%s %s %s %s %s %s" % (r["url"].split("/",3)[3], r["status"], r["bytes"], r["error"], r.get("size"), r["attempts"]))
-print("\n".join(sorted(rows)))' "$1"
-}
 
 cat >parity.yaml <<EOF2
 urls:
@@ -44,7 +35,7 @@ for s in $CURL_STRATEGIES; do
 	is "$?" 1 "$s: the mixed job exits 1 (some requests fail)"
 	is "$(json_lines "parity-$s.jsonl")" 24 "$s: 24 requests, 24 records"
 	like "$(cat "parity-$s.out")" "Downloaded 24 sites" "$s: the summary counts 24"
-	digest "parity-$s.jsonl" >"digest-$s.txt"
+	parity_digest "parity-$s.jsonl" >"digest-$s.txt"
 done
 for s in threaded event multiprocess; do
 	if cmp -s digest-sequential.txt "digest-$s.txt"; then
@@ -62,7 +53,7 @@ lean_parity() {
 	for s in event lean; do
 		"$SCRAPE" -q -c "$1" -s "$s" --set compressed=false -o "$2-$s.jsonl" >/dev/null 2>&1
 		echo "exit $?" >"$2-$s.txt"
-		digest "$2-$s.jsonl" >>"$2-$s.txt"
+		parity_digest "$2-$s.jsonl" >>"$2-$s.txt"
 	done
 	if cmp -s "$2-event.txt" "$2-lean.txt"; then
 		ok 0 "parity: lean gives the same results as event on $1"
